@@ -1,0 +1,5 @@
+export { buildApp, type AppDeps, type AppConfig } from './app.js'
+export type { App } from './app-types.js'
+export type { ReadinessCheck } from './routes/health-routes.js'
+export type { ErrorBody } from './error-handler.js'
+export { startAdminSocket, checkSocketPath, MAX_SOCKET_PATH_BYTES, type AdminHandler } from './admin-socket.js'

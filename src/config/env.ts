@@ -1,0 +1,104 @@
+import { isIP } from 'node:net'
+import { z } from 'zod'
+import { parseFaultPoints } from '../lib/fault.js'
+
+const optionalPath = z.string().min(1).optional()
+
+const isLoopbackHost = (hostname: string) =>
+  hostname === 'localhost' || hostname === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(hostname)
+
+/** `a.b.c.d/n` or `x::y/n`, or a bare address (a single host). */
+const isCidr = (value: string): boolean => {
+  const [addr = '', prefix, extra] = value.split('/')
+  const family = isIP(addr)
+  if (family === 0 || extra !== undefined) return false
+  if (prefix === undefined) return true
+  if (!/^\d{1,3}$/.test(prefix)) return false
+  return Number(prefix) <= (family === 4 ? 32 : 128)
+}
+
+/**
+ * Every variable Bulwark reads. The README's configuration table is generated from the descriptions
+ * here (`npm run docs:config`), so a variable cannot exist undocumented.
+ */
+export const envSchema = z
+  .object({
+    PORT: z.coerce.number().int().min(0).max(65535).default(8080).describe('TCP port of the web/API server'),
+    HOST: z.string().min(1).default('127.0.0.1').describe('Address to bind; the default serves this machine only'),
+    BULWARK_HOME: z
+      .string()
+      .min(1)
+      .default('./.bulwark')
+      .describe('Everything embedded mode creates (database, secrets, sockets), mode 0700'),
+    DATABASE_URL: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+      .optional()
+      .describe('PostgreSQL URL; embedded PGlite under BULWARK_HOME when unset'),
+    PUBLIC_ORIGIN: z
+      .string()
+      .default('http://localhost:8080')
+      .refine((v) => URL.canParse(v), 'must be an absolute URL such as https://bulwark.example.com')
+      .refine((v) => !URL.canParse(v) || new URL(v).origin === v.replace(/\/$/, ''), 'must be an origin: scheme, host and port only, no path')
+      .refine(
+        (v) => !URL.canParse(v) || new URL(v).protocol === 'https:' || isLoopbackHost(new URL(v).hostname),
+        'must be https:// unless the host is localhost (browsers require a secure context)',
+      )
+      .transform((v) => v.replace(/\/$/, ''))
+      .describe('Origin users open in the browser; used for cookies, CSRF checks and WebAuthn'),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('Log level'),
+    TRUSTED_PROXIES: z
+      .string()
+      .default('')
+      .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
+      .refine((list) => list.every(isCidr), 'must be a comma-separated list of IP addresses or CIDR ranges')
+      .describe('Proxies whose X-Forwarded-For is believed (comma-separated CIDRs); empty: client IP from the socket'),
+    TLS_CERT_FILE: optionalPath.describe('PEM certificate; with TLS_KEY_FILE, serves HTTPS with HSTS'),
+    TLS_KEY_FILE: optionalPath.describe('PEM private key for TLS_CERT_FILE'),
+    BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(10_485_760).default(65_536).describe('Largest accepted request body'),
+    SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(300_000).default(10_000).describe('Grace period for in-flight requests on shutdown'),
+    SESSION_KEY_FILE: optionalPath.describe('Session signing key file; generated under BULWARK_HOME/secrets when unset'),
+    CSRF_KEY_FILE: optionalPath.describe('CSRF token key file; generated when unset'),
+    AUDIT_HMAC_KEY_FILE: optionalPath.describe('Key for HMAC of secret-derived audit identifiers; generated when unset'),
+    TOTP_SEED_KEY_FILE: optionalPath.describe('Key that encrypts TOTP seeds at rest; generated when unset'),
+    BULWARK_FAULT_POINTS: z
+      .string()
+      .default('')
+      .superRefine((spec, ctx) => {
+        for (const message of parseFaultPoints(spec).problems) ctx.addIssue({ code: 'custom', message })
+      })
+      .describe('Crash-test fault points: comma-separated `name` or `name:action` (action throw, exit or kill); never set in production'),
+    BULWARK_SETUP_TOKEN_TTL_HOURS: z.coerce.number().int().min(1).max(720).default(24).describe('Lifetime of the first-start setup token'),
+  })
+
+/** Rules across variables; checked on the raw values so they are reported along with every other problem. */
+const crossFieldProblems = (env: Record<string, string | undefined>): string[] =>
+  Boolean(env.TLS_CERT_FILE) !== Boolean(env.TLS_KEY_FILE) ? [`${env.TLS_CERT_FILE ? 'TLS_KEY_FILE' : 'TLS_CERT_FILE'}: TLS_CERT_FILE and TLS_KEY_FILE go together`] : []
+
+export type Config = Readonly<z.infer<typeof envSchema>>
+
+export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] }
+
+/** Reads the environment once; the result is frozen and handed out in slices (`Pick<Config, …>`). */
+export const parseConfig = (env: Record<string, string | undefined>): ConfigResult => {
+  const known = Object.fromEntries(Object.keys(envSchema.shape).map((k) => [k, env[k] === '' ? undefined : env[k]]))
+  const parsed = envSchema.safeParse(known)
+  const problems = [
+    ...(parsed.success ? [] : parsed.error.issues).map((issue) => {
+      const name = issue.path.join('.') || 'environment'
+      const given = typeof known[name] === 'string' ? ` (got "${String(known[name]).slice(0, 60)}")` : ''
+      return `${name}: ${issue.message}${isSecretish(name) ? '' : given}`
+    }),
+    ...crossFieldProblems(known),
+  ]
+  if (!parsed.success || problems.length > 0) return { ok: false, problems }
+  return { ok: true, config: Object.freeze(parsed.data) }
+}
+
+const isSecretish = (name: string) => name.endsWith('_FILE') || name === 'DATABASE_URL'
+
+/** One message listing every problem, for the process roots to print before exiting with code 1. */
+export const formatConfigProblems = (problems: readonly string[]): string =>
+  `Bulwark cannot start: invalid configuration (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${problems
+    .map((p) => `  - ${p}`)
+    .join('\n')}\nFix the variables above (see the Configuration table in README.md) and start again.`

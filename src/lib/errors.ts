@@ -1,0 +1,54 @@
+/**
+ * The closed set of error codes and the one table that maps them to HTTP statuses.
+ * Codes are UPPER_SNAKE; lowercase names are audit event types, never error codes.
+ * Messages are written for the person who caused the error and never carry a secret.
+ */
+export const statusByCode = {
+  BAD_INPUT: 400,
+  UNAUTHENTICATED: 401,
+  STEP_UP_REQUIRED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  KEY_HAS_WITHDRAW_PERMISSION: 422,
+  EXCHANGE_REJECTED: 422,
+  VAULT_SEALED: 423,
+  RATE_LIMITED: 429,
+  INTERNAL: 500,
+  INTEGRITY_FAILED: 500,
+  EXCHANGE_AUTH: 502,
+  UNAVAILABLE: 503,
+  KEY_UNAVAILABLE: 503,
+  EXCHANGE_UNAVAILABLE: 503,
+} as const
+
+export type ErrorCode = keyof typeof statusByCode
+
+export const errorCodes = Object.keys(statusByCode) as ErrorCode[]
+
+export class AppError extends Error {
+  readonly code: ErrorCode
+  /** Structured, non-secret facts for logs and for clients that want more than the message. */
+  readonly details: unknown
+
+  constructor(code: ErrorCode, message: string, opts?: { cause?: unknown; details?: unknown }) {
+    super(message, opts?.cause === undefined ? undefined : { cause: opts.cause })
+    this.name = 'AppError'
+    this.code = code
+    this.details = opts?.details
+  }
+
+  get status(): number {
+    return statusByCode[this.code]
+  }
+}
+
+export const isAppError = (err: unknown): err is AppError => err instanceof AppError
+
+/** Node system errors carry a string `code` such as EADDRINUSE or ECONNREFUSED. */
+export const systemErrorCode = (err: unknown): string | undefined => {
+  const code = (err as { code?: unknown } | null)?.code
+  return typeof code === 'string' ? code : undefined
+}

@@ -1,0 +1,152 @@
+import { rmSync, readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import type { Config } from './config/index.js'
+import { homePaths, loadPlatformSecrets, prepareHome, privateDir } from './config/index.js'
+import { AppError, systemErrorCode } from './lib/errors.js'
+import { createLogger, type Logger } from './lib/logger.js'
+import { systemClock, type Clock } from './lib/clock.js'
+import { armFaultPoints, parseFaultPoints } from './lib/fault.js'
+import { acquireLockFile, migrate, migrationStatus, openDatabase, type Database, type LockFile } from './db/index.js'
+import { createAuditChain, createAlerts, createOutbox, verifyAllChains } from './monitoring/index.js'
+import { createOperatorSetup } from './auth/index.js'
+import { buildApp, startAdminSocket, type App } from './api/index.js'
+import { bulwarkVersion } from './version.js'
+
+export type Platform = {
+  url: string
+  app: App
+  database: Database
+  /** Graceful: stop accepting, finish in-flight requests within the bound, close storage. */
+  close: (reason?: string) => Promise<void>
+}
+
+export type StartOptions = {
+  logger?: Logger
+  clock?: Clock
+  /** Where the human-facing lines (setup token) go; stdout by default. */
+  print?: (line: string) => void
+}
+
+const webRoot = fileURLToPath(new URL('../web/dist', import.meta.url))
+
+/** The database this configuration points at: PostgreSQL by URL, else the embedded PGlite under the lock. */
+export const openConfiguredDatabase = (config: Pick<Config, 'DATABASE_URL'>, home: string): Promise<Database> => {
+  const paths = homePaths(home)
+  return config.DATABASE_URL
+    ? openDatabase({ kind: 'postgres', url: config.DATABASE_URL })
+    : openDatabase({ kind: 'pglite', dataDir: paths.dbDir, lockPath: paths.dbLock })
+}
+
+/**
+ * The api process root: config → home and secrets → database → services → HTTP app → listen.
+ * Anything that fails before the server listens undoes what this start created (a fresh BULWARK_HOME is
+ * removed again), so a failed first start leaves nothing half-created.
+ */
+export const startPlatform = async (config: Config, opts: StartOptions = {}): Promise<Platform> => {
+  const logger = opts.logger ?? createLogger({ level: config.LOG_LEVEL, name: 'api' })
+  const clock = opts.clock ?? systemClock
+  const print = opts.print ?? ((line: string) => process.stdout.write(`${line}\n`))
+  armFaultPoints(parseFaultPoints(config.BULWARK_FAULT_POINTS).points)
+
+  const home = prepareHome(config.BULWARK_HOME)
+  const paths = homePaths(home.path)
+  const undo: Array<() => Promise<void> | void> = []
+  const rollback = async () => {
+    for (const step of undo.reverse()) await Promise.resolve(step()).catch(() => {})
+    if (home.created) rmSync(home.path, { recursive: true, force: true })
+  }
+
+  try {
+    privateDir(home.path, 'run')
+    const instanceLock: LockFile = acquireLockFile(paths.instanceLock, `BULWARK_HOME ${home.path}`)
+    undo.push(() => instanceLock.release())
+    loadPlatformSecrets(home.path, config) // generated now, used by the accounts feature (sessions, CSRF, TOTP, audit HMAC)
+
+    const database = await openConfiguredDatabase(config, home.path)
+    undo.push(() => database.close())
+    const applied = await migrate(database)
+    logger.info({ database: database.kind, location: database.location, applied }, 'database ready')
+
+    const audit = createAuditChain({ db: database.db, clock })
+    const alerts = createAlerts({ db: database.db, clock })
+    const outbox = createOutbox({ db: database.db, clock })
+    const setup = createOperatorSetup({ db: database.db, clock, audit, tokenTtlHours: config.BULWARK_SETUP_TOKEN_TTL_HOURS })
+
+    const tls = config.TLS_CERT_FILE && config.TLS_KEY_FILE ? { cert: readFileSync(config.TLS_CERT_FILE), key: readFileSync(config.TLS_KEY_FILE) } : undefined
+    const app = await buildApp({
+      config,
+      logger,
+      version: bulwarkVersion,
+      readiness: { database: () => withTimeout(database.ping(), 2_000).then(() => 'ok') },
+      setup,
+      webRoot,
+      tls,
+    })
+    undo.push(() => app.close())
+
+    try {
+      await app.listen({ port: config.PORT, host: config.HOST })
+    } catch (err) {
+      if (systemErrorCode(err) === 'EADDRINUSE') throw new AppError('CONFLICT', `port ${config.PORT} on ${config.HOST} is already in use: stop the other process or set PORT to a free port`, { cause: err })
+      if (systemErrorCode(err) === 'EACCES') throw new AppError('FORBIDDEN', `not allowed to listen on port ${config.PORT}: use a port above 1023 or run behind a proxy`, { cause: err })
+      throw err
+    }
+    const address = app.server.address()
+    const port = typeof address === 'object' && address ? address.port : config.PORT
+    const url = `${tls ? 'https' : 'http'}://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${port}`
+
+    const admin = await startAdminSocket(paths.adminSocket, {
+      status: async () => ({ pid: process.pid, version: bulwarkVersion, url, database: database.kind, migrations: await migrationStatus(database) }),
+      migrate: async () => ({ applied: await migrate(database) }),
+      'audit-verify': async (body) => verifyAllChains(database.db, typeof body.chain === 'string' ? body.chain : undefined),
+      init: async (body) => setup.initFromCli({ email: String(body.email ?? ''), password: String(body.password ?? ''), workspaceName: String(body.workspaceName ?? 'Personal') }),
+      outbox: async (body) => outbox.list({ pendingOnly: body.pendingOnly === true }),
+      alerts: async () => alerts.list(null),
+    })
+    undo.push(() => admin.close())
+
+    await audit.append({ workspaceId: null, type: 'platform_started', actor: { type: 'system' }, outcome: 'success', details: { version: bulwarkVersion, database: database.kind } })
+
+    const setupToken = await setup.issueSetupToken()
+    if (setupToken) {
+      print(`\n  Bulwark has no operator yet. Claim it at ${config.PUBLIC_ORIGIN}/ with this one-time setup token:\n\n      ${setupToken.token}\n\n  (valid until ${setupToken.expiresAt.toISOString()}; or run \`bulwark init\` in another terminal)\n`)
+    }
+    logger.info({ url, version: bulwarkVersion }, 'bulwark listening')
+
+    let closing: Promise<void> | undefined
+    const close = (reason = 'shutdown') =>
+      (closing ??= (async () => {
+        logger.info({ reason }, 'shutting down')
+        // Stop accepting now; in-flight requests get SHUTDOWN_TIMEOUT_MS to finish, then their sockets are cut.
+        const force = setTimeout(() => app.server.closeAllConnections(), config.SHUTDOWN_TIMEOUT_MS)
+        force.unref()
+        await admin.close()
+        await app.close()
+        clearTimeout(force)
+        await audit.append({ workspaceId: null, type: 'platform_stopped', actor: { type: 'system' }, outcome: 'success', details: { reason } }).catch(() => {})
+        await database.close()
+        instanceLock.release()
+        logger.info('stopped')
+      })())
+
+    return { url, app, database, close }
+  } catch (err) {
+    await rollback()
+    throw err
+  }
+}
+
+const withTimeout = <T>(p: Promise<T>, ms: number): Promise<T> =>
+  new Promise<T>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error('timeout')), ms)
+    p.then(
+      (v) => {
+        clearTimeout(t)
+        resolve(v)
+      },
+      (e: unknown) => {
+        clearTimeout(t)
+        reject(e instanceof Error ? e : new Error(String(e)))
+      },
+    )
+  })

@@ -1,0 +1,102 @@
+import { and, desc, eq, gt, isNull, sql } from 'drizzle-orm'
+import { AppError } from '../lib/errors.js'
+import { findSecretFields } from '../lib/redact.js'
+import { newId } from '../lib/ids.js'
+import type { Clock } from '../lib/clock.js'
+import { schema, type Db, type DbOrTx, type AlertSeverity } from '../db/index.js'
+
+const { alerts } = schema
+
+export type Alert = {
+  id: string
+  workspaceId: string | null
+  rule: string
+  severity: AlertSeverity
+  details: Record<string, unknown>
+  occurrences: number
+  createdAt: string
+  lastSeenAt: string
+  readAt: string | null
+}
+
+export type RaiseAlertInput = {
+  workspaceId: string | null
+  rule: string
+  severity: AlertSeverity
+  details?: Record<string, unknown>
+  /** Alerts with the same rule and key within `dedupWindowMs` are counted on the first, not repeated. */
+  dedupKey?: string
+  dedupWindowMs?: number
+}
+
+const toAlert = (r: typeof alerts.$inferSelect): Alert => ({
+  id: r.id,
+  workspaceId: r.workspaceId,
+  rule: r.rule,
+  severity: r.severity,
+  details: r.details as Record<string, unknown>,
+  occurrences: r.occurrences,
+  createdAt: r.createdAt.toISOString(),
+  lastSeenAt: r.lastSeenAt.toISOString(),
+  readAt: r.readAt?.toISOString() ?? null,
+})
+
+/** The alerts sink every domain raises through; delivery channels (email, Telegram, webhooks) read from it. */
+export const createAlerts = ({ db, clock }: { db: Db; clock: Clock }) => {
+  const raiseIn = async (tx: DbOrTx, input: RaiseAlertInput): Promise<Alert> => {
+    if (!/^[a-z][a-z0-9_.]*$/.test(input.rule)) throw new AppError('BAD_INPUT', `alert rule "${input.rule}" must be lowercase snake case`)
+    const secretFields = findSecretFields(input.details ?? {})
+    if (secretFields.length > 0) throw new AppError('INTERNAL', `alert details may not carry secret fields (${secretFields.join(', ')})`)
+    const now = clock.now()
+    if (input.dedupKey !== undefined) {
+      const since = new Date(now.getTime() - (input.dedupWindowMs ?? 3_600_000))
+      const scope = input.workspaceId === null ? isNull(alerts.workspaceId) : eq(alerts.workspaceId, input.workspaceId)
+      const [updated] = await tx
+        .update(alerts)
+        .set({ occurrences: sql`${alerts.occurrences} + 1`, lastSeenAt: now })
+        .where(and(scope, eq(alerts.rule, input.rule), eq(alerts.dedupKey, input.dedupKey), gt(alerts.lastSeenAt, since)))
+        .returning()
+      if (updated) return toAlert(updated)
+    }
+    const [row] = await tx
+      .insert(alerts)
+      .values({
+        id: newId(now.getTime()),
+        workspaceId: input.workspaceId,
+        rule: input.rule,
+        severity: input.severity,
+        details: input.details ?? {},
+        dedupKey: input.dedupKey ?? null,
+        createdAt: now,
+        lastSeenAt: now,
+      })
+      .returning()
+    if (!row) throw new Error('alert insert returned nothing')
+    return toAlert(row)
+  }
+
+  const raise = (input: RaiseAlertInput) => db.transaction((tx) => raiseIn(tx, input))
+
+  /** Newest first; `workspaceId: null` lists instance alerts (operator only). */
+  const list = async (workspaceId: string | null, opts: { unreadOnly?: boolean; limit?: number } = {}): Promise<Alert[]> => {
+    const scope = workspaceId === null ? isNull(alerts.workspaceId) : eq(alerts.workspaceId, workspaceId)
+    const rows = await db
+      .select()
+      .from(alerts)
+      .where(opts.unreadOnly ? and(scope, isNull(alerts.readAt)) : scope)
+      .orderBy(desc(alerts.lastSeenAt))
+      .limit(Math.min(opts.limit ?? 100, 500))
+    return rows.map(toAlert)
+  }
+
+  /** Marks one alert read; an alert of another workspace is NOT_FOUND. */
+  const markRead = async (workspaceId: string | null, id: string): Promise<void> => {
+    const scope = workspaceId === null ? isNull(alerts.workspaceId) : eq(alerts.workspaceId, workspaceId)
+    const updated = await db.update(alerts).set({ readAt: clock.now() }).where(and(scope, eq(alerts.id, id))).returning({ id: alerts.id })
+    if (updated.length === 0) throw new AppError('NOT_FOUND', `alert "${id}" not found`)
+  }
+
+  return { raise, raiseIn, list, markRead }
+}
+
+export type Alerts = ReturnType<typeof createAlerts>

@@ -1,0 +1,5 @@
+export { createAuditChain, type AuditChain, type AuditDeps } from './audit-chain.js'
+export { verifyChain, verifyAllChains, type ChainVerdict } from './audit-verify.js'
+export { SYSTEM_CHAIN, workspaceChain, GENESIS_HASH, type AuditEntry, type AuditEventInput, type AuditActor, type AuditOutcome } from './audit-types.js'
+export { createAlerts, type Alerts, type Alert, type RaiseAlertInput } from './alerts.js'
+export { createOutbox, type Outbox, type OutgoingEmail, type OutboxMessage } from './outbox.js'

@@ -1,0 +1,78 @@
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { ApiError, requestJson } from './api'
+
+const json = (status: number, body: unknown) =>
+  new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } })
+
+const passThrough = (body: unknown) => body
+
+const failureOf = async (promise: Promise<unknown>): Promise<ApiError> => {
+  try {
+    await promise
+  } catch (error) {
+    if (error instanceof ApiError) return error
+    throw error
+  }
+  throw new Error('expected the request to fail')
+}
+
+afterEach(() => {
+  vi.unstubAllGlobals()
+})
+
+describe('requestJson', () => {
+  it('throws the server error body as an ApiError with code, message and request id', async () => {
+    vi.stubGlobal('fetch', async () => json(403, { code: 'FORBIDDEN', message: 'The setup token is wrong or has expired.', requestId: 'req-1' }))
+    const error = await failureOf(requestJson('/api/setup', passThrough, { method: 'POST', body: {} }))
+    expect(error).toMatchObject({ code: 'FORBIDDEN', message: 'The setup token is wrong or has expired.', requestId: 'req-1', status: 403 })
+  })
+
+  it('writes a sentence when the server sends no message', async () => {
+    vi.stubGlobal('fetch', async () => json(500, { code: 'INTERNAL', requestId: 'req-2' }))
+    const error = await failureOf(requestJson('/api/version', passThrough))
+    expect(error.code).toBe('INTERNAL')
+    expect(error.message).toBe('The server hit an unexpected error. Its log has the details.')
+  })
+
+  it('reads an accepted non-2xx status as an answer', async () => {
+    vi.stubGlobal('fetch', async () => json(503, { status: 'not_ready' }))
+    await expect(requestJson('/readyz', passThrough, { acceptStatuses: [503] })).resolves.toEqual({ status: 'not_ready' })
+  })
+
+  it('reports a non-JSON error page by its status', async () => {
+    vi.stubGlobal('fetch', async () => new Response('<html>Not here</html>', { status: 404 }))
+    const error = await failureOf(requestJson('/api/version', passThrough))
+    expect(error).toMatchObject({ code: 'HTTP_404', message: 'The server answered with status 404.' })
+  })
+
+  it('says the server is not answering when a proxy returns a bare gateway error', async () => {
+    vi.stubGlobal('fetch', async () => new Response('Bad gateway', { status: 502 }))
+    const error = await failureOf(requestJson('/readyz', passThrough, { acceptStatuses: [503] }))
+    expect(error).toMatchObject({
+      code: 'HTTP_502',
+      message: 'The Bulwark server is not answering (status 502). Check that it is running.',
+    })
+  })
+
+  it('reports an unreachable server as NETWORK and an unreadable answer as BAD_RESPONSE', async () => {
+    vi.stubGlobal('fetch', async () => {
+      throw new TypeError('Failed to fetch')
+    })
+    expect((await failureOf(requestJson('/api/version', passThrough))).code).toBe('NETWORK')
+    vi.stubGlobal('fetch', async () => json(200, { unexpected: true }))
+    const reject = () => {
+      throw new Error('shape')
+    }
+    expect((await failureOf(requestJson('/api/version', reject))).code).toBe('BAD_RESPONSE')
+  })
+
+  it('gives up after the timeout with TIMEOUT', async () => {
+    vi.stubGlobal(
+      'fetch',
+      (_path: string, init: RequestInit) =>
+        new Promise((_resolve, reject) => init.signal?.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError')))),
+    )
+    const error = await failureOf(requestJson('/api/version', passThrough, { timeoutMs: 10 }))
+    expect(error.code).toBe('TIMEOUT')
+  })
+})
