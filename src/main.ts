@@ -120,9 +120,12 @@ export const startPlatform = async (config: Config, opts: StartOptions = {}): Pr
         // Stop accepting now; in-flight requests get SHUTDOWN_TIMEOUT_MS to finish, then their sockets are cut.
         const force = setTimeout(() => app.server.closeAllConnections(), config.SHUTDOWN_TIMEOUT_MS)
         force.unref()
+        // A keep-alive connection becomes idle once its last response is sent: close it then, not at the deadline.
+        const sweep = setInterval(() => app.server.closeIdleConnections(), 50)
         await admin.close()
         await app.close()
         clearTimeout(force)
+        clearInterval(sweep)
         await audit.append({ workspaceId: null, type: 'platform_stopped', actor: { type: 'system' }, outcome: 'success', details: { reason } }).catch(() => {})
         await database.close()
         instanceLock.release()

@@ -4,6 +4,12 @@ import { parseFaultPoints } from '../lib/fault.js'
 
 const optionalPath = z.string().min(1).optional()
 
+/** A whole number in range, with one message a person can act on whatever is wrong with it. */
+const wholeNumber = (min: number, max: number) => {
+  const message = `must be a whole number from ${min} to ${max}`
+  return z.coerce.number({ error: message }).int({ error: message }).min(min, { error: message }).max(max, { error: message })
+}
+
 const isLoopbackHost = (hostname: string) =>
   hostname === 'localhost' || hostname === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(hostname)
 
@@ -23,7 +29,7 @@ const isCidr = (value: string): boolean => {
  */
 export const envSchema = z
   .object({
-    PORT: z.coerce.number().int().min(0).max(65535).default(8080).describe('TCP port of the web/API server'),
+    PORT: wholeNumber(0, 65_535).default(8080).describe('TCP port of the web/API server'),
     HOST: z.string().min(1).default('127.0.0.1').describe('Address to bind; the default serves this machine only'),
     BULWARK_HOME: z
       .string()
@@ -55,8 +61,8 @@ export const envSchema = z
       .describe('Proxies whose X-Forwarded-For is believed (comma-separated CIDRs); empty: client IP from the socket'),
     TLS_CERT_FILE: optionalPath.describe('PEM certificate; with TLS_KEY_FILE, serves HTTPS with HSTS'),
     TLS_KEY_FILE: optionalPath.describe('PEM private key for TLS_CERT_FILE'),
-    BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(10_485_760).default(65_536).describe('Largest accepted request body'),
-    SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(300_000).default(10_000).describe('Grace period for in-flight requests on shutdown'),
+    BODY_LIMIT_BYTES: wholeNumber(1_024, 10_485_760).default(65_536).describe('Largest accepted request body'),
+    SHUTDOWN_TIMEOUT_MS: wholeNumber(0, 300_000).default(10_000).describe('Grace period for in-flight requests on shutdown'),
     SESSION_KEY_FILE: optionalPath.describe('Session signing key file; generated under BULWARK_HOME/secrets when unset'),
     CSRF_KEY_FILE: optionalPath.describe('CSRF token key file; generated when unset'),
     AUDIT_HMAC_KEY_FILE: optionalPath.describe('Key for HMAC of secret-derived audit identifiers; generated when unset'),
@@ -68,7 +74,7 @@ export const envSchema = z
         for (const message of parseFaultPoints(spec).problems) ctx.addIssue({ code: 'custom', message })
       })
       .describe('Crash-test fault points: comma-separated `name` or `name:action` (action throw, exit or kill); never set in production'),
-    BULWARK_SETUP_TOKEN_TTL_HOURS: z.coerce.number().int().min(1).max(720).default(24).describe('Lifetime of the first-start setup token'),
+    BULWARK_SETUP_TOKEN_TTL_HOURS: wholeNumber(1, 720).default(24).describe('Lifetime of the first-start setup token'),
   })
 
 /** Rules across variables; checked on the raw values so they are reported along with every other problem. */

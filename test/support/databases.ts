@@ -29,25 +29,37 @@ export const openTestDatabase = async (kind: DatabaseKind): Promise<TestDatabase
       },
     }
   }
-  const adminUrl = inject('postgresAdminUrl')
-  const template = inject('postgresTemplate')
-  if (!adminUrl || !template) throw new Error('PostgreSQL is not configured for this run')
-  const name = `bulwark_t_${randomBytes(6).toString('hex')}`
-  const admin = new pg.Client({ connectionString: adminUrl })
-  await admin.connect()
-  await admin.query(`create database ${name} template ${template}`)
-  await admin.end()
-  const url = new URL(adminUrl)
-  url.pathname = `/${name}`
-  const database = await openDatabase({ kind: 'postgres', url: url.toString(), poolSize: 10 })
+  const { url, drop } = await createPostgresDatabase({ fromTemplate: true })
+  const database = await openDatabase({ kind: 'postgres', url, poolSize: 10 })
   return {
     ...database,
     dispose: async () => {
       await database.close()
-      const a = new pg.Client({ connectionString: adminUrl })
-      await a.connect()
-      await a.query(`drop database if exists ${name} with (force)`)
-      await a.end()
+      await drop()
     },
   }
+}
+
+const adminQuery = async (statement: string) => {
+  const adminUrl = inject('postgresAdminUrl')
+  if (!adminUrl) throw new Error('PostgreSQL is not configured for this run')
+  const client = new pg.Client({ connectionString: adminUrl })
+  await client.connect()
+  try {
+    await client.query(statement)
+  } finally {
+    await client.end()
+  }
+}
+
+/** A database of this file's own on the test server: a clone of the migrated template, or empty. */
+export const createPostgresDatabase = async ({ fromTemplate }: { fromTemplate: boolean }): Promise<{ url: string; drop: () => Promise<void> }> => {
+  const adminUrl = inject('postgresAdminUrl')
+  const template = inject('postgresTemplate')
+  if (!adminUrl || !template) throw new Error('PostgreSQL is not configured for this run')
+  const name = `bulwark_t_${randomBytes(6).toString('hex')}`
+  await adminQuery(fromTemplate ? `create database ${name} template ${template}` : `create database ${name}`)
+  const url = new URL(adminUrl)
+  url.pathname = `/${name}`
+  return { url: url.toString(), drop: () => adminQuery(`drop database if exists ${name} with (force)`) }
 }
