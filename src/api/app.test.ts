@@ -14,6 +14,33 @@ import type { App } from './app-types.js'
 
 const config = { BODY_LIMIT_BYTES: 2_048, TRUSTED_PROXIES: [] as string[], PUBLIC_ORIGIN: 'http://localhost:8080' }
 
+describe('client IP', () => {
+  const build = async (trusted: string[]) => {
+    const app = await buildApp({
+      config: { ...config, TRUSTED_PROXIES: trusted },
+      logger: createLogger({ level: 'silent' }),
+      version: '0',
+      readiness: {},
+      setup: { needsSetup: async () => false, claim: async () => ({ userId: '', workspaceId: '' }) },
+    })
+    app.get('/t/ip', async (req) => ({ ip: req.ip }))
+    await app.ready()
+    return app
+  }
+  const ipSeen = async (app: App, remoteAddress: string) =>
+    (await app.inject({ url: '/t/ip', remoteAddress, headers: { 'x-forwarded-for': '198.51.100.23' } })).json<{ ip: string }>().ip
+
+  it('comes from the socket unless the peer is a configured proxy', async () => {
+    const direct = await build([])
+    expect(await ipSeen(direct, '203.0.113.5')).toBe('203.0.113.5') // a forged X-Forwarded-For is ignored
+    await direct.close()
+    const proxied = await build(['10.0.0.0/8'])
+    expect(await ipSeen(proxied, '10.1.2.3')).toBe('198.51.100.23')
+    expect(await ipSeen(proxied, '203.0.113.5')).toBe('203.0.113.5') // not our proxy: not believed
+    await proxied.close()
+  })
+})
+
 describe.each(backends)('HTTP app on %s', (kind) => {
   let database: TestDatabase
   let app: App

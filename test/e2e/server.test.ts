@@ -2,6 +2,8 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync, s
 import { connect, createServer, type Server } from 'node:net'
 import { tmpdir } from 'node:os'
 import { randomBytes } from 'node:crypto'
+import { execFileSync } from 'node:child_process'
+import { request as httpsRequest } from 'node:https'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { freePort, runBulwark, spawnBulwark, waitForReady, type Running } from '../support/cli.js'
@@ -209,5 +211,38 @@ describe.runIf(backends.includes('postgres'))('bulwark start on PostgreSQL', () 
     } finally {
       await drop()
     }
+  })
+})
+
+/** GET over HTTPS trusting the self-signed test certificate only for this call. */
+const httpsGet = (url: string) =>
+  new Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }>((resolve, reject) => {
+    const req = httpsRequest(url, { rejectUnauthorized: false }, (res) => {
+      let body = ''
+      res.on('data', (c: Buffer) => (body += c.toString()))
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }))
+    })
+    req.on('error', reject)
+    req.end()
+  })
+
+describe('built-in HTTPS', () => {
+  it('serves over TLS with HSTS when given a certificate and key', async () => {
+    const dir = tempDir()
+    const cert = join(dir, 'cert.pem')
+    const key = join(dir, 'key.pem')
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1', '-subj', '/CN=localhost', '-keyout', key, '-out', cert], { stdio: 'ignore' })
+    const port = await freePort()
+    const proc = spawnBulwark(['start'], { BULWARK_HOME: join(dir, 'home'), PORT: String(port), TLS_CERT_FILE: cert, TLS_KEY_FILE: key, PUBLIC_ORIGIN: `https://localhost:${port}` })
+    running.push(proc)
+    let res: Awaited<ReturnType<typeof httpsGet>> | undefined
+    for (let i = 0; i < 300 && !res; i++) {
+      res = await httpsGet(`https://127.0.0.1:${port}/readyz`).catch(() => undefined)
+      if (!res) await new Promise((r) => setTimeout(r, 100))
+    }
+    expect(res?.status).toBe(200)
+    expect(res?.headers['strict-transport-security']).toBe('max-age=31536000; includeSubDomains')
+    proc.child.kill('SIGTERM')
+    expect(await proc.exited).toBe(0)
   })
 })
