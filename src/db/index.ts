@@ -1,5 +1,5 @@
 export { openDatabase, describePostgresUrl, rowsOf, selectOne, type Database, type Db, type Tx, type DbOrTx, type DatabaseKind, type OpenDatabaseInput } from './connection.js'
-export { migrate, migrationStatus, defaultMigrationsFolder, type MigrationStatus } from './migrate.js'
+export { migrate, migrationStatus, defaultMigrationsFolder, apiMigrations, type MigrationStatus, type MigrationSet } from './migrate.js'
 export { acquireLockFile, readLockHolder, type LockFile, type LockHolder } from './lock-file.js'
 export * as schema from './schema.js'
 export type { Role, AlertSeverity } from './schema.js'

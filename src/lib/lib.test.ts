@@ -1,25 +1,11 @@
 import { Writable } from 'node:stream'
 import { describe, expect, it } from 'vitest'
-import { canonicalJson } from './canonical-json.js'
 import { redactSecrets, redactUrl, findSecretFields } from './redact.js'
 import { createLogger } from './logger.js'
 import { armFaultPoints, faultPoint, parseFaultPoints, FaultInjected } from './fault.js'
 import { newId, uuidPattern } from './ids.js'
 import { toDecimal, toDecimalString, isDecimalString } from './decimal.js'
 import { AppError, statusByCode } from './errors.js'
-
-describe('canonical JSON', () => {
-  it('sorts keys at every depth and drops undefined members', () => {
-    expect(canonicalJson({ b: 1, a: { d: [3, { z: 1, y: 2 }], c: undefined } })).toBe('{"a":{"d":[3,{"y":2,"z":1}]},"b":1}')
-  })
-  it('refuses values it cannot encode faithfully', () => {
-    expect(() => canonicalJson({ x: Number.NaN })).toThrow(TypeError)
-    expect(() => canonicalJson({ x: 1n })).toThrow(TypeError)
-    const cyclic: Record<string, unknown> = {}
-    cyclic.self = cyclic
-    expect(() => canonicalJson(cyclic)).toThrow(/cycle/)
-  })
-})
 
 describe('redaction', () => {
   it('replaces secret-named fields at any depth', () => {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { canonicalJson } from '../lib/canonical-json.js'
+import { canonicalJson } from '../crypto/canonical-json.js'
 import type { AuditEntry } from './audit-types.js'
 
 /** What the hash covers: every field but the hash itself, in canonical JSON. */

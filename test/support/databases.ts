@@ -12,14 +12,14 @@ export type TestDatabase = Database & { dispose: () => Promise<void> }
 export const backends: DatabaseKind[] = inject('postgresTemplate') ? ['pglite', 'postgres'] : ['pglite']
 
 /** A migrated database of its own: a loaded PGlite dump, or a clone of the PostgreSQL template. */
-export const openTestDatabase = async (kind: DatabaseKind): Promise<TestDatabase> => {
+export const openTestDatabase = async (kind: DatabaseKind, which: 'api' | 'vault' = 'api'): Promise<TestDatabase> => {
   if (kind === 'pglite') {
     const dir = mkdtempSync(join(tmpdir(), 'bulwark-pglite-'))
     const database = await openDatabase({
       kind: 'pglite',
       dataDir: 'memory://',
       lockPath: join(dir, 'db.lock'),
-      loadDataDir: new Blob([readFileSync(inject('pgliteDumpPath'))]),
+      loadDataDir: new Blob([readFileSync(inject(which === 'api' ? 'pgliteDumpPath' : 'vaultDumpPath'))]),
     })
     return {
       ...database,
@@ -29,7 +29,7 @@ export const openTestDatabase = async (kind: DatabaseKind): Promise<TestDatabase
       },
     }
   }
-  const { url, drop } = await createPostgresDatabase({ fromTemplate: true })
+  const { url, drop } = await createPostgresDatabase({ fromTemplate: which })
   const database = await openDatabase({ kind: 'postgres', url, poolSize: 10 })
   return {
     ...database,
@@ -53,9 +53,9 @@ const adminQuery = async (statement: string) => {
 }
 
 /** A database of this file's own on the test server: a clone of the migrated template, or empty. */
-export const createPostgresDatabase = async ({ fromTemplate }: { fromTemplate: boolean }): Promise<{ url: string; drop: () => Promise<void> }> => {
+export const createPostgresDatabase = async ({ fromTemplate }: { fromTemplate: 'api' | 'vault' | false }): Promise<{ url: string; drop: () => Promise<void> }> => {
   const adminUrl = inject('postgresAdminUrl')
-  const template = inject('postgresTemplate')
+  const template = fromTemplate === 'vault' ? inject('postgresVaultTemplate') : inject('postgresTemplate')
   if (!adminUrl || !template) throw new Error('PostgreSQL is not configured for this run')
   const name = `bulwark_t_${randomBytes(6).toString('hex')}`
   await adminQuery(fromTemplate ? `create database ${name} template ${template}` : `create database ${name}`)

@@ -6,13 +6,16 @@ import type { TestProject } from 'vitest/node'
 import { PGlite } from '@electric-sql/pglite'
 import pg from 'pg'
 import { openDatabase } from '../../src/db/index.js'
-import { migrate } from '../../src/db/migrate.js'
+import { migrate, apiMigrations, type MigrationSet } from '../../src/db/migrate.js'
+import { vaultMigrations } from '../../src/vault/vault-db.js'
 import { isCi, postgresUrl } from './services.js'
 
 declare module 'vitest' {
   export interface ProvidedContext {
     pgliteDumpPath: string
+    vaultDumpPath: string
     postgresTemplate: string | null
+    postgresVaultTemplate: string | null
     postgresAdminUrl: string | null
   }
 }
@@ -29,18 +32,22 @@ export default async function setup(project: TestProject) {
   execFileSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: 'inherit', env: { ...process.env, NODE_ENV: 'production' } })
 
   const work = mkdtempSync(join(tmpdir(), 'bulwark-test-'))
-  const fresh = await PGlite.create()
-  const { drizzle } = await import('drizzle-orm/pglite')
-  const db = drizzle(fresh)
-  const database = { db, kind: 'pglite', location: 'memory', ping: async () => {}, withAdvisoryLock: <T>(_k: number, fn: () => Promise<T>) => fn(), close: () => fresh.close() }
-  await migrate(database as unknown as Parameters<typeof migrate>[0])
-  const dump = await fresh.dumpDataDir('none')
-  const dumpPath = join(work, 'migrated.tar')
-  writeFileSync(dumpPath, Buffer.from(await dump.arrayBuffer()))
-  await fresh.close()
-  project.provide('pgliteDumpPath', dumpPath)
+  const dumpMigrated = async (set: MigrationSet, file: string) => {
+    const fresh = await PGlite.create()
+    const { drizzle } = await import('drizzle-orm/pglite')
+    const database = { db: drizzle(fresh), kind: 'pglite', location: 'memory', ping: async () => {}, withAdvisoryLock: <T>(_k: number, fn: () => Promise<T>) => fn(), close: () => fresh.close() }
+    await migrate(database as unknown as Parameters<typeof migrate>[0], set)
+    const dump = await fresh.dumpDataDir('none')
+    const path = join(work, file)
+    writeFileSync(path, Buffer.from(await dump.arrayBuffer()))
+    await fresh.close()
+    return path
+  }
+  project.provide('pgliteDumpPath', await dumpMigrated(apiMigrations, 'api.tar'))
+  project.provide('vaultDumpPath', await dumpMigrated(vaultMigrations, 'vault.tar'))
 
   let template: string | null = null
+  const vaultTemplate = `bulwark_vtmpl_${process.pid}`
   if (postgresUrl) {
     template = `bulwark_tmpl_${process.pid}`
     const admin = new pg.Client({ connectionString: postgresUrl })
@@ -52,14 +59,16 @@ export default async function setup(project: TestProject) {
       template = null
     }
     if (template) {
-      await admin.query(`drop database if exists ${template}`)
-      await admin.query(`create database ${template}`)
+      for (const [name, set] of [[template, apiMigrations], [vaultTemplate, vaultMigrations]] as const) {
+        await admin.query(`drop database if exists ${name}`)
+        await admin.query(`create database ${name}`)
+        const url = new URL(postgresUrl)
+        url.pathname = `/${name}`
+        const tmplDb = await openDatabase({ kind: 'postgres', url: url.toString(), poolSize: 2 })
+        await migrate(tmplDb, set)
+        await tmplDb.close()
+      }
       await admin.end()
-      const url = new URL(postgresUrl)
-      url.pathname = `/${template}`
-      const tmplDb = await openDatabase({ kind: 'postgres', url: url.toString(), poolSize: 2 })
-      await migrate(tmplDb)
-      await tmplDb.close()
     }
   } else if (isCi) {
     throw new Error('CI: DATABASE_URL is not set, so the PostgreSQL suites would be skipped; .ci/run must set it')
@@ -68,6 +77,7 @@ export default async function setup(project: TestProject) {
   }
   console.warn('[services] REDIS_URL: no suite uses Redis yet (bot distribution arrives with the trading issue)')
   project.provide('postgresTemplate', template)
+  project.provide('postgresVaultTemplate', template ? vaultTemplate : null)
   project.provide('postgresAdminUrl', template ? postgresUrl! : null)
 
   return async () => {
@@ -76,6 +86,7 @@ export default async function setup(project: TestProject) {
       const admin = new pg.Client({ connectionString: postgresUrl })
       await admin.connect()
       await admin.query(`drop database if exists ${template} with (force)`)
+      await admin.query(`drop database if exists ${vaultTemplate} with (force)`)
       await admin.end()
     }
   }

@@ -1,0 +1,106 @@
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, statSync, writeSync, existsSync } from 'node:fs'
+import { randomBytes } from 'node:crypto'
+import { hkdfSha256 } from '../crypto/hkdf.js'
+import { AppError } from '../lib/errors.js'
+
+/**
+ * The master key hierarchy. The master key never encrypts data itself: each share store's key-encryption
+ * key (KEK) is derived from it with HKDF over the store id and master version, so one store's KEK opens
+ * nothing in another store. Rotation adds a version; old versions stay until every share is re-wrapped,
+ * then `minDecryptionVersion` retires them (SECURITY.md R7).
+ *
+ * File: JSON `{ current, minDecryptionVersion, keys: { "<version>": base64 } }`, mode 0600, written
+ * atomically (temp file, fsync, rename). A KMS provider can replace `loadMasterKeyFile` later.
+ */
+export type MasterKeyFile = { current: number; minDecryptionVersion: number; keys: Record<string, string> }
+
+const KEY_BYTES = 32
+
+const writeAtomic = (path: string, content: string) => {
+  const tmp = `${path}.tmp-${process.pid}`
+  const fd = openSync(tmp, 'w', 0o600)
+  try {
+    writeSync(fd, content)
+    fsyncSync(fd)
+  } finally {
+    closeSync(fd)
+  }
+  renameSync(tmp, path)
+}
+
+const checkMode = (path: string) => {
+  const mode = statSync(path).mode & 0o777
+  if ((mode & 0o077) !== 0) throw new AppError('FORBIDDEN', `master key file ${path} is readable by others (mode ${mode.toString(8)}): run \`chmod 600 ${path}\``)
+}
+
+export const readMasterKeyFile = (path: string): MasterKeyFile => {
+  checkMode(path)
+  const parsed = JSON.parse(readFileSync(path, 'utf8')) as MasterKeyFile
+  if (!Number.isInteger(parsed.current) || !parsed.keys[String(parsed.current)]) throw new AppError('INTEGRITY_FAILED', `master key file ${path} is malformed`)
+  return parsed
+}
+
+/** Loads the master key file, creating version 1 on first start. */
+export const loadMasterKeyFile = (path: string): MasterKeyFile => {
+  if (!existsSync(path)) {
+    const fresh: MasterKeyFile = { current: 1, minDecryptionVersion: 1, keys: { '1': randomBytes(KEY_BYTES).toString('base64') } }
+    writeAtomic(path, JSON.stringify(fresh))
+  }
+  return readMasterKeyFile(path)
+}
+
+export const createKeyHierarchy = (path: string) => {
+  let file = loadMasterKeyFile(path)
+
+  const masterKey = (version: number): Buffer => {
+    if (version < file.minDecryptionVersion) throw new AppError('INTEGRITY_FAILED', `master key version ${version} is retired`)
+    const b64 = file.keys[String(version)]
+    if (!b64) throw new AppError('INTEGRITY_FAILED', `master key version ${version} is unknown`)
+    return Buffer.from(b64, 'base64')
+  }
+
+  /** The KEK of one store under one master version. The caller wipes it. */
+  const kekFor = (storeId: string, version: number): Buffer => {
+    const master = masterKey(version)
+    try {
+      return hkdfSha256(master, 'bulwark-kek-v1', `store:${storeId}:master:${version}`)
+    } finally {
+      master.fill(0)
+    }
+  }
+
+  return {
+    currentVersion: () => file.current,
+    minDecryptionVersion: () => file.minDecryptionVersion,
+    kekFor,
+    /** Adds a new current version; old versions keep decrypting until retired. */
+    addVersion: (): number => {
+      const next = Math.max(...Object.keys(file.keys).map(Number)) + 1
+      const updated: MasterKeyFile = { ...file, current: next, keys: { ...file.keys, [String(next)]: randomBytes(KEY_BYTES).toString('base64') } }
+      writeAtomic(path, JSON.stringify(updated))
+      file = updated
+      return next
+    },
+    /** Retires every version below `version` and forgets their key bytes. */
+    retireBelow: (version: number) => {
+      const keys = Object.fromEntries(Object.entries(file.keys).filter(([v]) => Number(v) >= version))
+      const updated: MasterKeyFile = { ...file, minDecryptionVersion: version, keys }
+      writeAtomic(path, JSON.stringify(updated))
+      file = updated
+    },
+  }
+}
+
+export type KeyHierarchy = ReturnType<typeof createKeyHierarchy>
+
+/**
+ * A single random 32-byte key in its own 0600 file, created on first use (the reuse-lock fingerprint
+ * key: it must not change when the master key rotates, or a rotated vault would forget its keys).
+ */
+export const loadOrCreateKeyFile = (path: string): Buffer => {
+  if (!existsSync(path)) writeAtomic(path, randomBytes(KEY_BYTES).toString('base64'))
+  checkMode(path)
+  const key = Buffer.from(readFileSync(path, 'utf8').trim(), 'base64')
+  if (key.length !== KEY_BYTES) throw new AppError('INTEGRITY_FAILED', `key file ${path} is malformed`)
+  return key
+}

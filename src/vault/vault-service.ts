@@ -1,0 +1,348 @@
+import { randomBytes, createHmac } from 'node:crypto'
+import { and, eq, ne } from 'drizzle-orm'
+import { AppError, systemErrorCode } from '../lib/errors.js'
+import { faultPoint } from '../lib/fault.js'
+import { newId } from '../lib/ids.js'
+import type { Clock } from '../lib/clock.js'
+import { IntegrityError } from '../crypto/aead.js'
+import type { Db } from '../db/index.js'
+import { reuseLocks, vaultKeys, type keyStates } from './vault-schema.js'
+import type { KeyHierarchy } from './master-key.js'
+import type { ShareRecord, ShareStore } from './share-store.js'
+import { combineShares, shareX, splitSecret, type Share } from './shares.js'
+import { decryptCredentials, encryptCredentials, unwrapShare, wrapShare, type KeyContext } from './envelope.js'
+import { apiKeyHint, decodeCredentials, encodeCredentials, type Credentials } from './credentials.js'
+
+export type KeyState = (typeof keyStates)[number]
+export type VaultKey = typeof vaultKeys.$inferSelect
+
+/** Facts the signer turns into audit events and alerts; never carries key material. */
+export type VaultEvent =
+  | { type: 'vault_store_degraded'; keyId: string; stores: Array<{ storeId: string; problem: 'missing' | 'unreachable' | 'tampered' }> }
+  | { type: 'reconstruction_integrity'; keyId: string }
+  | { type: 'ciphertext_context_mismatch'; keyId: string; storeId: string }
+
+export type VaultDeps = {
+  db: Db
+  stores: readonly ShareStore[]
+  keys: Pick<KeyHierarchy, 'kekFor' | 'currentVersion' | 'addVersion' | 'retireBelow'>
+  fingerprintKey: Buffer
+  clock: Clock
+  threshold: number
+  onEvent: (event: VaultEvent) => void
+}
+
+export type StoreKeyInput = {
+  workspaceId: string
+  exchangeAccountId: string
+  exchange: string
+  credentials: Credentials
+  state: Extract<KeyState, 'unverified' | 'active' | 'pending_approval'>
+  verification: Record<string, unknown>
+  limits: Record<string, unknown>
+  isTestnet?: boolean
+}
+
+const isUniqueViolation = (err: unknown) => systemErrorCode(err) === '23505' || systemErrorCode((err as { cause?: unknown })?.cause) === '23505'
+
+/** Every t-sized combination of `items`, in order (3 choose 2 is 3: cheap). */
+const combinations = <T>(items: readonly T[], t: number): T[][] =>
+  t === 0 ? [[]] : items.flatMap((first, i) => combinations(items.slice(i + 1), t - 1).map((rest) => [first, ...rest]))
+
+/**
+ * The vault: runs inside the signer process only. Credentials are encrypted under a fresh data key; the
+ * data key is split t-of-n and each share wrapped under its own store's KEK and written to that store.
+ * Plaintext exists only inside `withSecret`, and is wiped when it returns or throws.
+ */
+export const createVault = ({ db, stores, keys, fingerprintKey, clock, threshold, onEvent }: VaultDeps) => {
+  const n = stores.length
+  if (threshold < 2 || threshold > n) throw new RangeError(`threshold ${threshold} of ${n} stores`)
+
+  /** HMAC of the API key id: the reuse lock and the audit identifier, never the key itself. */
+  const fingerprintOf = (apiKey: Buffer) => createHmac('sha256', fingerprintKey).update(apiKey).digest('hex')
+
+  /** Writes every share of one key version, or throws (the caller cleans up). */
+  const writeShares = async (ctx: KeyContext, credentials: Credentials) => {
+    const dataKey = randomBytes(32)
+    const plaintext = encodeCredentials(credentials)
+    let shares: Share[] = []
+    try {
+      const ciphertext = encryptCredentials(dataKey, plaintext, ctx)
+      shares = await splitSecret(dataKey, threshold, n)
+      const masterVersion = keys.currentVersion()
+      for (const [i, store] of stores.entries()) {
+        const share = shares[i]
+        if (!share) throw new Error('share count mismatch')
+        const shareCtx = { ...ctx, storeId: store.id, shareIndex: share.index, t: threshold, n }
+        const kek = keys.kekFor(store.id, masterVersion)
+        try {
+          const wrappedShare = wrapShare(kek, share.bytes, shareCtx)
+          await store.put({ ...ctx, storeId: store.id, shareIndex: share.index, threshold, shareCount: n, masterVersion, wrappedShare, credentialsCiphertext: ciphertext, createdAt: clock.now() })
+        } finally {
+          kek.fill(0)
+        }
+        faultPoint(`vault.store.after-share-${i + 1}`)
+      }
+    } finally {
+      dataKey.fill(0)
+      plaintext.fill(0)
+      for (const s of shares) s.bytes.fill(0)
+    }
+  }
+
+  const deleteAllShares = async (keyId: string) => {
+    await Promise.allSettled(stores.map(async (s) => Promise.all((await s.listVersions(keyId)).map((v) => s.deleteVersion(keyId, v)))))
+  }
+
+  /**
+   * Seals and stores a credential set: all shares in all stores, or nothing. The same API key cannot be
+   * stored twice on the instance (CONFLICT). Crash-safe: the key row is written first as `writing`, and
+   * `sweepIncomplete` at start removes whatever a crash left behind.
+   */
+  const storeKey = async (input: StoreKeyInput): Promise<VaultKey> => {
+    const now = clock.now()
+    const keyId = newId(now.getTime())
+    const fingerprint = fingerprintOf(input.credentials.apiKey)
+    const ctx: KeyContext = { workspaceId: input.workspaceId, exchangeAccountId: input.exchangeAccountId, keyId, keyVersion: 1 }
+    try {
+      await db.transaction(async (tx) => {
+        await tx.insert(reuseLocks).values({ fingerprint, keyId, createdAt: now })
+        await tx.insert(vaultKeys).values({
+          keyId,
+          workspaceId: input.workspaceId,
+          exchangeAccountId: input.exchangeAccountId,
+          exchange: input.exchange,
+          state: 'writing',
+          keyVersion: 1,
+          threshold,
+          shareCount: n,
+          apiKeyHint: apiKeyHint(input.credentials.apiKey),
+          fingerprint,
+          verification: input.verification,
+          limits: input.limits,
+          isTestnet: input.isTestnet ?? false,
+          createdAt: now,
+          updatedAt: now,
+        })
+      })
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new AppError('CONFLICT', 'this API key is already connected on this instance: remove it there first, or create a new key at the exchange', { cause: err })
+      throw err
+    }
+    try {
+      faultPoint('vault.store.after-key-row')
+      await writeShares(ctx, input.credentials)
+      const [row] = await db.update(vaultKeys).set({ state: input.state, updatedAt: clock.now() }).where(eq(vaultKeys.keyId, keyId)).returning()
+      if (!row) throw new Error('key row vanished')
+      return row
+    } catch (err) {
+      await deleteAllShares(keyId)
+      await db.transaction(async (tx) => {
+        await tx.delete(reuseLocks).where(eq(reuseLocks.keyId, keyId))
+        await tx.delete(vaultKeys).where(eq(vaultKeys.keyId, keyId))
+      })
+      throw err
+    }
+  }
+
+  /** Removes what a crash during `storeKey` or `refresh` left: `writing` keys and share versions no key points at. */
+  const sweepIncomplete = async (): Promise<number> => {
+    let swept = 0
+    for (const key of await db.select().from(vaultKeys).where(eq(vaultKeys.state, 'writing'))) {
+      await deleteAllShares(key.keyId)
+      await db.transaction(async (tx) => {
+        await tx.delete(reuseLocks).where(eq(reuseLocks.keyId, key.keyId))
+        await tx.delete(vaultKeys).where(eq(vaultKeys.keyId, key.keyId))
+      })
+      swept++
+    }
+    for (const key of await db.select().from(vaultKeys).where(ne(vaultKeys.state, 'destroyed'))) {
+      for (const s of stores) await s.deleteOtherVersions(key.keyId, key.keyVersion)
+    }
+    return swept
+  }
+
+  const getKey = async (keyId: string, workspaceId: string): Promise<VaultKey> => {
+    const [key] = await db.select().from(vaultKeys).where(and(eq(vaultKeys.keyId, keyId), eq(vaultKeys.workspaceId, workspaceId))).limit(1)
+    // Another workspace's key is NOT_FOUND: its existence is not revealed.
+    if (!key || key.state === 'destroyed' || key.state === 'writing') throw new AppError('NOT_FOUND', `exchange key "${keyId}" not found`)
+    return key
+  }
+
+  /** Reads, authenticates and checks one store's share; classifies what is wrong with it. */
+  const readShare = async (store: ShareStore, key: VaultKey) => {
+    let record: ShareRecord | undefined
+    try {
+      record = await store.get(key.keyId, key.keyVersion)
+    } catch {
+      return { storeId: store.id, problem: 'unreachable' as const }
+    }
+    if (!record) return { storeId: store.id, problem: 'missing' as const }
+    const ctx = { workspaceId: key.workspaceId, exchangeAccountId: key.exchangeAccountId, keyId: key.keyId, keyVersion: key.keyVersion, storeId: store.id, shareIndex: record.shareIndex, t: key.threshold, n: key.shareCount }
+    const kek = keys.kekFor(store.id, record.masterVersion)
+    try {
+      const bytes = unwrapShare(kek, record.wrappedShare, ctx)
+      if (shareX(bytes) !== record.shareIndex) {
+        bytes.fill(0)
+        throw new IntegrityError()
+      }
+      return { storeId: store.id, share: { index: record.shareIndex, bytes }, ciphertext: record.credentialsCiphertext }
+    } catch (err) {
+      if (!(err instanceof IntegrityError) && !(err instanceof AppError)) throw err
+      onEvent({ type: 'ciphertext_context_mismatch', keyId: key.keyId, storeId: store.id })
+      return { storeId: store.id, problem: 'tampered' as const }
+    } finally {
+      kek.fill(0)
+    }
+  }
+
+  /**
+   * Assembles the credentials for one use and wipes them afterwards, even when `use` throws.
+   * Uses the first t shares that authenticate; the combined data key counts only if the credentials'
+   * GCM tag verifies (a corrupted share that still authenticates is caught here).
+   * @throws AppError NOT_FOUND (not this workspace's key), KEY_UNAVAILABLE (fewer than t shares, naming
+   *   the stores), INTEGRITY_FAILED (tampered shares or ciphertext; no detail)
+   */
+  const withSecret = async <T>(keyId: string, workspaceId: string, use: (credentials: Credentials, key: VaultKey) => Promise<T>): Promise<T> => {
+    const key = await getKey(keyId, workspaceId)
+    const results = await Promise.all(stores.map((s) => readShare(s, key)))
+    const good = results.flatMap((r) => ('share' in r && r.share ? [{ share: r.share, ciphertext: r.ciphertext }] : []))
+    const bad = results.flatMap((r) => ('problem' in r && r.problem ? [{ storeId: r.storeId, problem: r.problem }] : []))
+    const ctx: KeyContext = { workspaceId: key.workspaceId, exchangeAccountId: key.exchangeAccountId, keyId: key.keyId, keyVersion: key.keyVersion }
+    let credentials: Credentials | undefined
+    try {
+      if (bad.length > 0) onEvent({ type: 'vault_store_degraded', keyId, stores: bad })
+      if (good.length < key.threshold) {
+        if (bad.some((b) => b.problem === 'tampered')) throw new AppError('INTEGRITY_FAILED', 'the stored key failed its integrity check')
+        throw new AppError('KEY_UNAVAILABLE', `the key cannot be assembled: share stores ${bad.map((b) => `${b.storeId} (${b.problem})`).join(', ')} are unavailable`)
+      }
+      for (const combo of combinations(good, key.threshold)) {
+        const dataKey = await combineShares(
+          combo.map((c) => c.share),
+          key.threshold,
+        )
+        try {
+          for (const { ciphertext } of combo) {
+            try {
+              const plaintext = decryptCredentials(dataKey, ciphertext, ctx)
+              try {
+                credentials = decodeCredentials(plaintext)
+              } finally {
+                plaintext.fill(0)
+              }
+              break
+            } catch (err) {
+              if (!(err instanceof IntegrityError)) throw err
+            }
+          }
+        } finally {
+          dataKey.fill(0)
+        }
+        if (credentials) break
+      }
+      if (!credentials) {
+        onEvent({ type: 'reconstruction_integrity', keyId })
+        throw new AppError('INTEGRITY_FAILED', 'the stored key failed its integrity check')
+      }
+      return await use(credentials, key)
+    } finally {
+      credentials?.wipe()
+      for (const g of good) g.share.bytes.fill(0)
+    }
+  }
+
+  const setState = async (keyId: string, workspaceId: string, state: Extract<KeyState, 'active' | 'disabled' | 'unverified'>, reason?: string) => {
+    await getKey(keyId, workspaceId)
+    const [row] = await db
+      .update(vaultKeys)
+      .set({ state, disabledReason: state === 'disabled' ? (reason ?? 'disabled') : null, updatedAt: clock.now() })
+      .where(eq(vaultKeys.keyId, keyId))
+      .returning()
+    return row as VaultKey
+  }
+
+  /** Destroys every share of the key in every store; the row stays as `destroyed` for the record. */
+  const destroy = async (keyId: string, workspaceId: string) => {
+    await getKey(keyId, workspaceId)
+    await deleteAllShares(keyId)
+    await db.transaction(async (tx) => {
+      await tx.delete(reuseLocks).where(eq(reuseLocks.keyId, keyId))
+      await tx.update(vaultKeys).set({ state: 'destroyed', updatedAt: clock.now() }).where(eq(vaultKeys.keyId, keyId))
+    })
+  }
+
+  /** New data key, re-encrypted and re-split: old shares and old backups stop opening today's ciphertext. */
+  const refresh = async (keyId: string, workspaceId: string): Promise<VaultKey> =>
+    withSecret(keyId, workspaceId, async (credentials, key) => {
+      const next = key.keyVersion + 1
+      await writeShares({ workspaceId, exchangeAccountId: key.exchangeAccountId, keyId, keyVersion: next }, credentials)
+      faultPoint('vault.refresh.before-switch')
+      const [row] = await db.update(vaultKeys).set({ keyVersion: next, updatedAt: clock.now() }).where(eq(vaultKeys.keyId, keyId)).returning()
+      for (const s of stores) await s.deleteOtherVersions(keyId, next)
+      return row as VaultKey
+    })
+
+  /**
+   * Re-wraps every share under a new master-key version, then retires the old ones. Resumable: a run
+   * interrupted half-way is finished by the next call before any new version is added.
+   */
+  const rotateMaster = async (): Promise<{ version: number; rewrapped: number; failed: number }> => {
+    const stale = async () => {
+      for (const s of stores) for await (const r of s.all()) if (r.masterVersion < keys.currentVersion()) return true
+      return false
+    }
+    if (!(await stale())) keys.addVersion()
+    const target = keys.currentVersion()
+    let rewrapped = 0
+    let failed = 0
+    for (const store of stores) {
+      for await (const r of store.all()) {
+        if (r.masterVersion >= target) continue
+        const ctx = { workspaceId: r.workspaceId, exchangeAccountId: r.exchangeAccountId, keyId: r.keyId, keyVersion: r.keyVersion, storeId: store.id, shareIndex: r.shareIndex, t: r.threshold, n: r.shareCount }
+        const oldKek = keys.kekFor(store.id, r.masterVersion)
+        const newKek = keys.kekFor(store.id, target)
+        let share: Buffer | undefined
+        try {
+          share = unwrapShare(oldKek, r.wrappedShare, ctx)
+          await store.put({ ...r, masterVersion: target, wrappedShare: wrapShare(newKek, share, ctx) })
+          rewrapped++
+          faultPoint('vault.rotate.after-record')
+        } catch (err) {
+          if (!(err instanceof IntegrityError)) throw err
+          failed++
+          onEvent({ type: 'ciphertext_context_mismatch', keyId: r.keyId, storeId: store.id })
+        } finally {
+          share?.fill(0)
+          oldKek.fill(0)
+          newKek.fill(0)
+        }
+      }
+    }
+    if (failed === 0) keys.retireBelow(target)
+    return { version: target, rewrapped, failed }
+  }
+
+  /** Assembles every live key once (nothing is used) and reports store health: `bulwark vault verify`. */
+  const verifyAll = async () => {
+    const report: Array<{ keyId: string; workspaceId: string; ok: boolean; problem?: string }> = []
+    for (const key of await db.select().from(vaultKeys).where(ne(vaultKeys.state, 'destroyed'))) {
+      if (key.state === 'writing') continue
+      try {
+        await withSecret(key.keyId, key.workspaceId, async () => undefined)
+        report.push({ keyId: key.keyId, workspaceId: key.workspaceId, ok: true })
+      } catch (err) {
+        report.push({ keyId: key.keyId, workspaceId: key.workspaceId, ok: false, problem: err instanceof AppError ? err.code : 'INTERNAL' })
+      }
+    }
+    return report
+  }
+
+  const storeHealth = () =>
+    Promise.all(
+      stores.map(async (s) => ({ storeId: s.id, kind: s.kind, health: await s.health().catch((e: unknown) => (e instanceof Error ? `unreachable: ${e.message.split('\n')[0]}` : 'unreachable')) })),
+    )
+
+  return { storeKey, withSecret, getKey, setState, destroy, refresh, rotateMaster, sweepIncomplete, verifyAll, storeHealth, fingerprintOf }
+}
+
+export type Vault = ReturnType<typeof createVault>
