@@ -1,5 +1,6 @@
 import { rmSync, readFileSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
+import { resolve } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import type { Config } from './config/index.js'
 import { homePaths, loadPlatformSecrets, prepareHome, privateDir } from './config/index.js'
 import { AppError, systemErrorCode } from './lib/errors.js'
@@ -10,7 +11,10 @@ import { acquireLockFile, migrate, migrationStatus, openDatabase, type Database,
 import { createAuditChain, createAlerts, createOutbox, verifyAllChains } from './monitoring/index.js'
 import { createOperatorSetup } from './auth/index.js'
 import { buildApp, startAdminSocket, type App } from './api/index.js'
+import { createSignerClient } from './signer/index.js'
 import { bulwarkVersion } from './version.js'
+import { keyAdminHandlers } from './keys/index.js'
+import { parseConfig, formatConfigProblems } from './config/index.js'
 
 export type Platform = {
   url: string
@@ -25,6 +29,11 @@ export type StartOptions = {
   clock?: Clock
   /** Where the human-facing lines (setup token) go; stdout by default. */
   print?: (line: string) => void
+  /**
+   * Run as the api child of `bulwark start`: the supervisor prepared BULWARK_HOME, holds the instance
+   * lock and runs the signer; this process may not even stat the home (permission model).
+   */
+  supervised?: boolean
 }
 
 const webRoot = fileURLToPath(new URL('../web/dist', import.meta.url))
@@ -48,7 +57,7 @@ export const startPlatform = async (config: Config, opts: StartOptions = {}): Pr
   const print = opts.print ?? ((line: string) => process.stdout.write(`${line}\n`))
   armFaultPoints(parseFaultPoints(config.BULWARK_FAULT_POINTS).points)
 
-  const home = prepareHome(config.BULWARK_HOME)
+  const home = opts.supervised ? { path: resolve(config.BULWARK_HOME), created: false } : prepareHome(config.BULWARK_HOME)
   const paths = homePaths(home.path)
   const undo: Array<() => Promise<void> | void> = []
   const rollback = async () => {
@@ -57,9 +66,10 @@ export const startPlatform = async (config: Config, opts: StartOptions = {}): Pr
   }
 
   try {
-    privateDir(home.path, 'run')
-    const instanceLock: LockFile = acquireLockFile(paths.instanceLock, `BULWARK_HOME ${home.path}`)
+    const instanceLock: LockFile = opts.supervised ? { path: paths.instanceLock, release: () => {} } : (privateDir(home.path, 'run'), acquireLockFile(paths.instanceLock, `BULWARK_HOME ${home.path}`))
     undo.push(() => instanceLock.release())
+    const signer = opts.supervised ? createSignerClient({ socketPath: paths.signerSocket }) : undefined
+    undo.push(() => signer?.close())
     loadPlatformSecrets(home.path, config) // generated now, used by the accounts feature (sessions, CSRF, TOTP, audit HMAC)
 
     const database = await openConfiguredDatabase(config, home.path)
@@ -77,7 +87,10 @@ export const startPlatform = async (config: Config, opts: StartOptions = {}): Pr
       config,
       logger,
       version: bulwarkVersion,
-      readiness: { database: () => withTimeout(database.ping(), 2_000).then(() => 'ok') },
+      readiness: {
+        database: () => withTimeout(database.ping(), 2_000).then(() => 'ok'),
+        ...(signer ? { signer: () => withTimeout(signer.ping(), 2_000) } : {}),
+      },
       setup,
       webRoot,
       tls,
@@ -102,6 +115,7 @@ export const startPlatform = async (config: Config, opts: StartOptions = {}): Pr
       init: async (body) => setup.initFromCli({ email: String(body.email ?? ''), password: String(body.password ?? ''), workspaceName: String(body.workspaceName ?? 'Personal') }),
       outbox: async (body) => outbox.list({ pendingOnly: body.pendingOnly === true }),
       alerts: async () => alerts.list(null),
+      ...(signer ? keyAdminHandlers({ db: database.db, signer, audit, alerts }) : {}),
     })
     undo.push(() => admin.close())
 
@@ -127,6 +141,7 @@ export const startPlatform = async (config: Config, opts: StartOptions = {}): Pr
         clearTimeout(force)
         clearInterval(sweep)
         await audit.append({ workspaceId: null, type: 'platform_stopped', actor: { type: 'system' }, outcome: 'success', details: { reason } }).catch(() => {})
+        signer?.close()
         await database.close()
         instanceLock.release()
         logger.info('stopped')
@@ -153,3 +168,32 @@ const withTimeout = <T>(p: Promise<T>, ms: number): Promise<T> =>
       },
     )
   })
+
+/** `node dist/main.js`: the api process as `bulwark start` runs it (supervised, under the permission model). */
+const runAsProcess = async () => {
+  const parsed = parseConfig(process.env)
+  if (!parsed.ok) {
+    process.stderr.write(`${formatConfigProblems(parsed.problems)}\n`)
+    process.exit(1)
+  }
+  try {
+    const platform = await startPlatform(parsed.config, { supervised: true })
+    let stopping = false
+    const stop = (signal: string) => {
+      if (stopping) return
+      stopping = true
+      platform.close(signal).then(
+        () => process.exit(0),
+        () => process.exit(1),
+      )
+    }
+    process.on('SIGTERM', () => stop('SIGTERM'))
+    process.on('SIGINT', () => stop('SIGINT'))
+  } catch (err) {
+    process.stderr.write(`bulwark: ${err instanceof AppError ? err.message : 'the api failed to start'}\n`)
+    if (!(err instanceof AppError)) process.stderr.write(`${(err as Error).stack ?? ''}\n`)
+    process.exit(1)
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) void runAsProcess()

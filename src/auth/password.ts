@@ -1,13 +1,13 @@
-import { hash, verify } from '@node-rs/argon2'
-
-// The library's Algorithm is an ambient const enum, which isolated modules cannot read: 2 is Argon2id.
-const ARGON2ID = 2
+import { randomBytes } from 'node:crypto'
+import { argon2id, argon2Verify } from 'hash-wasm'
 
 /**
- * argon2id at the OWASP floor (m = 19 MiB, t = 2, p = 1) with a random 16-byte salt (the library's default).
- * The accounts feature adds rehash-on-login when these rise, and the blocklist/zxcvbn checks.
+ * argon2id at the OWASP floor (m = 19 MiB, t = 2, p = 1) with a random 16-byte salt, as a PHC string.
+ * hash-wasm (WebAssembly) rather than a native addon: the api runs under Node's permission model, where
+ * `--allow-addons` would let any addon step around it. The accounts feature adds rehash-on-login when
+ * these rise, and the blocklist/zxcvbn checks.
  */
-export const argon2Params = { algorithm: ARGON2ID, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const
+export const argon2Params = { memorySize: 19_456, iterations: 2, parallelism: 1, hashLength: 32 } as const
 
 export const MIN_PASSWORD_LENGTH_SINGLE_FACTOR = 15
 export const MAX_PASSWORD_LENGTH = 256
@@ -23,6 +23,7 @@ export const passwordProblem = (password: string): string | undefined => {
   return undefined
 }
 
-export const hashPassword = (password: string): Promise<string> => hash(normalizePassword(password), argon2Params)
+export const hashPassword = (password: string): Promise<string> =>
+  argon2id({ password: normalizePassword(password), salt: randomBytes(16), ...argon2Params, outputType: 'encoded' })
 
-export const verifyPassword = (phc: string, password: string): Promise<boolean> => verify(phc, normalizePassword(password))
+export const verifyPassword = (phc: string, password: string): Promise<boolean> => argon2Verify({ password: normalizePassword(password), hash: phc })

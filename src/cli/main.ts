@@ -9,7 +9,9 @@ import { systemClock } from '../lib/clock.js'
 import { readLockHolder, migrate, migrationStatus, type Database } from '../db/index.js'
 import { createAuditChain, createOutbox, verifyAllChains, type ChainVerdict } from '../monitoring/index.js'
 import { createOperatorSetup } from '../auth/index.js'
-import { startPlatform, openConfiguredDatabase } from '../main.js'
+import { openConfiguredDatabase } from '../main.js'
+import { supervise } from './supervisor.js'
+import { registerKeyCommands } from './keys-commands.js'
 import { bulwarkVersion } from '../version.js'
 import { callAdmin } from './admin-client.js'
 import { runDoctor, formatChecks } from './doctor.js'
@@ -70,21 +72,7 @@ const printVerdicts = (verdicts: ChainVerdict[], json: boolean): number => {
 }
 
 const start = async () => {
-  const config = loadConfig()
-  const platform = await startPlatform(config)
-  let signals = 0
-  const stop = (signal: string) => {
-    if (++signals > 1) process.exit(1) // a second Ctrl-C means now
-    platform.close(signal).then(
-      () => process.exit(0),
-      (err: unknown) => {
-        process.stderr.write(`bulwark: shutdown failed: ${err instanceof Error ? err.message : String(err)}\n`)
-        process.exit(1)
-      },
-    )
-  }
-  process.on('SIGINT', () => stop('SIGINT'))
-  process.on('SIGTERM', () => stop('SIGTERM'))
+  await supervise(loadConfig(), process.env)
 }
 
 export const buildCli = (): Command => {
@@ -173,6 +161,8 @@ export const buildCli = (): Command => {
       if (messages.length === 0) process.stdout.write('the outbox is empty\n')
       for (const m of messages) process.stdout.write(`--- ${m.createdAt} to ${m.to}: ${m.subject}\n${m.text}\n`)
     })
+
+  registerKeyCommands(program, loadConfig, (line) => process.stdout.write(`${line}\n`))
 
   program
     .command('version')

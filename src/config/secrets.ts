@@ -1,4 +1,5 @@
-import { openSync, writeSync, closeSync, readFileSync, statSync, fsyncSync } from 'node:fs'
+import { readFileSync, statSync } from 'node:fs'
+import { createFileExclusive } from '../lib/durable-file.js'
 import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import { AppError, systemErrorCode } from '../lib/errors.js'
@@ -29,21 +30,9 @@ export const secretFilePath = (home: string, name: PlatformSecretName, config: P
   return typeof override === 'string' ? { path: override, generated: false } : { path: join(home, 'secrets', `${name}.key`), generated: true }
 }
 
+// Never overwrites: if two processes race, one wins and the other reads its key.
 const writeNewKey = (path: string): void => {
-  // 'wx': never overwrite; if two processes race, one wins and the other reads its key.
-  let fd: number
-  try {
-    fd = openSync(path, 'wx', 0o600)
-  } catch (err) {
-    if (systemErrorCode(err) === 'EEXIST') return
-    throw err
-  }
-  try {
-    writeSync(fd, `${randomBytes(KEY_BYTES).toString('base64')}\n`)
-    fsyncSync(fd)
-  } finally {
-    closeSync(fd)
-  }
+  createFileExclusive(path, `${randomBytes(KEY_BYTES).toString('base64')}\n`)
 }
 
 const readKey = (name: PlatformSecretName, path: string, generated: boolean): Buffer => {

@@ -82,10 +82,18 @@ const openPostgres = async (url: string, poolSize = 10): Promise<Database> => {
 }
 
 const looksLikePgliteDir = (dir: string) => existsSync(join(dir, 'PG_VERSION'))
+/** Entries of a directory; none when it is missing or, under the permission model, not listable itself. */
+const listDir = (dir: string): string[] => {
+  try {
+    return readdirSync(dir)
+  } catch {
+    return []
+  }
+}
 
 const openPglite = async (dataDir: string, lockPath: string, loadDataDir?: Blob): Promise<Database> => {
   const lock: LockFile = acquireLockFile(lockPath, `the embedded database ${dataDir}`)
-  if (existsSync(dataDir) && readdirSync(dataDir).length > 0 && !looksLikePgliteDir(dataDir)) {
+  if (listDir(dataDir).length > 0 && !looksLikePgliteDir(dataDir)) {
     lock.release()
     throw new AppError('INTEGRITY_FAILED', `${dataDir} is not an embedded database directory: move it aside or point BULWARK_HOME elsewhere`)
   }

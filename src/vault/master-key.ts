@@ -1,4 +1,5 @@
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, statSync, writeSync, existsSync } from 'node:fs'
+import { readFileSync, statSync, existsSync } from 'node:fs'
+import { writeFileAtomic } from '../lib/durable-file.js'
 import { randomBytes } from 'node:crypto'
 import { hkdfSha256 } from '../crypto/hkdf.js'
 import { AppError } from '../lib/errors.js'
@@ -10,23 +11,13 @@ import { AppError } from '../lib/errors.js'
  * then `minDecryptionVersion` retires them (SECURITY.md R7).
  *
  * File: JSON `{ current, minDecryptionVersion, keys: { "<version>": base64 } }`, mode 0600, written
- * atomically (temp file, fsync, rename). A KMS provider can replace `loadMasterKeyFile` later.
+ * atomically (O_SYNC temp file, rename). A KMS provider can replace `loadMasterKeyFile` later.
  */
 export type MasterKeyFile = { current: number; minDecryptionVersion: number; keys: Record<string, string> }
 
 const KEY_BYTES = 32
 
-const writeAtomic = (path: string, content: string) => {
-  const tmp = `${path}.tmp-${process.pid}`
-  const fd = openSync(tmp, 'w', 0o600)
-  try {
-    writeSync(fd, content)
-    fsyncSync(fd)
-  } finally {
-    closeSync(fd)
-  }
-  renameSync(tmp, path)
-}
+const writeAtomic = (path: string, content: string) => writeFileAtomic(path, content, 0o600)
 
 const checkMode = (path: string) => {
   const mode = statSync(path).mode & 0o777

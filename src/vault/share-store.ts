@@ -1,4 +1,5 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs'
+import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { writeFileAtomic } from '../lib/durable-file.js'
 import { join } from 'node:path'
 import { and, eq, ne } from 'drizzle-orm'
 import type { DbOrTx } from '../db/index.js'
@@ -88,22 +89,7 @@ export const createDirectoryShareStore = (id: string, dir: string): ShareStore =
     kind: 'directory',
     put: async (r) => {
       const body: FileRecord = { ...r, storeId: id, wrappedShare: r.wrappedShare.toString('base64'), credentialsCiphertext: r.credentialsCiphertext.toString('base64'), createdAt: r.createdAt.toISOString() }
-      const target = file(r.keyId, r.keyVersion)
-      const tmp = `${target}.tmp`
-      const fd = openSync(tmp, 'w', 0o600)
-      try {
-        writeSync(fd, JSON.stringify(body))
-        fsyncSync(fd)
-      } finally {
-        closeSync(fd)
-      }
-      renameSync(tmp, target)
-      const dirFd = openSync(dir, 'r')
-      try {
-        fsyncSync(dirFd) // the rename itself must survive a crash
-      } finally {
-        closeSync(dirFd)
-      }
+      writeFileAtomic(file(r.keyId, r.keyVersion), JSON.stringify(body))
     },
     get: async (keyId, keyVersion) => {
       try {

@@ -81,7 +81,7 @@ describe('bulwark start on a fresh home', () => {
     proc.child.kill('SIGTERM')
     expect(await proc.exited).toBe(0)
     expect(existsSync(join(home, 'run', 'instance.lock'))).toBe(false)
-    expect(existsSync(join(home, 'db.lock'))).toBe(false)
+    expect(existsSync(join(home, 'run', 'db.lock'))).toBe(false)
 
     // Stopped: the CLI opens the database itself, and the chain still verifies (now with platform_stopped).
     const after = await runBulwark(['audit', 'verify'], env)

@@ -1,0 +1,159 @@
+import { resolve } from 'node:path'
+import { existsSync } from 'node:fs'
+import { randomBytes } from 'node:crypto'
+import type { Command } from 'commander'
+import { homePaths, type Config } from '../config/index.js'
+import { AppError } from '../lib/errors.js'
+import { readLockHolder } from '../db/index.js'
+import { encodeCredentialFields, sealTo } from '../crypto/index.js'
+import { createSignerClient, type KeyView } from '../signer/index.js'
+import { callAdmin } from './admin-client.js'
+import { promptHidden, readStdin } from './prompt.js'
+
+type Out = (line: string) => void
+
+/** The running instance's sockets; every `keys` and `vault` verb needs the platform running. */
+const runningPaths = (config: Config) => {
+  const paths = homePaths(resolve(config.BULWARK_HOME))
+  if (!existsSync(paths.instanceLock) || !readLockHolder(paths.instanceLock)) throw new AppError('UNAVAILABLE', 'Bulwark is not running: start it first (`npm start`), then run this command in another terminal')
+  return paths
+}
+
+const workspaceOf = async (socket: string, given?: string): Promise<string> => given ?? ((await callAdmin(socket, 'operator-workspace')) as { workspaceId: string }).workspaceId
+
+const printKey = (out: Out, k: KeyView) => {
+  const v = k.verification as { status?: string; withdrawEnabled?: boolean; ipRestricted?: boolean; tradingEnabled?: boolean }
+  out(`${k.keyId}  ${k.exchange}  ${k.apiKeyHint}  ${k.state}${k.disabledReason ? ` (${k.disabledReason})` : ''}`)
+  out(`  verification: ${v.status ?? 'unknown'}; withdraw ${v.withdrawEnabled ? 'ENABLED' : 'disabled ✓'}; IP ${v.ipRestricted ? 'restricted ✓' : 'UNRESTRICTED'}; trading ${v.tradingEnabled ? 'enabled ✓' : 'disabled'}`)
+  out(`  limits: ${k.limits.symbols.join(', ')}; ≤ ${k.limits.maxOrderNotional} per order, ≤ ${k.limits.max24hNotional} per 24 h, ≤ ${k.limits.maxOrdersPerMinute}/min, band ±${k.limits.priceBandPct}%`)
+}
+
+/** `bulwark keys …` and `bulwark vault …`: the CLI seals credentials itself; the api only relays the envelope. */
+export const registerKeyCommands = (program: Command, loadConfig: () => Config, out: Out) => {
+  const keys = program.command('keys').description('exchange API keys (sealed to the signer; the api never sees them)')
+
+  keys
+    .command('add')
+    .description('connect an exchange API key: prompts without echo, seals to the signer, verifies at the exchange')
+    .requiredOption('--exchange <id>', 'exchange id, e.g. binance')
+    .option('--workspace <id>', "workspace to connect it to (default: the operator's own)")
+    .option('--credentials-stdin', 'read the API key and the secret as two lines from standard input')
+    .action(async (opts: { exchange: string; workspace?: string; credentialsStdin?: boolean }) => {
+      const paths = runningPaths(loadConfig())
+      const workspaceId = await workspaceOf(paths.adminSocket, opts.workspace)
+      let apiKey: string
+      let secret: string
+      if (opts.credentialsStdin) {
+        ;[apiKey = '', secret = ''] = (await readStdin()).split(/\r?\n/)
+      } else {
+        apiKey = await promptHidden('API key: ')
+        secret = await promptHidden('Secret: ')
+      }
+      const { publicKey } = (await callAdmin(paths.adminSocket, 'signer-public-key')) as { publicKey: string }
+      const plaintext = encodeCredentialFields({ apiKey: apiKey.trim(), secret: secret.trim() })
+      const envelope = await sealTo(publicKey, plaintext, {
+        workspaceId,
+        exchange: opts.exchange,
+        nonce: randomBytes(18).toString('base64url'),
+        expiresAt: new Date(Date.now() + 5 * 60_000).toISOString(),
+        purpose: 'exchange-credentials',
+      })
+      plaintext.fill(0)
+      printKey(out, (await callAdmin(paths.adminSocket, 'keys-connect', { workspaceId, exchange: opts.exchange, envelope })) as KeyView)
+    })
+
+  keys
+    .command('list')
+    .description('list connected keys with their verification and limits')
+    .option('--workspace <id>', 'workspace (default: the operator’s own)')
+    .action(async (opts: { workspace?: string }) => {
+      const paths = runningPaths(loadConfig())
+      const list = (await callAdmin(paths.adminSocket, 'keys-list', { workspaceId: await workspaceOf(paths.adminSocket, opts.workspace) })) as KeyView[]
+      if (list.length === 0) out('no keys connected')
+      for (const k of list) printKey(out, k)
+    })
+
+  const exec = (name: string, description: string, method: string, args: (o: Record<string, string>) => Record<string, unknown>, extra: Array<[string, string]> = []) => {
+    const cmd = keys.command(`${name} <keyId>`).description(description).option('--workspace <id>', 'workspace (default: the operator’s own)')
+    for (const [flag, help] of extra) cmd.requiredOption(flag, help)
+    cmd.action(async (keyId: string, opts: Record<string, string>) => {
+      const paths = runningPaths(loadConfig())
+      const result = await callAdmin(paths.adminSocket, 'keys-execute', { workspaceId: await workspaceOf(paths.adminSocket, opts.workspace), keyId, method, args: args(opts) })
+      out(JSON.stringify(result, null, 2))
+    })
+  }
+  exec('balance', 'fetch the balance through the signer', 'fetchBalance', () => ({}))
+  exec('open-orders', 'list open orders for a symbol through the signer', 'fetchOpenOrders', (o) => ({ symbol: o.symbol }), [['--symbol <symbol>', 'unified symbol, e.g. BTC/USDT']])
+
+  keys
+    .command('disable <keyId>')
+    .description('disable a key in the signer (it can no longer trade)')
+    .option('--reason <text>', 'why', 'disabled by the operator')
+    .option('--workspace <id>', 'workspace (default: the operator’s own)')
+    .action(async (keyId: string, opts: { reason: string; workspace?: string }) => {
+      const paths = runningPaths(loadConfig())
+      printKey(out, (await callAdmin(paths.adminSocket, 'keys-disable', { workspaceId: await workspaceOf(paths.adminSocket, opts.workspace), keyId, reason: opts.reason })) as KeyView)
+    })
+
+  keys
+    .command('remove <keyId>')
+    .description('destroy every share of a key in every store')
+    .option('--workspace <id>', 'workspace (default: the operator’s own)')
+    .action(async (keyId: string, opts: { workspace?: string }) => {
+      const paths = runningPaths(loadConfig())
+      await callAdmin(paths.adminSocket, 'keys-remove', { workspaceId: await workspaceOf(paths.adminSocket, opts.workspace), keyId })
+      out(`key ${keyId} destroyed`)
+    })
+
+  keys
+    .command('limits <keyId>')
+    .description("set a key's limits in the signer (operator only: widening needs this command)")
+    .requiredOption('--symbols <list>', 'comma-separated unified symbols, e.g. BTC/USDT,ETH/USDT')
+    .requiredOption('--max-order <quote>', 'max notional per order, in the quote currency')
+    .requiredOption('--max-day <quote>', 'max notional per rolling 24 h')
+    .option('--per-minute <n>', 'max orders per minute', '10')
+    .option('--band <pct>', 'max distance of a limit price from the reference price, %', '5')
+    .option('--workspace <id>', 'workspace (default: the operator’s own)')
+    .action(async (keyId: string, o: { symbols: string; maxOrder: string; maxDay: string; perMinute: string; band: string; workspace?: string }) => {
+      const paths = runningPaths(loadConfig())
+      const ws = await workspaceOf(paths.adminSocket, o.workspace)
+      const operator = createSignerClient({ socketPath: paths.signerOperatorSocket })
+      try {
+        const limits = { symbols: o.symbols.split(',').map((s) => s.trim()), maxOrderNotional: o.maxOrder, max24hNotional: o.maxDay, maxOrdersPerMinute: Number(o.perMinute), priceBandPct: o.band }
+        printKey(out, (await operator.call('setLimits', ws, { keyId, limits })).result as KeyView)
+      } finally {
+        operator.close()
+      }
+    })
+
+  const vault = program.command('vault').description('key custody maintenance (operator only; talks to the signer directly)')
+  const operatorCall = async (op: 'rotateMaster' | 'verifyVault' | 'refresh', workspaceId: string | null, params: Record<string, unknown>) => {
+    const paths = runningPaths(loadConfig())
+    const operator = createSignerClient({ socketPath: paths.signerOperatorSocket, timeoutMs: 600_000 })
+    try {
+      return (await operator.call(op, workspaceId, params as never)).result
+    } finally {
+      operator.close()
+    }
+  }
+  vault
+    .command('rotate-master')
+    .description('re-wrap every share under a new master-key version (crash-safe, resumable), then retire the old one')
+    .action(async () => out(JSON.stringify(await operatorCall('rotateMaster', null, {}))))
+  vault
+    .command('verify')
+    .description('assemble every key once (nothing is used) and report store health')
+    .action(async () => {
+      const report = (await operatorCall('verifyVault', null, {})) as { keys: Array<{ ok: boolean }>; stores: unknown }
+      out(JSON.stringify(report, null, 2))
+      if (report.keys.some((k) => !k.ok)) process.exitCode = 2
+    })
+  vault
+    .command('refresh <keyId>')
+    .description('new data key for one key: re-encrypt and re-split, so old shares and backups stop working')
+    .option('--workspace <id>', 'workspace (default: the operator’s own)')
+    .action(async (keyId: string, o: { workspace?: string }) => {
+      const paths = runningPaths(loadConfig())
+      out(JSON.stringify(await operatorCall('refresh', await workspaceOf(paths.adminSocket, o.workspace), { keyId })))
+    })
+}

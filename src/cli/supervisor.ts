@@ -1,0 +1,142 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { existsSync, rmSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
+import { envSchema, homePaths, loadPlatformSecrets, prepareHome, privateDir, type Config } from '../config/index.js'
+import { acquireLockFile } from '../db/index.js'
+import { createSignerClient } from '../signer/index.js'
+
+const repo = fileURLToPath(new URL('../..', import.meta.url)).replace(/\/$/, '')
+/** What both children may read of the installation: never the repository root, which may hold BULWARK_HOME. */
+const codeReadGrants = [`${repo}/dist`, `${repo}/node_modules`, `${repo}/web/dist`, `${repo}/package.json`]
+
+const signerEnvNames = ['LOG_LEVEL', 'VAULT_DATABASE_URL', 'VAULT2_DATABASE_URL', 'VAULT_SHARE_DIR_3', 'VAULT_THRESHOLD', 'BULWARK_EXCHANGE_ENDPOINTS', 'BULWARK_FAULT_POINTS'] as const
+
+const pick = (env: NodeJS.ProcessEnv, names: readonly string[]) => Object.fromEntries(names.flatMap((n) => (env[n] === undefined ? [] : [[n, env[n] as string]])))
+
+const log = (line: string) => process.stderr.write(`${JSON.stringify({ level: 'info', time: new Date().toISOString(), name: 'supervisor', msg: line })}\n`)
+
+/**
+ * `bulwark start`: prepares BULWARK_HOME, holds the instance lock, and runs two children under Node's
+ * permission model — the signer (key custody: vault files, no inspector, no child processes, no addons,
+ * core dumps off via prlimit) and the api (no access to the vault or the master key). Restarts the signer
+ * with backoff if it dies; a failed first start removes the home it created.
+ */
+export const supervise = async (config: Config, env: NodeJS.ProcessEnv): Promise<void> => {
+  const home = prepareHome(config.BULWARK_HOME)
+  const paths = homePaths(home.path)
+  let lock: ReturnType<typeof acquireLockFile> | undefined
+  let signer: ChildProcess | undefined
+  let stopping = false
+  const cleanupFresh = () => {
+    if (home.created) rmSync(home.path, { recursive: true, force: true })
+  }
+  try {
+    // Created here: under the permission model the children may not create their own top-level folders.
+    for (const dir of ['run', 'vault', 'db']) privateDir(home.path, dir)
+    lock = acquireLockFile(paths.instanceLock, `BULWARK_HOME ${home.path}`)
+    loadPlatformSecrets(home.path, config)
+  } catch (err) {
+    lock?.release()
+    cleanupFresh()
+    throw err
+  }
+  const shareDir3 = env.VAULT_SHARE_DIR_3
+  const signerGrants = [...codeReadGrants, paths.vaultDir, paths.runDir, ...(shareDir3 ? [shareDir3] : [])]
+  const signerArgs = [
+    '--core=0',
+    '--',
+    process.execPath,
+    '--experimental-permission',
+    '--no-warnings',
+    ...signerGrants.map((p) => `--allow-fs-read=${p}`),
+    ...[paths.vaultDir, paths.runDir, ...(shareDir3 ? [shareDir3] : [])].map((p) => `--allow-fs-write=${p}`),
+    join(repo, 'dist', 'signer', 'main.js'),
+  ]
+  const startSignerChild = () => {
+    signer = spawn('prlimit', signerArgs, { env: { BULWARK_HOME: home.path, ...pick(env, signerEnvNames) }, stdio: ['ignore', 'inherit', 'inherit'] })
+    return signer
+  }
+
+  const client = createSignerClient({ socketPath: paths.signerSocket, timeoutMs: 2_000 })
+  const waitForSigner = async (child: ChildProcess) => {
+    for (let i = 0; i < 600; i++) {
+      if (child.exitCode !== null) throw new Error(`the signer exited with code ${child.exitCode} while starting`)
+      if (existsSync(paths.signerSocket) && (await client.ping().then(() => true, () => false))) return
+      await new Promise((r) => setTimeout(r, 100))
+    }
+    throw new Error('the signer did not become ready within 60 s')
+  }
+
+  const first = startSignerChild()
+  try {
+    await waitForSigner(first)
+  } catch (err) {
+    first.kill('SIGKILL')
+    client.close()
+    lock.release()
+    cleanupFresh()
+    throw err
+  }
+  client.close()
+
+  // If the signer dies, bring it back with backoff; the api's /readyz reports it missing meanwhile.
+  let backoffMs = 500
+  const watchSigner = (child: ChildProcess) =>
+    child.once('exit', (code, signal) => {
+      if (stopping) return
+      log(`signer exited (${signal ?? code}); restarting in ${backoffMs} ms`)
+      setTimeout(() => {
+        if (stopping) return
+        watchSigner(startSignerChild())
+        backoffMs = Math.min(backoffMs * 2, 30_000)
+      }, backoffMs)
+    })
+  watchSigner(first)
+
+  const apiEnv = pick(env, [...Object.keys(envSchema.shape), 'PATH'])
+  const apiWriteGrants = [paths.dbDir, paths.runDir, paths.secretsDir]
+  const apiReadGrants = [...codeReadGrants, ...apiWriteGrants, ...[config.TLS_CERT_FILE, config.TLS_KEY_FILE].filter((f): f is string => Boolean(f))]
+  const api = spawn(
+    process.execPath,
+    [
+      '--experimental-permission',
+      '--no-warnings',
+      ...apiReadGrants.map((p) => `--allow-fs-read=${p}`),
+      ...apiWriteGrants.map((p) => `--allow-fs-write=${p}`),
+      join(repo, 'dist', 'main.js'),
+    ],
+    { env: { ...apiEnv, BULWARK_HOME: home.path }, stdio: ['ignore', 'inherit', 'inherit'] },
+  )
+
+  const stopAll = async (apiSignal: NodeJS.Signals = 'SIGTERM') => {
+    stopping = true
+    if (api.exitCode === null) {
+      api.kill(apiSignal)
+      await new Promise((r) => api.once('exit', r))
+    }
+    if (signer && signer.exitCode === null) {
+      signer.kill('SIGTERM')
+      await new Promise((r) => signer?.once('exit', r))
+    }
+    lock?.release()
+  }
+
+  let signals = 0
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (++signals > 1) process.exit(1)
+    void stopAll(signal).then(() => process.exit(api.exitCode === 0 ? 0 : 1))
+  }
+  process.on('SIGTERM', () => onSignal('SIGTERM'))
+  process.on('SIGINT', () => onSignal('SIGINT'))
+
+  api.once('exit', (code) => {
+    if (stopping) return
+    // The api ended on its own: a failed start (it printed why) or a crash. Stop the signer too.
+    const becameReady = existsSync(paths.adminSocket)
+    void stopAll().then(() => {
+      if (!becameReady) cleanupFresh()
+      process.exit(code === 0 ? 0 : 1)
+    })
+  })
+}

@@ -1,0 +1,22 @@
+import ccxt from 'ccxt'
+import { AppError } from '../../lib/errors.js'
+
+/**
+ * ccxt's error tree → our codes, at the boundary; the original stays as `cause` (for logs only).
+ * A RequestTimeout may have reached the exchange: for orders the caller records `unknown`, never retries.
+ */
+export const mapCcxtError = (err: unknown, what: string): AppError => {
+  if (err instanceof AppError) return err
+  const e = err as Error
+  if (e instanceof ccxt.InsufficientFunds) return new AppError('EXCHANGE_REJECTED', `${what}: insufficient funds at the exchange`, { cause: err })
+  if (e instanceof ccxt.InvalidOrder || e instanceof ccxt.OrderNotFound || e instanceof ccxt.BadSymbol) return new AppError('EXCHANGE_REJECTED', `${what}: the exchange rejected it (${firstLine(e)})`, { cause: err })
+  if (e instanceof ccxt.RateLimitExceeded || e instanceof ccxt.DDoSProtection) return new AppError('RATE_LIMITED', `${what}: the exchange is rate-limiting this platform; try again shortly`, { cause: err })
+  if (e instanceof ccxt.PermissionDenied || e instanceof ccxt.AuthenticationError || e instanceof ccxt.AccountSuspended) return new AppError('EXCHANGE_AUTH', `${what}: the exchange refused the key (revoked, wrong secret, or this IP is not whitelisted)`, { cause: err })
+  if (e instanceof ccxt.InvalidNonce) return new AppError('EXCHANGE_AUTH', `${what}: the exchange refused the request time (clock skew)`, { cause: err })
+  if (e instanceof ccxt.NetworkError) return new AppError('EXCHANGE_UNAVAILABLE', `${what}: the exchange did not answer`, { cause: err })
+  if (e instanceof ccxt.BadRequest || e instanceof ccxt.ExchangeError) return new AppError('EXCHANGE_REJECTED', `${what}: the exchange rejected it (${firstLine(e)})`, { cause: err })
+  return new AppError('INTERNAL', `${what} failed`, { cause: err })
+}
+
+/** Exchange messages can echo request parameters; keep the first line and no query strings. */
+const firstLine = (e: Error) => (e.message.split('\n')[0] ?? '').replace(/\?\S*/g, '').replace(/\s*https?:\/\/\S+/g, '').slice(0, 160)

@@ -1,0 +1,1 @@
+export { createKeyRelay, keyAdminHandlers, type KeyRelay, type KeyAdminDeps } from './key-admin.js'

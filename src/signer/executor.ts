@@ -1,0 +1,217 @@
+import { createHmac, randomBytes } from 'node:crypto'
+import type { Exchange } from 'ccxt'
+import ccxt from 'ccxt'
+import { AppError } from '../lib/errors.js'
+import { Decimal, toDecimalString } from '../lib/decimal.js'
+import { checkEndpoint, venueCalls, type VenueMethod, type OrderView, type BalanceView } from '../exchanges/index.js'
+import { createCcxtClient, mapCcxtError } from '../exchanges/ccxt/index.js'
+import type { Credentials } from '../vault/index.js'
+import type { RateBudget } from './rate-budget.js'
+
+export type Refusal = { venue: string; keyId: string | null; method: string; path: string; reason: string }
+
+export type ExecutorDeps = {
+  endpoints: Readonly<Record<string, string>>
+  budget: RateBudget
+  /** Called before the refusal is thrown: audit and a critical alert. */
+  onRefusal: (r: Refusal) => void
+  /** Called for every request that passed policy: the exchange-activity journal. */
+  onRequest?: (r: { venue: string; keyId: string | null; method: string; path: string }) => void
+}
+
+type NobleHash = { outputLen: number }
+const hashName = (h: NobleHash) => ({ 32: 'sha256', 48: 'sha384', 64: 'sha512' })[h.outputLen] ?? 'sha256'
+
+const str = (v: unknown): string | null => (v === undefined || v === null ? null : typeof v === 'number' ? toDecimalString(new Decimal(v)) : String(v))
+
+const orderView = (o: Record<string, unknown>): OrderView => ({
+  id: String(o.id),
+  clientOrderId: (o.clientOrderId as string | undefined) ?? null,
+  symbol: String(o.symbol),
+  type: String(o.type),
+  side: String(o.side),
+  status: String(o.status),
+  amount: str(o.amount),
+  filled: str(o.filled),
+  price: str(o.price),
+  average: str(o.average),
+  timestamp: typeof o.timestamp === 'number' ? o.timestamp : null,
+})
+
+/**
+ * Runs venue calls with a key. One ccxt instance per key (markets shared from one public instance per
+ * venue), calls serialized per key, credentials present only for the call. Every final request passes
+ * the endpoint policy and the venue's shared rate budget before any I/O.
+ */
+export const createExecutor = ({ endpoints, budget, onRefusal, onRequest }: ExecutorDeps) => {
+  const publics = new Map<string, Promise<Exchange>>()
+  const perKey = new Map<string, { exchange: Exchange; tail: Promise<unknown> }>()
+  const prices = new Map<string, { at: number; price: Decimal }>()
+
+  /** Policy and budget on the final URL ccxt built, before the request leaves. */
+  const guard = (exchange: Exchange, venue: string, keyId: string | null) => {
+    const send = exchange.fetch.bind(exchange)
+    exchange.fetch = async (url: string, method = 'GET', headers?: unknown, body?: unknown) => {
+      const verdict = checkEndpoint(venue, method, url)
+      const path = new URL(url).pathname
+      if (!verdict.allowed) {
+        onRefusal({ venue, keyId, method, path: verdict.path, reason: verdict.reason })
+        throw new AppError('FORBIDDEN', `the signer refused ${method} ${verdict.path} on ${venue}: ${verdict.reason === 'deny_listed' ? 'it can move funds or manage keys' : 'it is not on the allowlist'}`)
+      }
+      await budget.take(venue, method, path)
+      onRequest?.({ venue, keyId, method, path })
+      try {
+        return await send(url, method, headers as Record<string, string> | undefined, body as string | undefined)
+      } catch (err) {
+        if (err instanceof ccxt.DDoSProtection || err instanceof ccxt.RateLimitExceeded) budget.pause(venue, String((err as Error).message).includes('418') ? 3_600_000 : 60_000)
+        throw err
+      }
+    }
+    return exchange
+  }
+
+  const publicClient = (venue: string): Promise<Exchange> => {
+    let p = publics.get(venue)
+    if (!p) {
+      p = (async () => {
+        const ex = guard(createCcxtClient(venue, { endpoints }), venue, null)
+        await ex.loadMarkets()
+        return ex
+      })()
+      p.catch(() => publics.delete(venue)) // a failed load is retried next time
+      publics.set(venue, p)
+    }
+    return p
+  }
+
+  /** The last price, fetched by the signer itself from the venue's public API, cached for seconds. */
+  const referencePrice = async (venue: string, symbol: string): Promise<Decimal> => {
+    const cached = prices.get(`${venue}:${symbol}`)
+    if (cached && Date.now() - cached.at < 5_000) return cached.price
+    try {
+      const ticker = await (await publicClient(venue)).fetchTicker(symbol)
+      const last = ticker.last ?? ticker.close
+      if (last === undefined || last === null) throw new AppError('EXCHANGE_UNAVAILABLE', `no reference price for ${symbol} on ${venue}`)
+      const price = new Decimal(last)
+      prices.set(`${venue}:${symbol}`, { at: Date.now(), price })
+      return price
+    } catch (err) {
+      throw mapCcxtError(err, `reference price for ${symbol}`)
+    }
+  }
+
+  const keyClient = async (keyId: string, venue: string) => {
+    let entry = perKey.get(keyId)
+    if (!entry) {
+      const pub = await publicClient(venue)
+      const exchange = guard(createCcxtClient(venue, { endpoints }), venue, keyId)
+      exchange.setMarkets(pub.markets, pub.currencies as unknown as undefined)
+      entry = { exchange, tail: Promise.resolve() }
+      perKey.set(keyId, entry)
+    }
+    return entry
+  }
+
+  /**
+   * Puts the credentials on the instance for one call. HMAC venues sign with our Buffer key through a
+   * wrapped `hmac` (ccxt's `secret` stays a random placeholder, SECURITY.md R12); other secrets (PEM keys,
+   * passphrases) exist as strings only inside the call.
+   */
+  const withCredentials = async <T>(exchange: Exchange, c: Credentials, fn: () => Promise<T>): Promise<T> => {
+    const placeholder = `bulwark-placeholder-${randomBytes(12).toString('hex')}`
+    const placeholderBytes = Buffer.from(placeholder)
+    const original = exchange.hmac as unknown as (request: Uint8Array | string, secret: Uint8Array | string, hash: NobleHash, digest?: string) => unknown
+    const isPem = c.secret.includes('PRIVATE KEY')
+    exchange.apiKey = c.apiKey.toString('utf8')
+    exchange.secret = isPem ? c.secret.toString('utf8') : placeholder
+    exchange.password = c.password ? c.password.toString('utf8') : ''
+    exchange.hmac = ((request: Uint8Array | string, secret: Uint8Array | string, hash: NobleHash, digest: 'hex' | 'base64' | 'binary' = 'hex') => {
+      const secretBytes = typeof secret === 'string' ? Buffer.from(secret) : Buffer.from(secret)
+      if (!secretBytes.equals(placeholderBytes)) return original.call(exchange, request, secret, hash, digest)
+      const mac = createHmac(hashName(hash), c.secret).update(request)
+      return digest === 'binary' ? new Uint8Array(mac.digest()) : mac.digest(digest)
+    }) as Exchange['hmac']
+    try {
+      return await fn()
+    } finally {
+      exchange.apiKey = ''
+      exchange.secret = ''
+      exchange.password = ''
+      exchange.hmac = original as unknown as Exchange['hmac']
+    }
+  }
+
+  const call = async (exchange: Exchange, method: VenueMethod, raw: Record<string, unknown>): Promise<unknown> => {
+    const parsed = venueCalls[method].safeParse(raw)
+    if (!parsed.success) throw new AppError('BAD_INPUT', `${method}: ${parsed.error.issues[0]?.path.join('.') || 'args'} ${parsed.error.issues[0]?.message ?? 'invalid'}`)
+    const a = parsed.data as Record<string, unknown>
+    switch (method) {
+      case 'fetchBalance': {
+        const b = (await exchange.fetchBalance()) as unknown as Record<'free' | 'used' | 'total', Record<string, number | undefined> | undefined>
+        const out: BalanceView = {}
+        for (const [asset, v] of Object.entries(b.total ?? {})) {
+          if (v === undefined) continue
+          out[asset] = { free: str(b.free?.[asset] ?? 0) ?? '0', used: str(b.used?.[asset] ?? 0) ?? '0', total: str(v) ?? '0' }
+        }
+        return out
+      }
+      case 'createOrder': {
+        const params: Record<string, unknown> = {}
+        if (a.clientOrderId) params.clientOrderId = a.clientOrderId
+        if (a.postOnly) params.postOnly = true
+        if (a.reduceOnly) params.reduceOnly = true
+        const o = await exchange.createOrder(String(a.symbol), a.type as 'market' | 'limit', a.side as 'buy' | 'sell', Number(a.amount), a.price === undefined ? undefined : Number(a.price), params)
+        return orderView(o as unknown as Record<string, unknown>)
+      }
+      case 'cancelOrder':
+        return orderView((await exchange.cancelOrder(String(a.id), String(a.symbol))) as unknown as Record<string, unknown>)
+      case 'fetchOrder': {
+        if (!a.id && !a.clientOrderId) throw new AppError('BAD_INPUT', 'fetchOrder needs an id or a clientOrderId')
+        const o = await exchange.fetchOrder(String(a.id ?? ''), String(a.symbol), a.clientOrderId ? { clientOrderId: a.clientOrderId } : {})
+        return orderView(o as unknown as Record<string, unknown>)
+      }
+      case 'fetchOpenOrders':
+        return (await exchange.fetchOpenOrders(a.symbol as string | undefined)).map((o) => orderView(o as unknown as Record<string, unknown>))
+      case 'fetchMyTrades':
+        return (await exchange.fetchMyTrades(String(a.symbol), a.since as number | undefined, a.limit as number | undefined)).map((t) => ({
+          id: String(t.id),
+          orderId: t.order ?? null,
+          symbol: t.symbol,
+          side: t.side,
+          price: str(t.price),
+          amount: str(t.amount),
+          fee: t.fee ? { cost: str(t.fee.cost), currency: t.fee.currency ?? null } : null,
+          timestamp: t.timestamp ?? null,
+        }))
+      case 'fetchPositions':
+        return await exchange.fetchPositions(a.symbols as string[] | undefined)
+      case 'setLeverage':
+        return await exchange.setLeverage(Number(a.leverage), String(a.symbol))
+    }
+  }
+
+  /** One venue call with a key; calls on the same key run one at a time. Never retried here. */
+  const run = async (keyId: string, venue: string, credentials: Credentials, method: VenueMethod, args: Record<string, unknown>): Promise<unknown> => {
+    const entry = await keyClient(keyId, venue)
+    const result = entry.tail.then(() =>
+      withCredentials(entry.exchange, credentials, () => call(entry.exchange, method, args)).catch((err: unknown) => {
+        throw mapCcxtError(err, method)
+      }),
+    )
+    entry.tail = result.catch(() => undefined)
+    return result
+  }
+
+  /** A raw signed request through the same guard (verification endpoints, and tests of the deny-list). */
+  const runRaw = async <T>(keyId: string, venue: string, credentials: Credentials, fn: (exchange: Exchange) => Promise<T>): Promise<T> => {
+    const entry = await keyClient(keyId, venue)
+    const result = entry.tail.then(() => withCredentials(entry.exchange, credentials, () => fn(entry.exchange)))
+    entry.tail = result.catch(() => undefined)
+    return result
+  }
+
+  const forget = (keyId: string) => perKey.delete(keyId)
+
+  return { run, runRaw, referencePrice, forget, publicClient }
+}
+export type Executor = ReturnType<typeof createExecutor>

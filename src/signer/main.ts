@@ -1,0 +1,155 @@
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { AppError } from '../lib/errors.js'
+import { createLogger } from '../lib/logger.js'
+import { systemClock } from '../lib/clock.js'
+import { armFaultPoints, parseFaultPoints } from '../lib/fault.js'
+import { migrate, openDatabase, type Database } from '../db/index.js'
+import { createDatabaseShareStore, createDirectoryShareStore, createKeyHierarchy, createVault, loadOrCreateKeyFile, vaultMigrations } from '../vault/index.js'
+import { createSignerAuditLog } from './audit-log.js'
+import { createExecutor } from './executor.js'
+import { createRateBudget } from './rate-budget.js'
+import { loadRecipientKey } from './recipient-key.js'
+import { startRpcServer, type Handler } from './rpc-server.js'
+import { createSignerService, type Ctx } from './signer-service.js'
+import { operatorOps, signerOps, type SignerAuditEvent } from './signer-types.js'
+import { signerEnvSchema, type SignerConfig } from './signer-config.js'
+
+export const signerPaths = (home: string) => {
+  const vault = join(home, 'vault')
+  return {
+    vault,
+    db: join(vault, 'db'),
+    dbLock: join(vault, 'db.lock'),
+    shares2: join(vault, 'shares-2'),
+    shares3: join(vault, 'shares-3'),
+    masterKey: join(vault, 'master.key'),
+    fingerprintKey: join(vault, 'fingerprint.key'),
+    sealKey: join(vault, 'seal.key'),
+    auditLog: join(vault, 'audit.log'),
+    socket: join(home, 'run', 'signer.sock'),
+    operatorSocket: join(home, 'run', 'signer-operator.sock'),
+  }
+}
+
+const openVaultDb = async (url: string | undefined, dataDir: string, lockPath: string): Promise<Database> => {
+  const database = url ? await openDatabase({ kind: 'postgres', url, poolSize: 4 }) : await openDatabase({ kind: 'pglite', dataDir, lockPath })
+  await migrate(database, vaultMigrations)
+  return database
+}
+
+/**
+ * The signer process root: key custody. Holds the master key and every share store; listens on two
+ * Unix sockets (the api's, and the operator's for widening operations). Started by `bulwark start`
+ * under Node's permission model with core dumps off; also startable alone (`bulwark signer`).
+ */
+export const startSigner = async (config: SignerConfig) => {
+  const logger = createLogger({ level: config.LOG_LEVEL, name: 'signer' })
+  armFaultPoints(parseFaultPoints(config.BULWARK_FAULT_POINTS).points)
+  // SIGUSR1 would open an inspector (or, under the permission model, end the process): ignore it.
+  process.on('SIGUSR1', () => logger.warn('SIGUSR1 ignored: the signer never opens an inspector'))
+  const paths = signerPaths(config.BULWARK_HOME)
+  for (const dir of [paths.vault, join(config.BULWARK_HOME, 'run')]) mkdirSync(dir, { recursive: true, mode: 0o700 })
+
+  const vaultDb = await openVaultDb(config.VAULT_DATABASE_URL, paths.db, paths.dbLock)
+  const store2Db = config.VAULT2_DATABASE_URL ? await openVaultDb(config.VAULT2_DATABASE_URL, '', '') : undefined
+  const stores = [
+    createDatabaseShareStore('store-1', vaultDb.db),
+    store2Db ? createDatabaseShareStore('store-2', store2Db.db) : createDirectoryShareStore('store-2', paths.shares2),
+    createDirectoryShareStore('store-3', config.VAULT_SHARE_DIR_3 ?? paths.shares3),
+  ]
+  const audit = createSignerAuditLog(paths.auditLog)
+  const vaultEvents: SignerAuditEvent[] = []
+  const vault = createVault({
+    db: vaultDb.db,
+    stores,
+    keys: createKeyHierarchy(paths.masterKey),
+    fingerprintKey: loadOrCreateKeyFile(paths.fingerprintKey),
+    clock: systemClock,
+    threshold: config.VAULT_THRESHOLD,
+    onEvent: (e) => {
+      audit.write({ ...e })
+      const { type, ...details } = e
+      vaultEvents.push({ type, outcome: 'failure', details })
+    },
+  })
+  const swept = await vault.sweepIncomplete()
+  if (swept > 0) logger.warn({ swept }, 'removed keys left half-written by a crash')
+
+  const executor = createExecutor({
+    endpoints: config.BULWARK_EXCHANGE_ENDPOINTS,
+    budget: createRateBudget(),
+    onRefusal: (r) => {
+      audit.write({ type: 'signer_refused', ...r })
+      vaultEvents.push({ type: 'signer_refused', outcome: 'denied', details: { ...r } })
+    },
+  })
+  const service = createSignerService({ vault, db: vaultDb.db, executor, audit, recipient: await loadRecipientKey(paths.sealKey), clock: systemClock })
+
+  /** Wraps an operation: validates params, requires the workspace where it matters, attaches vault events. */
+  const op =
+    <P>(schema: { parse: (v: unknown) => P }, fn: (ctx: Ctx, p: P) => Promise<unknown>, needsWorkspace = true): Handler =>
+    async ({ workspaceId, requestId, params, events }) => {
+      if (needsWorkspace && !workspaceId) throw new AppError('BAD_INPUT', 'this signer operation needs the acting workspace')
+      const ctx: Ctx = { workspaceId: workspaceId ?? '', requestId, events }
+      try {
+        return await fn(ctx, schema.parse(params))
+      } finally {
+        events.push(...vaultEvents.splice(0))
+      }
+    }
+
+  const apiHandlers: Record<string, Handler> = {
+    publicKey: op(signerOps.publicKey, async () => service.publicKey(), false),
+    connect: op(signerOps.connect, service.connect),
+    execute: op(signerOps.execute, service.execute),
+    disable: op(signerOps.disable, service.disable),
+    enable: op(signerOps.enable, service.enable),
+    destroy: op(signerOps.destroy, service.destroy),
+    setLimits: op(signerOps.setLimits, (ctx, p) => service.setLimits(ctx, p, false)),
+    refresh: op(signerOps.refresh, service.refresh),
+    listKeys: op(signerOps.listKeys, (ctx) => service.listKeys(ctx)),
+    status: op(signerOps.status, async () => service.status(), false),
+  }
+  const operatorHandlers: Record<string, Handler> = {
+    ...apiHandlers,
+    setLimits: op(operatorOps.setLimits, (ctx, p) => service.setLimits(ctx, p, true)),
+    rotateMaster: op(operatorOps.rotateMaster, async () => vault.rotateMaster(), false),
+    verifyVault: op(operatorOps.verifyVault, async () => ({ keys: await vault.verifyAll(), stores: await vault.storeHealth() }), false),
+  }
+  const apiServer = await startRpcServer(paths.socket, apiHandlers, logger)
+  const operatorServer = await startRpcServer(paths.operatorSocket, operatorHandlers, logger)
+  logger.info({ socket: paths.socket, permissionModel: typeof process.permission !== 'undefined' }, 'signer ready')
+
+  return {
+    close: async () => {
+      await apiServer.close()
+      await operatorServer.close()
+      audit.close()
+      await vaultDb.close()
+      await store2Db?.close()
+    },
+  }
+}
+
+/** `node dist/signer/main.js`: parse the minimal environment and run until SIGTERM. */
+const runAsProcess = async () => {
+  const parsed = signerEnvSchema.safeParse(process.env)
+  if (!parsed.success) {
+    process.stderr.write(`signer: invalid configuration: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}\n`)
+    process.exit(1)
+  }
+  try {
+    const signer = await startSigner(Object.freeze(parsed.data))
+    const stop = () => void signer.close().then(() => process.exit(0), () => process.exit(1))
+    process.on('SIGTERM', stop)
+    process.on('SIGINT', stop)
+  } catch (err) {
+    process.stderr.write(`signer: ${err instanceof AppError ? err.message : 'failed to start'}\n`)
+    if (!(err instanceof AppError)) process.stderr.write(`${(err as Error).stack ?? ''}\n`)
+    process.exit(1)
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) void runAsProcess()

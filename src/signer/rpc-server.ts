@@ -1,0 +1,75 @@
+import { createServer, type Server, type Socket } from 'node:net'
+import { chmodSync, existsSync, unlinkSync } from 'node:fs'
+import { AppError } from '../lib/errors.js'
+import type { Logger } from '../lib/logger.js'
+import { signerRequest, type SignerAuditEvent, type SignerResponse } from './signer-types.js'
+
+export type Handler = (req: { workspaceId: string | null; requestId: string; params: unknown; events: SignerAuditEvent[] }) => Promise<unknown>
+
+const MAX_LINE_BYTES = 1_048_576
+export const MAX_SOCKET_PATH_BYTES = 107
+
+/** Errors cross the socket as `{ code, message }`; anything that is not an AppError says nothing more. */
+const toWire = (err: unknown) => (err instanceof AppError ? { code: err.code, message: err.message } : { code: 'INTERNAL', message: 'internal error' })
+
+/**
+ * Newline-delimited JSON RPC on a Unix socket (mode 0600). Each line is one request, validated before
+ * any handler runs; handlers validate their own params. One socket per audience: the api's socket has
+ * no operator operations at all.
+ */
+export const startRpcServer = async (path: string, handlers: Record<string, Handler>, logger: Logger): Promise<{ close: () => Promise<void> }> => {
+  if (Buffer.byteLength(path) > MAX_SOCKET_PATH_BYTES) throw new AppError('BAD_INPUT', `socket path ${path} is longer than ${MAX_SOCKET_PATH_BYTES} bytes: use a shorter BULWARK_HOME`)
+  if (existsSync(path)) unlinkSync(path) // the caller holds the signer's lock: a socket file here is stale
+  const sockets = new Set<Socket>()
+  const server: Server = createServer((socket) => {
+    sockets.add(socket)
+    socket.on('close', () => sockets.delete(socket))
+    let buffered = ''
+    const reply = (res: SignerResponse) => {
+      if (!socket.destroyed) socket.write(`${JSON.stringify(res)}\n`)
+    }
+    const handle = async (line: string) => {
+      let id = ''
+      const events: SignerAuditEvent[] = []
+      try {
+        const raw: unknown = JSON.parse(line)
+        id = typeof (raw as { id?: unknown })?.id === 'string' ? (raw as { id: string }).id : ''
+        const req = signerRequest.parse(raw)
+        const handler = handlers[req.op]
+        if (!handler) throw new AppError('NOT_FOUND', `no signer operation "${req.op}" on this socket`)
+        const result = await handler({ workspaceId: req.workspaceId, requestId: req.requestId, params: req.params, events })
+        reply({ id, ok: true, result: result ?? null, events })
+      } catch (err) {
+        if (!(err instanceof AppError)) logger.error({ err }, 'signer operation failed')
+        reply({ id, ok: false, error: err instanceof SyntaxError || (err as { name?: string }).name === 'ZodError' ? { code: 'BAD_INPUT', message: 'malformed signer request' } : toWire(err), events })
+      }
+    }
+    socket.setEncoding('utf8')
+    socket.on('data', (chunk: string) => {
+      buffered += chunk
+      if (buffered.length > MAX_LINE_BYTES) {
+        socket.destroy()
+        return
+      }
+      let nl: number
+      while ((nl = buffered.indexOf('\n')) >= 0) {
+        const line = buffered.slice(0, nl)
+        buffered = buffered.slice(nl + 1)
+        if (line.trim()) void handle(line)
+      }
+    })
+    socket.on('error', () => socket.destroy())
+  })
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(path, () => resolve())
+  })
+  chmodSync(path, 0o600)
+  return {
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve())
+        for (const s of sockets) s.destroy()
+      }),
+  }
+}

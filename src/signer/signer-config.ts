@@ -1,0 +1,29 @@
+import { z } from 'zod'
+
+/** The signer's own configuration: it is started with a minimal environment holding only these. */
+export const signerEnvSchema = z.object({
+  BULWARK_HOME: z.string().min(1),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  VAULT_DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
+  VAULT2_DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
+  VAULT_SHARE_DIR_3: z.string().min(1).optional(),
+  VAULT_THRESHOLD: z.coerce.number().int().min(2).max(3).default(2),
+  BULWARK_EXCHANGE_ENDPOINTS: z
+    .string()
+    .default('{}')
+    .transform((s, ctx) => {
+      try {
+        const parsed = JSON.parse(s) as unknown
+        if (parsed && typeof parsed === 'object' && !Array.isArray(parsed) && Object.values(parsed).every((v) => typeof v === 'string' && URL.canParse(v))) return parsed as Record<string, string>
+      } catch {
+        // reported below
+      }
+      ctx.addIssue({ code: 'custom', message: 'must be JSON mapping a ccxt id to a base URL, e.g. {"binance":"http://127.0.0.1:9000"}' })
+      return z.NEVER
+    }),
+  BULWARK_FAULT_POINTS: z.string().default(''),
+})
+export type SignerConfig = Readonly<z.infer<typeof signerEnvSchema>>
+
+/** The variables `bulwark start` passes to the signer; nothing else of the parent's environment goes along. */
+export const signerEnvKeys = Object.keys(signerEnvSchema.shape) as Array<keyof SignerConfig>

@@ -1,0 +1,180 @@
+import { randomUUID } from 'node:crypto'
+import { lt } from 'drizzle-orm'
+import { AppError, systemErrorCode } from '../lib/errors.js'
+import type { Clock } from '../lib/clock.js'
+import { openSealed, type RecipientKeyPair } from '../crypto/sealing.js'
+import type { Db } from '../db/index.js'
+import { catalogueEntry, type VenueMethod } from '../exchanges/index.js'
+import { decodeCredentials, orderUsage, sealNonces, vaultKeys, type Vault, type VaultKey } from '../vault/index.js'
+import type { Executor } from './executor.js'
+import type { SignerAuditLog } from './audit-log.js'
+import { checkOrderLimits, isWidening, readUsage, type OrderIntent } from './limits.js'
+import { verifyKeyAtExchange } from './verification.js'
+import { defaultKeyLimits, keyLimits, type KeyLimits, type KeyView, type SignerAuditEvent, type SignerParams } from './signer-types.js'
+import { eq } from 'drizzle-orm'
+
+export type SignerServiceDeps = {
+  vault: Vault
+  db: Db
+  executor: Executor
+  audit: SignerAuditLog
+  recipient: { keyPair: RecipientKeyPair; publicKey: string }
+  clock: Clock
+  maxEnvelopeAgeMs?: number
+}
+
+export type Ctx = { workspaceId: string; requestId: string; events: SignerAuditEvent[] }
+
+const view = (k: VaultKey): KeyView => ({
+  keyId: k.keyId,
+  exchangeAccountId: k.exchangeAccountId,
+  exchange: k.exchange,
+  state: k.state,
+  disabledReason: k.disabledReason,
+  apiKeyHint: k.apiKeyHint,
+  fingerprint: k.fingerprint.slice(0, 16),
+  keyVersion: k.keyVersion,
+  verification: k.verification as Record<string, unknown>,
+  limits: keyLimits.parse(k.limits),
+})
+
+/**
+ * The signer's operations. Each writes its own audit log before it acts (and refuses when it cannot),
+ * and reports audit facts back for the api's workspace chain. None returns key material.
+ */
+export const createSignerService = ({ vault, db, executor, audit, recipient, clock, maxEnvelopeAgeMs = 15 * 60_000 }: SignerServiceDeps) => {
+  const keyLocks = new Map<string, Promise<unknown>>()
+  /** Limit checks and usage records of one key happen one at a time, so concurrent orders cannot both fit. */
+  const serialized = async <T>(keyId: string, fn: () => Promise<T>): Promise<T> => {
+    const prev = keyLocks.get(keyId) ?? Promise.resolve()
+    const next = prev.then(fn, fn)
+    keyLocks.set(keyId, next.catch(() => undefined))
+    return next
+  }
+
+  const record = (ctx: Ctx, event: SignerAuditEvent) => {
+    audit.write({ workspaceId: ctx.workspaceId, requestId: ctx.requestId, ...event })
+    ctx.events.push(event)
+  }
+
+  const publicKey = () => ({ publicKey: recipient.publicKey, algorithm: 'ECDH-P256/HKDF-SHA256/AES-256-GCM', maxEnvelopeAgeSeconds: maxEnvelopeAgeMs / 1000 })
+
+  const connect = async (ctx: Ctx, p: SignerParams<'connect'>) => {
+    const entry = catalogueEntry(p.exchange)
+    if (!entry) throw new AppError('BAD_INPUT', `exchange "${p.exchange}" is not supported`)
+    const c = p.envelope.context
+    const now = clock.now()
+    if (c.workspaceId !== ctx.workspaceId || c.exchange !== p.exchange) throw new AppError('BAD_INPUT', 'the sealed credentials were made for another workspace or exchange: seal them again')
+    const expires = new Date(c.expiresAt).getTime()
+    if (expires <= now.getTime() || expires > now.getTime() + maxEnvelopeAgeMs) throw new AppError('BAD_INPUT', 'the sealed credentials have expired: seal them again')
+    record(ctx, { type: 'key_connect_requested', outcome: 'success', details: { exchange: p.exchange, exchangeAccountId: p.exchangeAccountId } })
+    await db.delete(sealNonces).where(lt(sealNonces.expiresAt, now))
+    try {
+      await db.insert(sealNonces).values({ nonce: c.nonce, expiresAt: new Date(expires) })
+    } catch (err) {
+      if (systemErrorCode(err) === '23505' || systemErrorCode((err as { cause?: unknown }).cause) === '23505') throw new AppError('CONFLICT', 'these sealed credentials were already used: seal them again')
+      throw err
+    }
+    let plaintext: Uint8Array
+    try {
+      plaintext = await openSealed(recipient.keyPair, p.envelope)
+    } catch {
+      throw new AppError('BAD_INPUT', "the sealed credentials could not be opened: seal them again to the signer's current public key")
+    }
+    const credentials = decodeCredentials(plaintext)
+    plaintext.fill(0)
+    try {
+      let verification
+      try {
+        verification = await verifyKeyAtExchange(executor, `verify-${randomUUID()}`, p.exchange, credentials, now)
+      } catch (err) {
+        const code = err instanceof AppError ? err.code : 'INTERNAL'
+        record(ctx, { type: 'key_connect_refused', outcome: 'denied', details: { exchange: p.exchange, reason: code } })
+        throw err
+      }
+      const key = await vault.storeKey({
+        workspaceId: ctx.workspaceId,
+        exchangeAccountId: p.exchangeAccountId,
+        exchange: p.exchange,
+        credentials,
+        state: verification.status === 'verified' ? 'active' : 'unverified',
+        verification,
+        limits: defaultKeyLimits,
+      })
+      record(ctx, { type: 'key_connected', outcome: 'success', details: { keyId: key.keyId, keyVersion: key.keyVersion, exchange: p.exchange, fingerprint: key.fingerprint.slice(0, 16), state: key.state } })
+      return view(key)
+    } finally {
+      credentials.wipe()
+    }
+  }
+
+  const execute = async (ctx: Ctx, p: SignerParams<'execute'>) => {
+    const key = await vault.getKey(p.keyId, ctx.workspaceId)
+    if (key.state !== 'active') throw new AppError('KEY_UNAVAILABLE', `the key is ${key.state}${key.disabledReason ? ` (${key.disabledReason})` : ''} and cannot trade`)
+    const method = p.method as VenueMethod
+    const limits = keyLimits.parse(key.limits)
+    const run = () =>
+      vault.withSecret(p.keyId, ctx.workspaceId, (credentials) => executor.run(p.keyId, key.exchange, credentials, method, p.args))
+    if (method !== 'createOrder') {
+      record(ctx, { type: 'key_used', outcome: 'success', details: { keyId: key.keyId, keyVersion: key.keyVersion, method } })
+      return run()
+    }
+    const order = p.args as OrderIntent & { clientOrderId?: string }
+    return serialized(p.keyId, async () => {
+      const ccxtId = catalogueEntry(key.exchange)?.ccxtId ?? key.exchange
+      const now = clock.now()
+      try {
+        const notional = checkOrderLimits(limits, order, await executor.referencePrice(ccxtId, order.symbol), await readUsage(db, key.keyId, now))
+        // Recorded before sending: a timed-out order still counts against the limits.
+        await db.insert(orderUsage).values({ keyId: key.keyId, at: now, notionalQuote: notional.toFixed(), requestId: ctx.requestId })
+      } catch (err) {
+        if (err instanceof AppError && err.code === 'KEY_LIMIT_EXCEEDED') record(ctx, { type: 'signer_refused', outcome: 'denied', details: { keyId: key.keyId, method, reason: err.message } })
+        throw err
+      }
+      record(ctx, { type: 'key_used', outcome: 'success', details: { keyId: key.keyId, keyVersion: key.keyVersion, method, symbol: order.symbol, clientOrderId: order.clientOrderId ?? null } })
+      const result = (await run()) as { id?: string }
+      ctx.events.push({ type: 'order_signed', outcome: 'success', details: { keyId: key.keyId, keyVersion: key.keyVersion, orderId: result.id ?? null, clientOrderId: order.clientOrderId ?? null } })
+      return result
+    })
+  }
+
+  const setState = async (ctx: Ctx, keyId: string, state: 'active' | 'disabled', reason?: string) => {
+    record(ctx, { type: state === 'active' ? 'key_enable_requested' : 'key_disabled', outcome: 'success', details: { keyId, reason: reason ?? null } })
+    return view(await vault.setState(keyId, ctx.workspaceId, state, reason))
+  }
+
+  /** Narrowing is always allowed; widening only from the operator socket (a signer-verified passkey later). */
+  const setLimits = async (ctx: Ctx, p: SignerParams<'setLimits'>, isOperator: boolean) => {
+    const key = await vault.getKey(p.keyId, ctx.workspaceId)
+    const current = keyLimits.parse(key.limits)
+    if (isWidening(current, p.limits) && !isOperator) {
+      record(ctx, { type: 'signer_refused', outcome: 'denied', details: { keyId: p.keyId, reason: 'limit_widening_needs_confirmation' } })
+      throw new AppError('FORBIDDEN', 'widening a key\'s limits needs a confirmation the signer verifies itself (for now: `bulwark keys limits` as the operator)')
+    }
+    record(ctx, { type: 'key_limits_changed', outcome: 'success', details: { keyId: p.keyId, widened: isWidening(current, p.limits) } })
+    await db.update(vaultKeys).set({ limits: p.limits satisfies KeyLimits, updatedAt: clock.now() }).where(eq(vaultKeys.keyId, p.keyId))
+    return view(await vault.getKey(p.keyId, ctx.workspaceId))
+  }
+
+  return {
+    publicKey,
+    connect,
+    execute,
+    disable: (ctx: Ctx, p: SignerParams<'disable'>) => setState(ctx, p.keyId, 'disabled', p.reason),
+    enable: (ctx: Ctx, p: SignerParams<'enable'>) => setState(ctx, p.keyId, 'active'),
+    destroy: async (ctx: Ctx, p: SignerParams<'destroy'>) => {
+      record(ctx, { type: 'key_destroyed', outcome: 'success', details: { keyId: p.keyId } })
+      await vault.destroy(p.keyId, ctx.workspaceId)
+      executor.forget(p.keyId)
+      return { keyId: p.keyId, state: 'destroyed' }
+    },
+    setLimits,
+    refresh: async (ctx: Ctx, p: SignerParams<'refresh'>) => {
+      record(ctx, { type: 'key_refreshed', outcome: 'success', details: { keyId: p.keyId } })
+      return view(await vault.refresh(p.keyId, ctx.workspaceId))
+    },
+    listKeys: async (ctx: Ctx) => (await db.select().from(vaultKeys).where(eq(vaultKeys.workspaceId, ctx.workspaceId))).filter((k) => k.state !== 'writing' && k.state !== 'destroyed').map(view),
+    status: async () => ({ stores: await vault.storeHealth() }),
+  }
+}
+export type SignerService = ReturnType<typeof createSignerService>

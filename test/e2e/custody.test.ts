@@ -1,0 +1,113 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startBinanceEmulator, type BinanceEmulator } from '../emulator/binance-emulator.js'
+import { randomApiKey, randomHmacSecret } from '../emulator/emulator-fixtures.js'
+import { freePort, runBulwark, spawnBulwark, waitForReady, type Running } from '../support/cli.js'
+
+/**
+ * Key custody end to end: `bulwark start` (supervisor, signer and api under the permission model),
+ * `bulwark keys add` sealing in the CLI, the real ccxt client in the signer, the Binance emulator.
+ */
+const dir = mkdtempSync(join(tmpdir(), 'bulwark-custody-'))
+const home = join(dir, 'home')
+let emulator: BinanceEmulator
+let platform: Running
+let env: Record<string, string>
+let base: string
+
+const CANARY_SECRET = randomHmacSecret()
+const goodKey = randomApiKey()
+const withdrawKey = randomApiKey()
+const withdrawSecret = randomHmacSecret()
+
+beforeAll(async () => {
+  emulator = await startBinanceEmulator({
+    accounts: [
+      { apiKey: goodKey, secret: CANARY_SECRET, ipRestrict: true, ipWhitelist: ['127.0.0.1'], balances: { USDT: '10000', BTC: '1' } },
+      { apiKey: withdrawKey, secret: withdrawSecret, permissions: { enableWithdrawals: true }, balances: { USDT: '10' } },
+    ],
+  })
+  const port = await freePort()
+  env = { BULWARK_HOME: home, PORT: String(port), BULWARK_EXCHANGE_ENDPOINTS: JSON.stringify({ binance: emulator.url }) }
+  base = `http://127.0.0.1:${port}`
+  platform = spawnBulwark(['start'], env)
+  await waitForReady(`${base}/readyz`, platform)
+  const init = await runBulwark(['init', '--email', 'ops@example.com', '--password-stdin'], env, 'a long enough passphrase for the operator\n')
+  expect(init.code).toBe(0)
+})
+
+afterAll(async () => {
+  if (platform?.child.exitCode === null) {
+    platform.child.kill('SIGTERM')
+    await platform.exited
+  }
+  await emulator?.close()
+  rmSync(dir, { recursive: true, force: true })
+})
+
+describe('key custody through the signer process', () => {
+  it('reports the signer in /readyz and runs it under the permission model', async () => {
+    expect(await (await fetch(`${base}/readyz`)).json()).toEqual({ status: 'ready', checks: { database: 'ok', signer: 'ok' } })
+    expect(statSync(join(home, 'run', 'signer.sock')).mode & 0o777).toBe(0o600)
+  })
+
+  it('`bulwark keys add` seals, verifies at the exchange and stores; fetchBalance reaches the emulator signed', async () => {
+    const added = await runBulwark(['keys', 'add', '--exchange', 'binance', '--credentials-stdin'], env, `${goodKey}\n${CANARY_SECRET}\n`)
+    expect(added.stderr).toBe('')
+    expect(added.stdout).toMatch(/ binance .* active/)
+    expect(added.stdout).toContain('withdraw disabled ✓; IP restricted ✓; trading enabled ✓')
+    const keyId = added.stdout.split(/\s+/)[0] ?? ''
+
+    emulator.clearRequests()
+    const balance = await runBulwark(['keys', 'balance', keyId], env)
+    expect(balance.stderr).toBe('')
+    expect(JSON.parse(balance.stdout)).toMatchObject({ USDT: { total: '10000' }, BTC: { total: '1' } })
+    const signed = emulator.requests.filter((r) => r.isSigned)
+    expect(signed.length).toBeGreaterThan(0)
+    expect(signed.every((r) => r.isSignatureValid === true && r.apiKey === goodKey)).toBe(true)
+    expect(signed.map((r) => r.path)).toContain("/api/v3/account")
+  })
+
+  it('refuses a withdraw-enabled key with the fix, storing nothing', async () => {
+    const refused = await runBulwark(['keys', 'add', '--exchange', 'binance', '--credentials-stdin'], env, `${withdrawKey}\n${withdrawSecret}\n`)
+    expect(refused.code).toBe(1)
+    expect(refused.stderr).toMatch(/can withdraw funds: edit it at Binance .* untick "Enable Withdrawals"/)
+    const list = await runBulwark(['keys', 'list'], env)
+    expect(list.stdout).not.toContain(withdrawKey.slice(0, 4) + '…')
+  })
+
+  it('refuses the same API key a second time (reuse lock)', async () => {
+    const again = await runBulwark(['keys', 'add', '--exchange', 'binance', '--credentials-stdin'], env, `${goodKey}\n${CANARY_SECRET}\n`)
+    expect(again.code).toBe(1)
+    expect(again.stderr).toContain('already connected on this instance')
+  })
+
+  it('R1/R15: the canary secret is in no store, share file, log or audit record', async () => {
+    const forms = [CANARY_SECRET, Buffer.from(CANARY_SECRET).toString('base64'), Buffer.from(CANARY_SECRET).toString('hex')]
+    const files: string[] = []
+    const walk = (d: string) => {
+      for (const name of readdirSync(d)) {
+        const p = join(d, name)
+        const st = statSync(p)
+        if (st.isDirectory()) walk(p)
+        else if (st.isFile()) files.push(p)
+      }
+    }
+    walk(home)
+    expect(files.some((f) => f.includes('shares-2'))).toBe(true)
+    const dumps = files.map((f) => readFileSync(f).toString('latin1'))
+    dumps.push(platform.stdout(), platform.stderr())
+    for (const d of dumps) for (const form of forms) expect(d.includes(form)).toBe(false)
+  })
+
+  it('the api process cannot read the vault (permission model), the signer answers no key material', async () => {
+    const verify = await runBulwark(['audit', 'verify', '--json'], env)
+    expect(verify.code).toBe(0)
+    // The audit chain shows the key's lifecycle with ids and hints only.
+    const list = await runBulwark(['keys', 'list'], env)
+    expect(list.stdout).toContain(`${goodKey.slice(0, 4)}…${goodKey.slice(-4)}`)
+    expect(list.stdout).not.toContain(CANARY_SECRET)
+  })
+})
