@@ -14,8 +14,13 @@ const refuse = (message: string) => new AppError('KEY_LIMIT_EXCEEDED', `order re
  * per order and per rolling 24 h, orders per minute, and a price band around a reference price the signer
  * fetched itself. Quote amounts are compared in the symbol's quote currency.
  */
+/** Checked before anything else, so an unlisted symbol costs not even a reference-price request. */
+export const checkSymbolAllowed = (limits: KeyLimits, symbol: string): void => {
+  if (!limits.symbols.includes(symbol)) throw refuse(`${symbol} is not on this key's symbol list (${limits.symbols.join(', ')})`)
+}
+
 export const checkOrderLimits = (limits: KeyLimits, order: OrderIntent, referencePrice: Decimal, usage: { last24hNotional: Decimal; lastMinuteOrders: number }): Decimal => {
-  if (!limits.symbols.includes(order.symbol)) throw refuse(`${order.symbol} is not on this key's symbol list (${limits.symbols.join(', ')})`)
+  checkSymbolAllowed(limits, order.symbol)
   if (usage.lastMinuteOrders >= limits.maxOrdersPerMinute) throw refuse(`more than ${limits.maxOrdersPerMinute} orders in a minute`)
   const price = order.price === undefined ? referencePrice : toDecimal(order.price)
   if (order.price !== undefined) {

@@ -8,7 +8,7 @@ import { catalogueEntry, type VenueMethod } from '../exchanges/index.js'
 import { decodeCredentials, orderUsage, sealNonces, vaultKeys, type Vault, type VaultKey } from '../vault/index.js'
 import type { Executor } from './executor.js'
 import type { SignerAuditLog } from './audit-log.js'
-import { checkOrderLimits, isWidening, readUsage, type OrderIntent } from './limits.js'
+import { checkOrderLimits, checkSymbolAllowed, isWidening, readUsage, type OrderIntent } from './limits.js'
 import { verifyKeyAtExchange } from './verification.js'
 import { defaultKeyLimits, keyLimits, type KeyLimits, type KeyView, type SignerAuditEvent, type SignerParams } from './signer-types.js'
 import { eq } from 'drizzle-orm'
@@ -123,15 +123,17 @@ export const createSignerService = ({ vault, db, executor, audit, recipient, clo
     return serialized(p.keyId, async () => {
       const ccxtId = catalogueEntry(key.exchange)?.ccxtId ?? key.exchange
       const now = clock.now()
+      let notional
       try {
-        const notional = checkOrderLimits(limits, order, await executor.referencePrice(ccxtId, order.symbol), await readUsage(db, key.keyId, now))
-        // Recorded before sending: a timed-out order still counts against the limits.
-        await db.insert(orderUsage).values({ keyId: key.keyId, at: now, notionalQuote: notional.toFixed(), requestId: ctx.requestId })
+        checkSymbolAllowed(limits, order.symbol)
+        notional = checkOrderLimits(limits, order, await executor.referencePrice(ccxtId, order.symbol), await readUsage(db, key.keyId, now))
       } catch (err) {
         if (err instanceof AppError && err.code === 'KEY_LIMIT_EXCEEDED') record(ctx, { type: 'signer_refused', outcome: 'denied', details: { keyId: key.keyId, method, reason: err.message } })
         throw err
       }
       record(ctx, { type: 'key_used', outcome: 'success', details: { keyId: key.keyId, keyVersion: key.keyVersion, method, symbol: order.symbol, clientOrderId: order.clientOrderId ?? null } })
+      // Recorded before sending: a timed-out order still counts against the limits.
+      await db.insert(orderUsage).values({ keyId: key.keyId, at: now, notionalQuote: notional.toFixed(), requestId: ctx.requestId })
       const result = (await run()) as { id?: string }
       ctx.events.push({ type: 'order_signed', outcome: 'success', details: { keyId: key.keyId, keyVersion: key.keyVersion, orderId: result.id ?? null, clientOrderId: order.clientOrderId ?? null } })
       return result

@@ -45,7 +45,7 @@ describe('bulwark start on a fresh home', () => {
     expect(statSync(home).mode & 0o777).toBe(0o700)
 
     const ready = await fetch(`${base}/readyz`)
-    expect(await ready.json()).toEqual({ status: 'ready', checks: { database: 'ok' } })
+    expect(await ready.json()).toEqual({ status: 'ready', checks: { database: 'ok', signer: 'ok' } })
     expect(await (await fetch(`${base}/healthz`)).json()).toEqual({ status: 'ok' })
     expect(await (await fetch(`${base}/api/version`)).json()).toMatchObject({ name: 'bulwark' })
 
@@ -199,7 +199,7 @@ describe.runIf(backends.includes('postgres'))('bulwark start on PostgreSQL', () 
     const { url, drop } = await createPostgresDatabase({ fromTemplate: false })
     try {
       const { proc, base, env } = await startPlatform({ BULWARK_HOME: join(tempDir(), 'home'), DATABASE_URL: url })
-      expect(await (await fetch(`${base}/readyz`)).json()).toEqual({ status: 'ready', checks: { database: 'ok' } })
+      expect(await (await fetch(`${base}/readyz`)).json()).toEqual({ status: 'ready', checks: { database: 'ok', signer: 'ok' } })
       const doctor = await runBulwark(['doctor'], env)
       expect(doctor.stdout).toMatch(/✓ storage: postgres: 2 migrations applied, 0 pending/)
       expect(doctor.stdout).not.toContain('one disk under one OS user')
