@@ -1,6 +1,7 @@
 // `npm run bench -- <name>`: runs one benchmark; each prints human lines, then one JSON line last.
 const benches: Record<string, () => Promise<void>> = {
   startup: async () => (await import('./startup.js')).run(),
+  vault: async () => (await import('./vault.js')).run(),
 }
 
 const name = process.argv[2]

@@ -10,7 +10,7 @@ const repo = fileURLToPath(new URL('../..', import.meta.url)).replace(/\/$/, '')
 /** What both children may read of the installation: never the repository root, which may hold BULWARK_HOME. */
 const codeReadGrants = [`${repo}/dist`, `${repo}/node_modules`, `${repo}/web/dist`, `${repo}/package.json`]
 
-const signerEnvNames = ['LOG_LEVEL', 'VAULT_DATABASE_URL', 'VAULT2_DATABASE_URL', 'VAULT_SHARE_DIR_3', 'VAULT_THRESHOLD', 'BULWARK_EXCHANGE_ENDPOINTS', 'BULWARK_FAULT_POINTS'] as const
+const signerEnvNames = ['LOG_LEVEL', 'VAULT_DATABASE_URL', 'VAULT2_DATABASE_URL', 'VAULT_SHARE_DIR_3', 'VAULT_THRESHOLD', 'BULWARK_EXCHANGE_ENDPOINTS', 'BULWARK_FAULT_POINTS', 'SIGNER_RATE_BUDGET_FACTOR'] as const
 
 const pick = (env: NodeJS.ProcessEnv, names: readonly string[]) => Object.fromEntries(names.flatMap((n) => (env[n] === undefined ? [] : [[n, env[n] as string]])))
 

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto'
 import { AppError, statusByCode, type ErrorCode } from '../lib/errors.js'
 import { signerResponse, type SignerAuditEvent, type SignerOp, type SignerParams, type OperatorOp } from './signer-types.js'
 
-export type SignerCallResult<T = unknown> = { result: T; events: SignerAuditEvent[] }
+export type SignerCallResult<T = unknown> = { result: T; events: SignerAuditEvent[]; timings?: Record<string, number> | undefined }
 
 export type SignerClientOptions = { socketPath: string; timeoutMs?: number }
 
@@ -48,7 +48,7 @@ export const createSignerClient = ({ socketPath, timeoutMs = 15_000 }: SignerCli
           if (!p) continue
           pending.delete(parsed.data.id)
           clearTimeout(p.timer)
-          if (parsed.data.ok) p.resolve({ result: parsed.data.result, events: parsed.data.events })
+          if (parsed.data.ok) p.resolve({ result: parsed.data.result, events: parsed.data.events, timings: parsed.data.timings })
           else {
             const code = (parsed.data.error.code in statusByCode ? parsed.data.error.code : 'INTERNAL') as ErrorCode
             const err = new AppError(code, parsed.data.error.message, { details: { events: parsed.data.events } })

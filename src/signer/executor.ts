@@ -3,6 +3,7 @@ import type { Exchange } from 'ccxt'
 import ccxt from 'ccxt'
 import { AppError } from '../lib/errors.js'
 import { Decimal, toDecimalString } from '../lib/decimal.js'
+import { addStage } from '../lib/stage-timer.js'
 import { checkEndpoint, venueCalls, type VenueMethod, type OrderView, type BalanceView } from '../exchanges/index.js'
 import { createCcxtClient, mapCcxtError } from '../exchanges/ccxt/index.js'
 import type { Credentials } from '../vault/index.js'
@@ -52,6 +53,7 @@ export const createExecutor = ({ endpoints, budget, onRefusal, onRequest }: Exec
   const guard = (exchange: Exchange, venue: string, keyId: string | null) => {
     const send = exchange.fetch.bind(exchange)
     exchange.fetch = async (url: string, method = 'GET', headers?: unknown, body?: unknown) => {
+      const policyStart = performance.now()
       const verdict = checkEndpoint(venue, method, url)
       const path = new URL(url).pathname
       if (!verdict.allowed) {
@@ -60,11 +62,15 @@ export const createExecutor = ({ endpoints, budget, onRefusal, onRequest }: Exec
       }
       await budget.take(venue, method, path)
       onRequest?.({ venue, keyId, method, path })
+      addStage('policyMs', policyStart)
+      const sendStart = performance.now()
       try {
         return await send(url, method, headers as Record<string, string> | undefined, body as string | undefined)
       } catch (err) {
         if (err instanceof ccxt.DDoSProtection || err instanceof ccxt.RateLimitExceeded) budget.pause(venue, String((err as Error).message).includes('418') ? 3_600_000 : 60_000)
         throw err
+      } finally {
+        addStage('exchangeMs', sendStart)
       }
     }
     return exchange
@@ -193,11 +199,13 @@ export const createExecutor = ({ endpoints, budget, onRefusal, onRequest }: Exec
   /** One venue call with a key; calls on the same key run one at a time. Never retried here. */
   const run = async (keyId: string, venue: string, credentials: Credentials, method: VenueMethod, args: Record<string, unknown>): Promise<unknown> => {
     const entry = await keyClient(keyId, venue)
-    const result = entry.tail.then(() =>
-      withCredentials(entry.exchange, credentials, () => call(entry.exchange, method, args)).catch((err: unknown) => {
+    const queued = performance.now()
+    const result = entry.tail.then(() => {
+      addStage('queueMs', queued)
+      return withCredentials(entry.exchange, credentials, () => call(entry.exchange, method, args)).catch((err: unknown) => {
         throw mapCcxtError(err, method)
-      }),
-    )
+      })
+    })
     entry.tail = result.catch(() => undefined)
     return result
   }

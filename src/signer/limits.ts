@@ -1,4 +1,4 @@
-import { and, eq, gt, sql } from 'drizzle-orm'
+import { and, eq, gt } from 'drizzle-orm'
 import { AppError } from '../lib/errors.js'
 import { Decimal, toDecimal, toDecimalString } from '../lib/decimal.js'
 import type { DbOrTx } from '../db/index.js'
@@ -37,19 +37,43 @@ export const checkOrderLimits = (limits: KeyLimits, order: OrderIntent, referenc
   return notional
 }
 
-export const readUsage = async (db: DbOrTx, keyId: string, now: Date) => {
-  const dayAgo = new Date(now.getTime() - 86_400_000)
-  const minuteAgo = new Date(now.getTime() - 60_000)
-  const [day] = await db
-    .select({ total: sql<string>`coalesce(sum(${orderUsage.notionalQuote}), 0)::text` })
-    .from(orderUsage)
-    .where(and(eq(orderUsage.keyId, keyId), gt(orderUsage.at, dayAgo)))
-  const [minute] = await db
-    .select({ n: sql<number>`count(*)` })
-    .from(orderUsage)
-    .where(and(eq(orderUsage.keyId, keyId), gt(orderUsage.at, minuteAgo)))
-  return { last24hNotional: new Decimal(day?.total ?? '0'), lastMinuteOrders: Number(minute?.n ?? 0) }
+/**
+ * Rolling usage per key for the limits: kept in memory (loaded from the database on a key's first order
+ * after a start) and written through to `order_usage`, so limits hold across restarts without two
+ * aggregate queries per order.
+ */
+export const createUsageTracker = (db: DbOrTx) => {
+  const windows = new Map<string, Array<{ at: number; notional: Decimal }>>()
+
+  const window = async (keyId: string, now: Date) => {
+    let w = windows.get(keyId)
+    if (!w) {
+      const rows = await db
+        .select({ at: orderUsage.at, notional: orderUsage.notionalQuote })
+        .from(orderUsage)
+        .where(and(eq(orderUsage.keyId, keyId), gt(orderUsage.at, new Date(now.getTime() - 86_400_000))))
+      w = rows.map((r) => ({ at: r.at.getTime(), notional: new Decimal(r.notional) }))
+      windows.set(keyId, w)
+    }
+    const dayAgo = now.getTime() - 86_400_000
+    while (w.length > 0 && (w[0]?.at ?? 0) <= dayAgo) w.shift()
+    return w
+  }
+
+  return {
+    usage: async (keyId: string, now: Date) => {
+      const w = await window(keyId, now)
+      const minuteAgo = now.getTime() - 60_000
+      return { last24hNotional: w.reduce((sum, u) => sum.plus(u.notional), new Decimal(0)), lastMinuteOrders: w.filter((u) => u.at > minuteAgo).length }
+    },
+    /** Durable before the order is sent: a timed-out order still counts. */
+    record: async (keyId: string, now: Date, notional: Decimal, requestId: string) => {
+      await db.insert(orderUsage).values({ keyId, at: now, notionalQuote: notional.toFixed(), requestId })
+      ;(await window(keyId, now)).push({ at: now.getTime(), notional })
+    },
+  }
 }
+export type UsageTracker = ReturnType<typeof createUsageTracker>
 
 /** True when `next` allows anything `current` did not (a widening needs the operator, later a passkey). */
 export const isWidening = (current: KeyLimits, next: KeyLimits): boolean =>

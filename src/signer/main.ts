@@ -69,7 +69,7 @@ export const startSigner = async (config: SignerConfig) => {
     clock: systemClock,
     threshold: config.VAULT_THRESHOLD,
     onEvent: (e) => {
-      audit.write({ ...e })
+      void audit.write({ ...e }).catch(() => logger.error({ event: e.type }, 'could not write a vault event to the signer audit log'))
       const { type, ...details } = e
       vaultEvents.push({ type, outcome: 'failure', details })
     },
@@ -79,9 +79,9 @@ export const startSigner = async (config: SignerConfig) => {
 
   const executor = createExecutor({
     endpoints: config.BULWARK_EXCHANGE_ENDPOINTS,
-    budget: createRateBudget(),
+    budget: createRateBudget({ factor: config.SIGNER_RATE_BUDGET_FACTOR }),
     onRefusal: (r) => {
-      audit.write({ type: 'signer_refused', ...r })
+      void audit.write({ type: 'signer_refused', ...r }).catch(() => logger.error('could not write a refusal to the signer audit log'))
       vaultEvents.push({ type: 'signer_refused', outcome: 'denied', details: { ...r } })
     },
   })

@@ -16,7 +16,7 @@ export const venueBudgets: Record<string, VenueBudget> = {
   },
 }
 
-export const createRateBudget = ({ maxWaitMs = 5_000, now = () => Date.now() }: { maxWaitMs?: number; now?: () => number } = {}) => {
+export const createRateBudget = ({ maxWaitMs = 5_000, now = () => Date.now(), factor = 1 }: { maxWaitMs?: number; now?: () => number; factor?: number } = {}) => {
   const buckets = new Map<string, { tokens: number; at: number; pausedUntil: number }>()
 
   const bucket = (venue: string, capacity: number) => {
@@ -33,16 +33,17 @@ export const createRateBudget = ({ maxWaitMs = 5_000, now = () => Date.now() }: 
     const spec = venueBudgets[venue]
     if (!spec) return
     const weight = spec.weights[`${method} ${path}`] ?? spec.defaultWeight
+    const capacity = spec.weightPerMinute * factor
     const deadline = now() + maxWaitMs
     for (;;) {
-      const b = bucket(venue, spec.weightPerMinute)
+      const b = bucket(venue, capacity)
       if (b.pausedUntil > now()) {
         if (b.pausedUntil > deadline) throw new AppError('RATE_LIMITED', `${venue} is paused after a rate-limit answer; try again after ${new Date(b.pausedUntil).toISOString()}`)
       } else if (b.tokens >= weight) {
         b.tokens -= weight
         return
       }
-      const waitMs = b.pausedUntil > now() ? b.pausedUntil - now() : ((weight - b.tokens) * 60_000) / spec.weightPerMinute
+      const waitMs = b.pausedUntil > now() ? b.pausedUntil - now() : ((weight - b.tokens) * 60_000) / capacity
       if (now() + waitMs > deadline) throw new AppError('RATE_LIMITED', `the request budget for ${venue} is spent; try again shortly`)
       await new Promise((r) => setTimeout(r, Math.max(1, waitMs)))
     }

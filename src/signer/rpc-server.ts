@@ -2,6 +2,7 @@ import { createServer, type Server, type Socket } from 'node:net'
 import { chmodSync, existsSync, unlinkSync } from 'node:fs'
 import { AppError } from '../lib/errors.js'
 import type { Logger } from '../lib/logger.js'
+import { withStageTimings } from '../lib/stage-timer.js'
 import { signerRequest, type SignerAuditEvent, type SignerResponse } from './signer-types.js'
 
 export type Handler = (req: { workspaceId: string | null; requestId: string; params: unknown; events: SignerAuditEvent[] }) => Promise<unknown>
@@ -37,8 +38,8 @@ export const startRpcServer = async (path: string, handlers: Record<string, Hand
         const req = signerRequest.parse(raw)
         const handler = handlers[req.op]
         if (!handler) throw new AppError('NOT_FOUND', `no signer operation "${req.op}" on this socket`)
-        const result = await handler({ workspaceId: req.workspaceId, requestId: req.requestId, params: req.params, events })
-        reply({ id, ok: true, result: result ?? null, events })
+        const { value, timings } = await withStageTimings(() => handler({ workspaceId: req.workspaceId, requestId: req.requestId, params: req.params, events }))
+        reply({ id, ok: true, result: value ?? null, events, timings })
       } catch (err) {
         if (!(err instanceof AppError)) logger.error({ err }, 'signer operation failed')
         reply({ id, ok: false, error: err instanceof SyntaxError || (err as { name?: string }).name === 'ZodError' ? { code: 'BAD_INPUT', message: 'malformed signer request' } : toWire(err), events })

@@ -22,6 +22,8 @@ export const signerEnvSchema = z.object({
       return z.NEVER
     }),
   BULWARK_FAULT_POINTS: z.string().default(''),
+  /** Multiplies every venue's request-weight budget: for testnets and the emulator, never for a real venue's IP. */
+  SIGNER_RATE_BUDGET_FACTOR: z.coerce.number().min(0.01).max(1_000).default(1),
 })
 export type SignerConfig = Readonly<z.infer<typeof signerEnvSchema>>
 

@@ -2,13 +2,14 @@ import { randomUUID } from 'node:crypto'
 import { lt } from 'drizzle-orm'
 import { AppError, systemErrorCode } from '../lib/errors.js'
 import type { Clock } from '../lib/clock.js'
+import { addStage } from '../lib/stage-timer.js'
 import { openSealed, type RecipientKeyPair } from '../crypto/sealing.js'
 import type { Db } from '../db/index.js'
 import { catalogueEntry, type VenueMethod } from '../exchanges/index.js'
-import { decodeCredentials, orderUsage, sealNonces, vaultKeys, type Vault, type VaultKey } from '../vault/index.js'
+import { decodeCredentials, sealNonces, vaultKeys, type Vault, type VaultKey } from '../vault/index.js'
 import type { Executor } from './executor.js'
 import type { SignerAuditLog } from './audit-log.js'
-import { checkOrderLimits, checkSymbolAllowed, isWidening, readUsage, type OrderIntent } from './limits.js'
+import { checkOrderLimits, checkSymbolAllowed, createUsageTracker, isWidening, type OrderIntent } from './limits.js'
 import { verifyKeyAtExchange } from './verification.js'
 import { defaultKeyLimits, keyLimits, type KeyLimits, type KeyView, type SignerAuditEvent, type SignerParams } from './signer-types.js'
 import { eq } from 'drizzle-orm'
@@ -43,6 +44,7 @@ const view = (k: VaultKey): KeyView => ({
  * and reports audit facts back for the api's workspace chain. None returns key material.
  */
 export const createSignerService = ({ vault, db, executor, audit, recipient, clock, maxEnvelopeAgeMs = 15 * 60_000 }: SignerServiceDeps) => {
+  const usage = createUsageTracker(db)
   const keyLocks = new Map<string, Promise<unknown>>()
   /** Limit checks and usage records of one key happen one at a time, so concurrent orders cannot both fit. */
   const serialized = async <T>(keyId: string, fn: () => Promise<T>): Promise<T> => {
@@ -52,8 +54,11 @@ export const createSignerService = ({ vault, db, executor, audit, recipient, clo
     return next
   }
 
-  const record = (ctx: Ctx, event: SignerAuditEvent) => {
-    audit.write({ workspaceId: ctx.workspaceId, requestId: ctx.requestId, ...event })
+  /** Durably in the signer's own log first (the caller awaits it before acting), then reported to the api. */
+  const record = async (ctx: Ctx, event: SignerAuditEvent) => {
+    const t0 = performance.now()
+    await audit.write({ workspaceId: ctx.workspaceId, requestId: ctx.requestId, ...event })
+    addStage('auditMs', t0)
     ctx.events.push(event)
   }
 
@@ -67,7 +72,7 @@ export const createSignerService = ({ vault, db, executor, audit, recipient, clo
     if (c.workspaceId !== ctx.workspaceId || c.exchange !== p.exchange) throw new AppError('BAD_INPUT', 'the sealed credentials were made for another workspace or exchange: seal them again')
     const expires = new Date(c.expiresAt).getTime()
     if (expires <= now.getTime() || expires > now.getTime() + maxEnvelopeAgeMs) throw new AppError('BAD_INPUT', 'the sealed credentials have expired: seal them again')
-    record(ctx, { type: 'key_connect_requested', outcome: 'success', details: { exchange: p.exchange, exchangeAccountId: p.exchangeAccountId } })
+    await record(ctx, { type: 'key_connect_requested', outcome: 'success', details: { exchange: p.exchange, exchangeAccountId: p.exchangeAccountId } })
     await db.delete(sealNonces).where(lt(sealNonces.expiresAt, now))
     try {
       await db.insert(sealNonces).values({ nonce: c.nonce, expiresAt: new Date(expires) })
@@ -89,7 +94,7 @@ export const createSignerService = ({ vault, db, executor, audit, recipient, clo
         verification = await verifyKeyAtExchange(executor, `verify-${randomUUID()}`, p.exchange, credentials, now)
       } catch (err) {
         const code = err instanceof AppError ? err.code : 'INTERNAL'
-        record(ctx, { type: 'key_connect_refused', outcome: 'denied', details: { exchange: p.exchange, reason: code } })
+        await record(ctx, { type: 'key_connect_refused', outcome: 'denied', details: { exchange: p.exchange, reason: code } })
         throw err
       }
       const key = await vault.storeKey({
@@ -101,7 +106,7 @@ export const createSignerService = ({ vault, db, executor, audit, recipient, clo
         verification,
         limits: defaultKeyLimits,
       })
-      record(ctx, { type: 'key_connected', outcome: 'success', details: { keyId: key.keyId, keyVersion: key.keyVersion, exchange: p.exchange, fingerprint: key.fingerprint.slice(0, 16), state: key.state } })
+      await record(ctx, { type: 'key_connected', outcome: 'success', details: { keyId: key.keyId, keyVersion: key.keyVersion, exchange: p.exchange, fingerprint: key.fingerprint.slice(0, 16), state: key.state } })
       return view(key)
     } finally {
       credentials.wipe()
@@ -116,7 +121,7 @@ export const createSignerService = ({ vault, db, executor, audit, recipient, clo
     const run = () =>
       vault.withSecret(p.keyId, ctx.workspaceId, (credentials) => executor.run(p.keyId, key.exchange, credentials, method, p.args))
     if (method !== 'createOrder') {
-      record(ctx, { type: 'key_used', outcome: 'success', details: { keyId: key.keyId, keyVersion: key.keyVersion, method } })
+      await record(ctx, { type: 'key_used', outcome: 'success', details: { keyId: key.keyId, keyVersion: key.keyVersion, method } })
       return run()
     }
     const order = p.args as OrderIntent & { clientOrderId?: string }
@@ -126,14 +131,15 @@ export const createSignerService = ({ vault, db, executor, audit, recipient, clo
       let notional
       try {
         checkSymbolAllowed(limits, order.symbol)
-        notional = checkOrderLimits(limits, order, await executor.referencePrice(ccxtId, order.symbol), await readUsage(db, key.keyId, now))
+        notional = checkOrderLimits(limits, order, await executor.referencePrice(ccxtId, order.symbol), await usage.usage(key.keyId, now))
       } catch (err) {
-        if (err instanceof AppError && err.code === 'KEY_LIMIT_EXCEEDED') record(ctx, { type: 'signer_refused', outcome: 'denied', details: { keyId: key.keyId, method, reason: err.message } })
+        if (err instanceof AppError && err.code === 'KEY_LIMIT_EXCEEDED') await record(ctx, { type: 'signer_refused', outcome: 'denied', details: { keyId: key.keyId, method, reason: err.message } })
         throw err
       }
-      record(ctx, { type: 'key_used', outcome: 'success', details: { keyId: key.keyId, keyVersion: key.keyVersion, method, symbol: order.symbol, clientOrderId: order.clientOrderId ?? null } })
-      // Recorded before sending: a timed-out order still counts against the limits.
-      await db.insert(orderUsage).values({ keyId: key.keyId, at: now, notionalQuote: notional.toFixed(), requestId: ctx.requestId })
+      await record(ctx, { type: 'key_used', outcome: 'success', details: { keyId: key.keyId, keyVersion: key.keyVersion, method, symbol: order.symbol, clientOrderId: order.clientOrderId ?? null } })
+      const usageStart = performance.now()
+      await usage.record(key.keyId, now, notional, ctx.requestId)
+      addStage('usageMs', usageStart)
       const result = (await run()) as { id?: string }
       ctx.events.push({ type: 'order_signed', outcome: 'success', details: { keyId: key.keyId, keyVersion: key.keyVersion, orderId: result.id ?? null, clientOrderId: order.clientOrderId ?? null } })
       return result
@@ -141,7 +147,7 @@ export const createSignerService = ({ vault, db, executor, audit, recipient, clo
   }
 
   const setState = async (ctx: Ctx, keyId: string, state: 'active' | 'disabled', reason?: string) => {
-    record(ctx, { type: state === 'active' ? 'key_enable_requested' : 'key_disabled', outcome: 'success', details: { keyId, reason: reason ?? null } })
+    await record(ctx, { type: state === 'active' ? 'key_enable_requested' : 'key_disabled', outcome: 'success', details: { keyId, reason: reason ?? null } })
     return view(await vault.setState(keyId, ctx.workspaceId, state, reason))
   }
 
@@ -150,12 +156,11 @@ export const createSignerService = ({ vault, db, executor, audit, recipient, clo
     const key = await vault.getKey(p.keyId, ctx.workspaceId)
     const current = keyLimits.parse(key.limits)
     if (isWidening(current, p.limits) && !isOperator) {
-      record(ctx, { type: 'signer_refused', outcome: 'denied', details: { keyId: p.keyId, reason: 'limit_widening_needs_confirmation' } })
+      await record(ctx, { type: 'signer_refused', outcome: 'denied', details: { keyId: p.keyId, reason: 'limit_widening_needs_confirmation' } })
       throw new AppError('FORBIDDEN', 'widening a key\'s limits needs a confirmation the signer verifies itself (for now: `bulwark keys limits` as the operator)')
     }
-    record(ctx, { type: 'key_limits_changed', outcome: 'success', details: { keyId: p.keyId, widened: isWidening(current, p.limits) } })
-    await db.update(vaultKeys).set({ limits: p.limits satisfies KeyLimits, updatedAt: clock.now() }).where(eq(vaultKeys.keyId, p.keyId))
-    return view(await vault.getKey(p.keyId, ctx.workspaceId))
+    await record(ctx, { type: 'key_limits_changed', outcome: 'success', details: { keyId: p.keyId, widened: isWidening(current, p.limits) } })
+    return view(await vault.updateLimits(p.keyId, ctx.workspaceId, p.limits satisfies KeyLimits))
   }
 
   return {
@@ -165,14 +170,14 @@ export const createSignerService = ({ vault, db, executor, audit, recipient, clo
     disable: (ctx: Ctx, p: SignerParams<'disable'>) => setState(ctx, p.keyId, 'disabled', p.reason),
     enable: (ctx: Ctx, p: SignerParams<'enable'>) => setState(ctx, p.keyId, 'active'),
     destroy: async (ctx: Ctx, p: SignerParams<'destroy'>) => {
-      record(ctx, { type: 'key_destroyed', outcome: 'success', details: { keyId: p.keyId } })
+      await record(ctx, { type: 'key_destroyed', outcome: 'success', details: { keyId: p.keyId } })
       await vault.destroy(p.keyId, ctx.workspaceId)
       executor.forget(p.keyId)
       return { keyId: p.keyId, state: 'destroyed' }
     },
     setLimits,
     refresh: async (ctx: Ctx, p: SignerParams<'refresh'>) => {
-      record(ctx, { type: 'key_refreshed', outcome: 'success', details: { keyId: p.keyId } })
+      await record(ctx, { type: 'key_refreshed', outcome: 'success', details: { keyId: p.keyId } })
       return view(await vault.refresh(p.keyId, ctx.workspaceId))
     },
     listKeys: async (ctx: Ctx) => (await db.select().from(vaultKeys).where(eq(vaultKeys.workspaceId, ctx.workspaceId))).filter((k) => k.state !== 'writing' && k.state !== 'destroyed').map(view),

@@ -90,7 +90,7 @@ export const signerAuditEvent = z.object({
 export type SignerAuditEvent = z.infer<typeof signerAuditEvent>
 
 export const signerResponse = z.discriminatedUnion('ok', [
-  z.object({ id: z.string(), ok: z.literal(true), result: z.unknown(), events: z.array(signerAuditEvent) }),
+  z.object({ id: z.string(), ok: z.literal(true), result: z.unknown(), events: z.array(signerAuditEvent), timings: z.record(z.string(), z.number()).optional() }),
   z.object({ id: z.string(), ok: z.literal(false), error: z.object({ code: z.string(), message: z.string() }), events: z.array(signerAuditEvent) }),
 ])
 export type SignerResponse = z.infer<typeof signerResponse>

@@ -1,7 +1,8 @@
 import { randomBytes, createHmac } from 'node:crypto'
-import { and, eq, ne } from 'drizzle-orm'
+import { eq, ne } from 'drizzle-orm'
 import { AppError, systemErrorCode } from '../lib/errors.js'
 import { faultPoint } from '../lib/fault.js'
+import { addStage } from '../lib/stage-timer.js'
 import { newId } from '../lib/ids.js'
 import type { Clock } from '../lib/clock.js'
 import { IntegrityError } from '../crypto/aead.js'
@@ -149,6 +150,7 @@ export const createVault = ({ db, stores, keys, fingerprintKey, clock, threshold
   const sweepIncomplete = async (): Promise<number> => {
     let swept = 0
     for (const key of await db.select().from(vaultKeys).where(eq(vaultKeys.state, 'writing'))) {
+      forgetKey(key.keyId)
       await deleteAllShares(key.keyId)
       await db.transaction(async (tx) => {
         await tx.delete(reuseLocks).where(eq(reuseLocks.keyId, key.keyId))
@@ -162,11 +164,33 @@ export const createVault = ({ db, stores, keys, fingerprintKey, clock, threshold
     return swept
   }
 
+  /**
+   * Key rows (metadata only, no key material) cached briefly: every change goes through this process and
+   * drops the entry at once, so a disabled key stops trading on the next call; the short TTL covers
+   * changes made behind its back (a restored backup).
+   */
+  const keyCache = new Map<string, { row: VaultKey; at: number }>()
+  const KEY_CACHE_MS = 2_000
+  const forgetKey = (keyId: string) => keyCache.delete(keyId)
+
   const getKey = async (keyId: string, workspaceId: string): Promise<VaultKey> => {
-    const [key] = await db.select().from(vaultKeys).where(and(eq(vaultKeys.keyId, keyId), eq(vaultKeys.workspaceId, workspaceId))).limit(1)
+    const cached = keyCache.get(keyId)
+    let key = cached && Date.now() - cached.at < KEY_CACHE_MS ? cached.row : undefined
+    if (!key) {
+      ;[key] = await db.select().from(vaultKeys).where(eq(vaultKeys.keyId, keyId)).limit(1)
+      if (key) keyCache.set(keyId, { row: key, at: Date.now() })
+    }
     // Another workspace's key is NOT_FOUND: its existence is not revealed.
-    if (!key || key.state === 'destroyed' || key.state === 'writing') throw new AppError('NOT_FOUND', `exchange key "${keyId}" not found`)
+    if (!key || key.workspaceId !== workspaceId || key.state === 'destroyed' || key.state === 'writing') throw new AppError('NOT_FOUND', `exchange key "${keyId}" not found`)
     return key
+  }
+
+  /** Replaces a key's limits (the signer decides beforehand whether the change may widen them). */
+  const updateLimits = async (keyId: string, workspaceId: string, limits: Record<string, unknown>): Promise<VaultKey> => {
+    await getKey(keyId, workspaceId)
+    forgetKey(keyId)
+    const [row] = await db.update(vaultKeys).set({ limits, updatedAt: clock.now() }).where(eq(vaultKeys.keyId, keyId)).returning()
+    return row as VaultKey
   }
 
   /** Reads, authenticates and checks one store's share; classifies what is wrong with it. */
@@ -196,50 +220,86 @@ export const createVault = ({ db, stores, keys, fingerprintKey, clock, threshold
     }
   }
 
+  type ShareRead = Awaited<ReturnType<typeof readShare>>
+  const goodOf = (results: ShareRead[]) => results.flatMap((r) => ('share' in r && r.share ? [{ storeId: r.storeId, share: r.share, ciphertext: r.ciphertext }] : []))
+  const badOf = (results: ShareRead[]) => results.flatMap((r) => ('problem' in r && r.problem ? [{ storeId: r.storeId, problem: r.problem }] : []))
+
+  /** Resolves with what has arrived once `t` shares authenticated, or once every store answered. */
+  const firstAuthenticated = (reads: Array<Promise<ShareRead>>, t: number) =>
+    new Promise<ShareRead[]>((resolve, reject) => {
+      const arrived: ShareRead[] = []
+      for (const read of reads) {
+        read.then((r) => {
+          arrived.push(r)
+          if (goodOf(arrived).length >= t || arrived.length === reads.length) resolve([...arrived])
+        }, reject)
+      }
+    })
+
+  /** Tries every t-combination of `good` until the credentials' GCM tag verifies. */
+  const assemble = async (good: ReturnType<typeof goodOf>, key: VaultKey, ctx: KeyContext): Promise<Credentials | undefined> => {
+    for (const combo of combinations(good, key.threshold)) {
+      const dataKey = await combineShares(
+        combo.map((c) => c.share),
+        key.threshold,
+      )
+      try {
+        for (const { ciphertext } of combo) {
+          try {
+            const plaintext = decryptCredentials(dataKey, ciphertext, ctx)
+            try {
+              return decodeCredentials(plaintext)
+            } finally {
+              plaintext.fill(0)
+            }
+          } catch (err) {
+            if (!(err instanceof IntegrityError)) throw err
+          }
+        }
+      } finally {
+        dataKey.fill(0)
+      }
+    }
+    return undefined
+  }
+
   /**
    * Assembles the credentials for one use and wipes them afterwards, even when `use` throws.
-   * Uses the first t shares that authenticate; the combined data key counts only if the credentials'
-   * GCM tag verifies (a corrupted share that still authenticates is caught here).
+   * Reads every store in parallel and uses the first t shares that authenticate (a slow store does not
+   * hold an order up); the combined data key counts only if the credentials' GCM tag verifies, and when
+   * it does not, every other combination of every share that arrived is tried (a corrupted share that
+   * still authenticates is caught here).
    * @throws AppError NOT_FOUND (not this workspace's key), KEY_UNAVAILABLE (fewer than t shares, naming
    *   the stores), INTEGRITY_FAILED (tampered shares or ciphertext; no detail)
    */
   const withSecret = async <T>(keyId: string, workspaceId: string, use: (credentials: Credentials, key: VaultKey) => Promise<T>): Promise<T> => {
     const key = await getKey(keyId, workspaceId)
-    const results = await Promise.all(stores.map((s) => readShare(s, key)))
-    const good = results.flatMap((r) => ('share' in r && r.share ? [{ share: r.share, ciphertext: r.ciphertext }] : []))
-    const bad = results.flatMap((r) => ('problem' in r && r.problem ? [{ storeId: r.storeId, problem: r.problem }] : []))
+    const readStart = performance.now()
+    const reads = stores.map((s) => readShare(s, key))
+    const everything = Promise.all(reads)
     const ctx: KeyContext = { workspaceId: key.workspaceId, exchangeAccountId: key.exchangeAccountId, keyId: key.keyId, keyVersion: key.keyVersion }
     let credentials: Credentials | undefined
-    try {
+    let early = await firstAuthenticated(reads, key.threshold)
+    addStage('readMs', readStart)
+    // A store that answers late is still checked: a bad one raises its event all the same.
+    void everything.then((all) => {
+      const bad = badOf(all)
       if (bad.length > 0) onEvent({ type: 'vault_store_degraded', keyId, stores: bad })
-      if (good.length < key.threshold) {
-        if (bad.some((b) => b.problem === 'tampered')) throw new AppError('INTEGRITY_FAILED', 'the stored key failed its integrity check')
-        throw new AppError('KEY_UNAVAILABLE', `the key cannot be assembled: share stores ${bad.map((b) => `${b.storeId} (${b.problem})`).join(', ')} are unavailable`)
-      }
-      for (const combo of combinations(good, key.threshold)) {
-        const dataKey = await combineShares(
-          combo.map((c) => c.share),
-          key.threshold,
-        )
-        try {
-          for (const { ciphertext } of combo) {
-            try {
-              const plaintext = decryptCredentials(dataKey, ciphertext, ctx)
-              try {
-                credentials = decodeCredentials(plaintext)
-              } finally {
-                plaintext.fill(0)
-              }
-              break
-            } catch (err) {
-              if (!(err instanceof IntegrityError)) throw err
-            }
-          }
-        } finally {
-          dataKey.fill(0)
+    })
+    try {
+      const combineStart = performance.now()
+      if (goodOf(early).length >= key.threshold) credentials = await assemble(goodOf(early).slice(0, key.threshold), key, ctx)
+      if (!credentials) {
+        early = await everything
+        const good = goodOf(early)
+        if (good.length < key.threshold) {
+          const bad = badOf(early)
+          if (bad.some((b) => b.problem === 'tampered')) throw new AppError('INTEGRITY_FAILED', 'the stored key failed its integrity check')
+          throw new AppError('KEY_UNAVAILABLE', `the key cannot be assembled: share stores ${bad.map((b) => `${b.storeId} (${b.problem})`).join(', ')} are unavailable`)
         }
-        if (credentials) break
+        credentials = await assemble(good, key, ctx)
       }
+      addStage('combineMs', combineStart)
       if (!credentials) {
         onEvent({ type: 'reconstruction_integrity', keyId })
         throw new AppError('INTEGRITY_FAILED', 'the stored key failed its integrity check')
@@ -247,12 +307,16 @@ export const createVault = ({ db, stores, keys, fingerprintKey, clock, threshold
       return await use(credentials, key)
     } finally {
       credentials?.wipe()
-      for (const g of good) g.share.bytes.fill(0)
+      for (const g of goodOf(early)) g.share.bytes.fill(0)
+      void everything.then((all) => {
+        for (const g of goodOf(all)) g.share.bytes.fill(0)
+      })
     }
   }
 
   const setState = async (keyId: string, workspaceId: string, state: Extract<KeyState, 'active' | 'disabled' | 'unverified'>, reason?: string) => {
     await getKey(keyId, workspaceId)
+    forgetKey(keyId)
     const [row] = await db
       .update(vaultKeys)
       .set({ state, disabledReason: state === 'disabled' ? (reason ?? 'disabled') : null, updatedAt: clock.now() })
@@ -264,6 +328,7 @@ export const createVault = ({ db, stores, keys, fingerprintKey, clock, threshold
   /** Destroys every share of the key in every store; the row stays as `destroyed` for the record. */
   const destroy = async (keyId: string, workspaceId: string) => {
     await getKey(keyId, workspaceId)
+    forgetKey(keyId)
     await deleteAllShares(keyId)
     await db.transaction(async (tx) => {
       await tx.delete(reuseLocks).where(eq(reuseLocks.keyId, keyId))
@@ -277,6 +342,7 @@ export const createVault = ({ db, stores, keys, fingerprintKey, clock, threshold
       const next = key.keyVersion + 1
       await writeShares({ workspaceId, exchangeAccountId: key.exchangeAccountId, keyId, keyVersion: next }, credentials)
       faultPoint('vault.refresh.before-switch')
+      forgetKey(keyId)
       const [row] = await db.update(vaultKeys).set({ keyVersion: next, updatedAt: clock.now() }).where(eq(vaultKeys.keyId, keyId)).returning()
       for (const s of stores) await s.deleteOtherVersions(keyId, next)
       return row as VaultKey
@@ -342,7 +408,7 @@ export const createVault = ({ db, stores, keys, fingerprintKey, clock, threshold
       stores.map(async (s) => ({ storeId: s.id, kind: s.kind, health: await s.health().catch((e: unknown) => (e instanceof Error ? `unreachable: ${e.message.split('\n')[0]}` : 'unreachable')) })),
     )
 
-  return { storeKey, withSecret, getKey, setState, destroy, refresh, rotateMaster, sweepIncomplete, verifyAll, storeHealth, fingerprintOf }
+  return { storeKey, withSecret, getKey, setState, updateLimits, destroy, refresh, rotateMaster, sweepIncomplete, verifyAll, storeHealth, fingerprintOf }
 }
 
 export type Vault = ReturnType<typeof createVault>
