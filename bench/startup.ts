@@ -1,13 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
 /**
  * Cold start (fresh BULWARK_HOME: secrets generated, PGlite created, migrations applied) and warm start
- * (same home again) of `bulwark start`, each to the first /readyz 200, and resident memory of every
- * process after a warm start. Run with the build in place (`npm run build`).
+ * (same home again) of `bulwark start`, each to the first /readyz 200 (database and signer ready), and
+ * resident memory of every process (supervisor, signer, api) after a warm start. Run with the build in place (`npm run build`).
  */
 const bin = join(import.meta.dirname, '..', 'bin', 'bulwark.js')
 
@@ -22,6 +22,22 @@ const freePort = () =>
 const rssMB = (pid: number) => {
   const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmRSS:'))
   return Math.round(Number(line?.split(/\s+/)[1] ?? 0) / 1024)
+}
+
+/** Resident memory of each process of one instance (found by its BULWARK_HOME), by role. */
+const rssByRole = (home: string) => {
+  const out: Record<'supervisor' | 'api' | 'signer', number> = { supervisor: 0, api: 0, signer: 0 }
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      if (!readFileSync(`/proc/${pid}/environ`, 'utf8').includes(`BULWARK_HOME=${home}`)) continue
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8')
+      const role = cmd.includes('dist/signer/main.js') ? 'signer' : cmd.includes('dist/main.js') ? 'api' : cmd.includes('bin/bulwark.js') ? 'supervisor' : undefined
+      if (role && !cmd.startsWith('prlimit')) out[role] = Math.max(out[role], rssMB(Number(pid)))
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return out
 }
 
 const startOnce = async (home: string): Promise<{ ms: number; child: ChildProcess }> => {
@@ -53,7 +69,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 export const run = async () => {
   const cold: number[] = []
   const warm: number[] = []
-  let apiRss = 0
+  let rss = { supervisor: 0, api: 0, signer: 0 }
   for (let i = 0; i < 3; i++) {
     const home = join(mkdtempSync(join(tmpdir(), 'bulwark-bench-')), 'home')
     const first = await startOnce(home)
@@ -63,13 +79,14 @@ export const run = async () => {
       const again = await startOnce(home)
       warm.push(again.ms)
       await new Promise((r) => setTimeout(r, 500)) // let start-up garbage settle before reading RSS
-      apiRss = Math.max(apiRss, rssMB(again.child.pid ?? 0))
+      const now = rssByRole(home)
+      rss = { supervisor: Math.max(rss.supervisor, now.supervisor), api: Math.max(rss.api, now.api), signer: Math.max(rss.signer, now.signer) }
       await stop(again.child)
     }
     rmSync(join(home, '..'), { recursive: true, force: true })
   }
   console.log(`cold start to /readyz: ${cold.map((x) => x.toFixed(0)).join(', ')} ms (median ${median(cold).toFixed(0)})`)
   console.log(`warm start to /readyz: ${warm.map((x) => x.toFixed(0)).join(', ')} ms (median ${median(warm).toFixed(0)})`)
-  console.log(`api process RSS after warm start: ${apiRss} MB (one process: the signer arrives with the vault issue)`)
-  console.log(JSON.stringify({ name: 'startup', coldMs: Math.round(median(cold)), warmMs: Math.round(median(warm)), apiRssMB: apiRss }))
+  console.log(`RSS after a warm start: api ${rss.api} MB, signer ${rss.signer} MB, supervisor ${rss.supervisor} MB`)
+  console.log(JSON.stringify({ name: 'startup', coldMs: Math.round(median(cold)), warmMs: Math.round(median(warm)), apiRssMB: rss.api, signerRssMB: rss.signer, supervisorRssMB: rss.supervisor }))
 }

@@ -7,6 +7,7 @@ import { AppError, systemErrorCode } from './lib/errors.js'
 import { createLogger, type Logger } from './lib/logger.js'
 import { systemClock, type Clock } from './lib/clock.js'
 import { armFaultPoints, parseFaultPoints } from './lib/fault.js'
+import { whenOrphaned } from './lib/parent-watch.js'
 import { acquireLockFile, migrate, migrationStatus, openDatabase, type Database, type LockFile } from './db/index.js'
 import { createAuditChain, createAlerts, createOutbox, verifyAllChains } from './monitoring/index.js'
 import { createOperatorSetup } from './auth/index.js'
@@ -189,6 +190,7 @@ const runAsProcess = async () => {
     }
     process.on('SIGTERM', () => stop('SIGTERM'))
     process.on('SIGINT', () => stop('SIGINT'))
+    whenOrphaned(() => stop('supervisor gone'))
   } catch (err) {
     process.stderr.write(`bulwark: ${err instanceof AppError ? err.message : 'the api failed to start'}\n`)
     if (!(err instanceof AppError)) process.stderr.write(`${(err as Error).stack ?? ''}\n`)

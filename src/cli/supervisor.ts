@@ -27,6 +27,7 @@ export const supervise = async (config: Config, env: NodeJS.ProcessEnv): Promise
   const paths = homePaths(home.path)
   let lock: ReturnType<typeof acquireLockFile> | undefined
   let signer: ChildProcess | undefined
+  const children: { api?: ChildProcess } = {}
   let stopping = false
   const cleanupFresh = () => {
     if (home.created) rmSync(home.path, { recursive: true, force: true })
@@ -68,10 +69,62 @@ export const supervise = async (config: Config, env: NodeJS.ProcessEnv): Promise
     throw new Error('the signer did not become ready within 60 s')
   }
 
+  /** Stops the api first (it finishes in-flight requests), then the signer, then releases the lock. */
+  const stopAll = async (apiSignal: NodeJS.Signals = 'SIGTERM') => {
+    stopping = true
+    const { api } = children
+    if (api && api.exitCode === null) {
+      api.kill(apiSignal)
+      await new Promise((r) => api.once('exit', r))
+    }
+    if (signer && signer.exitCode === null) {
+      signer.kill('SIGTERM')
+      await new Promise((r) => signer?.once('exit', r))
+    }
+    lock?.release()
+  }
+
+  let signals = 0
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (++signals > 1) process.exit(1)
+    void stopAll(signal).then(() => process.exit(children.api?.exitCode === 0 ? 0 : 1))
+  }
+  process.on('SIGTERM', () => onSignal('SIGTERM'))
+  process.on('SIGINT', () => onSignal('SIGINT'))
+
+  // The signer and the api start side by side (the api reports the signer in /readyz until it answers).
   const first = startSignerChild()
+  const apiEnv = pick(env, [...Object.keys(envSchema.shape), 'PATH'])
+  const apiWriteGrants = [paths.dbDir, paths.runDir, paths.secretsDir]
+  const apiReadGrants = [...codeReadGrants, ...apiWriteGrants, ...[config.TLS_CERT_FILE, config.TLS_KEY_FILE].filter((f): f is string => Boolean(f))]
+  const api = (children.api = spawn(
+    process.execPath,
+    [
+      '--experimental-permission',
+      '--no-warnings',
+      ...apiReadGrants.map((p) => `--allow-fs-read=${p}`),
+      ...apiWriteGrants.map((p) => `--allow-fs-write=${p}`),
+      join(repo, 'dist', 'main.js'),
+    ],
+    { env: { ...apiEnv, BULWARK_HOME: home.path }, stdio: ['ignore', 'inherit', 'inherit'] },
+  ))
+  api.once('exit', (code) => {
+    if (stopping) return
+    // The api ended on its own: a failed start (it printed why) or a crash. Stop the signer too.
+    const becameReady = existsSync(paths.adminSocket)
+    void stopAll().then(() => {
+      if (!becameReady) cleanupFresh()
+      process.exit(code === 0 ? 0 : 1)
+    })
+  })
+
   try {
     await waitForSigner(first)
   } catch (err) {
+    // Already stopping: the api failed first, said why, and its exit handler ends the process.
+    if (stopping) await new Promise(() => {})
+    stopping = true
+    api.kill('SIGKILL')
     first.kill('SIGKILL')
     client.close()
     lock.release()
@@ -94,49 +147,4 @@ export const supervise = async (config: Config, env: NodeJS.ProcessEnv): Promise
     })
   watchSigner(first)
 
-  const apiEnv = pick(env, [...Object.keys(envSchema.shape), 'PATH'])
-  const apiWriteGrants = [paths.dbDir, paths.runDir, paths.secretsDir]
-  const apiReadGrants = [...codeReadGrants, ...apiWriteGrants, ...[config.TLS_CERT_FILE, config.TLS_KEY_FILE].filter((f): f is string => Boolean(f))]
-  const api = spawn(
-    process.execPath,
-    [
-      '--experimental-permission',
-      '--no-warnings',
-      ...apiReadGrants.map((p) => `--allow-fs-read=${p}`),
-      ...apiWriteGrants.map((p) => `--allow-fs-write=${p}`),
-      join(repo, 'dist', 'main.js'),
-    ],
-    { env: { ...apiEnv, BULWARK_HOME: home.path }, stdio: ['ignore', 'inherit', 'inherit'] },
-  )
-
-  const stopAll = async (apiSignal: NodeJS.Signals = 'SIGTERM') => {
-    stopping = true
-    if (api.exitCode === null) {
-      api.kill(apiSignal)
-      await new Promise((r) => api.once('exit', r))
-    }
-    if (signer && signer.exitCode === null) {
-      signer.kill('SIGTERM')
-      await new Promise((r) => signer?.once('exit', r))
-    }
-    lock?.release()
-  }
-
-  let signals = 0
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (++signals > 1) process.exit(1)
-    void stopAll(signal).then(() => process.exit(api.exitCode === 0 ? 0 : 1))
-  }
-  process.on('SIGTERM', () => onSignal('SIGTERM'))
-  process.on('SIGINT', () => onSignal('SIGINT'))
-
-  api.once('exit', (code) => {
-    if (stopping) return
-    // The api ended on its own: a failed start (it printed why) or a crash. Stop the signer too.
-    const becameReady = existsSync(paths.adminSocket)
-    void stopAll().then(() => {
-      if (!becameReady) cleanupFresh()
-      process.exit(code === 0 ? 0 : 1)
-    })
-  })
 }

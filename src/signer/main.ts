@@ -5,6 +5,7 @@ import { AppError } from '../lib/errors.js'
 import { createLogger } from '../lib/logger.js'
 import { systemClock } from '../lib/clock.js'
 import { armFaultPoints, parseFaultPoints } from '../lib/fault.js'
+import { whenOrphaned } from '../lib/parent-watch.js'
 import { migrate, openDatabase, type Database } from '../db/index.js'
 import { createDatabaseShareStore, createDirectoryShareStore, createKeyHierarchy, createVault, loadOrCreateKeyFile, vaultMigrations } from '../vault/index.js'
 import { createSignerAuditLog } from './audit-log.js'
@@ -145,6 +146,7 @@ const runAsProcess = async () => {
     const stop = () => void signer.close().then(() => process.exit(0), () => process.exit(1))
     process.on('SIGTERM', stop)
     process.on('SIGINT', stop)
+    whenOrphaned(stop)
   } catch (err) {
     process.stderr.write(`signer: ${err instanceof AppError ? err.message : 'failed to start'}\n`)
     if (!(err instanceof AppError)) process.stderr.write(`${(err as Error).stack ?? ''}\n`)

@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync, statSync } from 'node:fs'
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, statSync } from 'node:fs'
 import { connect, createServer, type Server } from 'node:net'
 import { tmpdir } from 'node:os'
 import { randomBytes } from 'node:crypto'
@@ -113,6 +113,30 @@ describe('bulwark start on a fresh home', () => {
     expect(await proc.exited).toBe(0)
     expect(response).toMatch(/^HTTP\/1\.1 403/) // answered (wrong setup token), not cut off
     expect(response).toContain('"code":"FORBIDDEN"')
+  })
+})
+
+/** Processes of one instance, found by the BULWARK_HOME in their environment. */
+const processesOf = (home: string) =>
+  readdirSync('/proc')
+    .filter((p) => /^\d+$/.test(p))
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/environ`, 'utf8').includes(`BULWARK_HOME=${home}`) && !readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z ')
+      } catch {
+        return false
+      }
+    })
+
+describe('the supervisor killed outright', () => {
+  it('takes the signer and the api with it: no orphan keeps the vault open', async () => {
+    const home = join(tempDir(), 'home')
+    const { proc } = await startPlatform({ BULWARK_HOME: home })
+    expect(processesOf(home).length).toBeGreaterThanOrEqual(3) // supervisor, signer, api
+    proc.child.kill('SIGKILL')
+    await proc.exited
+    for (let i = 0; i < 100 && processesOf(home).length > 0; i++) await new Promise((r) => setTimeout(r, 100))
+    expect(processesOf(home)).toEqual([])
   })
 })
 
@@ -236,9 +260,9 @@ describe('built-in HTTPS', () => {
     const proc = spawnBulwark(['start'], { BULWARK_HOME: join(dir, 'home'), PORT: String(port), TLS_CERT_FILE: cert, TLS_KEY_FILE: key, PUBLIC_ORIGIN: `https://localhost:${port}` })
     running.push(proc)
     let res: Awaited<ReturnType<typeof httpsGet>> | undefined
-    for (let i = 0; i < 300 && !res; i++) {
+    for (let i = 0; i < 300 && res?.status !== 200; i++) {
       res = await httpsGet(`https://127.0.0.1:${port}/readyz`).catch(() => undefined)
-      if (!res) await new Promise((r) => setTimeout(r, 100))
+      if (res?.status !== 200) await new Promise((r) => setTimeout(r, 100))
     }
     expect(res?.status).toBe(200)
     expect(res?.headers['strict-transport-security']).toBe('max-age=31536000; includeSubDomains')
