@@ -48,7 +48,18 @@ export const createDatabaseShareStore = (id: string, db: DbOrTx): ShareStore => 
         .values({ ...r, storeId: id })
         .onConflictDoUpdate({
           target: [vaultShares.keyId, vaultShares.keyVersion, vaultShares.storeId],
-          set: { wrappedShare: r.wrappedShare, credentialsCiphertext: r.credentialsCiphertext, masterVersion: r.masterVersion },
+          // A put replaces the whole record, as the directory store does.
+          set: {
+            shareIndex: r.shareIndex,
+            threshold: r.threshold,
+            shareCount: r.shareCount,
+            workspaceId: r.workspaceId,
+            exchangeAccountId: r.exchangeAccountId,
+            masterVersion: r.masterVersion,
+            wrappedShare: r.wrappedShare,
+            credentialsCiphertext: r.credentialsCiphertext,
+            createdAt: r.createdAt,
+          },
         })
     },
     get: async (keyId, keyVersion) => {

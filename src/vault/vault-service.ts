@@ -203,8 +203,10 @@ export const createVault = ({ db, stores, keys, fingerprintKey, clock, threshold
     }
     if (!record) return { storeId: store.id, problem: 'missing' as const }
     const ctx = { workspaceId: key.workspaceId, exchangeAccountId: key.exchangeAccountId, keyId: key.keyId, keyVersion: key.keyVersion, storeId: store.id, shareIndex: record.shareIndex, t: key.threshold, n: key.shareCount }
-    const kek = keys.kekFor(store.id, record.masterVersion)
+    let kek: Buffer | undefined
     try {
+      // An unknown or retired master version is as much a sign of tampering as a bad tag.
+      kek = keys.kekFor(store.id, record.masterVersion)
       const bytes = unwrapShare(kek, record.wrappedShare, ctx)
       if (shareX(bytes) !== record.shareIndex) {
         bytes.fill(0)
@@ -216,7 +218,7 @@ export const createVault = ({ db, stores, keys, fingerprintKey, clock, threshold
       onEvent({ type: 'ciphertext_context_mismatch', keyId: key.keyId, storeId: store.id })
       return { storeId: store.id, problem: 'tampered' as const }
     } finally {
-      kek.fill(0)
+      kek?.fill(0)
     }
   }
 

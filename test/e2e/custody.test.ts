@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { execFileSync } from 'node:child_process'
 import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -120,6 +120,39 @@ describe('key custody through the signer process', () => {
     const dumps = files.map((f) => readFileSync(f).toString('latin1'))
     dumps.push(platform.stdout(), platform.stderr())
     for (const d of dumps) for (const form of forms) expect(d.includes(form)).toBe(false)
+  })
+
+  it("the canary secret is nowhere in the api process's memory (read through /proc as root)", async () => {
+    if (process.getuid?.() !== 0) return // reading another process's memory needs root (CI runs as root)
+    const pid = childPid('dist/main.js')
+    const needles = [CANARY_SECRET, Buffer.from(CANARY_SECRET).toString('base64'), Buffer.from(CANARY_SECRET).toString('hex')].map((n) => Buffer.from(n))
+    const utf16 = Buffer.from(CANARY_SECRET, 'utf16le') // V8 two-byte strings
+    const maps = readFileSync(`/proc/${pid}/maps`, 'utf8').trim().split('\n')
+    const fd = openSync(`/proc/${pid}/mem`, 'r')
+    let scannedMB = 0
+    try {
+      for (const line of maps) {
+        const [range = '', perms = ''] = line.split(' ')
+        if (!perms.startsWith('r') || /\[(vvar|vsyscall)\]/.test(line)) continue
+        const [from, to] = range.split('-').map((h) => BigInt(`0x${h}`)) as [bigint, bigint]
+        for (let at = from; at < to; at += 16n << 20n) {
+          const len = Number(to - at < 16n << 20n ? to - at : 16n << 20n)
+          const buf = Buffer.alloc(len)
+          let n = 0
+          try {
+            n = readSync(fd, buf, 0, len, at)
+          } catch {
+            continue // an unreadable guard page
+          }
+          scannedMB += n / 1048576
+          const chunk = buf.subarray(0, n)
+          for (const needle of [...needles, utf16]) expect(chunk.includes(needle)).toBe(false)
+        }
+      }
+    } finally {
+      closeSync(fd)
+    }
+    expect(scannedMB).toBeGreaterThan(50) // it really read the process
   })
 
   it('records the key lifecycle in the workspace audit chain, which verifies', async () => {
