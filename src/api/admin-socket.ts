@@ -1,16 +1,6 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http'
-import { chmodSync, unlinkSync, existsSync } from 'node:fs'
 import { AppError, statusByCode } from '../lib/errors.js'
-
-/** Node silently truncates Unix socket paths longer than this (sun_path is 108 bytes with its NUL). */
-export const MAX_SOCKET_PATH_BYTES = 107
-
-export const checkSocketPath = (path: string): void => {
-  const bytes = Buffer.byteLength(path)
-  if (bytes > MAX_SOCKET_PATH_BYTES) {
-    throw new AppError('BAD_INPUT', `socket path ${path} is ${bytes} bytes, over the ${MAX_SOCKET_PATH_BYTES}-byte limit of Unix sockets: use a shorter BULWARK_HOME`)
-  }
-}
+import { listenOnUnixSocket } from '../lib/unix-socket.js'
 
 export type AdminHandler = (body: Record<string, unknown>) => Promise<unknown>
 
@@ -34,8 +24,6 @@ const readBody = async (req: IncomingMessage, limit = 65_536): Promise<Record<st
  * socket is 0600 inside BULWARK_HOME/run (0700).
  */
 export const startAdminSocket = async (path: string, handlers: Record<string, AdminHandler>): Promise<{ close: () => Promise<void> }> => {
-  checkSocketPath(path)
-  if (existsSync(path)) unlinkSync(path) // the caller holds the instance lock, so a socket file here is stale
   const server: Server = createServer((req, res) => {
     const reply = (status: number, body: unknown) => {
       res.writeHead(status, { 'content-type': 'application/json' })
@@ -52,11 +40,7 @@ export const startAdminSocket = async (path: string, handlers: Record<string, Ad
         return reply(500, { code: 'INTERNAL', message: 'internal error' })
       })
   })
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(path, () => resolve())
-  })
-  chmodSync(path, 0o600)
+  await listenOnUnixSocket(server, path)
   return {
     close: () =>
       new Promise<void>((resolve) => {

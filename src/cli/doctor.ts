@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { resolve } from 'node:path'
 import { parseConfig, describeSecretFiles, platformSecretSpecs, homePaths, type Config } from '../config/index.js'
 import { readLockHolder, migrationStatus, type MigrationStatus } from '../db/index.js'
-import { MAX_SOCKET_PATH_BYTES } from '../api/index.js'
+import { MAX_SOCKET_PATH_BYTES } from '../lib/unix-socket.js'
 import { openConfiguredDatabase } from '../main.js'
 import { callAdmin } from './admin-client.js'
 

@@ -2,7 +2,7 @@ import { resolve } from 'node:path'
 import { existsSync } from 'node:fs'
 import { Command, Option } from 'commander'
 import { pino } from 'pino'
-import { parseConfig, formatConfigProblems, homePaths, prepareHome, type Config } from '../config/index.js'
+import { parseConfig, formatConfigProblems, homePaths, prepareHome, privateDir, type Config } from '../config/index.js'
 import { AppError } from '../lib/errors.js'
 import { createLogger } from '../lib/logger.js'
 import { systemClock } from '../lib/clock.js'
@@ -10,7 +10,7 @@ import { readLockHolder, migrate, migrationStatus, type Database } from '../db/i
 import { createAuditChain, createOutbox, verifyAllChains, type ChainVerdict } from '../monitoring/index.js'
 import { createOperatorSetup } from '../auth/index.js'
 import { openConfiguredDatabase } from '../main.js'
-import { supervise } from './supervisor.js'
+import { spawnSigner, supervise } from './supervisor.js'
 import { registerKeyCommands } from './keys-commands.js'
 import { bulwarkVersion } from '../version.js'
 import { callAdmin } from './admin-client.js'
@@ -82,6 +82,19 @@ export const buildCli = (): Command => {
     .showHelpAfterError()
 
   program.command('start').description('start the platform (embedded storage unless DATABASE_URL is set)').action(start)
+
+  program
+    .command('signer')
+    .description('run only the signer (key custody) in the foreground, as `start` runs it; for a service manager')
+    .action(async () => {
+      const config = loadConfig()
+      const home = prepareHome(config.BULWARK_HOME)
+      for (const dir of ['run', 'vault']) privateDir(home.path, dir)
+      const child = spawnSigner(home.path, process.env, 'inherit')
+      for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => child.kill(signal))
+      const code = await new Promise<number | null>((resolve) => child.once('exit', resolve))
+      process.exitCode = code ?? 1
+    })
 
   program
     .command('migrate')

@@ -1,18 +1,40 @@
-import { spawn, type ChildProcess } from 'node:child_process'
+import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process'
 import { existsSync, rmSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { join } from 'node:path'
 import { envSchema, homePaths, loadPlatformSecrets, prepareHome, privateDir, type Config } from '../config/index.js'
 import { acquireLockFile } from '../db/index.js'
-import { createSignerClient } from '../signer/index.js'
+import { createSignerClient, signerEnvKeys } from '../signer/index.js'
 
 const repo = fileURLToPath(new URL('../..', import.meta.url)).replace(/\/$/, '')
 /** What both children may read of the installation: never the repository root, which may hold BULWARK_HOME. */
 const codeReadGrants = [`${repo}/dist`, `${repo}/node_modules`, `${repo}/web/dist`, `${repo}/package.json`]
 
-const signerEnvNames = ['LOG_LEVEL', 'VAULT_DATABASE_URL', 'VAULT2_DATABASE_URL', 'VAULT_SHARE_DIR_3', 'VAULT_THRESHOLD', 'BULWARK_EXCHANGE_ENDPOINTS', 'BULWARK_FAULT_POINTS', 'SIGNER_RATE_BUDGET_FACTOR'] as const
+/** Only the signer's own variables go along (BULWARK_HOME is set explicitly). */
+const signerEnvNames = signerEnvKeys.filter((k) => k !== 'BULWARK_HOME')
 
 const pick = (env: NodeJS.ProcessEnv, names: readonly string[]) => Object.fromEntries(names.flatMap((n) => (env[n] === undefined ? [] : [[n, env[n] as string]])))
+
+/**
+ * The custody process: core dumps off (prlimit), Node's permission model with file grants for its vault
+ * and sockets only — no inspector, child-process, worker or addon grants — and only its own variables.
+ */
+export const spawnSigner = (homePath: string, env: NodeJS.ProcessEnv, stdio: StdioOptions): ChildProcess => {
+  const paths = homePaths(homePath)
+  const shareDir3 = env.VAULT_SHARE_DIR_3
+  const writable = [paths.vaultDir, paths.runDir, ...(shareDir3 ? [shareDir3] : [])]
+  const args = [
+    '--core=0',
+    '--',
+    process.execPath,
+    '--experimental-permission',
+    '--no-warnings',
+    ...[...codeReadGrants, ...writable].map((p) => `--allow-fs-read=${p}`),
+    ...writable.map((p) => `--allow-fs-write=${p}`),
+    join(repo, 'dist', 'signer', 'main.js'),
+  ]
+  return spawn('prlimit', args, { env: { BULWARK_HOME: homePath, ...pick(env, signerEnvNames) }, stdio })
+}
 
 const log = (line: string) => process.stderr.write(`${JSON.stringify({ level: 'info', time: new Date().toISOString(), name: 'supervisor', msg: line })}\n`)
 
@@ -42,20 +64,8 @@ export const supervise = async (config: Config, env: NodeJS.ProcessEnv): Promise
     cleanupFresh()
     throw err
   }
-  const shareDir3 = env.VAULT_SHARE_DIR_3
-  const signerGrants = [...codeReadGrants, paths.vaultDir, paths.runDir, ...(shareDir3 ? [shareDir3] : [])]
-  const signerArgs = [
-    '--core=0',
-    '--',
-    process.execPath,
-    '--experimental-permission',
-    '--no-warnings',
-    ...signerGrants.map((p) => `--allow-fs-read=${p}`),
-    ...[paths.vaultDir, paths.runDir, ...(shareDir3 ? [shareDir3] : [])].map((p) => `--allow-fs-write=${p}`),
-    join(repo, 'dist', 'signer', 'main.js'),
-  ]
   const startSignerChild = () => {
-    signer = spawn('prlimit', signerArgs, { env: { BULWARK_HOME: home.path, ...pick(env, signerEnvNames) }, stdio: ['ignore', 'inherit', 'inherit'] })
+    signer = spawnSigner(home.path, env, ['ignore', 'inherit', 'inherit'])
     return signer
   }
 

@@ -1,14 +1,13 @@
 import { createServer, type Server, type Socket } from 'node:net'
-import { chmodSync, existsSync, unlinkSync } from 'node:fs'
 import { AppError } from '../lib/errors.js'
 import type { Logger } from '../lib/logger.js'
 import { withStageTimings } from '../lib/stage-timer.js'
+import { listenOnUnixSocket } from '../lib/unix-socket.js'
 import { signerRequest, type SignerAuditEvent, type SignerResponse } from './signer-types.js'
 
 export type Handler = (req: { workspaceId: string | null; requestId: string; params: unknown; events: SignerAuditEvent[] }) => Promise<unknown>
 
 const MAX_LINE_BYTES = 1_048_576
-export const MAX_SOCKET_PATH_BYTES = 107
 
 /** Errors cross the socket as `{ code, message }`; anything that is not an AppError says nothing more. */
 const toWire = (err: unknown) => (err instanceof AppError ? { code: err.code, message: err.message } : { code: 'INTERNAL', message: 'internal error' })
@@ -19,8 +18,6 @@ const toWire = (err: unknown) => (err instanceof AppError ? { code: err.code, me
  * no operator operations at all.
  */
 export const startRpcServer = async (path: string, handlers: Record<string, Handler>, logger: Logger): Promise<{ close: () => Promise<void> }> => {
-  if (Buffer.byteLength(path) > MAX_SOCKET_PATH_BYTES) throw new AppError('BAD_INPUT', `socket path ${path} is longer than ${MAX_SOCKET_PATH_BYTES} bytes: use a shorter BULWARK_HOME`)
-  if (existsSync(path)) unlinkSync(path) // the caller holds the signer's lock: a socket file here is stale
   const sockets = new Set<Socket>()
   const server: Server = createServer((socket) => {
     sockets.add(socket)
@@ -61,11 +58,7 @@ export const startRpcServer = async (path: string, handlers: Record<string, Hand
     })
     socket.on('error', () => socket.destroy())
   })
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(path, () => resolve())
-  })
-  chmodSync(path, 0o600)
+  await listenOnUnixSocket(server, path)
   return {
     close: () =>
       new Promise<void>((resolve) => {
