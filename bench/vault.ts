@@ -124,6 +124,7 @@ export const run = async () => {
     report('  policy + budget', stage('policyMs'))
     report('  audit log (O_SYNC, group commit)', stage('auditMs'))
     report('  usage record (limits, durable)', stage('usageMs'))
+    report('plaintext lifetime (assemble → wipe)', stage('plaintextMs'))
     report('connect (seal, verify, store)', connectMs)
     console.log(
       JSON.stringify({
@@ -137,6 +138,7 @@ export const run = async () => {
         readP50Ms: ms(pct(stage('readMs'), 50)),
         auditP50Ms: ms(pct(stage('auditMs'), 50)),
         usageP50Ms: ms(pct(stage('usageMs'), 50)),
+        plaintextP99Ms: ms(pct(stage('plaintextMs'), 99)),
         signerOrdersPerSec: Math.round(ORDERS / signerWallS),
         directOrdersPerSec: Math.round(ORDERS / directWallS),
         signerP50Ms: ms(pct(samples.map((s) => s.totalMs), 50)),

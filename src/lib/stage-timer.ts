@@ -5,7 +5,7 @@ import { AsyncLocalStorage } from 'node:async_hooks'
  * exchange round trip, waiting in the key's queue), returned with each response so the vault benchmark
  * measures the signer's own overhead directly. Durations only; never any request content.
  */
-export type StageTimings = Partial<Record<'queueMs' | 'readMs' | 'combineMs' | 'policyMs' | 'exchangeMs' | 'auditMs' | 'usageMs' | 'handlerMs', number>>
+export type StageTimings = Partial<Record<'queueMs' | 'readMs' | 'combineMs' | 'policyMs' | 'exchangeMs' | 'auditMs' | 'usageMs' | 'plaintextMs' | 'handlerMs', number>>
 
 const store = new AsyncLocalStorage<StageTimings>()
 

@@ -281,6 +281,7 @@ export const createVault = ({ db, stores, keys, fingerprintKey, clock, threshold
     const everything = Promise.all(reads)
     const ctx: KeyContext = { workspaceId: key.workspaceId, exchangeAccountId: key.exchangeAccountId, keyId: key.keyId, keyVersion: key.keyVersion }
     let credentials: Credentials | undefined
+    let plaintextSince = 0
     let early = await firstAuthenticated(reads, key.threshold)
     addStage('readMs', readStart)
     // A store that answers late is still checked: a bad one raises its event all the same.
@@ -306,9 +307,12 @@ export const createVault = ({ db, stores, keys, fingerprintKey, clock, threshold
         onEvent({ type: 'reconstruction_integrity', keyId })
         throw new AppError('INTEGRITY_FAILED', 'the stored key failed its integrity check')
       }
+      plaintextSince = performance.now()
       return await use(credentials, key)
     } finally {
       credentials?.wipe()
+      // R13: how long the assembled credentials existed (from decryption to this wipe).
+      if (plaintextSince) addStage('plaintextMs', plaintextSince)
       for (const g of goodOf(early)) g.share.bytes.fill(0)
       void everything.then((all) => {
         for (const g of goodOf(all)) g.share.bytes.fill(0)
