@@ -86,7 +86,7 @@ export const runDoctor = async (env: Record<string, string | undefined>, now = n
     add(
       'warn',
       'isolation',
-      'embedded mode keeps every store (database, secrets, and later the vault shares and master key) on one disk under one OS user: a copy of BULWARK_HOME is a copy of everything. For real funds, run with PostgreSQL and the separated signer user (see docs/deployment.md).',
+      'embedded mode keeps every store (database, secrets, the vault shares and the master key) on one disk under one OS user: a copy of BULWARK_HOME is a copy of everything. The api and the signer run as two processes under Node\'s permission model (the api cannot read vault/): a safety net, not a boundary. For real funds, put the share stores on separate databases/volumes (docs/deployment.md).',
     )
   }
   return checks
