@@ -29,7 +29,8 @@ export const startAdminSocket = async (path: string, handlers: Record<string, Ad
       res.writeHead(status, { 'content-type': 'application/json' })
       res.end(JSON.stringify(body))
     }
-    const handler = req.method === 'POST' ? handlers[(req.url ?? '').replace(/^\//, '')] : undefined
+    const verb = (req.url ?? '').replace(/^\//, '')
+    const handler = req.method === 'POST' && Object.hasOwn(handlers, verb) ? handlers[verb] : undefined
     if (!handler) return reply(404, { code: 'NOT_FOUND', message: `no admin verb ${req.url ?? ''}` })
     readBody(req)
       .then((body) => handler(body))

@@ -1,5 +1,4 @@
 import { existsSync, statSync } from 'node:fs'
-import { join } from 'node:path'
 import { resolve } from 'node:path'
 import { parseConfig, describeSecretFiles, platformSecretSpecs, homePaths, type Config } from '../config/index.js'
 import { readLockHolder, migrationStatus, type MigrationStatus } from '../db/index.js'
@@ -49,7 +48,7 @@ export const runDoctor = async (env: Record<string, string | undefined>, now = n
     }
   }
 
-  for (const [name, path] of [['admin socket', paths.adminSocket], ['signer socket', join(paths.runDir, 'signer.sock')]] as const) {
+  for (const [name, path] of [['admin socket', paths.adminSocket], ['signer socket', paths.signerSocket], ['operator socket', paths.signerOperatorSocket]] as const) {
     const bytes = Buffer.byteLength(path)
     add(bytes <= MAX_SOCKET_PATH_BYTES ? 'ok' : 'fail', name, `${path} is ${bytes} bytes (limit ${MAX_SOCKET_PATH_BYTES}; Node truncates longer Unix socket paths)${bytes > MAX_SOCKET_PATH_BYTES ? ': use a shorter BULWARK_HOME' : ''}`)
   }

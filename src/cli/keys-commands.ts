@@ -1,5 +1,5 @@
 import { resolve } from 'node:path'
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { randomBytes } from 'node:crypto'
 import type { Command } from 'commander'
 import { homePaths, type Config } from '../config/index.js'
@@ -18,6 +18,10 @@ const runningPaths = (config: Config) => {
   if (!existsSync(paths.instanceLock) || !readLockHolder(paths.instanceLock)) throw new AppError('UNAVAILABLE', 'Bulwark is not running: start it first (`npm start`), then run this command in another terminal')
   return paths
 }
+
+/** A client on the signer's operator socket, presenting the operator token (readable by this user only). */
+const operatorClient = (paths: ReturnType<typeof homePaths>, timeoutMs = 15_000) =>
+  createSignerClient({ socketPath: paths.signerOperatorSocket, timeoutMs, auth: readFileSync(paths.operatorToken, 'utf8').trim() })
 
 const workspaceOf = async (socket: string, given?: string): Promise<string> => given ?? ((await callAdmin(socket, 'operator-workspace')) as { workspaceId: string }).workspaceId
 
@@ -49,7 +53,13 @@ export const registerKeyCommands = (program: Command, loadConfig: () => Config, 
         apiKey = await promptHidden('API key: ')
         secret = await promptHidden('Secret: ')
       }
-      const { publicKey } = (await callAdmin(paths.adminSocket, 'signer-public-key')) as { publicKey: string }
+      // The sealing key comes from the signer itself, never through the api (which could hand out its own).
+      const operator = operatorClient(paths)
+      const { publicKey } = await operator.call('publicKey', null, {}).then((r) => r.result as { publicKey: string }, (err: unknown) => {
+        operator.close()
+        throw err
+      })
+      operator.close()
       const plaintext = encodeCredentialFields({ apiKey: apiKey.trim(), secret: secret.trim() })
       const envelope = await sealTo(publicKey, plaintext, {
         workspaceId,
@@ -96,6 +106,15 @@ export const registerKeyCommands = (program: Command, loadConfig: () => Config, 
     })
 
   keys
+    .command('enable <keyId>')
+    .description('re-verify a disabled or unverified key at the exchange and let it trade again (operator only)')
+    .option('--workspace <id>', 'workspace (default: the operator’s own)')
+    .action(async (keyId: string, o: { workspace?: string }) => {
+      const paths = runningPaths(loadConfig())
+      printKey(out, (await operatorCall('enable', await workspaceOf(paths.adminSocket, o.workspace), { keyId })) as KeyView)
+    })
+
+  keys
     .command('remove <keyId>')
     .description('destroy every share of a key in every store')
     .option('--workspace <id>', 'workspace (default: the operator’s own)')
@@ -117,7 +136,7 @@ export const registerKeyCommands = (program: Command, loadConfig: () => Config, 
     .action(async (keyId: string, o: { symbols: string; maxOrder: string; maxDay: string; perMinute: string; band: string; workspace?: string }) => {
       const paths = runningPaths(loadConfig())
       const ws = await workspaceOf(paths.adminSocket, o.workspace)
-      const operator = createSignerClient({ socketPath: paths.signerOperatorSocket })
+      const operator = operatorClient(paths)
       try {
         const limits = { symbols: o.symbols.split(',').map((s) => s.trim()), maxOrderNotional: o.maxOrder, max24hNotional: o.maxDay, maxOrdersPerMinute: Number(o.perMinute), priceBandPct: o.band }
         printKey(out, (await operator.call('setLimits', ws, { keyId, limits })).result as KeyView)
@@ -127,9 +146,9 @@ export const registerKeyCommands = (program: Command, loadConfig: () => Config, 
     })
 
   const vault = program.command('vault').description('key custody maintenance (operator only; talks to the signer directly)')
-  const operatorCall = async (op: 'rotateMaster' | 'verifyVault' | 'refresh', workspaceId: string | null, params: Record<string, unknown>) => {
+  const operatorCall = async (op: 'rotateMaster' | 'verifyVault' | 'refresh' | 'enable', workspaceId: string | null, params: Record<string, unknown>) => {
     const paths = runningPaths(loadConfig())
-    const operator = createSignerClient({ socketPath: paths.signerOperatorSocket, timeoutMs: 600_000 })
+    const operator = operatorClient(paths, 600_000)
     try {
       return (await operator.call(op, workspaceId, params as never)).result
     } finally {

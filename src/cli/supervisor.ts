@@ -22,7 +22,7 @@ const pick = (env: NodeJS.ProcessEnv, names: readonly string[]) => Object.fromEn
 export const spawnSigner = (homePath: string, env: NodeJS.ProcessEnv, stdio: StdioOptions): ChildProcess => {
   const paths = homePaths(homePath)
   const shareDir3 = env.VAULT_SHARE_DIR_3
-  const writable = [paths.vaultDir, paths.runDir, ...(shareDir3 ? [shareDir3] : [])]
+  const writable = [paths.vaultDir, ...(shareDir3 ? [shareDir3] : [])] // its sockets are in vault/sock
   const args = [
     '--core=0',
     '--',
@@ -57,6 +57,9 @@ export const supervise = async (config: Config, env: NodeJS.ProcessEnv): Promise
   try {
     // Created here: under the permission model the children may not create their own top-level folders.
     for (const dir of ['run', 'vault', 'db']) privateDir(home.path, dir)
+    // Share store 3 elsewhere: created here (a grant on a missing path would not cover its files) and
+    // held to the same rule as the home: this user's, closed to everyone else.
+    if (env.VAULT_SHARE_DIR_3) privateDir(home.path, env.VAULT_SHARE_DIR_3)
     lock = acquireLockFile(paths.instanceLock, `BULWARK_HOME ${home.path}`)
     loadPlatformSecrets(home.path, config)
   } catch (err) {

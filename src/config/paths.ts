@@ -9,9 +9,13 @@ export const homePaths = (home: string) => ({
   runDir: join(home, 'run'),
   instanceLock: join(home, 'run', 'instance.lock'),
   adminSocket: join(home, 'run', 'admin.sock'),
-  signerSocket: join(home, 'run', 'signer.sock'),
-  signerOperatorSocket: join(home, 'run', 'signer-operator.sock'),
   vaultDir: join(home, 'vault'),
+  // The signer's sockets live inside vault/, where the api has no file grant: it can connect (Node 20's
+  // permission model does not govern connect) but cannot replace a socket file with its own.
+  signerSocket: join(home, 'vault', 'sock', 'signer.sock'),
+  signerOperatorSocket: join(home, 'vault', 'sock', 'operator.sock'),
+  /** Presented on the operator socket; readable by the operator (CLI), never granted to the api. */
+  operatorToken: join(home, 'vault', 'operator.token'),
   secretsDir: join(home, 'secrets'),
 })
 export type HomePaths = ReturnType<typeof homePaths>

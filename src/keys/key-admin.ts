@@ -55,7 +55,6 @@ export const createKeyRelay = ({ db, signer, audit, alerts }: KeyAdminDeps) => {
   }
 
   return {
-    publicKey: async () => (await signer.call('publicKey', null, {})).result,
     operatorWorkspace,
     connect: (ws: string, exchange: string, envelope: unknown) =>
       relay(ws, 'connect', { exchange, exchangeAccountId: newId(), envelope: sealedEnvelope.parse(envelope) }),
@@ -72,7 +71,6 @@ export const keyAdminHandlers = (deps: KeyAdminDeps): Record<string, (body: Reco
   const keys = createKeyRelay(deps)
   const ws = async (body: Record<string, unknown>) => (body.workspaceId === undefined ? keys.operatorWorkspace() : workspaceId.parse(body.workspaceId))
   return {
-    'signer-public-key': () => keys.publicKey(),
     'operator-workspace': async () => ({ workspaceId: await keys.operatorWorkspace() }),
     'keys-connect': async (b) => keys.connect(await ws(b), String(b.exchange ?? ''), b.envelope),
     'keys-execute': async (b) => keys.execute(await ws(b), String(b.keyId ?? ''), String(b.method ?? ''), (b.args ?? {}) as Record<string, unknown>),

@@ -1,16 +1,18 @@
 import { closeSync, constants, openSync, renameSync, writeSync } from 'node:fs'
+import { randomBytes } from 'node:crypto'
 
 /**
  * Durable writes without fsync(): Node 20's permission model disables the fsync family, so files are
  * opened with O_SYNC instead — every write returns only once the data is on disk. (A rename's directory
  * entry is not synced; a crash can at worst leave the previous file, never a torn one.)
  */
-const { O_WRONLY, O_CREAT, O_TRUNC, O_APPEND, O_SYNC, O_EXCL } = constants
+const { O_WRONLY, O_CREAT, O_APPEND, O_SYNC, O_EXCL, O_NOFOLLOW } = constants
 
 /** Writes `content` to `path` through a temp file and a rename: readers see the old file or the new one. */
 export const writeFileAtomic = (path: string, content: string, mode = 0o600): void => {
-  const tmp = `${path}.tmp-${process.pid}`
-  const fd = openSync(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_SYNC, mode)
+  // A fresh random name, created exclusively and never through a symlink: nobody can pre-plant it.
+  const tmp = `${path}.tmp-${randomBytes(8).toString('hex')}`
+  const fd = openSync(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_SYNC, mode)
   try {
     writeSync(fd, content)
   } finally {

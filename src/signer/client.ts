@@ -5,14 +5,14 @@ import { signerResponse, type SignerAuditEvent, type SignerOp, type SignerParams
 
 export type SignerCallResult<T = unknown> = { result: T; events: SignerAuditEvent[]; timings?: Record<string, number> | undefined }
 
-export type SignerClientOptions = { socketPath: string; timeoutMs?: number }
+export type SignerClientOptions = { socketPath: string; timeoutMs?: number; /** The operator token (operator socket only). */ auth?: string }
 
 /**
  * The api's side of the signer RPC. It carries requests and results only: there is no operation that
  * could return key material. Reconnects on demand; a request that times out is failed, never resent
  * (an order may have reached the exchange: the journal decides).
  */
-export const createSignerClient = ({ socketPath, timeoutMs = 15_000 }: SignerClientOptions) => {
+export const createSignerClient = ({ socketPath, timeoutMs = 15_000, auth }: SignerClientOptions) => {
   let socket: Socket | undefined
   let connecting: Promise<Socket> | undefined
   const pending = new Map<string, { resolve: (v: SignerCallResult) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }>()
@@ -42,7 +42,13 @@ export const createSignerClient = ({ socketPath, timeoutMs = 15_000 }: SignerCli
         while ((nl = buffered.indexOf('\n')) >= 0) {
           const line = buffered.slice(0, nl)
           buffered = buffered.slice(nl + 1)
-          const parsed = signerResponse.safeParse(JSON.parse(line))
+          let raw: unknown
+          try {
+            raw = JSON.parse(line)
+          } catch {
+            continue // a malformed line is dropped; its request times out
+          }
+          const parsed = signerResponse.safeParse(raw)
           if (!parsed.success) continue
           const p = pending.get(parsed.data.id)
           if (!p) continue
@@ -77,7 +83,7 @@ export const createSignerClient = ({ socketPath, timeoutMs = 15_000 }: SignerCli
         reject(new AppError('UNAVAILABLE', `the signer did not answer ${op} in time`))
       }, timeoutMs)
       pending.set(id, { resolve: resolve as (v: SignerCallResult) => void, reject, timer })
-      s.write(`${JSON.stringify({ id, op, workspaceId, requestId, params })}\n`)
+      s.write(`${JSON.stringify({ id, op, workspaceId, requestId, params, ...(auth ? { auth } : {}) })}\n`)
     })
   }
 

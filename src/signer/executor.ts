@@ -213,7 +213,11 @@ export const createExecutor = ({ endpoints, budget, onRefusal, onRequest }: Exec
   /** A raw signed request through the same guard (verification endpoints, and tests of the deny-list). */
   const runRaw = async <T>(keyId: string, venue: string, credentials: Credentials, fn: (exchange: Exchange) => Promise<T>): Promise<T> => {
     const entry = await keyClient(keyId, venue)
-    const result = entry.tail.then(() => withCredentials(entry.exchange, credentials, () => fn(entry.exchange)))
+    const result = entry.tail.then(() =>
+      withCredentials(entry.exchange, credentials, () => fn(entry.exchange)).catch((err: unknown) => {
+        throw mapCcxtError(err, 'the exchange request')
+      }),
+    )
     entry.tail = result.catch(() => undefined)
     return result
   }

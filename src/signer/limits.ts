@@ -30,6 +30,7 @@ export const checkOrderLimits = (limits: KeyLimits, order: OrderIntent, referenc
     }
   }
   const notional = toDecimal(order.amount).times(price)
+  if (!notional.greaterThan(0)) throw refuse('the order has no size')
   if (notional.greaterThan(toDecimal(limits.maxOrderNotional))) throw refuse(`notional ${toDecimalString(notional.toDecimalPlaces(8))} is over ${limits.maxOrderNotional} per order`)
   if (usage.last24hNotional.plus(notional).greaterThan(toDecimal(limits.max24hNotional))) {
     throw refuse(`it would take the last 24 h to ${toDecimalString(usage.last24hNotional.plus(notional).toDecimalPlaces(8))}, over ${limits.max24hNotional}`)

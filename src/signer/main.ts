@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs'
+import { AsyncLocalStorage } from 'node:async_hooks'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { AppError } from '../lib/errors.js'
@@ -16,6 +17,7 @@ import { startRpcServer, type Handler } from './rpc-server.js'
 import { createSignerService, type Ctx } from './signer-service.js'
 import { operatorOps, signerOps, type SignerAuditEvent } from './signer-types.js'
 import { signerEnvSchema, type SignerConfig } from './signer-config.js'
+import { homePaths } from '../config/paths.js'
 
 export const signerPaths = (home: string) => {
   const vault = join(home, 'vault')
@@ -29,8 +31,10 @@ export const signerPaths = (home: string) => {
     fingerprintKey: join(vault, 'fingerprint.key'),
     sealKey: join(vault, 'seal.key'),
     auditLog: join(vault, 'audit.log'),
-    socket: join(home, 'run', 'signer.sock'),
-    operatorSocket: join(home, 'run', 'signer-operator.sock'),
+    sockDir: join(vault, 'sock'),
+    socket: homePaths(home).signerSocket,
+    operatorSocket: homePaths(home).signerOperatorSocket,
+    operatorToken: homePaths(home).operatorToken,
   }
 }
 
@@ -51,7 +55,7 @@ export const startSigner = async (config: SignerConfig) => {
   // SIGUSR1 would open an inspector (or, under the permission model, end the process): ignore it.
   process.on('SIGUSR1', () => logger.warn('SIGUSR1 ignored: the signer never opens an inspector'))
   const paths = signerPaths(config.BULWARK_HOME)
-  for (const dir of [paths.vault, join(config.BULWARK_HOME, 'run')]) mkdirSync(dir, { recursive: true, mode: 0o700 })
+  for (const dir of [paths.vault, paths.sockDir]) mkdirSync(dir, { recursive: true, mode: 0o700 })
 
   const vaultDb = await openVaultDb(config.VAULT_DATABASE_URL, paths.db, paths.dbLock)
   const store2Db = config.VAULT2_DATABASE_URL ? await openVaultDb(config.VAULT2_DATABASE_URL, '', '') : undefined
@@ -61,7 +65,9 @@ export const startSigner = async (config: SignerConfig) => {
     createDirectoryShareStore('store-3', config.VAULT_SHARE_DIR_3 ?? paths.shares3),
   ]
   const audit = createSignerAuditLog(paths.auditLog)
-  const vaultEvents: SignerAuditEvent[] = []
+  // Events raised while a request runs belong to that request's workspace; others are only logged here.
+  const requestEvents = new AsyncLocalStorage<SignerAuditEvent[]>()
+  const report = (event: SignerAuditEvent) => requestEvents.getStore()?.push(event)
   const vault = createVault({
     db: vaultDb.db,
     stores,
@@ -72,7 +78,7 @@ export const startSigner = async (config: SignerConfig) => {
     onEvent: (e) => {
       void audit.write({ ...e }).catch(() => logger.error({ event: e.type }, 'could not write a vault event to the signer audit log'))
       const { type, ...details } = e
-      vaultEvents.push({ type, outcome: 'failure', details })
+      report({ type, outcome: 'failure', details })
     },
   })
   const swept = await vault.sweepIncomplete()
@@ -83,7 +89,7 @@ export const startSigner = async (config: SignerConfig) => {
     budget: createRateBudget({ factor: config.SIGNER_RATE_BUDGET_FACTOR }),
     onRefusal: (r) => {
       void audit.write({ type: 'signer_refused', ...r }).catch(() => logger.error('could not write a refusal to the signer audit log'))
-      vaultEvents.push({ type: 'signer_refused', outcome: 'denied', details: { ...r } })
+      report({ type: 'signer_refused', outcome: 'denied', details: { ...r } })
     },
   })
   const service = createSignerService({ vault, db: vaultDb.db, executor, audit, recipient: await loadRecipientKey(paths.sealKey), clock: systemClock })
@@ -94,11 +100,7 @@ export const startSigner = async (config: SignerConfig) => {
     async ({ workspaceId, requestId, params, events }) => {
       if (needsWorkspace && !workspaceId) throw new AppError('BAD_INPUT', 'this signer operation needs the acting workspace')
       const ctx: Ctx = { workspaceId: workspaceId ?? '', requestId, events }
-      try {
-        return await fn(ctx, schema.parse(params))
-      } finally {
-        events.push(...vaultEvents.splice(0))
-      }
+      return requestEvents.run(events, () => fn(ctx, schema.parse(params)))
     }
 
   const apiHandlers: Record<string, Handler> = {
@@ -106,21 +108,24 @@ export const startSigner = async (config: SignerConfig) => {
     connect: op(signerOps.connect, service.connect),
     execute: op(signerOps.execute, service.execute),
     disable: op(signerOps.disable, service.disable),
-    enable: op(signerOps.enable, service.enable),
     destroy: op(signerOps.destroy, service.destroy),
     setLimits: op(signerOps.setLimits, (ctx, p) => service.setLimits(ctx, p, false)),
-    refresh: op(signerOps.refresh, service.refresh),
     listKeys: op(signerOps.listKeys, (ctx) => service.listKeys(ctx)),
     status: op(signerOps.status, async () => service.status(), false),
   }
   const operatorHandlers: Record<string, Handler> = {
     ...apiHandlers,
     setLimits: op(operatorOps.setLimits, (ctx, p) => service.setLimits(ctx, p, true)),
+    // Widening what a key can do: operator only (a signer-verified passkey confirmation later).
+    enable: op(operatorOps.enable, service.enable),
+    refresh: op(operatorOps.refresh, service.refresh),
     rotateMaster: op(operatorOps.rotateMaster, async () => vault.rotateMaster(), false),
     verifyVault: op(operatorOps.verifyVault, async () => ({ keys: await vault.verifyAll(), stores: await vault.storeHealth() }), false),
   }
   const apiServer = await startRpcServer(paths.socket, apiHandlers, logger)
-  const operatorServer = await startRpcServer(paths.operatorSocket, operatorHandlers, logger)
+  // Same user in embedded mode: the socket's file mode cannot tell the operator from the api, the token can.
+  const operatorToken = loadOrCreateKeyFile(paths.operatorToken).toString('base64')
+  const operatorServer = await startRpcServer(paths.operatorSocket, operatorHandlers, logger, operatorToken)
   logger.info({ socket: paths.socket, permissionModel: typeof process.permission !== 'undefined' }, 'signer ready')
 
   return {

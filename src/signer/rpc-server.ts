@@ -3,6 +3,7 @@ import { AppError } from '../lib/errors.js'
 import type { Logger } from '../lib/logger.js'
 import { withStageTimings } from '../lib/stage-timer.js'
 import { listenOnUnixSocket } from '../lib/unix-socket.js'
+import { safeEqual } from '../crypto/compare.js'
 import { signerRequest, type SignerAuditEvent, type SignerResponse } from './signer-types.js'
 
 export type Handler = (req: { workspaceId: string | null; requestId: string; params: unknown; events: SignerAuditEvent[] }) => Promise<unknown>
@@ -17,7 +18,7 @@ const toWire = (err: unknown) => (err instanceof AppError ? { code: err.code, me
  * any handler runs; handlers validate their own params. One socket per audience: the api's socket has
  * no operator operations at all.
  */
-export const startRpcServer = async (path: string, handlers: Record<string, Handler>, logger: Logger): Promise<{ close: () => Promise<void> }> => {
+export const startRpcServer = async (path: string, handlers: Record<string, Handler>, logger: Logger, requiredAuth?: string): Promise<{ close: () => Promise<void> }> => {
   const sockets = new Set<Socket>()
   const server: Server = createServer((socket) => {
     sockets.add(socket)
@@ -33,7 +34,8 @@ export const startRpcServer = async (path: string, handlers: Record<string, Hand
         const raw: unknown = JSON.parse(line)
         id = typeof (raw as { id?: unknown })?.id === 'string' ? (raw as { id: string }).id : ''
         const req = signerRequest.parse(raw)
-        const handler = handlers[req.op]
+        if (requiredAuth !== undefined && !safeEqual(req.auth ?? '', requiredAuth)) throw new AppError('FORBIDDEN', 'operator operations need the operator token')
+        const handler = Object.hasOwn(handlers, req.op) ? handlers[req.op] : undefined
         if (!handler) throw new AppError('NOT_FOUND', `no signer operation "${req.op}" on this socket`)
         const { value, timings } = await withStageTimings(() => handler({ workspaceId: req.workspaceId, requestId: req.requestId, params: req.params, events }))
         reply({ id, ok: true, result: value ?? null, events, timings })

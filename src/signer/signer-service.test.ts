@@ -103,6 +103,8 @@ describe('signer operations (real vault on PGlite, real ccxt, emulator)', () => 
     await expect(order({ symbol: 'DOGE/USDT' })).rejects.toThrow(/not on this key's symbol list/)
     await expect(order({ amount: '0.01' })).rejects.toThrow(/notional 500 is over 100 per order/) // 0.01 BTC × 50,000 = 500 USDT
     await expect(order({ price: '60000' })).rejects.toThrow(/is 20% from the reference 50000/) // |60,000 − 50,000| / 50,000 = 20 % > 5 %
+    await expect(order({ amount: '-1000000' })).rejects.toMatchObject({ code: 'BAD_INPUT' }) // a negative size could offset the 24 h cap
+    await expect(order({ amount: '0' })).rejects.toThrow(/has no size/)
     expect(emulator.requests.filter((r) => r.isSigned)).toEqual([]) // refused before signing
     const placed = keep(await order({ clientOrderId: 'ok-1', price: '49900' }))
     expect(placed).toMatchObject({ clientOrderId: 'ok-1', status: 'open', amount: '0.001', price: '49900' }) // rests below the market

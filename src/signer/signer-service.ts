@@ -5,7 +5,7 @@ import type { Clock } from '../lib/clock.js'
 import { addStage } from '../lib/stage-timer.js'
 import { openSealed, type RecipientKeyPair } from '../crypto/sealing.js'
 import type { Db } from '../db/index.js'
-import { catalogueEntry, type VenueMethod } from '../exchanges/index.js'
+import { catalogueEntry, venueCalls, type VenueMethod } from '../exchanges/index.js'
 import { decodeCredentials, sealNonces, vaultKeys, type Vault, type VaultKey } from '../vault/index.js'
 import type { Executor } from './executor.js'
 import type { SignerAuditLog } from './audit-log.js'
@@ -25,6 +25,8 @@ export type SignerServiceDeps = {
 }
 
 export type Ctx = { workspaceId: string; requestId: string; events: SignerAuditEvent[] }
+
+const ccxtIdOf = (key: VaultKey) => catalogueEntry(key.exchange)?.ccxtId ?? key.exchange
 
 const view = (k: VaultKey): KeyView => ({
   keyId: k.keyId,
@@ -73,21 +75,27 @@ export const createSignerService = ({ vault, db, executor, audit, recipient, clo
     const expires = new Date(c.expiresAt).getTime()
     if (expires <= now.getTime() || expires > now.getTime() + maxEnvelopeAgeMs) throw new AppError('BAD_INPUT', 'the sealed credentials have expired: seal them again')
     await record(ctx, { type: 'key_connect_requested', outcome: 'success', details: { exchange: p.exchange, exchangeAccountId: p.exchangeAccountId } })
-    await db.delete(sealNonces).where(lt(sealNonces.expiresAt, now))
-    try {
-      await db.insert(sealNonces).values({ nonce: c.nonce, expiresAt: new Date(expires) })
-    } catch (err) {
-      if (systemErrorCode(err) === '23505' || systemErrorCode((err as { cause?: unknown }).cause) === '23505') throw new AppError('CONFLICT', 'these sealed credentials were already used: seal them again')
-      throw err
-    }
     let plaintext: Uint8Array
     try {
       plaintext = await openSealed(recipient.keyPair, p.envelope)
     } catch {
       throw new AppError('BAD_INPUT', "the sealed credentials could not be opened: seal them again to the signer's current public key")
     }
-    const credentials = decodeCredentials(plaintext)
-    plaintext.fill(0)
+    let credentials
+    try {
+      credentials = decodeCredentials(plaintext)
+    } finally {
+      plaintext.fill(0)
+    }
+    // Only an envelope that authenticated spends its nonce (garbage cannot fill the table).
+    try {
+      await db.delete(sealNonces).where(lt(sealNonces.expiresAt, now))
+      await db.insert(sealNonces).values({ nonce: c.nonce, expiresAt: new Date(expires) })
+    } catch (err) {
+      credentials.wipe()
+      if (systemErrorCode(err) === '23505' || systemErrorCode((err as { cause?: unknown }).cause) === '23505') throw new AppError('CONFLICT', 'these sealed credentials were already used: seal them again')
+      throw err
+    }
     try {
       let verification
       try {
@@ -114,24 +122,32 @@ export const createSignerService = ({ vault, db, executor, audit, recipient, clo
   }
 
   const execute = async (ctx: Ctx, p: SignerParams<'execute'>) => {
-    const key = await vault.getKey(p.keyId, ctx.workspaceId)
-    if (key.state !== 'active') throw new AppError('KEY_UNAVAILABLE', `the key is ${key.state}${key.disabledReason ? ` (${key.disabledReason})` : ''} and cannot trade`)
     const method = p.method as VenueMethod
-    const limits = keyLimits.parse(key.limits)
-    const run = () =>
-      vault.withSecret(p.keyId, ctx.workspaceId, (credentials) => executor.run(p.keyId, key.exchange, credentials, method, p.args))
-    if (method !== 'createOrder') {
-      await record(ctx, { type: 'key_used', outcome: 'success', details: { keyId: key.keyId, keyVersion: key.keyVersion, method } })
-      return run()
+    // Parsed once, here: every check below and the call itself see the same validated values.
+    const parsed = venueCalls[method].safeParse(p.args)
+    if (!parsed.success) throw new AppError('BAD_INPUT', `${method}: ${parsed.error.issues[0]?.path.join('.') || 'args'} ${parsed.error.issues[0]?.message ?? 'invalid'}`)
+    const args = parsed.data as Record<string, unknown>
+    const activeKey = async () => {
+      const key = await vault.getKey(p.keyId, ctx.workspaceId)
+      if (key.state !== 'active') throw new AppError('KEY_UNAVAILABLE', `the key is ${key.state}${key.disabledReason ? ` (${key.disabledReason})` : ''} and cannot trade`)
+      return key
     }
-    const order = p.args as OrderIntent & { clientOrderId?: string }
+    const run = (key: VaultKey) => vault.withSecret(p.keyId, ctx.workspaceId, (credentials) => executor.run(p.keyId, ccxtIdOf(key), credentials, method, args))
+    if (method !== 'createOrder') {
+      const key = await activeKey()
+      await record(ctx, { type: 'key_used', outcome: 'success', details: { keyId: key.keyId, keyVersion: key.keyVersion, method } })
+      return run(key)
+    }
+    const order = args as OrderIntent & { clientOrderId?: string }
     return serialized(p.keyId, async () => {
-      const ccxtId = catalogueEntry(key.exchange)?.ccxtId ?? key.exchange
+      // Read inside the lock: a key disabled (or locked down) while this order waited does not sign it.
+      const key = await activeKey()
+      const limits = keyLimits.parse(key.limits)
       const now = clock.now()
       let notional
       try {
         checkSymbolAllowed(limits, order.symbol)
-        notional = checkOrderLimits(limits, order, await executor.referencePrice(ccxtId, order.symbol), await usage.usage(key.keyId, now))
+        notional = checkOrderLimits(limits, order, await executor.referencePrice(ccxtIdOf(key), order.symbol), await usage.usage(key.keyId, now))
       } catch (err) {
         if (err instanceof AppError && err.code === 'KEY_LIMIT_EXCEEDED') await record(ctx, { type: 'signer_refused', outcome: 'denied', details: { keyId: key.keyId, method, reason: err.message } })
         throw err
@@ -140,14 +156,26 @@ export const createSignerService = ({ vault, db, executor, audit, recipient, clo
       const usageStart = performance.now()
       await usage.record(key.keyId, now, notional, ctx.requestId)
       addStage('usageMs', usageStart)
-      const result = (await run()) as { id?: string }
+      const result = (await run(key)) as { id?: string }
       ctx.events.push({ type: 'order_signed', outcome: 'success', details: { keyId: key.keyId, keyVersion: key.keyVersion, orderId: result.id ?? null, clientOrderId: order.clientOrderId ?? null } })
       return result
     })
   }
 
-  const setState = async (ctx: Ctx, keyId: string, state: 'active' | 'disabled', reason?: string) => {
-    await record(ctx, { type: state === 'active' ? 'key_enable_requested' : 'key_disabled', outcome: 'success', details: { keyId, reason: reason ?? null } })
+  /** Re-verifies at the exchange first: a key comes back only if it is still withdraw-free (operator only). */
+  const enable = async (ctx: Ctx, p: SignerParams<'enable'>) => {
+    const key = await vault.getKey(p.keyId, ctx.workspaceId)
+    if (key.state !== 'disabled' && key.state !== 'unverified') throw new AppError('CONFLICT', `the key is ${key.state}: only a disabled or unverified key can be enabled`)
+    await record(ctx, { type: 'key_enable_requested', outcome: 'success', details: { keyId: p.keyId } })
+    const verification = await vault.withSecret(p.keyId, ctx.workspaceId, (credentials) => verifyKeyAtExchange(executor, `verify-${randomUUID()}`, key.exchange, credentials, clock.now()))
+    if (verification.status !== 'verified') throw new AppError('EXCHANGE_UNAVAILABLE', `the key could not be re-verified (${verification.note ?? verification.status}); it stays ${key.state}`)
+    await vault.setVerification(p.keyId, ctx.workspaceId, verification)
+    await record(ctx, { type: 'key_enabled', outcome: 'success', details: { keyId: p.keyId } })
+    return view(await vault.setState(p.keyId, ctx.workspaceId, 'active'))
+  }
+
+  const setState = async (ctx: Ctx, keyId: string, state: 'disabled', reason: string) => {
+    await record(ctx, { type: 'key_disabled', outcome: 'success', details: { keyId, reason } })
     return view(await vault.setState(keyId, ctx.workspaceId, state, reason))
   }
 
@@ -168,7 +196,7 @@ export const createSignerService = ({ vault, db, executor, audit, recipient, clo
     connect,
     execute,
     disable: (ctx: Ctx, p: SignerParams<'disable'>) => setState(ctx, p.keyId, 'disabled', p.reason),
-    enable: (ctx: Ctx, p: SignerParams<'enable'>) => setState(ctx, p.keyId, 'active'),
+    enable,
     destroy: async (ctx: Ctx, p: SignerParams<'destroy'>) => {
       await record(ctx, { type: 'key_destroyed', outcome: 'success', details: { keyId: p.keyId } })
       await vault.destroy(p.keyId, ctx.workspaceId)

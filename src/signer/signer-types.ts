@@ -67,6 +67,8 @@ export const operatorOps = {
   rotateMaster: z.object({}).strict(),
   verifyVault: z.object({}).strict(),
   setLimits: signerOps.setLimits,
+  enable: signerOps.enable,
+  refresh: signerOps.refresh,
 } as const
 export type OperatorOp = keyof typeof operatorOps
 
@@ -77,6 +79,8 @@ export const signerRequest = z
     workspaceId: id.nullable(),
     requestId: z.string().min(1).max(100),
     params: z.unknown(),
+    /** The operator token, on the operator socket only. */
+    auth: z.string().max(200).optional(),
   })
   .strict()
 export type SignerRequest = z.infer<typeof signerRequest>

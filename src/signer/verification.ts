@@ -34,6 +34,9 @@ export const verifyKeyAtExchange = async (executor: Executor, tempId: string, ex
   } finally {
     executor.forget(tempId)
   }
+  // Fail closed: an answer without the permission flags verifies nothing.
+  const flags = ['enableWithdrawals', 'enableInternalTransfer', 'permitsUniversalTransfer', 'ipRestrict', 'enableSpotAndMarginTrading'] as const
+  if (!flags.every((f) => typeof r[f] === 'boolean')) return { status: 'unverifiable', checkedAt, note: `${entry.name} answered without the permission flags; the key stays unverified` }
   const verification: Verification = {
     status: 'verified',
     checkedAt,

@@ -56,6 +56,24 @@ export const createVault = ({ db, stores, keys, fingerprintKey, clock, threshold
   const n = stores.length
   if (threshold < 2 || threshold > n) throw new RangeError(`threshold ${threshold} of ${n} stores`)
 
+  /**
+   * Share writes (connect, refresh) and master rotation never interleave: a write that captured the old
+   * master version could otherwise land after rotation passed its store and be retired with it.
+   */
+  let shareWrites: Promise<unknown> = Promise.resolve()
+  const exclusively = <T>(fn: () => Promise<T>): Promise<T> => {
+    const next = shareWrites.then(fn, fn)
+    shareWrites = next.catch(() => undefined)
+    return next
+  }
+  /** Changes to one key (refresh, destroy, state) happen one at a time. */
+  const keyLocks = new Map<string, Promise<unknown>>()
+  const perKey = <T>(keyId: string, fn: () => Promise<T>): Promise<T> => {
+    const next = (keyLocks.get(keyId) ?? Promise.resolve()).then(fn, fn)
+    keyLocks.set(keyId, next.catch(() => undefined))
+    return next
+  }
+
   /** HMAC of the API key id: the reuse lock and the audit identifier, never the key itself. */
   const fingerprintOf = (apiKey: Buffer) => createHmac('sha256', fingerprintKey).update(apiKey).digest('hex')
 
@@ -129,7 +147,7 @@ export const createVault = ({ db, stores, keys, fingerprintKey, clock, threshold
     }
     try {
       faultPoint('vault.store.after-key-row')
-      await writeShares(ctx, input.credentials)
+      await exclusively(() => writeShares(ctx, input.credentials))
       const [row] = await db.update(vaultKeys).set({ state: input.state, updatedAt: clock.now() }).where(eq(vaultKeys.keyId, keyId)).returning()
       if (!row) throw new Error('key row vanished')
       return row
@@ -155,8 +173,9 @@ export const createVault = ({ db, stores, keys, fingerprintKey, clock, threshold
       })
       swept++
     }
-    for (const key of await db.select().from(vaultKeys).where(ne(vaultKeys.state, 'destroyed'))) {
-      for (const s of stores) await s.deleteOtherVersions(key.keyId, key.keyVersion)
+    for (const key of await db.select().from(vaultKeys)) {
+      if (key.state === 'destroyed') await deleteAllShares(key.keyId) // a destroy interrupted half-way
+      else for (const s of stores) await s.deleteOtherVersions(key.keyId, key.keyVersion)
     }
     return swept
   }
@@ -180,6 +199,13 @@ export const createVault = ({ db, stores, keys, fingerprintKey, clock, threshold
     // Another workspace's key is NOT_FOUND: its existence is not revealed.
     if (!key || key.workspaceId !== workspaceId || key.state === 'destroyed' || key.state === 'writing') throw new AppError('NOT_FOUND', `exchange key "${keyId}" not found`)
     return key
+  }
+
+  /** Records a fresh verification result (re-verification before enabling). */
+  const setVerification = async (keyId: string, workspaceId: string, verification: object): Promise<void> => {
+    await getKey(keyId, workspaceId)
+    forgetKey(keyId)
+    await db.update(vaultKeys).set({ verification, updatedAt: clock.now() }).where(eq(vaultKeys.keyId, keyId))
   }
 
   /** Replaces a key's limits (the signer decides beforehand whether the change may widen them). */
@@ -259,33 +285,36 @@ export const createVault = ({ db, stores, keys, fingerprintKey, clock, threshold
   }
 
   /** Destroys every share of the key in every store; the row stays as `destroyed` for the record. */
-  const destroy = async (keyId: string, workspaceId: string) => {
-    await getKey(keyId, workspaceId)
-    forgetKey(keyId)
-    await deleteAllShares(keyId)
-    await db.transaction(async (tx) => {
-      await tx.delete(reuseLocks).where(eq(reuseLocks.keyId, keyId))
-      await tx.update(vaultKeys).set({ state: 'destroyed', updatedAt: clock.now() }).where(eq(vaultKeys.keyId, keyId))
+  const destroy = (keyId: string, workspaceId: string) =>
+    perKey(keyId, async () => {
+      await getKey(keyId, workspaceId)
+      forgetKey(keyId)
+      // The row is marked first: a crash half-way through deleting leaves a destroyed key, never a live one.
+      await db.transaction(async (tx) => {
+        await tx.delete(reuseLocks).where(eq(reuseLocks.keyId, keyId))
+        await tx.update(vaultKeys).set({ state: 'destroyed', updatedAt: clock.now() }).where(eq(vaultKeys.keyId, keyId))
+      })
+      await deleteAllShares(keyId)
     })
-  }
 
   /** New data key, re-encrypted and re-split: old shares and old backups stop opening today's ciphertext. */
-  const refresh = async (keyId: string, workspaceId: string): Promise<VaultKey> =>
-    withSecret(keyId, workspaceId, async (credentials, key) => {
+  const refresh = (keyId: string, workspaceId: string): Promise<VaultKey> =>
+    perKey(keyId, () => withSecret(keyId, workspaceId, async (credentials, key) => {
       const next = key.keyVersion + 1
-      await writeShares({ workspaceId, exchangeAccountId: key.exchangeAccountId, keyId, keyVersion: next }, credentials)
+      await exclusively(() => writeShares({ workspaceId, exchangeAccountId: key.exchangeAccountId, keyId, keyVersion: next }, credentials))
       faultPoint('vault.refresh.before-switch')
       forgetKey(keyId)
       const [row] = await db.update(vaultKeys).set({ keyVersion: next, updatedAt: clock.now() }).where(eq(vaultKeys.keyId, keyId)).returning()
       for (const s of stores) await s.deleteOtherVersions(keyId, next)
       return row as VaultKey
-    })
+    }))
 
   /**
    * Re-wraps every share under a new master-key version, then retires the old ones. Resumable: a run
    * interrupted half-way is finished by the next call before any new version is added.
    */
-  const rotateMaster = async (): Promise<{ version: number; rewrapped: number; failed: number }> => {
+  const rotateMaster = (): Promise<{ version: number; rewrapped: number; failed: number }> => exclusively(rotateMasterNow)
+  const rotateMasterNow = async (): Promise<{ version: number; rewrapped: number; failed: number }> => {
     const stale = async () => {
       for (const s of stores) for await (const r of s.all()) if (r.masterVersion < keys.currentVersion()) return true
       return false
@@ -341,7 +370,7 @@ export const createVault = ({ db, stores, keys, fingerprintKey, clock, threshold
       stores.map(async (s) => ({ storeId: s.id, kind: s.kind, health: await s.health().catch((e: unknown) => (e instanceof Error ? `unreachable: ${e.message.split('\n')[0]}` : 'unreachable')) })),
     )
 
-  return { storeKey, withSecret, getKey, setState, updateLimits, destroy, refresh, rotateMaster, sweepIncomplete, verifyAll, storeHealth, fingerprintOf }
+  return { storeKey, withSecret, getKey, setState, setVerification, updateLimits, destroy, refresh, rotateMaster, sweepIncomplete, verifyAll, storeHealth, fingerprintOf }
 }
 
 export type Vault = ReturnType<typeof createVault>

@@ -7,6 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startBinanceEmulator, type BinanceEmulator } from '../emulator/binance-emulator.js'
 import { randomApiKey, randomHmacSecret } from '../emulator/emulator-fixtures.js'
 import { freePort, runBulwark, spawnBulwark, waitForReady, type Running } from '../support/cli.js'
+import { createSignerClient } from '../../src/signer/index.js'
+import { callAdmin } from '../../src/cli/admin-client.js'
 
 /**
  * Key custody end to end: `bulwark start` (supervisor, signer and api under the permission model),
@@ -70,7 +72,7 @@ const childPid = (script: string) => {
 describe('key custody through the signer process', () => {
   it('reports the signer in /readyz and runs it under the permission model', async () => {
     expect(await (await fetch(`${base}/readyz`)).json()).toEqual({ status: 'ready', checks: { database: 'ok', signer: 'ok' } })
-    expect(statSync(join(home, 'run', 'signer.sock')).mode & 0o777).toBe(0o600)
+    expect(statSync(join(home, 'vault', 'sock', 'signer.sock')).mode & 0o777).toBe(0o600)
   })
 
   it('`bulwark keys add` seals, verifies at the exchange and stores; fetchBalance reaches the emulator signed', async () => {
@@ -88,6 +90,21 @@ describe('key custody through the signer process', () => {
     expect(signed.length).toBeGreaterThan(0)
     expect(signed.every((r) => r.isSignatureValid === true && r.apiKey === goodKey)).toBe(true)
     expect(signed.map((r) => r.path)).toContain("/api/v3/account")
+  })
+
+  it('keeps operator operations off the api: no token, no widening; no enable or refresh on the api socket', async () => {
+    const list = await runBulwark(['keys', 'list'], env)
+    const keyId = list.stdout.split(/\s+/)[0] ?? ''
+    const workspaceId = ((await callAdmin(join(home, 'run', 'admin.sock'), 'operator-workspace')) as { workspaceId: string }).workspaceId
+    const noToken = createSignerClient({ socketPath: join(home, 'vault', 'sock', 'operator.sock') })
+    const limits = { symbols: ['BTC/USDT', 'PEPE/USDT'], maxOrderNotional: '1000000', max24hNotional: '1000000000', maxOrdersPerMinute: 100, priceBandPct: '50' }
+    await expect(noToken.call('setLimits', workspaceId, { keyId, limits })).rejects.toMatchObject({ code: 'FORBIDDEN' })
+    noToken.close()
+    const api = createSignerClient({ socketPath: join(home, 'vault', 'sock', 'signer.sock') })
+    await expect(api.call('setLimits', workspaceId, { keyId, limits })).rejects.toMatchObject({ code: 'FORBIDDEN' })
+    await expect(api.call('enable', workspaceId, { keyId })).rejects.toMatchObject({ code: 'NOT_FOUND' })
+    await expect(api.call('refresh', workspaceId, { keyId })).rejects.toMatchObject({ code: 'NOT_FOUND' })
+    api.close()
   })
 
   it('refuses a withdraw-enabled key with the fix, storing nothing', async () => {
