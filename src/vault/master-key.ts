@@ -40,14 +40,24 @@ export const loadMasterKeyFile = (path: string): MasterKeyFile => {
   return readMasterKeyFile(path)
 }
 
-export const createKeyHierarchy = (path: string) => {
-  let file = loadMasterKeyFile(path)
+/** The file's keys decoded into Buffers; the base64 strings are dropped at once (R12: wipeable bytes only). */
+const decodeKeys = (file: MasterKeyFile) => new Map(Object.entries(file.keys).map(([v, b64]) => [Number(v), Buffer.from(b64, 'base64')]))
+const metaOf = (file: MasterKeyFile) => ({ current: file.current, minDecryptionVersion: file.minDecryptionVersion })
 
+export const createKeyHierarchy = (path: string) => {
+  const loaded = loadMasterKeyFile(path)
+  let meta = metaOf(loaded)
+  const keys = decodeKeys(loaded)
+
+  const persist = () =>
+    writeAtomic(path, JSON.stringify({ ...meta, keys: Object.fromEntries([...keys].map(([v, k]) => [String(v), k.toString('base64')])) } satisfies MasterKeyFile))
+
+  /** A copy of one version's key; the caller wipes it. */
   const masterKey = (version: number): Buffer => {
-    if (version < file.minDecryptionVersion) throw new AppError('INTEGRITY_FAILED', `master key version ${version} is retired`)
-    const b64 = file.keys[String(version)]
-    if (!b64) throw new AppError('INTEGRITY_FAILED', `master key version ${version} is unknown`)
-    return Buffer.from(b64, 'base64')
+    if (version < meta.minDecryptionVersion) throw new AppError('INTEGRITY_FAILED', `master key version ${version} is retired`)
+    const key = keys.get(version)
+    if (!key) throw new AppError('INTEGRITY_FAILED', `master key version ${version} is unknown`)
+    return Buffer.from(key)
   }
 
   /** The KEK of one store under one master version. The caller wipes it. */
@@ -61,23 +71,27 @@ export const createKeyHierarchy = (path: string) => {
   }
 
   return {
-    currentVersion: () => file.current,
-    minDecryptionVersion: () => file.minDecryptionVersion,
+    currentVersion: () => meta.current,
+    minDecryptionVersion: () => meta.minDecryptionVersion,
     kekFor,
     /** Adds a new current version; old versions keep decrypting until retired. */
     addVersion: (): number => {
-      const next = Math.max(...Object.keys(file.keys).map(Number)) + 1
-      const updated: MasterKeyFile = { ...file, current: next, keys: { ...file.keys, [String(next)]: randomBytes(KEY_BYTES).toString('base64') } }
-      writeAtomic(path, JSON.stringify(updated))
-      file = updated
+      const next = Math.max(...keys.keys()) + 1
+      keys.set(next, randomBytes(KEY_BYTES))
+      meta = { ...meta, current: next }
+      persist()
       return next
     },
-    /** Retires every version below `version` and forgets their key bytes. */
+    /** Retires every version below `version` and wipes their key bytes. */
     retireBelow: (version: number) => {
-      const keys = Object.fromEntries(Object.entries(file.keys).filter(([v]) => Number(v) >= version))
-      const updated: MasterKeyFile = { ...file, minDecryptionVersion: version, keys }
-      writeAtomic(path, JSON.stringify(updated))
-      file = updated
+      for (const [v, k] of keys) {
+        if (v < version) {
+          k.fill(0)
+          keys.delete(v)
+        }
+      }
+      meta = { ...meta, minDecryptionVersion: version }
+      persist()
     },
   }
 }

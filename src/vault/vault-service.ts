@@ -235,14 +235,19 @@ export const createVault = ({ db, stores, keys, fingerprintKey, clock, threshold
     const ctx: KeyContext = { workspaceId: key.workspaceId, exchangeAccountId: key.exchangeAccountId, keyId: key.keyId, keyVersion: key.keyVersion }
     let credentials: Credentials | undefined
     let plaintextSince = 0
-    let early = await firstAuthenticated(reads, key.threshold)
-    addStage('readMs', readStart)
-    // A store that answers late is still checked: a bad one raises its event all the same.
-    void everything.then((all) => {
-      const bad = badOf(all)
-      if (bad.length > 0) onEvent({ type: 'vault_store_degraded', keyId, stores: bad })
-    })
+    let early: Awaited<typeof everything> = []
+    // A store that answers late is still checked: a bad one raises its event all the same. (An unexpected
+    // failure while reading surfaces through `early` below; it must not become an unhandled rejection.)
+    everything.then(
+      (all) => {
+        const bad = badOf(all)
+        if (bad.length > 0) onEvent({ type: 'vault_store_degraded', keyId, stores: bad })
+      },
+      () => {},
+    )
     try {
+      early = await firstAuthenticated(reads, key.threshold)
+      addStage('readMs', readStart)
       const combineStart = performance.now()
       if (goodOf(early).length >= key.threshold) credentials = await assemble(goodOf(early).slice(0, key.threshold), key, ctx)
       if (!credentials) {
@@ -267,9 +272,12 @@ export const createVault = ({ db, stores, keys, fingerprintKey, clock, threshold
       // R13: how long the assembled credentials existed (from decryption to this wipe).
       if (plaintextSince) addStage('plaintextMs', plaintextSince)
       for (const g of goodOf(early)) g.share.bytes.fill(0)
-      void everything.then((all) => {
-        for (const g of goodOf(all)) g.share.bytes.fill(0)
-      })
+      everything.then(
+        (all) => {
+          for (const g of goodOf(all)) g.share.bytes.fill(0)
+        },
+        () => {},
+      )
     }
   }
 
