@@ -44,7 +44,7 @@ const startOnce = async (home: string): Promise<{ ms: number; child: ChildProces
   const port = await freePort()
   const t0 = performance.now()
   const child = spawn(process.execPath, [bin, 'start'], {
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', BULWARK_HOME: home, PORT: String(port), LOG_LEVEL: 'warn' },
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', BULWARK_HOME: home, PORT: String(port), LOG_LEVEL: 'warn', BULWARK_SEPARATE_USERS: 'off' },
     stdio: 'ignore',
   })
   for (;;) {

@@ -172,6 +172,7 @@ const withTimeout = <T>(p: Promise<T>, ms: number): Promise<T> =>
 
 /** `node dist/main.js`: the api process as `bulwark start` runs it (supervised, under the permission model). */
 const runAsProcess = async () => {
+  process.umask(0o077) // the database files are owner-only, whatever umask was inherited
   const parsed = parseConfig(process.env)
   if (!parsed.ok) {
     process.stderr.write(`${formatConfigProblems(parsed.problems)}\n`)

@@ -81,11 +81,19 @@ export const runDoctor = async (env: Record<string, string | undefined>, now = n
     }
   }
 
+  const separated = config.BULWARK_SEPARATE_USERS === 'on' || (config.BULWARK_SEPARATE_USERS === 'auto' && process.getuid?.() === 0)
+  add(
+    separated ? 'ok' : 'warn',
+    'processes',
+    separated
+      ? 'separated mode: the signer runs as bulwark-signer and the api as bulwark-api; only the signer can read vault/ (an OS boundary), and both run under Node\'s permission model'
+      : 'same-user mode: the signer and the api run as this user under Node\'s permission model (the api has no grant on vault/): a safety net, not a boundary. Start as root for separated mode.',
+  )
   if (!config.DATABASE_URL) {
     add(
       'warn',
       'isolation',
-      'embedded mode keeps every store (database, secrets, the vault shares and the master key) on one disk under one OS user: a copy of BULWARK_HOME is a copy of everything. The api and the signer run as two processes under Node\'s permission model (the api cannot read vault/): a safety net, not a boundary. For real funds, put the share stores on separate databases/volumes (docs/deployment.md).',
+      'embedded mode keeps every store (database, secrets, the vault shares and the master key) on one disk: a copy of BULWARK_HOME is a copy of everything. For real funds, put the share stores on separate databases/volumes (docs/deployment.md).',
     )
   }
   return checks

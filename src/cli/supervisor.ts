@@ -4,6 +4,8 @@ import { fileURLToPath } from 'node:url'
 import { join } from 'node:path'
 import { envSchema, homePaths, loadPlatformSecrets, prepareHome, privateDir, type Config } from '../config/index.js'
 import { acquireLockFile } from '../db/index.js'
+import { AppError } from '../lib/errors.js'
+import { applySeparation, checkCodeReadable, ensureSeparationUsers, separationNames, type Identity, type Separation } from './separation.js'
 import { createSignerClient, signerEnvKeys } from '../signer/index.js'
 
 const repo = fileURLToPath(new URL('../..', import.meta.url)).replace(/\/$/, '')
@@ -19,7 +21,7 @@ const pick = (env: NodeJS.ProcessEnv, names: readonly string[]) => Object.fromEn
  * The custody process: core dumps off (prlimit), Node's permission model with file grants for its vault
  * and sockets only — no inspector, child-process, worker or addon grants — and only its own variables.
  */
-export const spawnSigner = (homePath: string, env: NodeJS.ProcessEnv, stdio: StdioOptions): ChildProcess => {
+export const spawnSigner = (homePath: string, env: NodeJS.ProcessEnv, stdio: StdioOptions, as?: Identity): ChildProcess => {
   const paths = homePaths(homePath)
   const shareDir3 = env.VAULT_SHARE_DIR_3
   const writable = [paths.vaultDir, ...(shareDir3 ? [shareDir3] : [])] // its sockets are in vault/sock
@@ -33,7 +35,8 @@ export const spawnSigner = (homePath: string, env: NodeJS.ProcessEnv, stdio: Std
     ...writable.map((p) => `--allow-fs-write=${p}`),
     join(repo, 'dist', 'signer', 'main.js'),
   ]
-  return spawn('prlimit', args, { env: { BULWARK_HOME: homePath, ...pick(env, signerEnvNames) }, stdio })
+  const signerEnv = { BULWARK_HOME: homePath, ...pick(env, signerEnvNames), ...(as ? { SIGNER_SOCKET_GROUP_ACCESS: '1' } : {}) }
+  return spawn('prlimit', args, { env: signerEnv, stdio, ...(as ? { uid: as.uid, gid: as.gid } : {}) })
 }
 
 const log = (line: string) => process.stderr.write(`${JSON.stringify({ level: 'info', time: new Date().toISOString(), name: 'supervisor', msg: line })}\n`)
@@ -45,9 +48,13 @@ const log = (line: string) => process.stderr.write(`${JSON.stringify({ level: 'i
  * with backoff if it dies; a failed first start removes the home it created.
  */
 export const supervise = async (config: Config, env: NodeJS.ProcessEnv): Promise<void> => {
-  const home = prepareHome(config.BULWARK_HOME)
+  const isRoot = process.getuid?.() === 0
+  const separated = config.BULWARK_SEPARATE_USERS === 'on' || (config.BULWARK_SEPARATE_USERS === 'auto' && isRoot)
+  if (separated && !isRoot) throw new AppError('FORBIDDEN', 'BULWARK_SEPARATE_USERS=on needs `bulwark start` to run as root (it starts the signer and the api as their own users)')
+  const home = prepareHome(config.BULWARK_HOME, { groupMayTraverse: separated })
   const paths = homePaths(home.path)
   let lock: ReturnType<typeof acquireLockFile> | undefined
+  let separation: Separation | undefined
   let signer: ChildProcess | undefined
   const children: { api?: ChildProcess } = {}
   let stopping = false
@@ -56,19 +63,25 @@ export const supervise = async (config: Config, env: NodeJS.ProcessEnv): Promise
   }
   try {
     // Created here: under the permission model the children may not create their own top-level folders.
-    for (const dir of ['run', 'vault', 'db']) privateDir(home.path, dir)
+    for (const dir of ['run', 'vault', 'db']) privateDir(home.path, dir, { groupMayTraverse: separated })
     // Share store 3 elsewhere: created here (a grant on a missing path would not cover its files) and
     // held to the same rule as the home: this user's, closed to everyone else.
     if (env.VAULT_SHARE_DIR_3) privateDir(home.path, env.VAULT_SHARE_DIR_3)
     lock = acquireLockFile(paths.instanceLock, `BULWARK_HOME ${home.path}`)
     loadPlatformSecrets(home.path, config)
+    if (separated) {
+      separation = ensureSeparationUsers()
+      checkCodeReadable([join(repo, 'dist', 'main.js'), join(repo, 'dist', 'signer', 'main.js'), join(repo, 'node_modules', 'ccxt', 'package.json'), join(repo, 'package.json')])
+      applySeparation(paths, separation, env.VAULT_SHARE_DIR_3)
+      log(`separated mode: signer as ${separationNames.signer}, api as ${separationNames.api}`)
+    }
   } catch (err) {
     lock?.release()
     cleanupFresh()
     throw err
   }
   const startSignerChild = () => {
-    signer = spawnSigner(home.path, env, ['ignore', 'inherit', 'inherit'])
+    signer = spawnSigner(home.path, env, ['ignore', 'inherit', 'inherit'], separation?.signer)
     return signer
   }
 
@@ -119,7 +132,7 @@ export const supervise = async (config: Config, env: NodeJS.ProcessEnv): Promise
       ...apiWriteGrants.map((p) => `--allow-fs-write=${p}`),
       join(repo, 'dist', 'main.js'),
     ],
-    { env: { ...apiEnv, BULWARK_HOME: home.path }, stdio: ['ignore', 'inherit', 'inherit'] },
+    { env: { ...apiEnv, BULWARK_HOME: home.path }, stdio: ['ignore', 'inherit', 'inherit'], ...(separation ? { uid: separation.api.uid, gid: separation.api.gid } : {}) },
   ))
   api.once('exit', (code) => {
     if (stopping) return

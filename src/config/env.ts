@@ -74,6 +74,10 @@ export const envSchema = z
         for (const message of parseFaultPoints(spec).problems) ctx.addIssue({ code: 'custom', message })
       })
       .describe('Crash-test fault points: comma-separated `name` or `name:action` (action throw, exit or kill); never set in production'),
+    BULWARK_SEPARATE_USERS: z
+      .enum(['auto', 'on', 'off'])
+      .default('auto')
+      .describe('Run the signer and the api as two dedicated OS users (bulwark-signer, bulwark-api); auto: when started as root'),
     BULWARK_SETUP_TOKEN_TTL_HOURS: wholeNumber(1, 720).default(24).describe('Lifetime of the first-start setup token'),
   })
 

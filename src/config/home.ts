@@ -11,7 +11,7 @@ const octal = (mode: number) => (mode & 0o777).toString(8).padStart(4, '0')
  * Refuses — never "fixes" — a directory that others can read: someone may have relied on that.
  * @throws AppError with a one-line cause and fix
  */
-export const prepareHome = (homePath: string): Home => {
+export const prepareHome = (homePath: string, { groupMayTraverse = false }: { groupMayTraverse?: boolean } = {}): Home => {
   const path = resolve(homePath)
   let created = false
   try {
@@ -20,7 +20,8 @@ export const prepareHome = (homePath: string): Home => {
     if (typeof process.getuid === 'function' && st.uid !== process.getuid()) {
       throw new AppError('FORBIDDEN', `BULWARK_HOME ${path} belongs to uid ${st.uid}, not to this user (${process.getuid()}): run Bulwark as its owner or chown it`)
     }
-    if ((st.mode & 0o077) !== 0) {
+    // Separated mode: root:bulwark 0710 lets the two service users pass through, nothing more.
+    if ((st.mode & (groupMayTraverse ? 0o067 : 0o077)) !== 0) {
       throw new AppError('FORBIDDEN', `BULWARK_HOME ${path} is open to other users (mode ${octal(st.mode)}): run \`chmod 700 ${path}\``)
     }
   } catch (err) {
@@ -44,10 +45,10 @@ export const prepareHome = (homePath: string): Home => {
 }
 
 /** A private subdirectory of BULWARK_HOME (0700), created when missing. */
-export const privateDir = (home: string, name: string): string => {
+export const privateDir = (home: string, name: string, { groupMayTraverse = false }: { groupMayTraverse?: boolean } = {}): string => {
   const dir = resolve(home, name)
   mkdirSync(dir, { recursive: true, mode: 0o700 })
   const st = statSync(dir)
-  if ((st.mode & 0o077) !== 0) throw new AppError('FORBIDDEN', `${dir} is open to other users (mode ${octal(st.mode)}): run \`chmod 700 ${dir}\``)
+  if ((st.mode & (groupMayTraverse ? 0o067 : 0o077)) !== 0) throw new AppError('FORBIDDEN', `${dir} is open to other users (mode ${octal(st.mode)}): run \`chmod 700 ${dir}\``)
   return dir
 }

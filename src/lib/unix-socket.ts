@@ -14,15 +14,15 @@ export const checkSocketPath = (path: string): void => {
 }
 
 /**
- * Listens on an owner-only (0600) Unix socket. The caller holds the lock that makes it the only owner of
+ * Listens on an owner-only (0600 by default) Unix socket. The caller holds the lock that makes it the only owner of
  * this path, so a socket file already there is stale and is replaced.
  */
-export const listenOnUnixSocket = async (server: Server, path: string): Promise<void> => {
+export const listenOnUnixSocket = async (server: Server, path: string, mode = 0o600): Promise<void> => {
   checkSocketPath(path)
   if (existsSync(path)) unlinkSync(path)
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
     server.listen(path, () => resolve())
   })
-  chmodSync(path, 0o600)
+  chmodSync(path, mode)
 }

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs'
+import { chmodSync, mkdirSync } from 'node:fs'
 import { AsyncLocalStorage } from 'node:async_hooks'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
@@ -51,11 +51,16 @@ const openVaultDb = async (url: string | undefined, dataDir: string, lockPath: s
  */
 export const startSigner = async (config: SignerConfig) => {
   const logger = createLogger({ level: config.LOG_LEVEL, name: 'signer' })
+  // Everything the signer creates (its PGlite files too) is owner-only, whatever umask it inherited.
+  process.umask(0o077)
   armFaultPoints(parseFaultPoints(config.BULWARK_FAULT_POINTS).points)
   // SIGUSR1 would open an inspector (or, under the permission model, end the process): ignore it.
   process.on('SIGUSR1', () => logger.warn('SIGUSR1 ignored: the signer never opens an inspector'))
   const paths = signerPaths(config.BULWARK_HOME)
-  for (const dir of [paths.vault, paths.sockDir]) mkdirSync(dir, { recursive: true, mode: 0o700 })
+  mkdirSync(paths.vault, { recursive: true, mode: 0o700 })
+  // Group-traversable in separated mode, so the api's user can reach the 0660 socket inside.
+  mkdirSync(paths.sockDir, { recursive: true, mode: 0o700 })
+  chmodSync(paths.sockDir, config.SIGNER_SOCKET_GROUP_ACCESS === '1' ? 0o710 : 0o700)
 
   const vaultDb = await openVaultDb(config.VAULT_DATABASE_URL, paths.db, paths.dbLock)
   const store2Db = config.VAULT2_DATABASE_URL ? await openVaultDb(config.VAULT2_DATABASE_URL, '', '') : undefined
@@ -122,10 +127,10 @@ export const startSigner = async (config: SignerConfig) => {
     rotateMaster: op(operatorOps.rotateMaster, async () => vault.rotateMaster(), false),
     verifyVault: op(operatorOps.verifyVault, async () => ({ keys: await vault.verifyAll(), stores: await vault.storeHealth() }), false),
   }
-  const apiServer = await startRpcServer(paths.socket, apiHandlers, logger)
+  const apiServer = await startRpcServer(paths.socket, apiHandlers, logger, { mode: config.SIGNER_SOCKET_GROUP_ACCESS === '1' ? 0o660 : 0o600 })
   // Same user in embedded mode: the socket's file mode cannot tell the operator from the api, the token can.
   const operatorToken = loadOrCreateKeyFile(paths.operatorToken).toString('base64')
-  const operatorServer = await startRpcServer(paths.operatorSocket, operatorHandlers, logger, operatorToken)
+  const operatorServer = await startRpcServer(paths.operatorSocket, operatorHandlers, logger, { requiredAuth: operatorToken })
   logger.info({ socket: paths.socket, permissionModel: typeof process.permission !== 'undefined' }, 'signer ready')
 
   return {

@@ -18,7 +18,13 @@ const toWire = (err: unknown) => (err instanceof AppError ? { code: err.code, me
  * any handler runs; handlers validate their own params. One socket per audience: the api's socket has
  * no operator operations at all.
  */
-export const startRpcServer = async (path: string, handlers: Record<string, Handler>, logger: Logger, requiredAuth?: string): Promise<{ close: () => Promise<void> }> => {
+export const startRpcServer = async (
+  path: string,
+  handlers: Record<string, Handler>,
+  logger: Logger,
+  opts: { requiredAuth?: string | undefined; mode?: number } = {},
+): Promise<{ close: () => Promise<void> }> => {
+  const { requiredAuth, mode = 0o600 } = opts
   const sockets = new Set<Socket>()
   const server: Server = createServer((socket) => {
     sockets.add(socket)
@@ -60,7 +66,7 @@ export const startRpcServer = async (path: string, handlers: Record<string, Hand
     })
     socket.on('error', () => socket.destroy())
   })
-  await listenOnUnixSocket(server, path)
+  await listenOnUnixSocket(server, path, mode)
   return {
     close: () =>
       new Promise<void>((resolve) => {

@@ -23,6 +23,8 @@ export const signerEnvSchema = z.object({
     }),
   BULWARK_FAULT_POINTS: z.string().default(''),
   /** Multiplies every venue's request-weight budget: for testnets and the emulator, never for a real venue's IP. */
+  /** Separated mode: the api (another OS user, in the signer's group) must be able to connect. */
+  SIGNER_SOCKET_GROUP_ACCESS: z.enum(['0', '1']).default('0'),
   SIGNER_RATE_BUDGET_FACTOR: z.coerce.number().min(0.01).max(1_000).default(1),
 })
 export type SignerConfig = Readonly<z.infer<typeof signerEnvSchema>>

@@ -22,6 +22,9 @@ export const cleanEnv = (vars: Record<string, string>): Record<string, string> =
   PATH: process.env.PATH ?? '/usr/bin:/bin',
   HOME: process.env.HOME ?? '/tmp',
   LOG_LEVEL: 'warn',
+  // Tests run as root in CI; their homes are private temp folders the service users could not enter.
+  // Separated mode has its own suite (test/e2e/separation.test.ts).
+  BULWARK_SEPARATE_USERS: 'off',
   ...vars,
 })
 
