@@ -12,7 +12,7 @@ import { acquireLockFile, migrate, migrationStatus, openDatabase, type Database,
 import { createAuditChain, createAlerts, createOutbox, verifyAllChains } from './monitoring/index.js'
 import { createOperatorSetup } from './auth/index.js'
 import { buildApp, startAdminSocket, type App } from './api/index.js'
-import { createSignerClient } from './signer/index.js'
+import { createSignerClient, type SignerTls } from './signer/index.js'
 import { bulwarkVersion } from './version.js'
 import { keyAdminHandlers } from './keys/index.js'
 import { parseConfig, formatConfigProblems } from './config/index.js'
@@ -38,6 +38,13 @@ export type StartOptions = {
 }
 
 const webRoot = fileURLToPath(new URL('../web/dist', import.meta.url))
+
+/** SIGNER_URL and its certificate files (the schema made sure they come together). */
+const remoteSigner = (config: Config): SignerTls => {
+  const url = new URL((config.SIGNER_URL ?? '').replace(/^tls:/, 'http:'))
+  const read = (file: string | undefined) => readFileSync(file ?? '')
+  return { host: url.hostname, port: Number(url.port), cert: read(config.SIGNER_CLIENT_CERT_FILE), key: read(config.SIGNER_CLIENT_KEY_FILE), ca: read(config.SIGNER_CA_FILE) }
+}
 
 /** The database this configuration points at: PostgreSQL by URL, else the embedded PGlite under the lock. */
 export const openConfiguredDatabase = (config: Pick<Config, 'DATABASE_URL'>, home: string): Promise<Database> => {
@@ -69,7 +76,11 @@ export const startPlatform = async (config: Config, opts: StartOptions = {}): Pr
   try {
     const instanceLock: LockFile = opts.supervised ? { path: paths.instanceLock, release: () => {} } : (privateDir(home.path, 'run'), acquireLockFile(paths.instanceLock, `BULWARK_HOME ${home.path}`))
     undo.push(() => instanceLock.release())
-    const signer = opts.supervised ? createSignerClient({ socketPath: paths.signerSocket }) : undefined
+    const signer = config.SIGNER_URL
+      ? createSignerClient({ tls: remoteSigner(config) })
+      : opts.supervised
+        ? createSignerClient({ socketPath: paths.signerSocket })
+        : undefined
     undo.push(() => signer?.close())
     loadPlatformSecrets(home.path, config) // generated now, used by the accounts feature (sessions, CSRF, TOTP, audit HMAC)
 

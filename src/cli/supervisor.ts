@@ -25,13 +25,14 @@ export const spawnSigner = (homePath: string, env: NodeJS.ProcessEnv, stdio: Std
   const paths = homePaths(homePath)
   const shareDir3 = env.VAULT_SHARE_DIR_3
   const writable = [paths.vaultDir, ...(shareDir3 ? [shareDir3] : [])] // its sockets are in vault/sock
+  const tlsFiles = [env.SIGNER_TLS_CERT_FILE, env.SIGNER_TLS_KEY_FILE, env.SIGNER_CLIENT_CA_FILE].filter((f): f is string => Boolean(f))
   const args = [
     '--core=0',
     '--',
     process.execPath,
     '--experimental-permission',
     '--no-warnings',
-    ...[...codeReadGrants, ...writable].map((p) => `--allow-fs-read=${p}`),
+    ...[...codeReadGrants, ...writable, ...tlsFiles].map((p) => `--allow-fs-read=${p}`),
     ...writable.map((p) => `--allow-fs-write=${p}`),
     join(repo, 'dist', 'signer', 'main.js'),
   ]
@@ -119,10 +120,15 @@ export const supervise = async (config: Config, env: NodeJS.ProcessEnv): Promise
   process.on('SIGINT', () => onSignal('SIGINT'))
 
   // The signer and the api start side by side (the api reports the signer in /readyz until it answers).
-  const first = startSignerChild()
+  // With SIGNER_URL the signer runs on another host (`bulwark signer` there); only the api starts here.
+  const first = config.SIGNER_URL ? undefined : startSignerChild()
   const apiEnv = pick(env, [...Object.keys(envSchema.shape), 'PATH'])
   const apiWriteGrants = [paths.dbDir, paths.runDir, paths.secretsDir]
-  const apiReadGrants = [...codeReadGrants, ...apiWriteGrants, ...[config.TLS_CERT_FILE, config.TLS_KEY_FILE].filter((f): f is string => Boolean(f))]
+  const apiReadGrants = [
+    ...codeReadGrants,
+    ...apiWriteGrants,
+    ...[config.TLS_CERT_FILE, config.TLS_KEY_FILE, config.SIGNER_CLIENT_CERT_FILE, config.SIGNER_CLIENT_KEY_FILE, config.SIGNER_CA_FILE].filter((f): f is string => Boolean(f)),
+  ]
   const api = (children.api = spawn(
     process.execPath,
     [
@@ -145,13 +151,13 @@ export const supervise = async (config: Config, env: NodeJS.ProcessEnv): Promise
   })
 
   try {
-    await waitForSigner(first)
+    if (first) await waitForSigner(first)
   } catch (err) {
     // Already stopping: the api failed first, said why, and its exit handler ends the process.
     if (stopping) await new Promise(() => {})
     stopping = true
     api.kill('SIGKILL')
-    first.kill('SIGKILL')
+    first?.kill('SIGKILL')
     client.close()
     lock.release()
     cleanupFresh()
@@ -171,6 +177,6 @@ export const supervise = async (config: Config, env: NodeJS.ProcessEnv): Promise
         backoffMs = Math.min(backoffMs * 2, 30_000)
       }, backoffMs)
     })
-  watchSigner(first)
+  if (first) watchSigner(first)
 
 }

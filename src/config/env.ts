@@ -74,6 +74,14 @@ export const envSchema = z
         for (const message of parseFaultPoints(spec).problems) ctx.addIssue({ code: 'custom', message })
       })
       .describe('Crash-test fault points: comma-separated `name` or `name:action` (action throw, exit or kill); never set in production'),
+    SIGNER_URL: z
+      .string()
+      .regex(/^tls:\/\/[^:/\s]+:\d{1,5}$/, 'must be tls://host:port')
+      .optional()
+      .describe('A signer on another host (mutual TLS 1.3); unset: start runs the signer beside the api'),
+    SIGNER_CLIENT_CERT_FILE: optionalPath.describe("The api's client certificate for SIGNER_URL (PEM)"),
+    SIGNER_CLIENT_KEY_FILE: optionalPath.describe('Private key of SIGNER_CLIENT_CERT_FILE'),
+    SIGNER_CA_FILE: optionalPath.describe("CA that signed the remote signer's certificate"),
     BULWARK_SEPARATE_USERS: z
       .enum(['auto', 'on', 'off'])
       .default('auto')
@@ -82,8 +90,12 @@ export const envSchema = z
   })
 
 /** Rules across variables; checked on the raw values so they are reported along with every other problem. */
-const crossFieldProblems = (env: Record<string, string | undefined>): string[] =>
-  Boolean(env.TLS_CERT_FILE) !== Boolean(env.TLS_KEY_FILE) ? [`${env.TLS_CERT_FILE ? 'TLS_KEY_FILE' : 'TLS_CERT_FILE'}: TLS_CERT_FILE and TLS_KEY_FILE go together`] : []
+const crossFieldProblems = (env: Record<string, string | undefined>): string[] => [
+  ...(Boolean(env.TLS_CERT_FILE) !== Boolean(env.TLS_KEY_FILE) ? [`${env.TLS_CERT_FILE ? 'TLS_KEY_FILE' : 'TLS_CERT_FILE'}: TLS_CERT_FILE and TLS_KEY_FILE go together`] : []),
+  ...(env.SIGNER_URL
+    ? (['SIGNER_CLIENT_CERT_FILE', 'SIGNER_CLIENT_KEY_FILE', 'SIGNER_CA_FILE'] as const).filter((k) => !env[k]).map((k) => `${k}: needed with SIGNER_URL (mutual TLS)`)
+    : []),
+]
 
 export type Config = Readonly<z.infer<typeof envSchema>>
 

@@ -1,18 +1,23 @@
-import { connect, type Socket } from 'node:net'
+import { connect, isIP, type Socket } from 'node:net'
+import { connect as tlsConnect } from 'node:tls'
 import { randomUUID } from 'node:crypto'
 import { AppError, statusByCode, type ErrorCode } from '../lib/errors.js'
 import { signerResponse, type SignerAuditEvent, type SignerOp, type SignerParams, type OperatorOp } from './signer-types.js'
 
 export type SignerCallResult<T = unknown> = { result: T; events: SignerAuditEvent[]; timings?: Record<string, number> | undefined }
 
-export type SignerClientOptions = { socketPath: string; timeoutMs?: number; /** The operator token (operator socket only). */ auth?: string }
+export type SignerTls = { host: string; port: number; cert: Buffer; key: Buffer; ca: Buffer }
+export type SignerClientOptions = (
+  | { socketPath: string; tls?: undefined }
+  | { socketPath?: undefined; /** A signer on another host: mutual TLS 1.3 with the api's client certificate. */ tls: SignerTls }
+) & { timeoutMs?: number; /** The operator token (operator socket only). */ auth?: string }
 
 /**
  * The api's side of the signer RPC. It carries requests and results only: there is no operation that
  * could return key material. Reconnects on demand; a request that times out is failed, never resent
  * (an order may have reached the exchange: the journal decides).
  */
-export const createSignerClient = ({ socketPath, timeoutMs = 15_000, auth }: SignerClientOptions) => {
+export const createSignerClient = ({ socketPath, tls, timeoutMs = 15_000, auth }: SignerClientOptions) => {
   let socket: Socket | undefined
   let connecting: Promise<Socket> | undefined
   const pending = new Map<string, { resolve: (v: SignerCallResult) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }>()
@@ -28,10 +33,12 @@ export const createSignerClient = ({ socketPath, timeoutMs = 15_000, auth }: Sig
   const open = (): Promise<Socket> => {
     if (socket && !socket.destroyed) return Promise.resolve(socket)
     connecting ??= new Promise<Socket>((resolve, reject) => {
-      const s = connect(socketPath)
+      const s = tls
+        ? tlsConnect({ host: tls.host, port: tls.port, cert: tls.cert, key: tls.key, ca: tls.ca, minVersion: 'TLSv1.3', ...(isIP(tls.host) ? {} : { servername: tls.host }) })
+        : connect(socketPath ?? '')
       let buffered = ''
       s.setEncoding('utf8')
-      s.once('connect', () => {
+      s.once(tls ? 'secureConnect' : 'connect', () => {
         socket = s
         connecting = undefined
         resolve(s)

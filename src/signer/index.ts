@@ -1,5 +1,5 @@
 // What the api (and keys/, trading/, incident/) may use of the signer: the client and the wire types.
 // The signer's internals (vault, executor) are never imported outside src/signer.
-export { createSignerClient, type SignerClient, type SignerCallResult } from './client.js'
+export { createSignerClient, type SignerClient, type SignerCallResult, type SignerTls } from './client.js'
 export { signerEnvKeys } from './signer-config.js'
 export { defaultKeyLimits, keyLimits, sealedEnvelope, type KeyLimits, type KeyView, type SignerAuditEvent, type SignerOp } from './signer-types.js'

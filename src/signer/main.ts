@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync } from 'node:fs'
+import { chmodSync, mkdirSync, readFileSync } from 'node:fs'
 import { AsyncLocalStorage } from 'node:async_hooks'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
@@ -13,7 +13,7 @@ import { createSignerAuditLog } from './audit-log.js'
 import { createExecutor } from './executor.js'
 import { createRateBudget } from './rate-budget.js'
 import { loadRecipientKey } from './recipient-key.js'
-import { startRpcServer, type Handler } from './rpc-server.js'
+import { startRpcServer, startTlsRpcServer, type Handler } from './rpc-server.js'
 import { createSignerService, type Ctx } from './signer-service.js'
 import { operatorOps, signerOps, type SignerAuditEvent } from './signer-types.js'
 import { signerEnvSchema, type SignerConfig } from './signer-config.js'
@@ -131,17 +131,28 @@ export const startSigner = async (config: SignerConfig) => {
   // Same user in embedded mode: the socket's file mode cannot tell the operator from the api, the token can.
   const operatorToken = loadOrCreateKeyFile(paths.operatorToken).toString('base64')
   const operatorServer = await startRpcServer(paths.operatorSocket, operatorHandlers, logger, { requiredAuth: operatorToken })
-  logger.info({ socket: paths.socket, permissionModel: typeof process.permission !== 'undefined' }, 'signer ready')
+  const tcp = config.SIGNER_TCP_LISTEN ? await startTcp(config, apiHandlers, logger) : undefined
+  logger.info({ socket: paths.socket, tcpPort: tcp?.port, permissionModel: typeof process.permission !== 'undefined' }, 'signer ready')
 
   return {
     close: async () => {
       await apiServer.close()
       await operatorServer.close()
+      await tcp?.close()
       audit.close()
       await vaultDb.close()
       await store2Db?.close()
     },
   }
+}
+
+/** The api's operations over mutual TLS, for a signer on another host (the operator socket stays local). */
+const startTcp = async (config: SignerConfig, handlers: Record<string, Handler>, logger: ReturnType<typeof createLogger>) => {
+  const files = [config.SIGNER_TLS_CERT_FILE, config.SIGNER_TLS_KEY_FILE, config.SIGNER_CLIENT_CA_FILE]
+  if (files.some((f) => !f)) throw new AppError('BAD_INPUT', 'SIGNER_TCP_LISTEN needs SIGNER_TLS_CERT_FILE, SIGNER_TLS_KEY_FILE and SIGNER_CLIENT_CA_FILE (mutual TLS)')
+  const [host = '', port = '0'] = (config.SIGNER_TCP_LISTEN ?? '').split(':')
+  const [cert, key, ca] = files.map((f) => readFileSync(f as string)) as [Buffer, Buffer, Buffer]
+  return startTlsRpcServer({ host, port: Number(port), cert, key, ca }, handlers, logger)
 }
 
 /** `node dist/signer/main.js`: parse the minimal environment and run until SIGTERM. */

@@ -23,6 +23,12 @@ export const signerEnvSchema = z.object({
     }),
   BULWARK_FAULT_POINTS: z.string().default(''),
   /** Multiplies every venue's request-weight budget: for testnets and the emulator, never for a real venue's IP. */
+  /** A signer on its own host: `host:port` to serve the api's operations over mutual TLS 1.3. */
+  SIGNER_TCP_LISTEN: z.string().regex(/^[^:\s]+:\d{1,5}$/, 'must be host:port').optional(),
+  SIGNER_TLS_CERT_FILE: z.string().min(1).optional(),
+  SIGNER_TLS_KEY_FILE: z.string().min(1).optional(),
+  /** The CA that signed the api's client certificate: nobody else can connect. */
+  SIGNER_CLIENT_CA_FILE: z.string().min(1).optional(),
   /** Separated mode: the api (another OS user, in the signer's group) must be able to connect. */
   SIGNER_SOCKET_GROUP_ACCESS: z.enum(['0', '1']).default('0'),
   SIGNER_RATE_BUDGET_FACTOR: z.coerce.number().min(0.01).max(1_000).default(1),

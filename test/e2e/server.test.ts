@@ -63,7 +63,8 @@ describe('bulwark start on a fresh home', () => {
     const doctor = await runBulwark(['doctor'], env)
     expect(doctor.code).toBe(0)
     expect(doctor.stdout).toMatch(/✓ instance: running as process \d+/)
-    expect(doctor.stdout).toContain('one disk under one OS user')
+    expect(doctor.stdout).toContain('same-user mode')
+    expect(doctor.stdout).toContain('one disk')
 
     const init = await runBulwark(['init', '--email', 'Ops@Example.com', '--password-stdin'], env, 'a long enough passphrase for the operator\n')
     expect(init.stderr).toBe('')
@@ -226,7 +227,7 @@ describe.runIf(backends.includes('postgres'))('bulwark start on PostgreSQL', () 
       expect(await (await fetch(`${base}/readyz`)).json()).toEqual({ status: 'ready', checks: { database: 'ok', signer: 'ok' } })
       const doctor = await runBulwark(['doctor'], env)
       expect(doctor.stdout).toMatch(/✓ storage: postgres: 2 migrations applied, 0 pending/)
-      expect(doctor.stdout).not.toContain('one disk under one OS user')
+      expect(doctor.stdout).not.toContain('embedded mode keeps every store')
       proc.child.kill('SIGTERM')
       expect(await proc.exited).toBe(0)
       // Stopped: with PostgreSQL the CLI reads the database directly.
