@@ -1,10 +1,13 @@
 import { spawn } from 'node:child_process'
-import { mkdtempSync, mkdirSync, rmSync, existsSync } from 'node:fs'
+import { spawnSigner } from '../src/cli/supervisor.js'
+import { homePaths } from '../src/config/index.js'
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, existsSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { randomBytes, randomUUID } from 'node:crypto'
-import { startBinanceEmulator } from '../test/emulator/binance-emulator.js'
-import { binanceClient, randomApiKey, randomHmacSecret } from '../test/emulator/emulator-fixtures.js'
+import ccxt from 'ccxt'
+import { randomApiKey, randomHmacSecret } from '../test/emulator/emulator-fixtures.js'
+import { pointAt } from '../test/emulator/point-ccxt.js'
 import { encodeCredentialFields, sealTo } from '../src/crypto/sealing.js'
 import { createSignerClient, type KeyView } from '../src/signer/index.js'
 
@@ -27,22 +30,22 @@ const ms = (x: number) => Number(x.toFixed(3))
 
 export const run = async () => {
   const accounts = Array.from({ length: KEYS }, () => ({ apiKey: randomApiKey(), secret: randomHmacSecret(), balances: { USDT: '1000000000', BTC: '1000' } }))
-  const emulator = await startBinanceEmulator({ accounts, prices: { BTCUSDT: '50000' } })
+  // The emulator runs in a process of its own, so it does not compete with the clients' event loop.
+  const emulatorProc = spawn(process.execPath, ['--import', 'tsx', join(repo, 'test', 'emulator', 'serve.ts')], { stdio: ['pipe', 'pipe', 'inherit'] })
+  emulatorProc.stdin?.write(`${JSON.stringify({ accounts, prices: { BTCUSDT: '50000' } })}\n`)
+  const emulator = { url: await new Promise<string>((resolve) => emulatorProc.stdout?.once('data', (c: Buffer) => resolve((JSON.parse(c.toString('utf8')) as { url: string }).url))) }
   const home = mkdtempSync(join(tmpdir(), 'bulwark-bench-vault-'))
   for (const d of ['vault', 'run']) mkdirSync(join(home, d), { mode: 0o700 })
-  const grants = [`${repo}/dist`, `${repo}/node_modules`, `${repo}/package.json`, join(home, 'vault'), join(home, 'run')]
-  const signer = spawn(
-    'prlimit',
-    ['--core=0', '--', process.execPath, '--experimental-permission', '--no-warnings', ...grants.map((g) => `--allow-fs-read=${g}`), ...grants.slice(3).map((g) => `--allow-fs-write=${g}`), join(repo, 'dist', 'signer', 'main.js')],
-    { env: { BULWARK_HOME: home, LOG_LEVEL: 'warn', BULWARK_EXCHANGE_ENDPOINTS: JSON.stringify({ binance: emulator.url }), SIGNER_RATE_BUDGET_FACTOR: '100' }, stdio: ['ignore', 'inherit', 'inherit'] },
-  )
-  const socket = join(home, 'run', 'signer.sock')
+  // The signer exactly as `bulwark start` runs it (prlimit, permission model, its own grants).
+  const signer = spawnSigner(home, { LOG_LEVEL: 'warn', BULWARK_EXCHANGE_ENDPOINTS: JSON.stringify({ binance: emulator.url }), SIGNER_RATE_BUDGET_FACTOR: '100' }, ['ignore', 'inherit', 'inherit'])
+  const paths = homePaths(home)
+  const socket = paths.signerSocket
   const client = createSignerClient({ socketPath: socket, timeoutMs: 30_000 })
   for (let i = 0; i < 600 && !(existsSync(socket) && (await client.ping().then(() => true, () => false))); i++) await new Promise((r) => setTimeout(r, 100))
 
   try {
     const { publicKey } = (await client.call('publicKey', null, {})).result as { publicKey: string }
-    const operator = createSignerClient({ socketPath: join(home, 'run', 'signer-operator.sock') })
+    const operator = createSignerClient({ socketPath: paths.signerOperatorSocket, auth: readFileSync(paths.operatorToken, 'utf8').trim() })
     const workspaceId = randomUUID()
     const connectMs: number[] = []
     const keys: KeyView[] = []
@@ -85,8 +88,8 @@ export const run = async () => {
     const signerWallS = (performance.now() - wallStart) / 1000
 
     const direct = await Promise.all(accounts.map(async (a) => {
-      const ex = binanceClient(emulator, a.apiKey, a.secret, { fetchMarkets: { types: ['spot'] } })
-      ex.enableRateLimit = false
+      const ex = new ccxt.binance({ apiKey: a.apiKey, secret: a.secret, enableRateLimit: false, options: { fetchCurrencies: false, fetchMargins: false, fetchMarkets: { types: ['spot'] } } })
+      pointAt(ex, emulator.url)
       await ex.loadMarkets()
       return ex
     }))
@@ -112,7 +115,7 @@ export const run = async () => {
     const inside = samples.map((s) => (s.t.handlerMs ?? 0) - (s.t.exchangeMs ?? 0))
     const stage = (name: string) => samples.map((s) => s.t[name] ?? 0)
     const report = (label: string, xs: number[]) => console.log(`  ${label.padEnd(34)} p50 ${ms(pct(xs, 50))} ms  p99 ${ms(pct(xs, 99))} ms`)
-    console.log(`vault benchmark: ${ORDERS} createOrder, ${KEYS} keys, concurrency ${KEYS}, emulator on loopback (in the benchmark process)`)
+    console.log(`vault benchmark: ${ORDERS} createOrder, ${KEYS} keys, concurrency ${KEYS}, emulator on loopback in its own process`)
     console.log(`through the signer: ${(ORDERS / signerWallS).toFixed(0)} orders/s; direct ccxt: ${(ORDERS / directWallS).toFixed(0)} orders/s`)
     report('signer end to end (client)', samples.map((s) => s.totalMs))
     report('direct ccxt end to end', directLat)
@@ -152,7 +155,7 @@ export const run = async () => {
     client.close()
     signer.kill('SIGTERM')
     await new Promise((r) => signer.once('exit', r))
-    await emulator.close()
+    emulatorProc.stdin?.end()
     rmSync(home, { recursive: true, force: true })
   }
 }
