@@ -45,6 +45,24 @@ export const checkOrderLimits = (limits: KeyLimits, order: OrderIntent, referenc
  */
 export const createUsageTracker = (db: DbOrTx) => {
   const windows = new Map<string, Array<{ at: number; notional: Decimal }>>()
+  // Rows recorded in the same event-loop turn go to the database in one INSERT (each caller still waits
+  // until its row is stored): concurrent orders on many keys cost one statement, not one each.
+  let batch: Array<{ row: typeof orderUsage.$inferInsert; resolve: () => void; reject: (e: unknown) => void }> = []
+  const flush = async () => {
+    const current = batch
+    batch = []
+    try {
+      await db.insert(orderUsage).values(current.map((b) => b.row))
+      for (const b of current) b.resolve()
+    } catch (err) {
+      for (const b of current) b.reject(err)
+    }
+  }
+  const insert = (row: typeof orderUsage.$inferInsert) =>
+    new Promise<void>((resolve, reject) => {
+      if (batch.length === 0) setImmediate(() => void flush())
+      batch.push({ row, resolve, reject })
+    })
 
   const window = async (keyId: string, now: Date) => {
     let w = windows.get(keyId)
@@ -69,7 +87,7 @@ export const createUsageTracker = (db: DbOrTx) => {
     },
     /** Durable before the order is sent: a timed-out order still counts. */
     record: async (keyId: string, now: Date, notional: Decimal, requestId: string) => {
-      await db.insert(orderUsage).values({ keyId, at: now, notionalQuote: notional.toFixed(), requestId })
+      await insert({ keyId, at: now, notionalQuote: notional.toFixed(), requestId })
       ;(await window(keyId, now)).push({ at: now.getTime(), notional })
     },
   }
