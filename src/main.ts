@@ -10,7 +10,7 @@ import { armFaultPoints, parseFaultPoints } from './lib/fault.js'
 import { whenOrphaned } from './lib/parent-watch.js'
 import { acquireLockFile, migrate, migrationStatus, openDatabase, type Database, type LockFile } from './db/index.js'
 import { createAuditChain, createAlerts, createOutbox, verifyAllChains } from './monitoring/index.js'
-import { createOperatorSetup } from './auth/index.js'
+import { createLoginService, createOperatorSetup, createSessionService, defaultSessionPolicy } from './auth/index.js'
 import { buildApp, startAdminSocket, type App } from './api/index.js'
 import { createSignerClient, type SignerTls } from './signer/index.js'
 import { bulwarkVersion } from './version.js'
@@ -82,7 +82,7 @@ export const startPlatform = async (config: Config, opts: StartOptions = {}): Pr
         ? createSignerClient({ socketPath: paths.signerSocket })
         : undefined
     undo.push(() => signer?.close())
-    loadPlatformSecrets(home.path, config) // generated now, used by the accounts feature (sessions, CSRF, TOTP, audit HMAC)
+    const secrets = loadPlatformSecrets(home.path, config)
 
     const database = await openConfiguredDatabase(config, home.path)
     undo.push(() => database.close())
@@ -93,6 +93,8 @@ export const startPlatform = async (config: Config, opts: StartOptions = {}): Pr
     const alerts = createAlerts({ db: database.db, clock })
     const outbox = createOutbox({ db: database.db, clock })
     const setup = createOperatorSetup({ db: database.db, clock, audit, tokenTtlHours: config.BULWARK_SETUP_TOKEN_TTL_HOURS })
+    const sessions = createSessionService({ db: database.db, clock, csrfKey: secrets.csrf })
+    const login = createLoginService({ db: database.db, sessions, audit })
 
     const tls = config.TLS_CERT_FILE && config.TLS_KEY_FILE ? { cert: readFileSync(config.TLS_CERT_FILE), key: readFileSync(config.TLS_KEY_FILE) } : undefined
     const app = await buildApp({
@@ -106,6 +108,7 @@ export const startPlatform = async (config: Config, opts: StartOptions = {}): Pr
       setup,
       webRoot,
       tls,
+      auth: { db: database.db, login, sessions, sessionMaxAgeSeconds: defaultSessionPolicy.absoluteHours * 3600 },
     })
     undo.push(() => app.close())
 

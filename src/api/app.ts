@@ -12,6 +12,8 @@ import { registerErrorHandler, registerNotFoundHandler } from './error-handler.j
 import { healthRoutes, type ReadinessCheck } from './routes/health-routes.js'
 import { metaRoutes } from './routes/meta-routes.js'
 import { setupRoutes } from './routes/setup-routes.js'
+import { authRoutes, type AuthRouteDeps } from './routes/auth-routes.js'
+import { checkOrigin } from './session-guard.js'
 import type { App } from './app-types.js'
 
 export type AppConfig = {
@@ -30,6 +32,8 @@ export type AppDeps = {
   webRoot?: string | undefined
   /** PEM certificate and key: serve HTTPS and send HSTS. */
   tls?: { cert: Buffer; key: Buffer } | undefined
+  /** Sign-in and sessions (absent in tests of the bare app). */
+  auth?: AuthRouteDeps | undefined
 }
 
 /** Content Security Policy for the dashboard: nothing inline, nothing from elsewhere. */
@@ -68,6 +72,7 @@ export const buildApp = async (deps: AppDeps): Promise<App> => {
   app.addHook('onRequest', async (req, reply) => {
     reply.header('x-request-id', req.id)
   })
+  app.addHook('onRequest', checkOrigin(config.PUBLIC_ORIGIN))
 
   // The API speaks JSON only; any other body type is refused with 415 rather than half-parsed.
   app.removeContentTypeParser('text/plain')
@@ -95,6 +100,7 @@ export const buildApp = async (deps: AppDeps): Promise<App> => {
   healthRoutes(app, { checks: deps.readiness })
   metaRoutes(app, { version: deps.version })
   setupRoutes(app, { setup: deps.setup })
+  if (deps.auth) authRoutes(app, deps.auth)
 
   const hasWeb = deps.webRoot !== undefined && existsSync(join(deps.webRoot, 'index.html'))
   if (hasWeb) {

@@ -1,3 +1,5 @@
 export { createOperatorSetup, type OperatorSetup, type OperatorInput, type RequestContext } from './operator-setup.js'
 export { claimSetupBody, claimSetupResult, setupStatus, emailAddress, type ClaimSetupBody, type ClaimSetupResult } from './auth-types.js'
 export { hashPassword, verifyPassword, passwordProblem, argon2Params } from './password.js'
+export { createSessionService, defaultSessionPolicy, SESSION_COOKIE, type SessionService, type ActiveSession, type SessionPolicy } from './session-service.js'
+export { createLoginService, LOGIN_FAILED, type LoginService } from './login-service.js'

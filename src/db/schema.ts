@@ -143,3 +143,28 @@ export const emailOutbox = pgTable(
   },
   (t) => [index('email_outbox_pending_idx').on(t.sentAt, t.createdAt)],
 )
+
+/**
+ * Sign-in sessions. The browser holds an opaque 256-bit token in a `__Host-` cookie; the database holds
+ * only its SHA-256, so a dump of this table opens no session.
+ */
+export const sessions = pgTable(
+  'sessions',
+  {
+    id: uuid('id').primaryKey(),
+    tokenHash: text('token_hash').notNull(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
+    /** When the user last proved who they are (sign-in now; step-up later). */
+    authenticatedAt: timestamp('authenticated_at', { withTimezone: true }).notNull(),
+    lastSeenAt: timestamp('last_seen_at', { withTimezone: true }).notNull(),
+    /** Absolute end, whatever the activity. */
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    revokedAt: timestamp('revoked_at', { withTimezone: true }),
+    ip: text('ip'),
+    userAgent: text('user_agent'),
+  },
+  (t) => [uniqueIndex('sessions_token_hash_key').on(t.tokenHash), index('sessions_user_idx').on(t.userId)],
+)

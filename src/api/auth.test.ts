@@ -1,0 +1,118 @@
+import { randomBytes } from 'node:crypto'
+import { sql } from 'drizzle-orm'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { backends, openTestDatabase, type TestDatabase } from '../../test/support/databases.js'
+import { createLogger } from '../lib/logger.js'
+import { createManualClock } from '../lib/clock.js'
+import { rowsOf } from '../db/index.js'
+import { createAuditChain } from '../monitoring/index.js'
+import { createLoginService, createOperatorSetup, createSessionService, LOGIN_FAILED } from '../auth/index.js'
+import { buildApp } from './app.js'
+import type { App } from './app-types.js'
+
+const ORIGIN = 'http://localhost:8080'
+
+describe.each(backends)('sign-in and sessions on %s (R28–R31)', (kind) => {
+  let database: TestDatabase
+  let app: App
+  const clock = createManualClock('2026-12-04T08:00:00Z')
+  const password = 'correct horse battery staple'
+
+  beforeAll(async () => {
+    database = await openTestDatabase(kind)
+    const audit = createAuditChain({ db: database.db, clock })
+    const setup = createOperatorSetup({ db: database.db, clock, audit, tokenTtlHours: 1 })
+    await setup.initFromCli({ email: 'ops@example.com', password, workspaceName: 'Desk' })
+    const sessions = createSessionService({ db: database.db, clock, csrfKey: randomBytes(32) })
+    app = await buildApp({
+      config: { BODY_LIMIT_BYTES: 65_536, TRUSTED_PROXIES: [], PUBLIC_ORIGIN: ORIGIN },
+      logger: createLogger({ level: 'silent' }),
+      version: '0',
+      readiness: {},
+      setup,
+      auth: { db: database.db, login: createLoginService({ db: database.db, sessions, audit }), sessions, sessionMaxAgeSeconds: 43_200 },
+    })
+    await app.ready()
+  })
+  afterAll(async () => {
+    await app.close()
+    await database.dispose()
+  })
+
+  const login = (email: string, pw: string) => app.inject({ method: 'POST', url: '/api/auth/login', headers: { origin: ORIGIN }, payload: { email, password: pw } })
+  const cookieOf = (res: Awaited<ReturnType<typeof login>>) => String(res.headers['set-cookie']).split(';')[0] ?? ''
+  const me = (cookie: string) => app.inject({ url: '/api/me', headers: { cookie } })
+
+  it('signs in with a __Host- cookie (Secure, HttpOnly, SameSite=Strict) and stores only the token hash', async () => {
+    const res = await login('OPS@example.com', password)
+    expect(res.statusCode).toBe(200)
+    const setCookie = String(res.headers['set-cookie'])
+    expect(setCookie).toMatch(/^__Host-sid=[A-Za-z0-9_-]{43}; Path=\/; HttpOnly; Secure; SameSite=Strict; Max-Age=43200$/)
+    const token = cookieOf(res).split('=')[1] ?? ''
+    const stored = JSON.stringify(rowsOf(await database.db.execute(sql`select * from sessions`)))
+    expect(stored).not.toContain(token)
+    const body = (await me(cookieOf(res))).json<{ user: { email: string }; workspaces: Array<{ name: string; role: string }> }>()
+    expect(body.user.email).toBe('ops@example.com')
+    expect(body.workspaces).toEqual([expect.objectContaining({ name: 'Desk', role: 'owner' })])
+  })
+
+  it('R28: an unknown account and a wrong password get byte-identical answers', async () => {
+    const wrong = await login('ops@example.com', 'not the password at all')
+    const unknown = await login('nobody@example.com', 'not the password at all')
+    expect(wrong.statusCode).toBe(401)
+    expect(unknown.statusCode).toBe(401)
+    const strip = (b: string) => b.replace(/"requestId":"[^"]+"/, '')
+    expect(strip(wrong.body)).toBe(strip(unknown.body))
+    expect(wrong.json()).toMatchObject({ code: 'UNAUTHENTICATED', message: LOGIN_FAILED })
+  })
+
+  it('R30: ends a session after 30 idle minutes, and after 12 hours whatever the activity', async () => {
+    const cookie = cookieOf(await login('ops@example.com', password))
+    clock.advance(29 * 60_000)
+    expect((await me(cookie)).statusCode).toBe(200)
+    clock.advance(31 * 60_000)
+    expect((await me(cookie)).statusCode).toBe(401)
+    const busy = cookieOf(await login('ops@example.com', password))
+    for (let i = 0; i < 25; i++) {
+      clock.advance(29 * 60_000) // active every 29 minutes for 12 h 5 min
+      if (i < 24) expect((await me(busy)).statusCode).toBe(200)
+    }
+    expect((await me(busy)).statusCode).toBe(401)
+  })
+
+  it('R31: revoking session B from session A ends B at once; logout ends the session on the server', async () => {
+    const a = cookieOf(await login('ops@example.com', password))
+    const b = cookieOf(await login('ops@example.com', password))
+    const csrf = (await me(a)).json<{ csrfToken: string }>().csrfToken
+    const list = (await app.inject({ url: '/api/sessions', headers: { cookie: a } })).json<Array<{ id: string; current: boolean }>>()
+    const other = list.find((s) => !s.current && s.id)
+    const bId = (await app.inject({ url: '/api/sessions', headers: { cookie: b } })).json<Array<{ id: string; current: boolean }>>().find((s) => s.current)?.id
+    expect(other).toBeDefined()
+    const revoke = await app.inject({ method: 'DELETE', url: `/api/sessions/${bId}`, headers: { cookie: a, origin: ORIGIN, 'x-csrf-token': csrf } })
+    expect(revoke.statusCode).toBe(204)
+    expect((await me(b)).statusCode).toBe(401)
+    const out = await app.inject({ method: 'POST', url: '/api/auth/logout', headers: { cookie: a, origin: ORIGIN, 'x-csrf-token': csrf } })
+    expect(out.statusCode).toBe(204)
+    expect(String(out.headers['set-cookie'])).toContain('Max-Age=0')
+    expect((await me(a)).statusCode).toBe(401) // the old cookie no longer works anywhere
+  })
+
+  it('refuses cookie-authenticated changes without the CSRF token, and any change from another origin', async () => {
+    const cookie = cookieOf(await login('ops@example.com', password))
+    const noToken = await app.inject({ method: 'POST', url: '/api/auth/logout', headers: { cookie, origin: ORIGIN } })
+    expect(noToken.statusCode).toBe(403)
+    const csrf = (await me(cookie)).json<{ csrfToken: string }>().csrfToken
+    const foreign = await app.inject({ method: 'POST', url: '/api/auth/logout', headers: { cookie, origin: 'https://evil.example', 'x-csrf-token': csrf } })
+    expect(foreign.statusCode).toBe(403)
+    const crossLogin = await app.inject({ method: 'POST', url: '/api/auth/login', headers: { origin: 'https://evil.example' }, payload: { email: 'ops@example.com', password } })
+    expect(crossLogin.statusCode).toBe(403)
+    expect((await me(cookie)).statusCode).toBe(200) // none of that ended the session
+  })
+
+  it('answers 401 without a session and 400 for unknown fields', async () => {
+    expect((await me('')).statusCode).toBe(401)
+    expect((await me('__Host-sid=forged')).statusCode).toBe(401)
+    const extra = await app.inject({ method: 'POST', url: '/api/auth/login', payload: { email: 'ops@example.com', password, remember: true } })
+    expect(extra.json()).toMatchObject({ code: 'BAD_INPUT', message: 'body: unknown field "remember"' })
+  })
+})
