@@ -10,7 +10,7 @@ import { armFaultPoints, parseFaultPoints } from './lib/fault.js'
 import { whenOrphaned } from './lib/parent-watch.js'
 import { acquireLockFile, migrate, migrationStatus, openDatabase, type Database, type LockFile } from './db/index.js'
 import { createAuditChain, createAlerts, createOutbox, verifyAllChains } from './monitoring/index.js'
-import { createLoginService, createOperatorSetup, createSessionService, defaultSessionPolicy } from './auth/index.js'
+import { createLoginService, createLoginThrottle, createOperatorSetup, createSessionService, defaultSessionPolicy } from './auth/index.js'
 import { buildApp, startAdminSocket, type App } from './api/index.js'
 import { createSignerClient, type SignerTls } from './signer/index.js'
 import { bulwarkVersion } from './version.js'
@@ -94,7 +94,7 @@ export const startPlatform = async (config: Config, opts: StartOptions = {}): Pr
     const outbox = createOutbox({ db: database.db, clock })
     const setup = createOperatorSetup({ db: database.db, clock, audit, tokenTtlHours: config.BULWARK_SETUP_TOKEN_TTL_HOURS })
     const sessions = createSessionService({ db: database.db, clock, csrfKey: secrets.csrf })
-    const login = createLoginService({ db: database.db, sessions, audit })
+    const login = createLoginService({ db: database.db, sessions, audit, throttle: createLoginThrottle({ db: database.db, clock }) })
 
     const tls = config.TLS_CERT_FILE && config.TLS_KEY_FILE ? { cert: readFileSync(config.TLS_CERT_FILE), key: readFileSync(config.TLS_KEY_FILE) } : undefined
     const app = await buildApp({

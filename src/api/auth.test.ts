@@ -6,8 +6,10 @@ import { createLogger } from '../lib/logger.js'
 import { createManualClock } from '../lib/clock.js'
 import { rowsOf } from '../db/index.js'
 import { createAuditChain } from '../monitoring/index.js'
-import { createLoginService, createOperatorSetup, createSessionService, LOGIN_FAILED } from '../auth/index.js'
+import { createLoginService, createLoginThrottle, createOperatorSetup, createSessionService, LOGIN_FAILED } from '../auth/index.js'
 import { buildApp } from './app.js'
+import { hashPassword } from '../auth/password.js'
+import { insertUserWithWorkspace } from '../auth/workspace-store.js'
 import type { App } from './app-types.js'
 
 const ORIGIN = 'http://localhost:8080'
@@ -30,7 +32,7 @@ describe.each(backends)('sign-in and sessions on %s (R28–R31)', (kind) => {
       version: '0',
       readiness: {},
       setup,
-      auth: { db: database.db, login: createLoginService({ db: database.db, sessions, audit }), sessions, sessionMaxAgeSeconds: 43_200 },
+      auth: { db: database.db, login: createLoginService({ db: database.db, sessions, audit, throttle: createLoginThrottle({ db: database.db, clock }) }), sessions, sessionMaxAgeSeconds: 43_200 },
     })
     await app.ready()
   })
@@ -39,6 +41,10 @@ describe.each(backends)('sign-in and sessions on %s (R28–R31)', (kind) => {
     await database.dispose()
   })
 
+  const addUser = async (email: string) => {
+    const hash = await hashPassword(password)
+    await database.db.transaction((tx) => insertUserWithWorkspace(tx, { email, displayName: email, passwordHash: hash, isOperator: false }, 'Personal', clock.now()))
+  }
   const login = (email: string, pw: string) => app.inject({ method: 'POST', url: '/api/auth/login', headers: { origin: ORIGIN }, payload: { email, password: pw } })
   const cookieOf = (res: Awaited<ReturnType<typeof login>>) => String(res.headers['set-cookie']).split(';')[0] ?? ''
   const me = (cookie: string) => app.inject({ url: '/api/me', headers: { cookie } })
@@ -108,6 +114,35 @@ describe.each(backends)('sign-in and sessions on %s (R28–R31)', (kind) => {
     expect(crossLogin.statusCode).toBe(403)
     expect((await me(cookie)).statusCode).toBe(200) // none of that ended the session
   })
+
+  it('R24: locks an account after 10 failures (even the right password waits), then lets it in', async () => {
+    await addUser('trader@example.com')
+    const from = (email: string, pw: string, ip = '198.51.100.1') => app.inject({ method: 'POST', url: '/api/auth/login', remoteAddress: ip, payload: { email, password: pw } })
+    for (let i = 0; i < 10; i++) expect((await from('trader@example.com', 'wrong guess number one')).statusCode).toBe(401)
+    const locked = await from('trader@example.com', password)
+    expect(locked.statusCode).toBe(429)
+    expect(locked.json()).toMatchObject({ code: 'RATE_LIMITED' })
+    // An unknown account is throttled the same way: the answers do not tell which accounts exist.
+    for (let i = 0; i < 10; i++) await from('ghost@example.com', 'wrong guess number one')
+    expect((await from('ghost@example.com', 'anything at all here')).json()).toMatchObject({ code: 'RATE_LIMITED', message: locked.json<{ message: string }>().message })
+    clock.advance(61_000) // the first lock is one minute
+    expect((await from('trader@example.com', password)).statusCode).toBe(200)
+  })
+
+  it('R24: after 100 consecutive failures the right password never succeeds; per-IP limits hold', async () => {
+    await addUser('victim@example.com')
+    const from = (email: string, pw: string, ip = '198.51.100.2') => app.inject({ method: 'POST', url: '/api/auth/login', remoteAddress: ip, payload: { email, password: pw } })
+    for (let i = 0; i < 100; i++) {
+      clock.advance(61 * 60_000) // wait out every lock (at most an hour) and every per-IP window
+      await from('victim@example.com', 'still not the password')
+    }
+    clock.advance(24 * 3_600_000)
+    expect((await from('victim@example.com', password)).statusCode).toBe(429)
+    // Per IP: 50 failures within 15 minutes pause that address, not others.
+    for (let i = 0; i < 50; i++) await from(`spray${i}@example.com`, 'sprayed password guess', '203.0.113.50')
+    expect((await from('ops@example.com', password, '203.0.113.50')).statusCode).toBe(429)
+    expect((await from('ops@example.com', password, '203.0.113.51')).statusCode).toBe(200)
+  }, 120_000)
 
   it('answers 401 without a session and 400 for unknown fields', async () => {
     expect((await me('')).statusCode).toBe(401)

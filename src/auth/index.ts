@@ -3,3 +3,4 @@ export { claimSetupBody, claimSetupResult, setupStatus, emailAddress, type Claim
 export { hashPassword, verifyPassword, passwordProblem, argon2Params } from './password.js'
 export { createSessionService, defaultSessionPolicy, SESSION_COOKIE, type SessionService, type ActiveSession, type SessionPolicy } from './session-service.js'
 export { createLoginService, LOGIN_FAILED, type LoginService } from './login-service.js'
+export { createLoginThrottle, throttlePolicy, type LoginThrottle } from './login-throttle.js'
