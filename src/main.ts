@@ -108,7 +108,7 @@ export const startPlatform = async (config: Config, opts: StartOptions = {}): Pr
       setup,
       webRoot,
       tls,
-      auth: { db: database.db, login, sessions, sessionMaxAgeSeconds: defaultSessionPolicy.absoluteHours * 3600 },
+      auth: { db: database.db, login, sessions, sessionMaxAgeSeconds: defaultSessionPolicy.absoluteHours * 3600, alerts },
     })
     undo.push(() => app.close())
 

@@ -13,6 +13,7 @@ import { healthRoutes, type ReadinessCheck } from './routes/health-routes.js'
 import { metaRoutes } from './routes/meta-routes.js'
 import { setupRoutes } from './routes/setup-routes.js'
 import { authRoutes, type AuthRouteDeps } from './routes/auth-routes.js'
+import { alertRoutes } from './routes/alert-routes.js'
 import { checkOrigin } from './session-guard.js'
 import type { App } from './app-types.js'
 
@@ -100,7 +101,10 @@ export const buildApp = async (deps: AppDeps): Promise<App> => {
   healthRoutes(app, { checks: deps.readiness })
   metaRoutes(app, { version: deps.version })
   setupRoutes(app, { setup: deps.setup })
-  if (deps.auth) authRoutes(app, deps.auth)
+  if (deps.auth) {
+    authRoutes(app, deps.auth)
+    alertRoutes(app, deps.auth)
+  }
 
   const hasWeb = deps.webRoot !== undefined && existsSync(join(deps.webRoot, 'index.html'))
   if (hasWeb) {

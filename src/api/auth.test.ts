@@ -5,7 +5,10 @@ import { backends, openTestDatabase, type TestDatabase } from '../../test/suppor
 import { createLogger } from '../lib/logger.js'
 import { createManualClock } from '../lib/clock.js'
 import { rowsOf } from '../db/index.js'
-import { createAuditChain } from '../monitoring/index.js'
+import { createAlerts, createAuditChain } from '../monitoring/index.js'
+import { newId } from '../lib/ids.js'
+import { schema } from '../db/index.js'
+import { policy } from '../auth/index.js'
 import { createLoginService, createLoginThrottle, createOperatorSetup, createSessionService, LOGIN_FAILED } from '../auth/index.js'
 import { buildApp } from './app.js'
 import { hashPassword } from '../auth/password.js'
@@ -17,6 +20,7 @@ const ORIGIN = 'http://localhost:8080'
 describe.each(backends)('sign-in and sessions on %s (R28–R31)', (kind) => {
   let database: TestDatabase
   let app: App
+  let alerts: ReturnType<typeof createAlerts>
   const clock = createManualClock('2026-12-04T08:00:00Z')
   const password = 'correct horse battery staple'
 
@@ -26,13 +30,14 @@ describe.each(backends)('sign-in and sessions on %s (R28–R31)', (kind) => {
     const setup = createOperatorSetup({ db: database.db, clock, audit, tokenTtlHours: 1 })
     await setup.initFromCli({ email: 'ops@example.com', password, workspaceName: 'Desk' })
     const sessions = createSessionService({ db: database.db, clock, csrfKey: randomBytes(32) })
+    alerts = createAlerts({ db: database.db, clock })
     app = await buildApp({
       config: { BODY_LIMIT_BYTES: 65_536, TRUSTED_PROXIES: [], PUBLIC_ORIGIN: ORIGIN },
       logger: createLogger({ level: 'silent' }),
       version: '0',
       readiness: {},
       setup,
-      auth: { db: database.db, login: createLoginService({ db: database.db, sessions, audit, throttle: createLoginThrottle({ db: database.db, clock }) }), sessions, sessionMaxAgeSeconds: 43_200 },
+      auth: { db: database.db, login: createLoginService({ db: database.db, sessions, audit, throttle: createLoginThrottle({ db: database.db, clock }) }), sessions, sessionMaxAgeSeconds: 43_200, alerts },
     })
     await app.ready()
   })
@@ -143,6 +148,38 @@ describe.each(backends)('sign-in and sessions on %s (R28–R31)', (kind) => {
     expect((await from('ops@example.com', password, '203.0.113.50')).statusCode).toBe(429)
     expect((await from('ops@example.com', password, '203.0.113.51')).statusCode).toBe(200)
   }, 120_000)
+
+  it('authorizes workspace routes from one deny-by-default table: members by role, others NOT_FOUND (R41)', async () => {
+    const [{ workspaceId } = { workspaceId: '' }] = rowsOf<{ workspaceId: string }>(
+      await database.db.execute(sql`select m.workspace_id as "workspaceId" from memberships m join users u on u.id = m.user_id where u.email = 'ops@example.com'`),
+    )
+    const alert = await alerts.raise({ workspaceId, rule: 'key_connected', severity: 'info' })
+    const signIn = async (email: string) => {
+      const cookie = cookieOf(await login(email, password))
+      return { cookie, csrf: (await me(cookie)).json<{ csrfToken: string }>().csrfToken }
+    }
+    const owner = await signIn('ops@example.com')
+    await addUser('viewer@example.com')
+    const [viewerId] = rowsOf<{ id: string }>(await database.db.execute(sql`select id from users where email = 'viewer@example.com'`))
+    await database.db.insert(schema.memberships).values({ workspaceId, userId: viewerId?.id ?? '', role: 'viewer', createdAt: clock.now() })
+    const viewer = await signIn('viewer@example.com')
+    await addUser('stranger@example.com')
+    const stranger = await signIn('stranger@example.com')
+
+    const list = (who: { cookie: string }, ws = workspaceId) => app.inject({ url: `/api/workspaces/${ws}/alerts`, headers: { cookie: who.cookie } })
+    const ack = (who: { cookie: string; csrf: string }) =>
+      app.inject({ method: 'POST', url: `/api/workspaces/${workspaceId}/alerts/${alert.id}/read`, headers: { cookie: who.cookie, origin: ORIGIN, 'x-csrf-token': who.csrf } })
+    // The table says who may: both roles read, only the owner (trader and up) acknowledges.
+    expect(policy['alerts.read']).toContain('viewer')
+    expect(policy['alerts.acknowledge']).not.toContain('viewer')
+    expect((await list(owner)).json()).toEqual([expect.objectContaining({ id: alert.id, rule: 'key_connected' })])
+    expect((await list(viewer)).statusCode).toBe(200)
+    expect((await ack(viewer)).statusCode).toBe(403)
+    expect((await list(stranger)).json()).toMatchObject({ code: 'NOT_FOUND' }) // another workspace's existence is not revealed
+    expect((await list(owner, newId())).statusCode).toBe(404)
+    expect((await ack(owner)).statusCode).toBe(204)
+    expect((await list(owner)).json<Array<{ readAt: string | null }>>()[0]?.readAt).not.toBeNull()
+  })
 
   it('answers 401 without a session and 400 for unknown fields', async () => {
     expect((await me('')).statusCode).toBe(401)

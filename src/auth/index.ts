@@ -4,3 +4,4 @@ export { hashPassword, verifyPassword, passwordProblem, argon2Params } from './p
 export { createSessionService, defaultSessionPolicy, SESSION_COOKIE, type SessionService, type ActiveSession, type SessionPolicy } from './session-service.js'
 export { createLoginService, LOGIN_FAILED, type LoginService } from './login-service.js'
 export { createLoginThrottle, throttlePolicy, type LoginThrottle } from './login-throttle.js'
+export { policy, authorize, isAllowed, type Action } from './policy.js'

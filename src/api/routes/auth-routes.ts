@@ -4,6 +4,7 @@ import { emailAddress, type LoginService, type SessionService } from '../../auth
 import { schema, type Db } from '../../db/index.js'
 import { AppError } from '../../lib/errors.js'
 import type { App } from '../app-types.js'
+import type { Alerts } from '../../monitoring/index.js'
 import { clearedSessionCookie, requireSession, sessionCookie } from '../session-guard.js'
 
 const loginBody = z.object({ email: emailAddress, password: z.string().min(1).max(1024) }).strict()
@@ -14,7 +15,7 @@ const meBody = z.object({
 })
 const sessionView = z.object({ id: z.string(), createdAt: z.string(), lastSeenAt: z.string(), ip: z.string().nullable(), userAgent: z.string().nullable(), current: z.boolean() })
 
-export type AuthRouteDeps = { db: Db; login: Pick<LoginService, 'login'>; sessions: SessionService; sessionMaxAgeSeconds: number }
+export type AuthRouteDeps = { db: Db; login: Pick<LoginService, 'login'>; sessions: SessionService; sessionMaxAgeSeconds: number; alerts: Pick<Alerts, 'list' | 'markRead'> }
 
 /** Sign-in, sign-out, who am I, and the user's own sessions (the accounts issue adds factors and step-up). */
 export const authRoutes = (app: App, { db, login, sessions, sessionMaxAgeSeconds }: AuthRouteDeps) => {
