@@ -27,7 +27,8 @@ export const createLoginService = ({
   audit: Pick<AuditChain, 'append'>
   throttle: Pick<LoginThrottle, 'check' | 'failed' | 'succeeded'>
 }) => {
-  let dummyHash: Promise<string> | undefined
+  // Computed once, up front (not awaited here): the first unknown-account attempt must not pay for it.
+  const dummyHash = hashPassword('not a real password, only here to spend the same time')
 
   const login = async (email: string, password: string, ctx: SessionContext & { requestId?: string }) => {
     try {
@@ -37,7 +38,6 @@ export const createLoginService = ({
       throw err
     }
     const [user] = await db.select({ id: users.id, passwordHash: users.passwordHash, disabledAt: users.disabledAt }).from(users).where(eq(users.email, email.trim().toLowerCase())).limit(1)
-    dummyHash ??= hashPassword('not a real password, only here to spend the same time')
     const ok = await verifyPassword(user?.passwordHash ?? (await dummyHash), password)
     if (!user || !ok || user.disabledAt) {
       await throttle.failed(email, ctx.ip)

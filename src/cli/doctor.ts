@@ -5,6 +5,7 @@ import { readLockHolder, migrationStatus, type MigrationStatus } from '../db/ind
 import { MAX_SOCKET_PATH_BYTES } from '../lib/unix-socket.js'
 import { openConfiguredDatabase } from '../main.js'
 import { callAdmin } from './admin-client.js'
+import { separationEnabled } from './separation.js'
 
 export type Check = { status: 'ok' | 'warn' | 'fail'; name: string; detail: string }
 
@@ -32,7 +33,8 @@ export const runDoctor = async (env: Record<string, string | undefined>, now = n
   } else {
     const st = statSync(home)
     const mode = st.mode & 0o777
-    if ((mode & 0o077) !== 0) add('fail', 'home', `${home} is open to other users (mode ${mode.toString(8)}): run \`chmod 700 ${home}\``)
+    // A separated home is root:bulwark 0710 on purpose: group traversal only.
+    if ((mode & (separationEnabled(config.BULWARK_SEPARATE_USERS) ? 0o067 : 0o077)) !== 0) add('fail', 'home', `${home} is open to other users (mode ${mode.toString(8)}): run \`chmod 700 ${home}\``)
     else if (typeof process.getuid === 'function' && st.uid !== process.getuid()) add('fail', 'home', `${home} belongs to uid ${st.uid}, not to this user`)
     else add('ok', 'home', `${home} (mode ${mode.toString(8).padStart(4, '0')}, owned by this user)`)
     for (const s of describeSecretFiles(home, config)) {
@@ -81,7 +83,7 @@ export const runDoctor = async (env: Record<string, string | undefined>, now = n
     }
   }
 
-  const separated = config.BULWARK_SEPARATE_USERS === 'on' || (config.BULWARK_SEPARATE_USERS === 'auto' && process.getuid?.() === 0)
+  const separated = separationEnabled(config.BULWARK_SEPARATE_USERS)
   add(
     separated ? 'ok' : 'warn',
     'processes',

@@ -11,6 +11,7 @@ import { createAuditChain, createOutbox, verifyAllChains, type ChainVerdict } fr
 import { createOperatorSetup } from '../auth/index.js'
 import { openConfiguredDatabase } from '../main.js'
 import { spawnSigner, supervise } from './supervisor.js'
+import { separationEnabled } from './separation.js'
 import { registerKeyCommands } from './keys-commands.js'
 import { bulwarkVersion } from '../version.js'
 import { callAdmin } from './admin-client.js'
@@ -49,7 +50,8 @@ const withData = async <T>(
   if (!create && !config.DATABASE_URL && !existsSync(paths.dbDir)) {
     throw new CliExit(`bulwark: no embedded database at ${paths.dbDir} yet: start Bulwark once (\`npm start\`) or run \`bulwark migrate\``)
   }
-  prepareHome(home)
+  // A separated home (root:bulwark 0710) is accepted as start leaves it; start re-owns db/ on its next run.
+  prepareHome(home, { groupMayTraverse: separationEnabled(config.BULWARK_SEPARATE_USERS) })
   const database = await openConfiguredDatabase(config, home)
   try {
     if (!create) {

@@ -13,6 +13,9 @@ export const separationNames = { signer: 'bulwark-signer', api: 'bulwark-api', g
 export type Identity = { uid: number; gid: number }
 export type Separation = { signer: Identity; api: Identity; group: number }
 
+/** Whether this configuration runs separated: on, or auto when started as root. One rule for start, doctor and the CLI. */
+export const separationEnabled = (mode: 'auto' | 'on' | 'off'): boolean => mode === 'on' || (mode === 'auto' && process.getuid?.() === 0)
+
 const run = (cmd: string, args: string[]) => execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim()
 const tryRun = (cmd: string, args: string[]) => {
   try {

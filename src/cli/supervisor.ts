@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { envSchema, homePaths, loadPlatformSecrets, prepareHome, privateDir, type Config } from '../config/index.js'
 import { acquireLockFile } from '../db/index.js'
 import { AppError } from '../lib/errors.js'
-import { applySeparation, checkCodeReadable, ensureSeparationUsers, separationNames, type Identity, type Separation } from './separation.js'
+import { applySeparation, checkCodeReadable, ensureSeparationUsers, separationEnabled, separationNames, type Identity, type Separation } from './separation.js'
 import { createSignerClient, signerEnvKeys } from '../signer/index.js'
 
 const repo = fileURLToPath(new URL('../..', import.meta.url)).replace(/\/$/, '')
@@ -50,7 +50,7 @@ const log = (line: string) => process.stderr.write(`${JSON.stringify({ level: 'i
  */
 export const supervise = async (config: Config, env: NodeJS.ProcessEnv): Promise<void> => {
   const isRoot = process.getuid?.() === 0
-  const separated = config.BULWARK_SEPARATE_USERS === 'on' || (config.BULWARK_SEPARATE_USERS === 'auto' && isRoot)
+  const separated = separationEnabled(config.BULWARK_SEPARATE_USERS)
   if (separated && !isRoot) throw new AppError('FORBIDDEN', 'BULWARK_SEPARATE_USERS=on needs `bulwark start` to run as root (it starts the signer and the api as their own users)')
   const home = prepareHome(config.BULWARK_HOME, { groupMayTraverse: separated })
   const paths = homePaths(home.path)

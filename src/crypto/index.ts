@@ -1,5 +1,5 @@
-export { sha256Hex, hmacSha256Hex } from './hash.js'
-export { randomToken, randomKey } from './random.js'
+export { sha256Hex } from './hash.js'
+export { randomToken } from './random.js'
 export { safeEqual } from './compare.js'
 export { aeadEncrypt, aeadDecrypt, IntegrityError, AEAD_FORMAT_V1, AEAD_KEY_BYTES } from './aead.js'
 export { hkdfSha256 } from './hkdf.js'

@@ -4,7 +4,6 @@ import { PGlite } from '@electric-sql/pglite'
 import pg from 'pg'
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite'
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres'
-import { sql } from 'drizzle-orm'
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core'
 import { AppError, systemErrorCode } from '../lib/errors.js'
 import * as schema from './schema.js'
@@ -138,6 +137,3 @@ export const rowsOf = <T>(result: unknown): T[] => {
   if (Array.isArray(result)) return result as T[]
   return ((result as { rows?: T[] }).rows ?? []) as T[]
 }
-
-export const selectOne = async (db: DbOrTx, query: ReturnType<typeof sql>): Promise<Record<string, unknown> | undefined> =>
-  rowsOf<Record<string, unknown>>(await db.execute(query))[0]

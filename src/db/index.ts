@@ -1,4 +1,4 @@
-export { openDatabase, describePostgresUrl, rowsOf, selectOne, type Database, type Db, type Tx, type DbOrTx, type DatabaseKind, type OpenDatabaseInput } from './connection.js'
+export { openDatabase, describePostgresUrl, rowsOf, type Database, type Db, type Tx, type DbOrTx, type DatabaseKind, type OpenDatabaseInput } from './connection.js'
 export { migrate, migrationStatus, defaultMigrationsFolder, apiMigrations, type MigrationStatus, type MigrationSet } from './migrate.js'
 export { acquireLockFile, readLockHolder, type LockFile, type LockHolder } from './lock-file.js'
 export * as schema from './schema.js'

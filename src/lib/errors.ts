@@ -27,8 +27,6 @@ export const statusByCode = {
 
 export type ErrorCode = keyof typeof statusByCode
 
-export const errorCodes = Object.keys(statusByCode) as ErrorCode[]
-
 export class AppError extends Error {
   readonly code: ErrorCode
   /** Structured, non-secret facts for logs and for clients that want more than the message. */
@@ -45,8 +43,6 @@ export class AppError extends Error {
     return statusByCode[this.code]
   }
 }
-
-export const isAppError = (err: unknown): err is AppError => err instanceof AppError
 
 /** Node system errors carry a string `code` such as EADDRINUSE or ECONNREFUSED. */
 export const systemErrorCode = (err: unknown): string | undefined => {

@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, sql } from 'drizzle-orm'
+import { and, asc, eq, gt } from 'drizzle-orm'
 import { schema, type DbOrTx } from '../db/index.js'
 import type { AuditEntry, AuditActor, AuditOutcome } from './audit-types.js'
 
@@ -56,8 +56,3 @@ export const readChainPage = async (db: DbOrTx, chain: string, afterSeq: number,
 
 export const listChains = async (db: DbOrTx): Promise<Array<{ chain: string } & ChainHead>> =>
   (await db.select().from(auditChainHeads).orderBy(asc(auditChainHeads.chain))).map((h) => ({ chain: h.chain, seq: Number(h.seq), hash: h.hash }))
-
-export const countEntries = async (db: DbOrTx, chain: string): Promise<number> => {
-  const [row] = await db.select({ n: sql<number>`count(*)` }).from(auditEvents).where(eq(auditEvents.chain, chain))
-  return Number(row?.n ?? 0)
-}

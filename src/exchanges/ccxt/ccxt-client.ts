@@ -15,9 +15,6 @@ const presets: Record<string, Record<string, unknown>> = {
   },
 }
 
-/** ccxt ids the signer can execute for (the exchanges issue adds the other sixteen). */
-export const supportedVenues = Object.keys(presets)
-
 /**
  * Rewrites scheme and host of every REST base URL, keeping paths, so a venue can be pointed at a
  * testnet, a proxy or the emulator while ccxt keeps its production error mapping.
