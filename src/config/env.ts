@@ -87,6 +87,17 @@ export const envSchema = z
       .default('auto')
       .describe('Run the signer and the api as two dedicated OS users (bulwark-signer, bulwark-api); auto: when started as root'),
     BULWARK_SETUP_TOKEN_TTL_HOURS: wholeNumber(1, 720).default(24).describe('Lifetime of the first-start setup token'),
+    SMTP_URL: z
+      .string()
+      .regex(/^smtps?:\/\/[^\s]+$/, 'must be smtp://host:port or smtps://user:pass@host:port')
+      .optional()
+      .describe('Mail server for account emails; unset: emails stay in the outbox (`bulwark outbox`, web shell)'),
+    SMTP_FROM: z.string().min(3).default('Bulwark <bulwark@localhost>').describe('From address of account emails'),
+    SIGNUP: z
+      .enum(['auto', 'open', 'invite'])
+      .default('auto')
+      .describe('Who may sign up after the operator: open, invite (nobody, until teams), auto (open only on a loopback HOST); the operator can change it at run time'),
+    GEOIP_CITY_FILE: optionalPath.describe('Optional MaxMind-format GeoIP city database for the approximate place of sessions and sign-in alerts'),
   })
 
 /** Rules across variables; checked on the raw values so they are reported along with every other problem. */
@@ -117,7 +128,7 @@ export const parseConfig = (env: Record<string, string | undefined>): ConfigResu
   return { ok: true, config: Object.freeze(parsed.data) }
 }
 
-const isSecretish = (name: string) => name.endsWith('_FILE') || name === 'DATABASE_URL'
+const isSecretish = (name: string) => name.endsWith('_FILE') || name === 'DATABASE_URL' || name === 'SMTP_URL'
 
 /** One message listing every problem, for the process roots to print before exiting with code 1. */
 export const formatConfigProblems = (problems: readonly string[]): string =>

@@ -21,6 +21,11 @@ export const users = pgTable(
     isOperator: boolean('is_operator').notNull().default(false),
     emailVerifiedAt: timestamp('email_verified_at', { withTimezone: true }),
     disabledAt: timestamp('disabled_at', { withTimezone: true }),
+    /** Set by "this wasn't me" or the incident lockdown: no sign-in until recovered through the emailed unlock link. */
+    lockedAt: timestamp('locked_at', { withTimezone: true }),
+    /** Shown in every email we send, so a phishing mail without it stands out (R35). */
+    antiPhishingCode: text('anti_phishing_code'),
+    passwordChangedAt: timestamp('password_changed_at', { withTimezone: true }),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
   },
   (t) => [
@@ -35,6 +40,10 @@ export const workspaces = pgTable('workspaces', {
   id: uuid('id').primaryKey(),
   name: text('name').notNull(),
   isPersonal: boolean('is_personal').notNull().default(false),
+  /** Policy: a second factor before any exchange key can be connected (R26 as amended; default on). */
+  requireTwoFactorForKeys: boolean('require_two_factor_for_keys').notNull().default(true),
+  /** Policy: owners/admins must use a passkey for step-up. Null means the default: on once the workspace has more than one member (R26). */
+  requirePasskeyForAdmins: boolean('require_passkey_for_admins'),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
 })
 
@@ -157,8 +166,10 @@ export const sessions = pgTable(
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
-    /** When the user last proved who they are (sign-in now; step-up later). */
+    /** When the user last proved who they are (sign-in or step-up). */
     authenticatedAt: timestamp('authenticated_at', { withTimezone: true }).notNull(),
+    /** The factor of that proof: password, totp, recovery_code or passkey (passkey_uv when user-verified). */
+    authenticatedWith: text('authenticated_with').notNull().default('password'),
     lastSeenAt: timestamp('last_seen_at', { withTimezone: true }).notNull(),
     /** Absolute end, whatever the activity. */
     expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
@@ -179,5 +190,182 @@ export const loginThrottle = pgTable('login_throttle', {
   failures: integer('failures').notNull(),
   windowStartedAt: timestamp('window_started_at', { withTimezone: true }).notNull(),
   lockedUntil: timestamp('locked_until', { withTimezone: true }),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull(),
+})
+
+/**
+ * Accounts (issue 4). Every secret a user is handed (email links, recovery codes, API tokens, login
+ * tickets) is stored only as its SHA-256: these are high-entropy random values, so a slow hash would
+ * add nothing but a denial-of-service lever (SECURITY.md R27 as amended).
+ */
+
+/** Authenticator-app second factor. The seed is AES-256-GCM under the platform's TOTP key (not the vault's). */
+export const totpCredentials = pgTable('totp_credentials', {
+  userId: uuid('user_id')
+    .primaryKey()
+    .references(() => users.id, { onDelete: 'cascade' }),
+  /** `v1.<base64url>` sealed with secrets/totpSeed.key, AAD bound to the user id. */
+  seedCiphertext: text('seed_ciphertext').notNull(),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
+  /** Null while the user has not yet proved the app works with a first code. */
+  confirmedAt: timestamp('confirmed_at', { withTimezone: true }),
+  /** The last accepted time step; a code for this step or an earlier one is a replay (R23). */
+  lastUsedStep: bigint('last_used_step', { mode: 'number' }),
+})
+
+/** Single-use `id.secret` recovery codes; looked up by id, the secret stored as SHA-256. */
+export const recoveryCodes = pgTable(
+  'recovery_codes',
+  {
+    id: text('id').primaryKey(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    secretHash: text('secret_hash').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
+    usedAt: timestamp('used_at', { withTimezone: true }),
+  },
+  (t) => [index('recovery_codes_user_idx').on(t.userId)],
+)
+
+/** WebAuthn credentials (passkeys). */
+export const passkeys = pgTable(
+  'passkeys',
+  {
+    id: uuid('id').primaryKey(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    /** base64url credential id, as the authenticator gave it. */
+    credentialId: text('credential_id').notNull(),
+    /** base64url COSE public key. */
+    publicKey: text('public_key').notNull(),
+    counter: bigint('counter', { mode: 'number' }).notNull(),
+    transports: jsonb('transports').notNull(),
+    name: text('name').notNull(),
+    deviceType: text('device_type').notNull(),
+    backedUp: boolean('backed_up').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
+    lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
+  },
+  (t) => [uniqueIndex('passkeys_credential_id_key').on(t.credentialId), index('passkeys_user_idx').on(t.userId)],
+)
+
+/** WebAuthn challenges: single use, five minutes, bound to the purpose and (when known) the user or session. */
+export const webauthnChallenges = pgTable(
+  'webauthn_challenges',
+  {
+    id: uuid('id').primaryKey(),
+    challenge: text('challenge').notNull(),
+    purpose: text('purpose').notNull(),
+    userId: uuid('user_id').references(() => users.id, { onDelete: 'cascade' }),
+    sessionId: uuid('session_id'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    usedAt: timestamp('used_at', { withTimezone: true }),
+  },
+  (t) => [uniqueIndex('webauthn_challenges_challenge_key').on(t.challenge), check('webauthn_challenges_purpose_valid', sql`${t.purpose} in ('register', 'login', 'second_factor', 'step_up', 'confirm')`)],
+)
+
+/**
+ * A password that was right, waiting for the second factor: the client holds an opaque ticket (stored
+ * hashed) for five minutes and a few tries; no session exists until the second factor is checked.
+ */
+export const loginTickets = pgTable(
+  'login_tickets',
+  {
+    id: uuid('id').primaryKey(),
+    tokenHash: text('token_hash').notNull(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    usedAt: timestamp('used_at', { withTimezone: true }),
+    failures: integer('failures').notNull().default(0),
+  },
+  (t) => [uniqueIndex('login_tickets_token_hash_key').on(t.tokenHash)],
+)
+
+export const accountTokenPurposes = ['verify_email', 'reset_password', 'unlock', 'not_me', 'change_email'] as const
+export type AccountTokenPurpose = (typeof accountTokenPurposes)[number]
+
+/** Single-use links sent by email (verify, reset, unlock, "this wasn't me", email change). */
+export const accountTokens = pgTable(
+  'account_tokens',
+  {
+    id: uuid('id').primaryKey(),
+    tokenHash: text('token_hash').notNull(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    purpose: text('purpose', { enum: accountTokenPurposes }).notNull(),
+    /** e.g. the new address for change_email. */
+    payload: jsonb('payload').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    usedAt: timestamp('used_at', { withTimezone: true }),
+  },
+  (t) => [
+    uniqueIndex('account_tokens_token_hash_key').on(t.tokenHash),
+    index('account_tokens_user_idx').on(t.userId, t.purpose),
+    check('account_tokens_purpose_valid', sql`${t.purpose} in ('verify_email', 'reset_password', 'unlock', 'not_me', 'change_email')`),
+  ],
+)
+
+/** Browsers a user has signed in from, recognised by a long-lived random cookie (stored hashed). */
+export const knownDevices = pgTable(
+  'known_devices',
+  {
+    id: uuid('id').primaryKey(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    tokenHash: text('token_hash').notNull(),
+    userAgent: text('user_agent'),
+    firstIp: text('first_ip'),
+    lastIp: text('last_ip'),
+    firstSeenAt: timestamp('first_seen_at', { withTimezone: true }).notNull(),
+    lastSeenAt: timestamp('last_seen_at', { withTimezone: true }).notNull(),
+  },
+  (t) => [uniqueIndex('known_devices_user_token_key').on(t.userId, t.tokenHash)],
+)
+
+export const apiTokenScopes = ['read', 'trade', 'admin'] as const
+export type ApiTokenScope = (typeof apiTokenScopes)[number]
+
+/** Personal API tokens for scripts and the CLI: scoped to one workspace, expiring, optionally IP-bound; stored hashed. */
+export const apiTokens = pgTable(
+  'api_tokens',
+  {
+    id: uuid('id').primaryKey(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    workspaceId: uuid('workspace_id')
+      .notNull()
+      .references(() => workspaces.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    tokenHash: text('token_hash').notNull(),
+    scope: text('scope', { enum: apiTokenScopes }).notNull(),
+    /** CIDRs the token may be used from; empty means anywhere. */
+    allowedIps: jsonb('allowed_ips').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
+    lastUsedIp: text('last_used_ip'),
+    revokedAt: timestamp('revoked_at', { withTimezone: true }),
+  },
+  (t) => [
+    uniqueIndex('api_tokens_token_hash_key').on(t.tokenHash),
+    index('api_tokens_user_idx').on(t.userId),
+    check('api_tokens_scope_valid', sql`${t.scope} in ('read', 'trade', 'admin')`),
+  ],
+)
+
+/** Instance-wide settings the operator changes at run time (e.g. whether sign-up is open). */
+export const instanceSettings = pgTable('instance_settings', {
+  key: text('key').primaryKey(),
+  value: jsonb('value').notNull(),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull(),
 })

@@ -29,7 +29,8 @@ const root = join(import.meta.dirname, '..', '..')
  */
 export default async function setup(project: TestProject) {
   // NODE_ENV=production: vitest sets it to "test", which would give the web app React's development build.
-  execFileSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: 'inherit', env: { ...process.env, NODE_ENV: 'production' } })
+  // BULWARK_TEST_SKIP_BUILD=1 skips it when running unit files only (the e2e suites need dist/).
+  if (process.env.BULWARK_TEST_SKIP_BUILD !== '1') execFileSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: 'inherit', env: { ...process.env, NODE_ENV: 'production' } })
 
   const work = mkdtempSync(join(tmpdir(), 'bulwark-test-'))
   const dumpMigrated = async (set: MigrationSet, file: string) => {
