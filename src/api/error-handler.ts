@@ -2,10 +2,13 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod'
 import { AppError, statusByCode, type ErrorCode } from '../lib/errors.js'
 
-export type ErrorBody = { code: ErrorCode; message: string; requestId: string }
+export type ErrorBody = { code: ErrorCode; message: string; requestId: string; reason?: string }
 
-const send = (reply: FastifyReply, req: FastifyRequest, code: ErrorCode, message: string) =>
-  reply.code(statusByCode[code]).type('application/json; charset=utf-8').send({ code, message, requestId: req.id } satisfies ErrorBody)
+const send = (reply: FastifyReply, req: FastifyRequest, code: ErrorCode, message: string, reason?: string) =>
+  reply
+    .code(statusByCode[code])
+    .type('application/json; charset=utf-8')
+    .send({ code, message, requestId: req.id, ...(reason === undefined ? {} : { reason }) } satisfies ErrorBody)
 
 /** `body.email: must be an email address` — the field, in the caller's words, and what to do. */
 const validationMessage = (err: FastifyError): string => {
@@ -29,7 +32,7 @@ export const registerErrorHandler = (app: FastifyInstance, bodyLimitBytes: numbe
     if (err instanceof AppError) {
       if (err.status >= 500) req.log.error({ err }, 'request failed')
       else req.log.info({ code: err.code }, 'request refused')
-      return send(reply, req, err.code, err.status >= 500 && err.code === 'INTERNAL' ? 'internal error' : err.message)
+      return send(reply, req, err.code, err.status >= 500 && err.code === 'INTERNAL' ? 'internal error' : err.message, err.status >= 500 ? undefined : err.reason)
     }
     if (hasZodFastifySchemaValidationErrors(err) || err.validation) return send(reply, req, 'BAD_INPUT', validationMessage(err))
     switch (err.code) {

@@ -7,7 +7,12 @@ export const statusByCode = {
   BAD_INPUT: 400,
   UNAUTHENTICATED: 401,
   STEP_UP_REQUIRED: 401,
+  OTP_REPLAY: 401,
+  PASSWORD_REJECTED: 400,
   FORBIDDEN: 403,
+  PHISHING_RESISTANT_FACTOR_REQUIRED: 403,
+  EMAIL_NOT_VERIFIED: 403,
+  SECOND_FACTOR_REQUIRED: 403,
   NOT_FOUND: 404,
   CONFLICT: 409,
   PAYLOAD_TOO_LARGE: 413,
@@ -31,12 +36,15 @@ export class AppError extends Error {
   readonly code: ErrorCode
   /** Structured, non-secret facts for logs and for clients that want more than the message. */
   readonly details: unknown
+  /** A machine-readable refinement of the code that clients may act on (e.g. BREACHED_OR_COMMON); sent in the body. */
+  readonly reason: string | undefined
 
-  constructor(code: ErrorCode, message: string, opts?: { cause?: unknown; details?: unknown }) {
+  constructor(code: ErrorCode, message: string, opts?: { cause?: unknown; details?: unknown; reason?: string }) {
     super(message, opts?.cause === undefined ? undefined : { cause: opts.cause })
     this.name = 'AppError'
     this.code = code
     this.details = opts?.details
+    this.reason = opts?.reason
   }
 
   get status(): number {
