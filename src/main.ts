@@ -9,8 +9,8 @@ import { systemClock, type Clock } from './lib/clock.js'
 import { armFaultPoints, parseFaultPoints } from './lib/fault.js'
 import { whenOrphaned } from './lib/parent-watch.js'
 import { acquireLockFile, migrate, migrationStatus, openDatabase, type Database, type LockFile } from './db/index.js'
-import { createAuditChain, createAlerts, createOutbox, verifyAllChains } from './monitoring/index.js'
-import { createLoginService, createLoginThrottle, createOperatorSetup, createSessionService, defaultSessionPolicy } from './auth/index.js'
+import { createAuditChain, createAlerts, createEmailSender, createOutbox, verifyAllChains } from './monitoring/index.js'
+import { createAccounts, createOperatorSetup } from './auth/index.js'
 import { buildApp, startAdminSocket, type App } from './api/index.js'
 import { createSignerClient, type SignerTls } from './signer/index.js'
 import { bulwarkVersion } from './version.js'
@@ -92,9 +92,23 @@ export const startPlatform = async (config: Config, opts: StartOptions = {}): Pr
     const audit = createAuditChain({ db: database.db, clock })
     const alerts = createAlerts({ db: database.db, clock })
     const outbox = createOutbox({ db: database.db, clock })
+    // With a mail server, the outbox is delivered by SMTP; without one it is read with `bulwark outbox`.
+    const mailSender = config.SMTP_URL ? createEmailSender({ outbox, smtpUrl: config.SMTP_URL, from: config.SMTP_FROM, logger, clock }) : undefined
+    mailSender?.start()
+    undo.push(() => mailSender?.stop())
     const setup = createOperatorSetup({ db: database.db, clock, audit, tokenTtlHours: config.BULWARK_SETUP_TOKEN_TTL_HOURS })
-    const sessions = createSessionService({ db: database.db, clock, csrfKey: secrets.csrf })
-    const login = createLoginService({ db: database.db, sessions, audit, throttle: createLoginThrottle({ db: database.db, clock }) })
+    const accounts = createAccounts({
+      db: database.db,
+      clock,
+      audit,
+      alerts,
+      mailer: outbox,
+      csrfKey: secrets.csrf,
+      totpSeedKey: secrets.totpSeed,
+      publicOrigin: config.PUBLIC_ORIGIN,
+      host: config.HOST,
+      signupMode: config.SIGNUP,
+    })
 
     const tls = config.TLS_CERT_FILE && config.TLS_KEY_FILE ? { cert: readFileSync(config.TLS_CERT_FILE), key: readFileSync(config.TLS_KEY_FILE) } : undefined
     const app = await buildApp({
@@ -108,7 +122,7 @@ export const startPlatform = async (config: Config, opts: StartOptions = {}): Pr
       setup,
       webRoot,
       tls,
-      auth: { db: database.db, login, sessions, sessionMaxAgeSeconds: defaultSessionPolicy.absoluteHours * 3600, alerts },
+      auth: { db: database.db, accounts, alerts },
     })
     undo.push(() => app.close())
 
@@ -157,6 +171,7 @@ export const startPlatform = async (config: Config, opts: StartOptions = {}): Pr
         clearInterval(sweep)
         await audit.append({ workspaceId: null, type: 'platform_stopped', actor: { type: 'system' }, outcome: 'success', details: { reason } }).catch(() => {})
         signer?.close()
+        await mailSender?.stop()
         await database.close()
         instanceLock.release()
         logger.info('stopped')

@@ -7,12 +7,17 @@ import fastifyStatic from '@fastify/static'
 import swagger from '@fastify/swagger'
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod'
 import type { Logger } from '../lib/logger.js'
-import type { OperatorSetup } from '../auth/index.js'
+import type { Accounts, OperatorSetup } from '../auth/index.js'
+import type { Db } from '../db/index.js'
+import type { Alerts } from '../monitoring/index.js'
 import { registerErrorHandler, registerNotFoundHandler } from './error-handler.js'
 import { healthRoutes, type ReadinessCheck } from './routes/health-routes.js'
 import { metaRoutes } from './routes/meta-routes.js'
 import { setupRoutes } from './routes/setup-routes.js'
-import { authRoutes, type AuthRouteDeps } from './routes/auth-routes.js'
+import { authRoutes } from './routes/auth-routes.js'
+import { accountRoutes } from './routes/account-routes.js'
+import { factorRoutes } from './routes/factor-routes.js'
+import { tokenRoutes } from './routes/token-routes.js'
 import { alertRoutes } from './routes/alert-routes.js'
 import { checkOrigin } from './session-guard.js'
 import type { App } from './app-types.js'
@@ -33,8 +38,8 @@ export type AppDeps = {
   webRoot?: string | undefined
   /** PEM certificate and key: serve HTTPS and send HSTS. */
   tls?: { cert: Buffer; key: Buffer } | undefined
-  /** Sign-in and sessions (absent in tests of the bare app). */
-  auth?: AuthRouteDeps | undefined
+  /** Accounts, sessions and the workspace routes that need a signed-in actor (absent in tests of the bare app). */
+  auth?: { db: Db; accounts: Accounts; alerts: Pick<Alerts, 'list' | 'markRead'> } | undefined
 }
 
 /** Content Security Policy for the dashboard: nothing inline, nothing from elsewhere. */
@@ -102,8 +107,13 @@ export const buildApp = async (deps: AppDeps): Promise<App> => {
   metaRoutes(app, { version: deps.version })
   setupRoutes(app, { setup: deps.setup })
   if (deps.auth) {
-    authRoutes(app, deps.auth)
-    alertRoutes(app, deps.auth)
+    const { db, accounts: a, alerts } = deps.auth
+    const sessionMaxAgeSeconds = a.sessions.policy.absoluteHours * 3600
+    authRoutes(app, { db, login: a.login, sessions: a.sessions, factors: a.factors, stepUp: a.stepUp, devices: a.devices, sessionMaxAgeSeconds })
+    accountRoutes(app, { accounts: a.accounts, sessions: a.sessions, stepUp: a.stepUp, signup: a.signup, isOperator: a.isOperator, sessionMaxAgeSeconds })
+    factorRoutes(app, { sessions: a.sessions, stepUp: a.stepUp, factorService: a.factorService })
+    tokenRoutes(app, { sessions: a.sessions, stepUp: a.stepUp, apiTokens: a.apiTokens })
+    alertRoutes(app, { db, alerts, sessions: a.sessions, apiTokens: a.apiTokens })
   }
 
   const hasWeb = deps.webRoot !== undefined && existsSync(join(deps.webRoot, 'index.html'))

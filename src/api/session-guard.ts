@@ -1,16 +1,17 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { AppError } from '../lib/errors.js'
-import { SESSION_COOKIE, type ActiveSession, type SessionService } from '../auth/index.js'
+import { SESSION_COOKIE, type ActiveSession, type Actor, type ApiTokens, type SessionService, type StepUp } from '../auth/index.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
     session?: ActiveSession
+    actor?: Actor
   }
 }
 
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
 
-/** The value of one cookie from a Cookie header (no cookie library needed for one name). */
+/** The value of one cookie from a Cookie header (no cookie library needed for two names). */
 export const readCookie = (header: string | undefined, name: string): string | undefined => {
   for (const part of (header ?? '').split(';')) {
     const eq = part.indexOf('=')
@@ -20,8 +21,9 @@ export const readCookie = (header: string | undefined, name: string): string | u
 }
 
 /** `__Host-` cookies must be Secure with Path=/ and no Domain; browsers treat http://localhost as secure. */
-export const sessionCookie = (token: string, maxAgeSeconds: number) => `${SESSION_COOKIE}=${token}; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age=${maxAgeSeconds}`
-export const clearedSessionCookie = () => `${SESSION_COOKIE}=; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age=0`
+export const hostCookie = (name: string, value: string, maxAgeSeconds: number) => `${name}=${value}; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age=${maxAgeSeconds}`
+export const sessionCookie = (token: string, maxAgeSeconds: number) => hostCookie(SESSION_COOKIE, token, maxAgeSeconds)
+export const clearedSessionCookie = () => hostCookie(SESSION_COOKIE, '', 0)
 
 /**
  * CSRF, first line: a browser request that changes something must come from our own origin (the
@@ -42,11 +44,7 @@ const safeOrigin = (url: string) => {
   }
 }
 
-/**
- * A route that needs a signed-in user: a live session from the cookie, and for changes the CSRF token
- * (an HMAC of the session id) in `x-csrf-token`.
- */
-export const requireSession = (sessions: Pick<SessionService, 'authenticate' | 'checkCsrf'>) => async (req: FastifyRequest, _reply: FastifyReply) => {
+const sessionFrom = async (req: FastifyRequest, sessions: Pick<SessionService, 'authenticate' | 'checkCsrf'>) => {
   const token = readCookie(req.headers.cookie, SESSION_COOKIE)
   const session = token ? await sessions.authenticate(token) : undefined
   if (!session) throw new AppError('UNAUTHENTICATED', 'sign in first (no session, or it has ended)')
@@ -56,5 +54,52 @@ export const requireSession = (sessions: Pick<SessionService, 'authenticate' | '
       throw new AppError('FORBIDDEN', 'missing or wrong CSRF token: reload the page and try again')
     }
   }
+  return session
+}
+
+/**
+ * A route for signed-in people only (account security, tokens, keys): a live session from the cookie,
+ * and for changes the CSRF token (an HMAC of the session id) in `x-csrf-token`. API tokens are refused.
+ */
+export const requireSession = (sessions: Pick<SessionService, 'authenticate' | 'checkCsrf'>) => async (req: FastifyRequest, _reply: FastifyReply) => {
+  if (req.headers.authorization) throw new AppError('FORBIDDEN', 'API tokens cannot do this: sign in to the dashboard instead')
+  const session = await sessionFrom(req, sessions)
   req.session = session
+  req.actor = { userId: session.userId }
+}
+
+/**
+ * A workspace route that scripts may call too: `Authorization: Bearer bwt_…` (no cookie, so no CSRF
+ * token needed) or a session as above. The token's workspace and scope are checked by `authorizeActor`.
+ */
+export const requireActor =
+  (sessions: Pick<SessionService, 'authenticate' | 'checkCsrf'>, apiTokens: Pick<ApiTokens, 'authenticate'>) => async (req: FastifyRequest, _reply: FastifyReply) => {
+    const auth = req.headers.authorization
+    if (auth !== undefined) {
+      const match = /^Bearer (\S+)$/.exec(auth)
+      const token = match?.[1] ? await apiTokens.authenticate(match[1], req.ip) : undefined
+      if (!token) throw new AppError('UNAUTHENTICATED', 'the API token is not valid (unknown, revoked, expired, or used from an address it does not allow)')
+      req.actor = { userId: token.userId, token: { tokenId: token.tokenId, workspaceId: token.workspaceId, scope: token.scope } }
+      return
+    }
+    const session = await sessionFrom(req, sessions)
+    req.session = session
+    req.actor = { userId: session.userId }
+  }
+
+/** After `requireSession`: the action is sensitive (R32), so the session's last proof must be fresh. */
+export const requireStepUp = (stepUp: Pick<StepUp, 'require'>, opts: { workspaceParam?: string } = {}) => async (req: FastifyRequest) => {
+  if (!req.session) throw new AppError('UNAUTHENTICATED', 'sign in first')
+  const workspaceId = opts.workspaceParam ? (req.params as Record<string, string | undefined>)[opts.workspaceParam] : undefined
+  await stepUp.require(req.session, workspaceId ? { workspaceId } : {})
+}
+
+/** The signed-in session of a route guarded by `requireSession` (a bug, not a user error, when missing). */
+export const sessionOf = (req: FastifyRequest): ActiveSession => {
+  if (!req.session) throw new AppError('UNAUTHENTICATED', 'sign in first')
+  return req.session
+}
+export const actorOf = (req: FastifyRequest): Actor => {
+  if (!req.actor) throw new AppError('UNAUTHENTICATED', 'sign in first')
+  return req.actor
 }

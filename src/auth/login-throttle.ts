@@ -35,18 +35,8 @@ export const createLoginThrottle = ({ db, clock }: { db: Db; clock: Clock }) => 
 
   const lockFor = (failures: number) => Math.min(throttlePolicy.maxLockMinutes, 2 ** (failures - throttlePolicy.lockAfter)) * 60_000
 
-  /** Counts one failure for the account and the address (atomically, whatever runs concurrently). */
-  const failed = async (email: string, ip: string | undefined) => {
-    const now = clock.now()
-    const account = accountKey(email)
-    const [acc] = await db
-      .insert(loginThrottle)
-      .values({ key: account, failures: 1, windowStartedAt: now, updatedAt: now })
-      .onConflictDoUpdate({ target: loginThrottle.key, set: { failures: sql`${loginThrottle.failures} + 1`, updatedAt: now } })
-      .returning()
-    if (acc && acc.failures >= throttlePolicy.lockAfter) {
-      await db.update(loginThrottle).set({ lockedUntil: new Date(now.getTime() + lockFor(acc.failures)) }).where(eq(loginThrottle.key, account))
-    }
+  /** One more failure from this address within its window; pauses the address when over the limit. */
+  const countAddress = async (ip: string | undefined, now: Date) => {
     const windowStart = new Date(now.getTime() - throttlePolicy.ipWindowMinutes * 60_000)
     const [byIp] = await db
       .insert(loginThrottle)
@@ -66,11 +56,39 @@ export const createLoginThrottle = ({ db, clock }: { db: Db; clock: Clock }) => 
     }
   }
 
-  /** A success clears the account's count (the address keeps its window). */
+  /**
+   * Counts one failure for the account and the address (atomically, whatever runs concurrently).
+   * Returns the account's consecutive failures, so the caller can send the unlock link when it locks.
+   */
+  const failed = async (email: string, ip: string | undefined): Promise<number> => {
+    const now = clock.now()
+    const account = accountKey(email)
+    const [acc] = await db
+      .insert(loginThrottle)
+      .values({ key: account, failures: 1, windowStartedAt: now, updatedAt: now })
+      .onConflictDoUpdate({ target: loginThrottle.key, set: { failures: sql`${loginThrottle.failures} + 1`, updatedAt: now } })
+      .returning()
+    if (acc && acc.failures >= throttlePolicy.lockAfter) {
+      await db.update(loginThrottle).set({ lockedUntil: new Date(now.getTime() + lockFor(acc.failures)) }).where(eq(loginThrottle.key, account))
+    }
+    await countAddress(ip, now)
+    return acc?.failures ?? 1
+  }
+
+  /** A success, or the emailed unlock link, clears the account's count (the address keeps its window). */
   const succeeded = async (email: string) => {
     await db.delete(loginThrottle).where(eq(loginThrottle.key, accountKey(email)))
   }
 
-  return { check, failed, succeeded }
+  /** Passwordless attempts name no account: only the address is counted. */
+  const failedAddress = (ip: string | undefined) => countAddress(ip, clock.now())
+
+  /** Only the address's limit (passwordless sign-in names no account until it succeeds). */
+  const checkAddress = async (ip: string | undefined) => {
+    const [row] = await db.select().from(loginThrottle).where(eq(loginThrottle.key, ipKey(ip))).limit(1)
+    if (row?.lockedUntil && row.lockedUntil.getTime() > clock.now().getTime()) throw new AppError('RATE_LIMITED', TOO_MANY)
+  }
+
+  return { check, checkAddress, failed, failedAddress, succeeded }
 }
 export type LoginThrottle = ReturnType<typeof createLoginThrottle>

@@ -5,7 +5,8 @@ import type { Clock } from '../lib/clock.js'
 import { randomToken, sha256Hex } from '../crypto/index.js'
 import { schema, type Db } from '../db/index.js'
 import type { AuditChain } from '../monitoring/index.js'
-import { hashPassword, passwordProblem } from './password.js'
+import { hashPassword } from './password.js'
+import { assertAcceptablePassword } from './password-policy.js'
 import { hasOperator, insertUserWithWorkspace, findUserByEmail } from './workspace-store.js'
 import { emailAddress, workspaceName as workspaceNameSchema, type ClaimSetupBody } from './auth-types.js'
 
@@ -43,8 +44,7 @@ export const createOperatorSetup = ({ db, clock, audit, tokenTtlHours }: Operato
     if (!email.success) throw new AppError('BAD_INPUT', `email: ${email.error.issues[0]?.message ?? 'invalid'}`)
     const name = workspaceNameSchema.safeParse(input.workspaceName)
     if (!name.success) throw new AppError('BAD_INPUT', `workspaceName: ${name.error.issues[0]?.message ?? 'invalid'}`)
-    const problem = passwordProblem(input.password)
-    if (problem) throw new AppError('BAD_INPUT', `password: ${problem}`)
+    assertAcceptablePassword(input.password, { userInputs: [email.data, name.data], secondFactor: false })
     return { email: email.data, workspaceName: name.data }
   }
 
@@ -62,7 +62,7 @@ export const createOperatorSetup = ({ db, clock, audit, tokenTtlHours }: Operato
         if (consumeToken) await consumeToken(tx, now)
         if (await hasOperator(tx)) throw new AppError('CONFLICT', 'this instance already has an operator: sign in instead')
         if (await findUserByEmail(tx, email)) throw new AppError('CONFLICT', `an account for ${email} already exists`)
-        const ids = await insertUserWithWorkspace(tx, { email, displayName: email.split('@')[0] ?? email, passwordHash, isOperator: true }, workspaceName, now)
+        const ids = await insertUserWithWorkspace(tx, { email, displayName: email.split('@')[0] ?? email, passwordHash, isOperator: true, emailVerifiedAt: now }, workspaceName, now)
         const who = { type: actor.type, id: ids.userId }
         await audit.appendIn(tx, { workspaceId: null, type: 'operator_created', actor: who, outcome: 'success', ...ctx, details: { userId: ids.userId, via: actor.type === 'operator_cli' ? 'cli' : 'setup_token' } })
         await audit.appendIn(tx, { workspaceId: ids.workspaceId, type: 'workspace_created', actor: who, outcome: 'success', ...ctx, details: { name: workspaceName, personal: true } })

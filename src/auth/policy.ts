@@ -1,6 +1,6 @@
 import { and, eq } from 'drizzle-orm'
 import { AppError } from '../lib/errors.js'
-import { schema, type DbOrTx, type Role } from '../db/index.js'
+import { schema, type ApiTokenScope, type DbOrTx, type Role } from '../db/index.js'
 
 /**
  * The one authorization table: which roles may do what in a workspace. Deny by default — an action not
@@ -14,9 +14,49 @@ export const policy = {
   'audit.read': ['owner', 'admin'],
   'keys.read': ['owner', 'admin', 'trader', 'viewer'],
   'keys.manage': ['owner', 'admin'],
+  // Which API-token scopes a member may create: never more than their role could do themselves.
+  'tokens.read': ['owner', 'admin', 'trader', 'viewer'],
+  'tokens.trade': ['owner', 'admin', 'trader'],
+  'tokens.admin': ['owner', 'admin'],
 } as const satisfies Record<string, readonly Role[]>
 
 export type Action = keyof typeof policy
+
+/**
+ * The API-token scope each action needs; null means tokens may never do it (managing tokens and keys
+ * is for signed-in people with step-up). A token's request must pass this and its owner's role.
+ */
+export const tokenScopeFor: Record<Action, ApiTokenScope | null> = {
+  'workspace.read': 'read',
+  'alerts.read': 'read',
+  'alerts.acknowledge': 'trade',
+  'audit.read': 'admin',
+  'keys.read': 'read',
+  'keys.manage': null,
+  'tokens.read': null,
+  'tokens.trade': null,
+  'tokens.admin': null,
+}
+
+const scopeRank: Record<ApiTokenScope, number> = { read: 0, trade: 1, admin: 2 }
+
+/** Who is asking: a signed-in user, or a user's API token (bound to one workspace and a scope). */
+export type Actor = { userId: string; token?: { tokenId: string; workspaceId: string; scope: ApiTokenScope } | undefined }
+
+/**
+ * `authorize` for an actor: a token outside its workspace sees NOT_FOUND, below the action's scope
+ * FORBIDDEN; then the owner's role decides.
+ */
+export const authorizeActor = async (db: DbOrTx, actor: Actor, workspaceId: string, action: Action): Promise<Role> => {
+  if (actor.token) {
+    if (actor.token.workspaceId !== workspaceId) throw new AppError('NOT_FOUND', `workspace "${workspaceId}" not found`)
+    const needed = tokenScopeFor[action]
+    if (needed === null || scopeRank[actor.token.scope] < scopeRank[needed]) {
+      throw new AppError('FORBIDDEN', `this API token (${actor.token.scope} scope) may not do this (${action})${needed ? `: it needs ${needed} scope` : ': sign in instead'}`)
+    }
+  }
+  return authorize(db, actor.userId, workspaceId, action)
+}
 
 export const isAllowed = (role: Role, action: Action): boolean => (policy[action] as readonly Role[]).includes(role)
 

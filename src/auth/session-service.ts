@@ -4,39 +4,58 @@ import { AppError } from '../lib/errors.js'
 import { newId } from '../lib/ids.js'
 import type { Clock } from '../lib/clock.js'
 import { randomToken, safeEqual, sha256Hex } from '../crypto/index.js'
-import { schema, type Db } from '../db/index.js'
+import { schema, type Db, type DbOrTx } from '../db/index.js'
+import { describeDevice } from './devices.js'
 
 const { sessions, users } = schema
 
 export const SESSION_COOKIE = '__Host-sid'
 
-export type SessionPolicy = { idleMinutes: number; absoluteHours: number }
-/** SECURITY.md R30: idle at most 30 minutes, absolute at most 12 hours (owners and admins get 15 idle with the accounts issue). */
-export const defaultSessionPolicy: SessionPolicy = { idleMinutes: 30, absoluteHours: 12 }
+export type SessionPolicy = { idleMinutes: number; privilegedIdleMinutes: number; absoluteHours: number; stepUpMinutes: number }
+/** SECURITY.md R30 and R32: idle 30 minutes (15 for owners/admins of a team), absolute 12 hours; step-up lasts 5 minutes. */
+export const defaultSessionPolicy: SessionPolicy = { idleMinutes: 30, privilegedIdleMinutes: 15, absoluteHours: 12, stepUpMinutes: 5 }
+
+/** How the user last proved who they are. `passkey_uv` is a passkey with user verification (phishing-resistant, R26). */
+export type AuthFactor = 'password' | 'totp' | 'recovery_code' | 'passkey' | 'passkey_uv'
 
 export type SessionContext = { ip?: string | undefined; userAgent?: string | undefined }
-export type ActiveSession = { sessionId: string; userId: string; email: string; authenticatedAt: Date }
+export type ActiveSession = {
+  sessionId: string
+  userId: string
+  email: string
+  authenticatedAt: Date
+  authenticatedWith: AuthFactor
+}
 
-/** Last-seen writes are coalesced: at most one per session per minute. */
+/** Last-seen writes are coalesced: at most one per session per minute, so a busy dashboard costs no writes. */
 const TOUCH_EVERY_MS = 60_000
 
 /**
  * Sessions: opaque 256-bit tokens, stored only as SHA-256, checked for revocation, idle and absolute
- * expiry on every request (R29–R31). The CSRF token is an HMAC of the session id under the platform's
- * CSRF key, so it needs no storage and dies with the session.
+ * expiry on every request (R29–R31). There is no session cache: a revoked session fails on its next
+ * request. The CSRF token is an HMAC of the session id under the platform's CSRF key, so it needs no
+ * storage and dies with the session.
  */
 export const createSessionService = ({ db, clock, csrfKey, policy = defaultSessionPolicy }: { db: Db; clock: Clock; csrfKey: Buffer; policy?: SessionPolicy }) => {
-  /** A new session; the token is returned once and never stored. */
-  const create = async (userId: string, ctx: SessionContext): Promise<{ token: string; sessionId: string }> => {
+  /** A new session in the caller's transaction; the token is returned once and never stored. */
+  const createIn = async (
+    tx: DbOrTx,
+    userId: string,
+    ctx: SessionContext,
+    opts: { factor: AuthFactor; privileged?: boolean; deviceId?: string | undefined } = { factor: 'password' },
+  ): Promise<{ token: string; sessionId: string }> => {
     const now = clock.now()
     const token = randomToken(32)
     const sessionId = newId(now.getTime())
-    await db.insert(sessions).values({
+    await tx.insert(sessions).values({
       id: sessionId,
       tokenHash: sha256Hex(token),
       userId,
       createdAt: now,
       authenticatedAt: now,
+      authenticatedWith: opts.factor,
+      idleMinutes: opts.privileged ? policy.privilegedIdleMinutes : policy.idleMinutes,
+      deviceId: opts.deviceId ?? null,
       lastSeenAt: now,
       expiresAt: new Date(now.getTime() + policy.absoluteHours * 3_600_000),
       ip: ctx.ip ?? null,
@@ -44,12 +63,13 @@ export const createSessionService = ({ db, clock, csrfKey, policy = defaultSessi
     })
     return { token, sessionId }
   }
+  const create = (userId: string, ctx: SessionContext, opts?: Parameters<typeof createIn>[3]) => createIn(db, userId, ctx, opts)
 
   /** The session a token belongs to, if it is live; touches last-seen (coalesced). */
   const authenticate = async (token: string): Promise<ActiveSession | undefined> => {
     if (!/^[A-Za-z0-9_-]{43}$/.test(token)) return undefined
     const [row] = await db
-      .select({ s: sessions, email: users.email, disabledAt: users.disabledAt })
+      .select({ s: sessions, email: users.email, disabledAt: users.disabledAt, lockedAt: users.lockedAt })
       .from(sessions)
       .innerJoin(users, eq(users.id, sessions.userId))
       .where(eq(sessions.tokenHash, sha256Hex(token)))
@@ -57,9 +77,29 @@ export const createSessionService = ({ db, clock, csrfKey, policy = defaultSessi
     if (!row) return undefined
     const now = clock.now().getTime()
     const { s } = row
-    if (s.revokedAt || row.disabledAt || s.expiresAt.getTime() <= now || now - s.lastSeenAt.getTime() > policy.idleMinutes * 60_000) return undefined
+    if (s.revokedAt || row.disabledAt || row.lockedAt || s.expiresAt.getTime() <= now || now - s.lastSeenAt.getTime() > s.idleMinutes * 60_000) return undefined
     if (now - s.lastSeenAt.getTime() > TOUCH_EVERY_MS) await db.update(sessions).set({ lastSeenAt: new Date(now) }).where(eq(sessions.id, s.id))
-    return { sessionId: s.id, userId: s.userId, email: row.email, authenticatedAt: s.authenticatedAt }
+    return { sessionId: s.id, userId: s.userId, email: row.email, authenticatedAt: s.authenticatedAt, authenticatedWith: s.authenticatedWith as AuthFactor }
+  }
+
+  /** Records a fresh proof of identity on the session (step-up, R32). */
+  const markAuthenticated = async (sessionId: string, factor: AuthFactor): Promise<Date> => {
+    const now = clock.now()
+    await db.update(sessions).set({ authenticatedAt: now, authenticatedWith: factor }).where(eq(sessions.id, sessionId))
+    return new Date(now.getTime() + policy.stepUpMinutes * 60_000)
+  }
+
+  /** Until when the session's last proof counts for sensitive actions; undefined when it is older. */
+  const stepUpUntil = (session: Pick<ActiveSession, 'authenticatedAt'>): Date | undefined => {
+    const until = session.authenticatedAt.getTime() + policy.stepUpMinutes * 60_000
+    return until > clock.now().getTime() ? new Date(until) : undefined
+  }
+
+  /** A new token for the same session (R29: after sign-in proofs and factor enrolment), so a token seen before is worthless. */
+  const rotate = async (sessionId: string): Promise<string> => {
+    const token = randomToken(32)
+    await db.update(sessions).set({ tokenHash: sha256Hex(token) }).where(and(eq(sessions.id, sessionId), isNull(sessions.revokedAt)))
+    return token
   }
 
   const revoke = async (userId: string, sessionId: string): Promise<void> => {
@@ -71,25 +111,40 @@ export const createSessionService = ({ db, clock, csrfKey, policy = defaultSessi
     if (done.length === 0) throw new AppError('NOT_FOUND', `session "${sessionId}" not found`)
   }
 
-  const revokeOthers = async (userId: string, keepSessionId: string): Promise<number> =>
+  const revokeOthersIn = async (tx: DbOrTx, userId: string, keepSessionId: string): Promise<number> =>
     (
-      await db
+      await tx
         .update(sessions)
         .set({ revokedAt: clock.now() })
         .where(and(eq(sessions.userId, userId), ne(sessions.id, keepSessionId), isNull(sessions.revokedAt)))
         .returning({ id: sessions.id })
     ).length
+  const revokeOthers = (userId: string, keepSessionId: string) => revokeOthersIn(db, userId, keepSessionId)
+
+  /** Ends every session of the user (password reset, "this wasn't me", disabling the account). */
+  const revokeAllIn = async (tx: DbOrTx, userId: string): Promise<number> =>
+    (await tx.update(sessions).set({ revokedAt: clock.now() }).where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt))).returning({ id: sessions.id })).length
 
   const list = async (userId: string, currentSessionId: string) => {
     const now = clock.now().getTime()
     return (await db.select().from(sessions).where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt))))
-      .filter((s) => s.expiresAt.getTime() > now && now - s.lastSeenAt.getTime() <= policy.idleMinutes * 60_000)
-      .map((s) => ({ id: s.id, createdAt: s.createdAt.toISOString(), lastSeenAt: s.lastSeenAt.toISOString(), ip: s.ip, userAgent: s.userAgent, current: s.id === currentSessionId }))
+      .filter((s) => s.expiresAt.getTime() > now && now - s.lastSeenAt.getTime() <= s.idleMinutes * 60_000)
+      .map((s) => ({
+        id: s.id,
+        createdAt: s.createdAt.toISOString(),
+        lastSeenAt: s.lastSeenAt.toISOString(),
+        ip: s.ip,
+        userAgent: s.userAgent,
+        device: describeDevice(s.userAgent),
+        // Filled only where the operator provides a GeoIP database (not bundled: its licence forbids it).
+        place: null,
+        current: s.id === currentSessionId,
+      }))
   }
 
   const csrfTokenFor = (sessionId: string) => createHmac('sha256', csrfKey).update(`csrf:${sessionId}`).digest('base64url')
   const checkCsrf = (sessionId: string, presented: string | undefined) => presented !== undefined && safeEqual(presented, csrfTokenFor(sessionId))
 
-  return { create, authenticate, revoke, revokeOthers, list, csrfTokenFor, checkCsrf }
+  return { create, createIn, authenticate, markAuthenticated, rotate, stepUpUntil, revoke, revokeOthers, revokeOthersIn, revokeAllIn, list, csrfTokenFor, checkCsrf, policy }
 }
 export type SessionService = ReturnType<typeof createSessionService>

@@ -170,6 +170,10 @@ export const sessions = pgTable(
     authenticatedAt: timestamp('authenticated_at', { withTimezone: true }).notNull(),
     /** The factor of that proof: password, totp, recovery_code or passkey (passkey_uv when user-verified). */
     authenticatedWith: text('authenticated_with').notNull().default('password'),
+    /** 15 for owners/admins of a team workspace, else 30 (R30); fixed at sign-in, re-evaluated at the next one. */
+    idleMinutes: integer('idle_minutes').notNull().default(30),
+    /** The known device this session signed in from. */
+    deviceId: uuid('device_id'),
     lastSeenAt: timestamp('last_seen_at', { withTimezone: true }).notNull(),
     /** Absolute end, whatever the activity. */
     expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),

@@ -2,4 +2,6 @@ export { createAuditChain, type AuditChain, type AuditDeps } from './audit-chain
 export { verifyChain, verifyAllChains, type ChainVerdict } from './audit-verify.js'
 export { SYSTEM_CHAIN, workspaceChain, GENESIS_HASH, type AuditEntry, type AuditEventInput, type AuditActor, type AuditOutcome } from './audit-types.js'
 export { createAlerts, type Alerts, type Alert, type RaiseAlertInput } from './alerts.js'
-export { createOutbox, type Outbox, type OutgoingEmail, type OutboxMessage } from './outbox.js'
+export { createOutbox, defaultOutboxRetry, redactLinks, type Outbox, type OutboxRetry, type OutgoingEmail, type OutboxMessage } from './outbox.js'
+export { createEmailSender, type EmailSender, type EmailSenderDeps } from './email-sender.js'
+export { renderEmail, renderTemplated, emailTemplateNames, securityChanges, type EmailTemplateName, type EmailTemplateVars, type TemplatedEmail, type RenderedEmail } from './email-templates.js'

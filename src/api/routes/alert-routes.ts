@@ -1,9 +1,9 @@
 import { z } from 'zod'
-import { authorize, type SessionService } from '../../auth/index.js'
+import { authorizeActor, type ApiTokens, type SessionService } from '../../auth/index.js'
 import type { Db } from '../../db/index.js'
 import type { Alerts } from '../../monitoring/index.js'
 import type { App } from '../app-types.js'
-import { requireSession } from '../session-guard.js'
+import { actorOf, requireActor } from '../session-guard.js'
 
 const workspaceParams = z.object({ workspaceId: z.string().uuid('must be a workspace id') })
 const alertView = z.object({
@@ -18,14 +18,15 @@ const alertView = z.object({
 })
 
 /** The in-app alert list of a workspace (the monitoring issue adds live push and delivery channels). */
-export const alertRoutes = (app: App, { db, alerts, sessions }: { db: Db; alerts: Pick<Alerts, 'list' | 'markRead'>; sessions: SessionService }) => {
-  const signedIn = requireSession(sessions)
+export const alertRoutes = (app: App, { db, alerts, sessions, apiTokens }: { db: Db; alerts: Pick<Alerts, 'list' | 'markRead'>; sessions: SessionService; apiTokens: Pick<ApiTokens, 'authenticate'> }) => {
+  // Scripts may read alerts with an API token of read scope; acknowledging needs trade scope.
+  const signedIn = requireActor(sessions, apiTokens)
 
   app.get(
     '/api/workspaces/:workspaceId/alerts',
     { schema: { tags: ['alerts'], params: workspaceParams, querystring: z.object({ unread: z.enum(['true', 'false']).optional() }).strict(), response: { 200: z.array(alertView) } }, preHandler: signedIn },
     async (req) => {
-      await authorize(db, req.session?.userId ?? '', req.params.workspaceId, 'alerts.read')
+      await authorizeActor(db, actorOf(req), req.params.workspaceId, 'alerts.read')
       return alerts.list(req.params.workspaceId, { unreadOnly: req.query.unread === 'true' })
     },
   )
@@ -34,7 +35,7 @@ export const alertRoutes = (app: App, { db, alerts, sessions }: { db: Db; alerts
     '/api/workspaces/:workspaceId/alerts/:alertId/read',
     { schema: { tags: ['alerts'], params: workspaceParams.extend({ alertId: z.string().uuid('must be an alert id') }) }, preHandler: signedIn },
     async (req, reply) => {
-      await authorize(db, req.session?.userId ?? '', req.params.workspaceId, 'alerts.acknowledge')
+      await authorizeActor(db, actorOf(req), req.params.workspaceId, 'alerts.acknowledge')
       await alerts.markRead(req.params.workspaceId, req.params.alertId)
       return reply.code(204).send()
     },

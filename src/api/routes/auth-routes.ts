@@ -1,53 +1,135 @@
 import { z } from 'zod'
-import { and, eq } from 'drizzle-orm'
-import { emailAddress, type LoginService, type SessionService } from '../../auth/index.js'
+import { eq } from 'drizzle-orm'
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import { DEVICE_COOKIE, DEVICE_COOKIE_MAX_AGE_SECONDS, emailAddress, type Devices, type Factors, type LoginService, type SessionService, type SignedIn, type StepUp } from '../../auth/index.js'
 import { schema, type Db } from '../../db/index.js'
 import { AppError } from '../../lib/errors.js'
 import type { App } from '../app-types.js'
-import type { Alerts } from '../../monitoring/index.js'
-import { clearedSessionCookie, requireSession, sessionCookie } from '../session-guard.js'
+import { clearedSessionCookie, hostCookie, readCookie, requireSession, sessionCookie, sessionOf } from '../session-guard.js'
+import { asOptions, authenticationResponse, webauthnOptions } from './webauthn-schemas.js'
 
-const loginBody = z.object({ email: emailAddress, password: z.string().min(1).max(1024) }).strict()
+const ticket = z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'is the ticket from the password step')
+/** One body for both steps, so the client has one sign-in route; which fields came decides the step. */
+const loginBody = z
+  .object({
+    email: emailAddress.optional(),
+    password: z.string().min(1, 'must not be empty').max(1024).optional(),
+    ticket: ticket.optional(),
+    totp: z.string().max(20).optional(),
+    recoveryCode: z.string().max(60).optional(),
+    passkey: authenticationResponse.optional(),
+  })
+  .strict()
+const signedInBody = z.object({ status: z.literal('signed_in'), userId: z.string() })
+const loginResult = z.union([signedInBody, z.object({ status: z.literal('second_factor'), ticket: z.string(), methods: z.array(z.enum(['totp', 'recovery_code', 'passkey'])) })])
 const meBody = z.object({
-  user: z.object({ id: z.string(), email: z.string() }),
+  user: z.object({ id: z.string(), email: z.string(), displayName: z.string(), emailVerified: z.boolean(), antiPhishingCode: z.string().nullable() }),
+  security: z.object({ totp: z.boolean(), passkeys: z.number(), recoveryCodesLeft: z.number() }),
   csrfToken: z.string(),
   workspaces: z.array(z.object({ id: z.string(), name: z.string(), role: z.string() })),
+  stepUpUntil: z.string().nullable(),
 })
-const sessionView = z.object({ id: z.string(), createdAt: z.string(), lastSeenAt: z.string(), ip: z.string().nullable(), userAgent: z.string().nullable(), current: z.boolean() })
+const sessionView = z.object({
+  id: z.string(),
+  createdAt: z.string(),
+  lastSeenAt: z.string(),
+  ip: z.string().nullable(),
+  userAgent: z.string().nullable(),
+  device: z.string(),
+  place: z.string().nullable(),
+  current: z.boolean(),
+})
+const deviceView = z.object({ id: z.string(), device: z.string(), firstSeenAt: z.string(), lastSeenAt: z.string(), lastIp: z.string().nullable() })
 
-export type AuthRouteDeps = { db: Db; login: Pick<LoginService, 'login'>; sessions: SessionService; sessionMaxAgeSeconds: number; alerts: Pick<Alerts, 'list' | 'markRead'> }
+export type AuthRouteDeps = {
+  db: Db
+  login: LoginService
+  sessions: SessionService
+  factors: Pick<Factors, 'summary'>
+  stepUp: Pick<StepUp, 'require'>
+  devices: Pick<Devices, 'list' | 'forget'>
+  sessionMaxAgeSeconds: number
+}
 
-/** Sign-in, sign-out, who am I, and the user's own sessions (the accounts issue adds factors and step-up). */
-export const authRoutes = (app: App, { db, login, sessions, sessionMaxAgeSeconds }: AuthRouteDeps) => {
+const contextOf = (req: FastifyRequest) => ({ ip: req.ip, userAgent: req.headers['user-agent'], requestId: req.id, deviceCookie: readCookie(req.headers.cookie, DEVICE_COOKIE) })
+
+/** Sign-in (both steps, and passwordless), sign-out, who am I, and the user's own sessions and devices. */
+export const authRoutes = (app: App, { db, login, sessions, factors, devices, sessionMaxAgeSeconds }: AuthRouteDeps) => {
   const signedIn = requireSession(sessions)
 
-  app.post('/api/auth/login', { schema: { tags: ['auth'], body: loginBody, response: { 200: z.object({ userId: z.string() }) } } }, async (req, reply) => {
-    const result = await login.login(req.body.email, req.body.password, { ip: req.ip, userAgent: req.headers['user-agent'], requestId: req.id })
-    return reply.header('set-cookie', sessionCookie(result.token, sessionMaxAgeSeconds)).header('cache-control', 'no-store').send({ userId: result.userId })
+  const sendSignedIn = (reply: FastifyReply, result: SignedIn) => {
+    const cookies = [sessionCookie(result.token, sessionMaxAgeSeconds)]
+    if (result.deviceCookie) cookies.push(hostCookie(DEVICE_COOKIE, result.deviceCookie, DEVICE_COOKIE_MAX_AGE_SECONDS))
+    return reply.header('set-cookie', cookies).header('cache-control', 'no-store').send({ status: 'signed_in' as const, userId: result.userId })
+  }
+
+  app.post('/api/auth/login', { schema: { tags: ['auth'], body: loginBody, response: { 200: loginResult } } }, async (req, reply) => {
+    const b = req.body
+    const ctx = contextOf(req)
+    if (b.ticket !== undefined) {
+      const proofs = [b.totp !== undefined, b.recoveryCode !== undefined, b.passkey !== undefined].filter(Boolean).length
+      if (proofs !== 1 || b.email !== undefined || b.password !== undefined) throw new AppError('BAD_INPUT', 'body: with a ticket, send exactly one of totp, recoveryCode or passkey')
+      const proof = b.totp !== undefined ? { totp: b.totp } : b.recoveryCode !== undefined ? { recoveryCode: b.recoveryCode } : { passkey: b.passkey as z.infer<typeof authenticationResponse> }
+      return sendSignedIn(reply, await login.secondFactorStep(b.ticket, proof, ctx))
+    }
+    if (b.email === undefined || b.password === undefined) throw new AppError('BAD_INPUT', 'body: send email and password (or a ticket and a second factor)')
+    if (b.totp !== undefined || b.recoveryCode !== undefined || b.passkey !== undefined) throw new AppError('BAD_INPUT', 'body: the second factor goes with the ticket from the password step')
+    const result = await login.passwordStep(b.email, b.password, ctx)
+    if (result.status === 'second_factor') return reply.header('cache-control', 'no-store').send(result)
+    return sendSignedIn(reply, result)
   })
 
+  app.post('/api/auth/login/passkey-options', { schema: { tags: ['auth'], body: z.object({ ticket }).strict(), response: { 200: webauthnOptions } } }, async (req) =>
+    asOptions(login.secondFactorPasskeyOptions(req.body.ticket)),
+  )
+  app.post('/api/auth/passkey/options', { schema: { tags: ['auth'], body: z.object({}).strict().optional(), response: { 200: webauthnOptions } } }, async () => asOptions(login.passkeyOptions()))
+  app.post('/api/auth/passkey/login', { schema: { tags: ['auth'], body: z.object({ response: authenticationResponse }).strict(), response: { 200: signedInBody } } }, async (req, reply) =>
+    sendSignedIn(reply, await login.passkeyLogin(req.body.response, contextOf(req))),
+  )
+
   app.post('/api/auth/logout', { schema: { tags: ['auth'] }, preHandler: signedIn }, async (req, reply) => {
-    await sessions.revoke(req.session?.userId ?? '', req.session?.sessionId ?? '')
+    const s = sessionOf(req)
+    await sessions.revoke(s.userId, s.sessionId)
     return reply.code(204).header('set-cookie', clearedSessionCookie()).send()
   })
 
   app.get('/api/me', { schema: { tags: ['auth'], response: { 200: meBody } }, preHandler: signedIn }, async (req, reply) => {
-    const s = req.session
-    if (!s) throw new AppError('UNAUTHENTICATED', 'sign in first')
+    const s = sessionOf(req)
+    const [user] = await db.select().from(schema.users).where(eq(schema.users.id, s.userId)).limit(1)
+    if (!user) throw new AppError('UNAUTHENTICATED', 'sign in first')
     const workspaces = await db
       .select({ id: schema.workspaces.id, name: schema.workspaces.name, role: schema.memberships.role })
       .from(schema.memberships)
       .innerJoin(schema.workspaces, eq(schema.workspaces.id, schema.memberships.workspaceId))
-      .where(and(eq(schema.memberships.userId, s.userId)))
-    return reply.header('cache-control', 'no-store').send({ user: { id: s.userId, email: s.email }, csrfToken: sessions.csrfTokenFor(s.sessionId), workspaces })
+      .where(eq(schema.memberships.userId, s.userId))
+    return reply.header('cache-control', 'no-store').send({
+      user: { id: user.id, email: user.email, displayName: user.displayName, emailVerified: user.emailVerifiedAt !== null, antiPhishingCode: user.antiPhishingCode },
+      security: await factors.summary(s.userId),
+      csrfToken: sessions.csrfTokenFor(s.sessionId),
+      workspaces,
+      stepUpUntil: sessions.stepUpUntil(s)?.toISOString() ?? null,
+    })
   })
 
-  app.get('/api/sessions', { schema: { tags: ['auth'], response: { 200: z.array(sessionView) } }, preHandler: signedIn }, async (req) =>
-    sessions.list(req.session?.userId ?? '', req.session?.sessionId ?? ''),
-  )
+  app.get('/api/sessions', { schema: { tags: ['auth'], response: { 200: z.array(sessionView) } }, preHandler: signedIn }, async (req) => {
+    const s = sessionOf(req)
+    return sessions.list(s.userId, s.sessionId)
+  })
 
   app.delete('/api/sessions/:id', { schema: { tags: ['auth'], params: z.object({ id: z.string().uuid('must be a session id') }) }, preHandler: signedIn }, async (req, reply) => {
-    await sessions.revoke(req.session?.userId ?? '', req.params.id)
+    await sessions.revoke(sessionOf(req).userId, req.params.id)
+    return reply.code(204).send()
+  })
+
+  app.post('/api/sessions/revoke-others', { schema: { tags: ['auth'], response: { 200: z.object({ revoked: z.number() }) } }, preHandler: signedIn }, async (req) => {
+    const s = sessionOf(req)
+    return { revoked: await sessions.revokeOthers(s.userId, s.sessionId) }
+  })
+
+  app.get('/api/devices', { schema: { tags: ['auth'], response: { 200: z.array(deviceView) } }, preHandler: signedIn }, async (req) => devices.list(sessionOf(req).userId))
+
+  app.delete('/api/devices/:id', { schema: { tags: ['auth'], params: z.object({ id: z.string().uuid('must be a device id') }) }, preHandler: signedIn }, async (req, reply) => {
+    await devices.forget(sessionOf(req).userId, req.params.id)
     return reply.code(204).send()
   })
 }
