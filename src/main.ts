@@ -14,7 +14,7 @@ import { createAccounts, createOperatorSetup } from './auth/index.js'
 import { buildApp, startAdminSocket, type App } from './api/index.js'
 import { createSignerClient, type SignerTls } from './signer/index.js'
 import { bulwarkVersion } from './version.js'
-import { keyAdminHandlers } from './keys/index.js'
+import { createKeyRelay, createPasskeyTrustSync, keyAdminHandlers } from './keys/index.js'
 import { parseConfig, formatConfigProblems } from './config/index.js'
 
 export type Platform = {
@@ -97,6 +97,8 @@ export const startPlatform = async (config: Config, opts: StartOptions = {}): Pr
     mailSender?.start()
     undo.push(() => mailSender?.stop())
     const setup = createOperatorSetup({ db: database.db, clock, audit, tokenTtlHours: config.BULWARK_SETUP_TOKEN_TTL_HOURS })
+    // The signer keeps its own list of passkeys that may confirm widening a key (signer/README.md).
+    const passkeyTrust = signer ? createPasskeyTrustSync({ db: database.db, relay: createKeyRelay({ db: database.db, signer, audit, alerts }), logger }) : undefined
     const accounts = createAccounts({
       db: database.db,
       clock,
@@ -108,6 +110,7 @@ export const startPlatform = async (config: Config, opts: StartOptions = {}): Pr
       publicOrigin: config.PUBLIC_ORIGIN,
       host: config.HOST,
       signupMode: config.SIGNUP,
+      ...(passkeyTrust ? { onPasskeyAdded: passkeyTrust.added, onPasskeyRemoved: passkeyTrust.removed } : {}),
     })
 
     const tls = config.TLS_CERT_FILE && config.TLS_KEY_FILE ? { cert: readFileSync(config.TLS_CERT_FILE), key: readFileSync(config.TLS_KEY_FILE) } : undefined

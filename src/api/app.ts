@@ -7,7 +7,7 @@ import fastifyStatic from '@fastify/static'
 import swagger from '@fastify/swagger'
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod'
 import type { Logger } from '../lib/logger.js'
-import type { Accounts, OperatorSetup } from '../auth/index.js'
+import type { Accounts, Action, OperatorSetup } from '../auth/index.js'
 import type { Db } from '../db/index.js'
 import type { Alerts } from '../monitoring/index.js'
 import { registerErrorHandler, registerNotFoundHandler } from './error-handler.js'
@@ -59,6 +59,18 @@ const contentSecurityPolicy = {
   },
 }
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The policy action a workspace route checks (R41): the route × role matrix test reads it. */
+    action?: Action
+  }
+}
+
+export type RouteEntry = { method: string; url: string; action: Action | undefined }
+const routeTables = new WeakMap<object, RouteEntry[]>()
+/** Every route the app registered, with its declared policy action (for the authorization matrix test). */
+export const routeTableOf = (app: App): readonly RouteEntry[] => routeTables.get(app) ?? []
+
 /** Builds the HTTP app; `listen` (or `ready` before `inject`) is the caller's business. */
 export const buildApp = async (deps: AppDeps): Promise<App> => {
   const { config, logger } = deps
@@ -74,6 +86,12 @@ export const buildApp = async (deps: AppDeps): Promise<App> => {
     return503OnClosing: true,
     routerOptions: { ignoreTrailingSlash: false, maxParamLength: 200 },
   }).withTypeProvider<ZodTypeProvider>() as unknown as App
+
+  const routeTable: RouteEntry[] = []
+  routeTables.set(app, routeTable)
+  app.addHook('onRoute', (route) => {
+    for (const method of ([] as string[]).concat(route.method)) if (method !== 'HEAD') routeTable.push({ method, url: route.url, action: route.config?.action })
+  })
 
   app.addHook('onRequest', async (req, reply) => {
     reply.header('x-request-id', req.id)

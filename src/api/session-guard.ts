@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { AppError } from '../lib/errors.js'
-import { SESSION_COOKIE, type ActiveSession, type Actor, type ApiTokens, type SessionService, type StepUp } from '../auth/index.js'
+import { SESSION_COOKIE, authorizeActor, type ActiveSession, type Actor, type ApiTokens, type SessionService, type StepUp } from '../auth/index.js'
+import type { DbOrTx } from '../db/index.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -102,4 +103,16 @@ export const sessionOf = (req: FastifyRequest): ActiveSession => {
 export const actorOf = (req: FastifyRequest): Actor => {
   if (!req.actor) throw new AppError('UNAUTHENTICATED', 'sign in first')
   return req.actor
+}
+
+/**
+ * After `requireActor`/`requireSession` on a route under `/api/workspaces/:workspaceId`: checks the
+ * route's declared policy action (`config.action`) for the caller in that workspace. A workspace route
+ * that declares no action is refused: deny by default (R41).
+ */
+export const authorizeWorkspace = (db: DbOrTx) => async (req: FastifyRequest) => {
+  const action = req.routeOptions.config.action
+  const workspaceId = (req.params as Record<string, string | undefined>).workspaceId
+  if (!action || !workspaceId) throw new AppError('FORBIDDEN', 'this route declares no permission, so nobody may use it')
+  await authorizeActor(db, actorOf(req), workspaceId, action)
 }

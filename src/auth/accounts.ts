@@ -36,6 +36,7 @@ export type AccountsDeps = {
   passwordParams?: typeof argon2Params
   /** Tells the signer about a new passkey (it trusts it only after its delay). */
   onPasskeyAdded?: (userId: string, passkeyId: string) => Promise<void>
+  onPasskeyRemoved?: (userId: string, credentialId: string) => Promise<void>
 }
 
 /** Every account service, wired once; main.ts and the tests build the same graph. */
@@ -54,7 +55,7 @@ export const createAccounts = (deps: AccountsDeps) => {
   const login = createLoginService({ db, clock, sessions, audit, alerts, throttle, devices, tokens, mailer, factors, passkeys, ...passwordParams })
   const stepUp = createStepUp({ db, sessions, factors, passkeys, throttle, audit })
   const accounts = createAccountService({ db, clock, audit, alerts, sessions, throttle, tokens, mailer, factors, signup, ...passwordParams })
-  const factorService = createFactorService({ db, clock, sessions, totp, recovery, passkeys, factors, mailer, audit, ...(deps.onPasskeyAdded ? { onPasskeyAdded: deps.onPasskeyAdded } : {}) })
+  const factorService = createFactorService({ db, clock, sessions, totp, recovery, passkeys, factors, mailer, audit, ...(deps.onPasskeyAdded ? { onPasskeyAdded: deps.onPasskeyAdded } : {}), ...(deps.onPasskeyRemoved ? { onPasskeyRemoved: deps.onPasskeyRemoved } : {}) })
   const apiTokens = createApiTokens({ db, clock, audit, mailer })
   const isOperator = async (userId: string) => {
     const [u] = await db.select({ isOperator: schema.users.isOperator }).from(schema.users).where(eq(schema.users.id, userId)).limit(1)

@@ -1,5 +1,5 @@
 import type { RegistrationResponseJSON } from '@simplewebauthn/server'
-import { eq } from 'drizzle-orm'
+import { and, eq } from 'drizzle-orm'
 import { AppError } from '../lib/errors.js'
 import type { Clock } from '../lib/clock.js'
 import { schema, type Db, type DbOrTx } from '../db/index.js'
@@ -33,6 +33,7 @@ export const createFactorService = ({
   mailer,
   audit,
   onPasskeyAdded,
+  onPasskeyRemoved,
 }: {
   db: Db
   clock: Clock
@@ -44,6 +45,7 @@ export const createFactorService = ({
   mailer: AccountMailer
   audit: Pick<AuditChain, 'append' | 'appendIn'>
   onPasskeyAdded?: (userId: string, passkeyId: string) => Promise<void>
+  onPasskeyRemoved?: (userId: string, credentialId: string) => Promise<void>
 }) => {
   const emailOf = async (userId: string, tx: DbOrTx = db) => {
     const [u] = await tx.select({ email: users.email, displayName: users.displayName }).from(users).where(eq(users.id, userId)).limit(1)
@@ -107,7 +109,9 @@ export const createFactorService = ({
   }
 
   const removePasskey = async (session: ActiveSession, id: string, ctx: FactorContext) => {
+    const [row] = await db.select({ credentialId: schema.passkeys.credentialId }).from(schema.passkeys).where(and(eq(schema.passkeys.id, id), eq(schema.passkeys.userId, session.userId))).limit(1)
     await passkeys.remove(session.userId, id)
+    if (row && onPasskeyRemoved) await onPasskeyRemoved(session.userId, row.credentialId)
     await dropCodesIfNoFactor(session.userId, db)
     await record(session, 'passkey_removed', 'passkey_removed', ctx)
   }

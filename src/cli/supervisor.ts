@@ -82,7 +82,8 @@ export const supervise = async (config: Config, env: NodeJS.ProcessEnv): Promise
     throw err
   }
   const startSignerChild = () => {
-    signer = spawnSigner(home.path, env, ['ignore', 'inherit', 'inherit'], separation?.signer)
+    // The signer checks WebAuthn confirmations against the same origin the api serves (even when it came from the default).
+    signer = spawnSigner(home.path, { ...env, PUBLIC_ORIGIN: config.PUBLIC_ORIGIN }, ['ignore', 'inherit', 'inherit'], separation?.signer)
     return signer
   }
 

@@ -1,1 +1,2 @@
 export { createKeyRelay, keyAdminHandlers, type KeyRelay, type KeyAdminDeps } from './key-admin.js'
+export { createPasskeyTrustSync, type PasskeyTrustSync } from './passkey-trust.js'

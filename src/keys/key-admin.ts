@@ -4,39 +4,65 @@ import { z } from 'zod'
 import { AppError } from '../lib/errors.js'
 import { newId } from '../lib/ids.js'
 import { schema, type Db } from '../db/index.js'
-import type { Alerts, AuditChain } from '../monitoring/index.js'
-import { sealedEnvelope, type SignerAuditEvent, type SignerClient } from '../signer/index.js'
+import type { AlertSeverity } from '../db/index.js'
+import type { Alerts, AuditActor, AuditChain } from '../monitoring/index.js'
+import { keyLimits, sealedEnvelope, type KeyLimits, type SignerAuditEvent, type SignerClient } from '../signer/index.js'
 
 export type KeyAdminDeps = { db: Db; signer: SignerClient; audit: Pick<AuditChain, 'append'>; alerts: Pick<Alerts, 'raise'> }
 
 const workspaceId = z.string().uuid()
 
 /**
+ * Signer events that tell the workspace something it must see. A pending widening or passkey trust is
+ * the user's chance to cancel before the signer's delay runs out (R26/R32): it is announced here.
+ */
+const alertSeverityOf: Readonly<Record<string, AlertSeverity>> = {
+  signer_refused: 'critical',
+  reconstruction_integrity: 'critical',
+  ciphertext_context_mismatch: 'critical',
+  authenticator_clone_suspected: 'critical',
+  vault_store_degraded: 'warning',
+  key_widening_pending: 'warning',
+  passkey_trust_pending: 'warning',
+  widening_confirmation_refused: 'warning',
+  key_widening_refused: 'warning',
+  key_widening_applied: 'info',
+  passkey_trusted: 'info',
+}
+
+/** What a widening changes, as the signer takes it (`proposeWidening`). */
+export type WideningChangeInput = { kind: 'limits'; limits: KeyLimits } | { kind: 'enable' }
+/** A passkey the api registered, relayed for the signer to trust (after its delay, or confirmed by a trusted passkey). */
+export type TrustPasskeyInput = { userId: string; authenticatorId: string; publicKey: string; counter: number }
+
+const operatorActor: AuditActor = { type: 'operator_cli' }
+
+/**
  * Relays key operations to the signer and records what it reports in the workspace's audit chain.
  * The api never sees plaintext: `connect` carries an envelope sealed to the signer's public key.
  */
 export const createKeyRelay = ({ db, signer, audit, alerts }: KeyAdminDeps) => {
-  const record = async (ws: string, requestId: string, events: SignerAuditEvent[]) => {
+  const record = async (ws: string, requestId: string, events: SignerAuditEvent[], actor: AuditActor) => {
     for (const e of events) {
-      await audit.append({ workspaceId: ws, type: e.type, actor: { type: 'operator_cli' }, outcome: e.outcome, requestId, details: e.details })
-      if (e.type === 'signer_refused' || e.type === 'reconstruction_integrity' || e.type === 'ciphertext_context_mismatch') {
-        await alerts.raise({ workspaceId: ws, rule: e.type, severity: 'critical', details: e.details, dedupKey: String(e.details.keyId ?? e.type) })
-      } else if (e.type === 'vault_store_degraded') {
-        await alerts.raise({ workspaceId: ws, rule: e.type, severity: 'warning', details: e.details, dedupKey: String(e.details.keyId ?? e.type) })
+      await audit.append({ workspaceId: ws, type: e.type, actor, outcome: e.outcome, requestId, details: e.details })
+      const severity = Object.hasOwn(alertSeverityOf, e.type) ? alertSeverityOf[e.type] : undefined
+      if (severity) {
+        const dedupKey = String(e.details.operationId ?? e.details.keyId ?? e.details.authenticatorId ?? e.type)
+        await alerts.raise({ workspaceId: ws, rule: e.type, severity, details: e.details, dedupKey })
       }
     }
   }
 
   /** Calls the signer for a workspace and audits its events whether the call succeeded or not. */
-  const relay = async <T>(ws: string, op: Parameters<SignerClient['call']>[0], params: Record<string, unknown>): Promise<T> => {
+  const relay = async <T>(ws: string, op: Parameters<SignerClient['call']>[0], params: Record<string, unknown>, actor: AuditActor = operatorActor): Promise<T> => {
     const requestId = randomUUID()
     try {
       const { result, events } = await signer.call(op, ws, params as never, requestId)
-      await record(ws, requestId, events)
+      await record(ws, requestId, events, actor)
       return result as T
     } catch (err) {
       const events = ((err as AppError).details as { events?: SignerAuditEvent[] } | undefined)?.events ?? []
-      await record(ws, requestId, events)
+      await record(ws, requestId, events, actor)
       throw err
     }
   }
@@ -62,6 +88,19 @@ export const createKeyRelay = ({ db, signer, audit, alerts }: KeyAdminDeps) => {
     list: (ws: string) => relay(ws, 'listKeys', {}),
     disable: (ws: string, keyId: string, reason: string) => relay(ws, 'disable', { keyId, reason }),
     destroy: (ws: string, keyId: string) => relay(ws, 'destroy', { keyId }),
+    /** Narrowing applies at once; a widening is refused (FORBIDDEN, reason limit_widening_needs_confirmation): propose it. */
+    setLimits: (ws: string, keyId: string, limits: KeyLimits, actor?: AuditActor) => relay(ws, 'setLimits', { keyId, limits: keyLimits.parse(limits) }, actor),
+    /** Pending until confirmed by a passkey the signer already trusts, or until its delay passes (announced). */
+    trustPasskey: (ws: string, input: TrustPasskeyInput, actor?: AuditActor) => relay(ws, 'trustPasskey', { ...input }, actor),
+    /** Immediate (narrowing). Call it when a passkey is deleted, or with a user id when a member leaves or loses the right to widen. */
+    untrustPasskey: (ws: string, which: { authenticatorId: string } | { userId: string }, actor?: AuditActor) => relay(ws, 'untrustPasskey', { ...which }, actor),
+    listPasskeys: (ws: string) => relay(ws, 'listPasskeys', {}),
+    /** Returns the pending operation with its `challenge`: the WebAuthn challenge the confirming passkey must sign. */
+    proposeWidening: (ws: string, keyId: string, change: WideningChangeInput, actor?: AuditActor) => relay(ws, 'proposeWidening', { keyId, change }, actor),
+    /** `assertion` is the browser's AuthenticationResponseJSON, relayed untouched: the signer verifies it. */
+    confirmWidening: (ws: string, operationId: string, assertion: unknown, actor?: AuditActor) => relay(ws, 'confirmWidening', { operationId, assertion }, actor),
+    cancelWidening: (ws: string, operationId: string, actor?: AuditActor) => relay(ws, 'cancelWidening', { operationId }, actor),
+    listPendingWidenings: (ws: string) => relay(ws, 'listPendingWidenings', {}),
   }
 }
 export type KeyRelay = ReturnType<typeof createKeyRelay>

@@ -64,7 +64,7 @@ export const createSignerClient = ({ socketPath, tls, timeoutMs = 15_000, auth }
           if (parsed.data.ok) p.resolve({ result: parsed.data.result, events: parsed.data.events, timings: parsed.data.timings })
           else {
             const code = (parsed.data.error.code in statusByCode ? parsed.data.error.code : 'INTERNAL') as ErrorCode
-            const err = new AppError(code, parsed.data.error.message, { details: { events: parsed.data.events } })
+            const err = new AppError(code, parsed.data.error.message, { details: { events: parsed.data.events }, ...(parsed.data.error.reason ? { reason: parsed.data.error.reason } : {}) })
             p.reject(err)
           }
         }

@@ -3,3 +3,4 @@
 export { createSignerClient, type SignerClient, type SignerCallResult, type SignerTls } from './client.js'
 export { signerEnvKeys } from './signer-config.js'
 export { defaultKeyLimits, keyLimits, sealedEnvelope, type KeyLimits, type KeyView, type SignerAuditEvent, type SignerOp } from './signer-types.js'
+export { passkeyAssertion, wideningChange, wideningOperationView, type WideningOperationView, type TrustedPasskeyView, type PasskeyAssertion, type WideningChange } from './signer-types.js'

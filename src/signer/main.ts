@@ -14,8 +14,9 @@ import { createExecutor } from './executor.js'
 import { createRateBudget } from './rate-budget.js'
 import { loadRecipientKey } from './recipient-key.js'
 import { startRpcServer, startTlsRpcServer, type Handler } from './rpc-server.js'
-import { createSignerService, type Ctx } from './signer-service.js'
-import { operatorOps, signerOps, type SignerAuditEvent } from './signer-types.js'
+import { createSignerService } from './signer-service.js'
+import { createSignerHandlers } from './handlers.js'
+import type { SignerAuditEvent } from './signer-types.js'
 import { signerEnvSchema, type SignerConfig } from './signer-config.js'
 import { homePaths } from '../config/paths.js'
 
@@ -46,7 +47,7 @@ const openVaultDb = async (url: string | undefined, dataDir: string, lockPath: s
 
 /**
  * The signer process root: key custody. Holds the master key and every share store; listens on two
- * Unix sockets (the api's, and the operator's for widening operations). Started by `bulwark start`
+ * Unix sockets (the api's, and the operator's, which keeps direct authority over widenings). Started by `bulwark start`
  * under Node's permission model with core dumps off; also startable alone (`bulwark signer`).
  */
 export const startSigner = async (config: SignerConfig) => {
@@ -97,36 +98,16 @@ export const startSigner = async (config: SignerConfig) => {
       report({ type: 'signer_refused', outcome: 'denied', details: { ...r } })
     },
   })
-  const service = createSignerService({ vault, db: vaultDb.db, executor, audit, recipient: await loadRecipientKey(paths.sealKey), clock: systemClock })
-
-  /** Wraps an operation: validates params, requires the workspace where it matters, attaches vault events. */
-  const op =
-    <P>(schema: { parse: (v: unknown) => P }, fn: (ctx: Ctx, p: P) => Promise<unknown>, needsWorkspace = true): Handler =>
-    async ({ workspaceId, requestId, params, events }) => {
-      if (needsWorkspace && !workspaceId) throw new AppError('BAD_INPUT', 'this signer operation needs the acting workspace')
-      const ctx: Ctx = { workspaceId: workspaceId ?? '', requestId, events }
-      return requestEvents.run(events, () => fn(ctx, schema.parse(params)))
-    }
-
-  const apiHandlers: Record<string, Handler> = {
-    publicKey: op(signerOps.publicKey, async () => service.publicKey(), false),
-    connect: op(signerOps.connect, service.connect),
-    execute: op(signerOps.execute, service.execute),
-    disable: op(signerOps.disable, service.disable),
-    destroy: op(signerOps.destroy, service.destroy),
-    setLimits: op(signerOps.setLimits, (ctx, p) => service.setLimits(ctx, p, false)),
-    listKeys: op(signerOps.listKeys, (ctx) => service.listKeys(ctx)),
-    status: op(signerOps.status, async () => service.status(), false),
-  }
-  const operatorHandlers: Record<string, Handler> = {
-    ...apiHandlers,
-    setLimits: op(operatorOps.setLimits, (ctx, p) => service.setLimits(ctx, p, true)),
-    // Widening what a key can do: operator only (a signer-verified passkey confirmation later).
-    enable: op(operatorOps.enable, service.enable),
-    refresh: op(operatorOps.refresh, service.refresh),
-    rotateMaster: op(operatorOps.rotateMaster, async () => vault.rotateMaster(), false),
-    verifyVault: op(operatorOps.verifyVault, async () => ({ keys: await vault.verifyAll(), stores: await vault.storeHealth() }), false),
-  }
+  const service = createSignerService({
+    vault,
+    db: vaultDb.db,
+    executor,
+    audit,
+    recipient: await loadRecipientKey(paths.sealKey),
+    clock: systemClock,
+    widening: { delayMs: config.SIGNER_WIDENING_DELAY_SECONDS * 1000, origin: config.PUBLIC_ORIGIN, rpId: new URL(config.PUBLIC_ORIGIN).hostname },
+  })
+  const { api: apiHandlers, operator: operatorHandlers } = createSignerHandlers({ service, vault, requestEvents })
   const apiServer = await startRpcServer(paths.socket, apiHandlers, logger, { mode: config.SIGNER_SOCKET_GROUP_ACCESS === '1' ? 0o660 : 0o600 })
   // Same user in embedded mode: the socket's file mode cannot tell the operator from the api, the token can.
   const operatorToken = loadOrCreateKeyFile(paths.operatorToken).toString('base64')

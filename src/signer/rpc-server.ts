@@ -11,8 +11,9 @@ export type Handler = (req: { workspaceId: string | null; requestId: string; par
 
 const MAX_LINE_BYTES = 1_048_576
 
-/** Errors cross the socket as `{ code, message }`; anything that is not an AppError says nothing more. */
-const toWire = (err: unknown) => (err instanceof AppError ? { code: err.code, message: err.message } : { code: 'INTERNAL', message: 'internal error' })
+/** Errors cross the socket as `{ code, message, reason? }`; anything that is not an AppError says nothing more. */
+const toWire = (err: unknown) =>
+  err instanceof AppError ? { code: err.code, message: err.message, ...(err.reason ? { reason: err.reason } : {}) } : { code: 'INTERNAL', message: 'internal error' }
 
 /**
  * Newline-delimited JSON RPC on a Unix socket (mode 0600). Each line is one request, validated before

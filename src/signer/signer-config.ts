@@ -32,6 +32,17 @@ export const signerEnvSchema = z.object({
   /** Separated mode: the api (another OS user, in the signer's group) must be able to connect. */
   SIGNER_SOCKET_GROUP_ACCESS: z.enum(['0', '1']).default('0'),
   SIGNER_RATE_BUDGET_FACTOR: z.coerce.number().min(0.01).max(1_000).default(1),
+  /**
+   * The origin users open (the api's PUBLIC_ORIGIN, same default): a passkey confirmation must name it,
+   * and its hostname is the WebAuthn RP ID. The signer checks assertions itself, so it needs its own copy.
+   */
+  PUBLIC_ORIGIN: z
+    .string()
+    .default('http://localhost:8080')
+    .refine((v) => URL.canParse(v) && new URL(v).origin === v.replace(/\/$/, ''), 'must be an origin such as https://bulwark.example.com (no path)')
+    .transform((v) => v.replace(/\/$/, '')),
+  /** How long a widening (limits, re-enable, a new trusted passkey) waits without a passkey confirmation. */
+  SIGNER_WIDENING_DELAY_SECONDS: z.coerce.number().int().min(1).max(30 * 86_400).default(86_400),
 })
 export type SignerConfig = Readonly<z.infer<typeof signerEnvSchema>>
 

@@ -10,6 +10,8 @@ import { decodeCredentials, sealNonces, vaultKeys, type Vault, type VaultKey } f
 import type { Executor } from './executor.js'
 import type { SignerAuditLog } from './audit-log.js'
 import { checkOrderLimits, checkSymbolAllowed, createUsageTracker, isWidening, type OrderIntent } from './limits.js'
+import { canonicalJson } from '../crypto/index.js'
+import { createConfirmations, enableableStates } from './confirmations.js'
 import { verifyKeyAtExchange } from './verification.js'
 import { defaultKeyLimits, keyLimits, type KeyLimits, type KeyView, type SignerAuditEvent, type SignerParams } from './signer-types.js'
 import { eq } from 'drizzle-orm'
@@ -22,7 +24,14 @@ export type SignerServiceDeps = {
   recipient: { keyPair: RecipientKeyPair; publicKey: string }
   clock: Clock
   maxEnvelopeAgeMs?: number
+  /**
+   * Confirmations of widenings: the delay without a passkey (default 24 h), and the origin and RP ID an
+   * assertion must name (PUBLIC_ORIGIN and its hostname; default http://localhost:8080).
+   */
+  widening?: { delayMs?: number; origin?: string; rpId?: string }
 }
+
+export const DEFAULT_WIDENING_DELAY_MS = 24 * 3_600_000
 
 export type Ctx = { workspaceId: string; requestId: string; events: SignerAuditEvent[] }
 
@@ -45,7 +54,7 @@ const view = (k: VaultKey): KeyView => ({
  * The signer's operations. Each writes its own audit log before it acts (and refuses when it cannot),
  * and reports audit facts back for the api's workspace chain. None returns key material.
  */
-export const createSignerService = ({ vault, db, executor, audit, recipient, clock, maxEnvelopeAgeMs = 15 * 60_000 }: SignerServiceDeps) => {
+export const createSignerService = ({ vault, db, executor, audit, recipient, clock, maxEnvelopeAgeMs = 15 * 60_000, widening = {} }: SignerServiceDeps) => {
   const usage = createUsageTracker(db)
   const keyLocks = new Map<string, Promise<unknown>>()
   /** Limit checks and usage records of one key happen one at a time, so concurrent orders cannot both fit. */
@@ -53,6 +62,21 @@ export const createSignerService = ({ vault, db, executor, audit, recipient, clo
     const prev = keyLocks.get(keyId) ?? Promise.resolve()
     const next = prev.then(fn, fn)
     keyLocks.set(keyId, next.catch(() => undefined))
+    return next
+  }
+
+  /**
+   * Changes to one key's state and limits (and to one workspace's trusted passkeys) happen one at a time,
+   * apart from the order lock: a disable never interleaves with a widening being applied.
+   */
+  const adminLocks = new Map<string, Promise<unknown>>()
+  const exclusive = async <T>(lockKey: string, fn: () => Promise<T>): Promise<T> => {
+    const next = (adminLocks.get(lockKey) ?? Promise.resolve()).then(fn, fn)
+    const settled = next.catch(() => undefined)
+    adminLocks.set(lockKey, settled)
+    void settled.then(() => {
+      if (adminLocks.get(lockKey) === settled) adminLocks.delete(lockKey)
+    })
     return next
   }
 
@@ -123,6 +147,7 @@ export const createSignerService = ({ vault, db, executor, audit, recipient, clo
 
   const execute = async (ctx: Ctx, p: SignerParams<'execute'>) => {
     const method = p.method as VenueMethod
+    await confirmations.applyDue(ctx)
     // Parsed once, here: every check below and the call itself see the same validated values.
     const parsed = venueCalls[method].safeParse(p.args)
     if (!parsed.success) throw new AppError('BAD_INPUT', `${method}: ${parsed.error.issues[0]?.path.join('.') || 'args'} ${parsed.error.issues[0]?.message ?? 'invalid'}`)
@@ -162,53 +187,103 @@ export const createSignerService = ({ vault, db, executor, audit, recipient, clo
     })
   }
 
-  /** Re-verifies at the exchange first: a key comes back only if it is still withdraw-free (operator only). */
-  const enable = async (ctx: Ctx, p: SignerParams<'enable'>) => {
-    const key = await vault.getKey(p.keyId, ctx.workspaceId)
-    if (key.state !== 'disabled' && key.state !== 'unverified') throw new AppError('CONFLICT', `the key is ${key.state}: only a disabled or unverified key can be enabled`)
-    await record(ctx, { type: 'key_enable_requested', outcome: 'success', details: { keyId: p.keyId } })
-    const verification = await vault.withSecret(p.keyId, ctx.workspaceId, (credentials) => verifyKeyAtExchange(executor, `verify-${randomUUID()}`, key.exchange, credentials, clock.now()))
+  /**
+   * Re-verifies at the exchange first: a key comes back only if it is still withdraw-free. Reached from
+   * the operator socket directly, or through a confirmed or due widening; call under the key's lock.
+   */
+  const enableKey = async (ctx: Ctx, key: VaultKey) => {
+    await record(ctx, { type: 'key_enable_requested', outcome: 'success', details: { keyId: key.keyId } })
+    const verification = await vault.withSecret(key.keyId, ctx.workspaceId, (credentials) => verifyKeyAtExchange(executor, `verify-${randomUUID()}`, key.exchange, credentials, clock.now()))
     if (verification.status !== 'verified') throw new AppError('EXCHANGE_UNAVAILABLE', `the key could not be re-verified (${verification.note ?? verification.status}); it stays ${key.state}`)
-    await vault.setVerification(p.keyId, ctx.workspaceId, verification)
-    await record(ctx, { type: 'key_enabled', outcome: 'success', details: { keyId: p.keyId } })
-    return view(await vault.setState(p.keyId, ctx.workspaceId, 'active'))
+    await vault.setVerification(key.keyId, ctx.workspaceId, verification)
+    await record(ctx, { type: 'key_enabled', outcome: 'success', details: { keyId: key.keyId } })
+    return view(await vault.setState(key.keyId, ctx.workspaceId, 'active'))
   }
 
-  const setState = async (ctx: Ctx, keyId: string, state: 'disabled', reason: string) => {
-    await record(ctx, { type: 'key_disabled', outcome: 'success', details: { keyId, reason } })
-    return view(await vault.setState(keyId, ctx.workspaceId, state, reason))
-  }
+  const confirmations = createConfirmations({
+    db,
+    vault,
+    clock,
+    delayMs: widening.delayMs ?? DEFAULT_WIDENING_DELAY_MS,
+    webauthn: { origin: widening.origin ?? 'http://localhost:8080', rpId: widening.rpId ?? new URL(widening.origin ?? 'http://localhost:8080').hostname },
+    record,
+    exclusive,
+    enableKey,
+  })
 
-  /** Narrowing is always allowed; widening only from the operator socket (a signer-verified passkey later). */
+  /** Operator socket only: the operator token is the signer's own trust domain, which the api never holds. */
+  const enable = (ctx: Ctx, p: SignerParams<'enable'>) =>
+    exclusive(`key:${p.keyId}`, async () => {
+      const key = await vault.getKey(p.keyId, ctx.workspaceId)
+      if (!enableableStates.includes(key.state)) throw new AppError('CONFLICT', `the key is ${key.state}: only a disabled, unverified or pending key can be enabled`)
+      const enabled = await enableKey(ctx, key)
+      await confirmations.supersedeForKey(ctx, key.keyId, 'the operator enabled the key', ['enable'])
+      return enabled
+    })
+
+  /** Narrowing: immediate, and it voids every pending widening of the key (re-ask once the cause is understood). */
+  const disable = (ctx: Ctx, p: SignerParams<'disable'>) =>
+    exclusive(`key:${p.keyId}`, async () => {
+      await record(ctx, { type: 'key_disabled', outcome: 'success', details: { keyId: p.keyId, reason: p.reason } })
+      const disabled = view(await vault.setState(p.keyId, ctx.workspaceId, 'disabled', p.reason))
+      await confirmations.supersedeForKey(ctx, p.keyId, 'the key was disabled')
+      return disabled
+    })
+
+  /**
+   * Narrowing applies at once from anywhere; widening from the api is refused here (it goes through
+   * `proposeWidening`), from the operator socket it applies. Any change voids pending limit widenings:
+   * they were asked against the old limits.
+   */
   const setLimits = async (ctx: Ctx, p: SignerParams<'setLimits'>, isOperator: boolean) => {
-    const key = await vault.getKey(p.keyId, ctx.workspaceId)
-    const current = keyLimits.parse(key.limits)
-    if (isWidening(current, p.limits) && !isOperator) {
-      await record(ctx, { type: 'signer_refused', outcome: 'denied', details: { keyId: p.keyId, reason: 'limit_widening_needs_confirmation' } })
-      throw new AppError('FORBIDDEN', 'widening a key\'s limits needs a confirmation the signer verifies itself (for now: `bulwark keys limits` as the operator)')
-    }
-    await record(ctx, { type: 'key_limits_changed', outcome: 'success', details: { keyId: p.keyId, widened: isWidening(current, p.limits) } })
-    return view(await vault.updateLimits(p.keyId, ctx.workspaceId, p.limits satisfies KeyLimits))
+    if (!isOperator) await confirmations.applyDue(ctx)
+    return exclusive(`key:${p.keyId}`, async () => {
+      const key = await vault.getKey(p.keyId, ctx.workspaceId)
+      const current = keyLimits.parse(key.limits)
+      const widened = isWidening(current, p.limits)
+      if (widened && !isOperator) {
+        await record(ctx, { type: 'key_widening_refused', outcome: 'denied', details: { keyId: p.keyId, reason: 'limit_widening_needs_confirmation' } })
+        throw new AppError('FORBIDDEN', "widening a key's limits needs a passkey confirmation or the signer's waiting period: propose it instead", { reason: 'limit_widening_needs_confirmation' })
+      }
+      if (canonicalJson(current) === canonicalJson(p.limits)) return view(key)
+      await record(ctx, { type: 'key_limits_changed', outcome: 'success', details: { keyId: p.keyId, widened } })
+      const updated = view(await vault.updateLimits(p.keyId, ctx.workspaceId, p.limits satisfies KeyLimits))
+      await confirmations.supersedeForKey(ctx, p.keyId, "the key's limits were changed", ['limits'])
+      return updated
+    })
   }
 
   return {
     publicKey,
     connect,
     execute,
-    disable: (ctx: Ctx, p: SignerParams<'disable'>) => setState(ctx, p.keyId, 'disabled', p.reason),
+    disable,
     enable,
-    destroy: async (ctx: Ctx, p: SignerParams<'destroy'>) => {
-      await record(ctx, { type: 'key_destroyed', outcome: 'success', details: { keyId: p.keyId } })
-      await vault.destroy(p.keyId, ctx.workspaceId)
-      executor.forget(p.keyId)
-      return { keyId: p.keyId, state: 'destroyed' }
-    },
+    destroy: (ctx: Ctx, p: SignerParams<'destroy'>) =>
+      exclusive(`key:${p.keyId}`, async () => {
+        await record(ctx, { type: 'key_destroyed', outcome: 'success', details: { keyId: p.keyId } })
+        await vault.destroy(p.keyId, ctx.workspaceId)
+        executor.forget(p.keyId)
+        await confirmations.supersedeForKey(ctx, p.keyId, 'the key was destroyed')
+        return { keyId: p.keyId, state: 'destroyed' }
+      }),
     setLimits,
     refresh: async (ctx: Ctx, p: SignerParams<'refresh'>) => {
       await record(ctx, { type: 'key_refreshed', outcome: 'success', details: { keyId: p.keyId } })
       return view(await vault.refresh(p.keyId, ctx.workspaceId))
     },
-    listKeys: async (ctx: Ctx) => (await db.select().from(vaultKeys).where(eq(vaultKeys.workspaceId, ctx.workspaceId))).filter((k) => k.state !== 'writing' && k.state !== 'destroyed').map(view),
+    listKeys: async (ctx: Ctx) => {
+      await confirmations.applyDue(ctx)
+      return (await db.select().from(vaultKeys).where(eq(vaultKeys.workspaceId, ctx.workspaceId))).filter((k) => k.state !== 'writing' && k.state !== 'destroyed').map(view)
+    },
+    trustPasskey: confirmations.trustPasskey,
+    untrustPasskey: confirmations.untrustPasskey,
+    listPasskeys: confirmations.listPasskeys,
+    proposeWidening: confirmations.proposeWidening,
+    confirmWidening: confirmations.confirmWidening,
+    cancelWidening: confirmations.cancelWidening,
+    listPendingWidenings: confirmations.listPendingWidenings,
+    approveWidening: confirmations.approveWidening,
     status: async () => ({ stores: await vault.storeHealth() }),
   }
 }

@@ -47,6 +47,37 @@ export const defaultKeyLimits: KeyLimits = {
   priceBandPct: '5',
 }
 
+/** base64url as WebAuthn clients send it (padding tolerated). */
+const b64url = (max: number) => z.string().min(1).max(max).regex(/^[A-Za-z0-9_-]+={0,2}$/)
+/** A WebAuthn credential id: at most 1023 bytes, so 1364 base64url characters. */
+const authenticatorId = b64url(1364)
+
+/**
+ * A WebAuthn assertion exactly as the browser produced it (`AuthenticationResponseJSON`); relayed by the
+ * api untouched. Unknown members are dropped, sizes are bounded.
+ */
+export const passkeyAssertion = z.object({
+  id: authenticatorId,
+  rawId: authenticatorId,
+  type: z.literal('public-key'),
+  response: z.object({
+    clientDataJSON: b64url(8_192),
+    authenticatorData: b64url(4_096),
+    signature: b64url(2_048),
+    userHandle: b64url(256).optional(),
+  }),
+  clientExtensionResults: z.record(z.string(), z.unknown()).default({}),
+  authenticatorAttachment: z.enum(['platform', 'cross-platform']).optional(),
+})
+export type PasskeyAssertion = z.infer<typeof passkeyAssertion>
+
+/** What a widening changes: the key's whole new limits, or bringing a disabled/unverified/pending key back. */
+export const wideningChange = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('limits'), limits: keyLimits }).strict(),
+  z.object({ kind: z.literal('enable') }).strict(),
+])
+export type WideningChange = z.infer<typeof wideningChange>
+
 export const signerOps = {
   publicKey: z.object({}).strict(),
   connect: z.object({ exchange: z.string().max(40), exchangeAccountId: id, envelope: sealedEnvelope }).strict(),
@@ -58,6 +89,35 @@ export const signerOps = {
   refresh: z.object({ keyId: id }).strict(),
   status: z.object({}).strict(),
   listKeys: z.object({}).strict(),
+  /**
+   * Asks the signer to trust a user's passkey for this workspace. Pending for the widening delay
+   * (announced as `passkey_trust_pending`) unless confirmed by a passkey it already trusts; at once from
+   * the operator socket.
+   */
+  trustPasskey: z
+    .object({
+      userId: id,
+      /** The WebAuthn credential id (base64url). */
+      authenticatorId,
+      /** The COSE_Key from registration (base64url). */
+      publicKey: b64url(2_048),
+      /** The signature counter at registration. */
+      counter: z.number().int().min(0).max(0xffffffff),
+    })
+    .strict(),
+  /** Narrowing: immediate. Removes one passkey, or every passkey of a user, and cancels their pending trusts. */
+  untrustPasskey: z
+    .object({ authenticatorId: authenticatorId.optional(), userId: id.optional() })
+    .strict()
+    .refine((p) => (p.authenticatorId === undefined) !== (p.userId === undefined), 'give exactly one of authenticatorId or userId'),
+  listPasskeys: z.object({}).strict(),
+  /** Starts a widening: pending until confirmed with a passkey or until the delay has passed (announced). */
+  proposeWidening: z.object({ keyId: id, change: wideningChange }).strict(),
+  /** Applies a pending operation at once, given a UV assertion over its challenge by a passkey trusted here. */
+  confirmWidening: z.object({ operationId: id, assertion: passkeyAssertion }).strict(),
+  /** Narrowing: stops a pending operation. */
+  cancelWidening: z.object({ operationId: id }).strict(),
+  listPendingWidenings: z.object({}).strict(),
 } as const
 export type SignerOp = keyof typeof signerOps
 export type SignerParams<O extends SignerOp> = z.infer<(typeof signerOps)[O]>
@@ -69,6 +129,8 @@ export const operatorOps = {
   setLimits: signerOps.setLimits,
   enable: signerOps.enable,
   refresh: signerOps.refresh,
+  /** The operator's own authority (its token is the signer's trust domain, never the api's). */
+  approveWidening: z.object({ operationId: id }).strict(),
 } as const
 export type OperatorOp = keyof typeof operatorOps
 
@@ -95,7 +157,7 @@ export type SignerAuditEvent = z.infer<typeof signerAuditEvent>
 
 export const signerResponse = z.discriminatedUnion('ok', [
   z.object({ id: z.string(), ok: z.literal(true), result: z.unknown(), events: z.array(signerAuditEvent), timings: z.record(z.string(), z.number()).optional() }),
-  z.object({ id: z.string(), ok: z.literal(false), error: z.object({ code: z.string(), message: z.string() }), events: z.array(signerAuditEvent) }),
+  z.object({ id: z.string(), ok: z.literal(false), error: z.object({ code: z.string(), message: z.string(), reason: z.string().optional() }), events: z.array(signerAuditEvent) }),
 ])
 export type SignerResponse = z.infer<typeof signerResponse>
 
@@ -112,3 +174,33 @@ export const keyView = z.object({
   limits: keyLimits,
 })
 export type KeyView = z.infer<typeof keyView>
+
+export const wideningOperationView = z.object({
+  operationId: id,
+  workspaceId: id,
+  keyId: id.nullable(),
+  kind: z.enum(['limits', 'enable', 'trust_passkey']),
+  /** limits: `{ limits }`; enable: `{}`; trust_passkey: `{ userId, authenticatorId, publicKey, counter }`. */
+  params: z.record(z.string(), z.unknown()),
+  /** pending → applied | cancelled | superseded | failed (`applying` only while it is being applied). */
+  state: z.enum(['pending', 'applying', 'applied', 'cancelled', 'superseded', 'failed']),
+  /** base64url(SHA-256(canonical JSON of {operationId, workspaceId, keyId, kind, params})): the WebAuthn challenge. */
+  challenge: z.string(),
+  createdAt: z.string(),
+  /** When it applies without a confirmation. */
+  notBefore: z.string(),
+  resolvedAt: z.string().nullable(),
+  resolvedVia: z.enum(['passkey', 'delay', 'operator']).nullable(),
+  confirmedBy: z.string().nullable(),
+  note: z.string().nullable(),
+})
+export type WideningOperationView = z.infer<typeof wideningOperationView>
+
+export const trustedPasskeyView = z.object({
+  userId: id,
+  authenticatorId: z.string(),
+  counter: z.number(),
+  trustedAt: z.string(),
+  trustedVia: z.string(),
+})
+export type TrustedPasskeyView = z.infer<typeof trustedPasskeyView>

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm'
-import { pgSchema, text, uuid, timestamp, integer, jsonb, boolean, customType, primaryKey, index, check, numeric } from 'drizzle-orm/pg-core'
+import { pgSchema, text, uuid, timestamp, integer, bigint, jsonb, boolean, customType, primaryKey, index, check, numeric } from 'drizzle-orm/pg-core'
 
 /**
  * The signer's own database (share store 1 and the signer's metadata), in schema `signer`. Only the
@@ -87,4 +87,67 @@ export const orderUsage = signerSchema.table(
     requestId: text('request_id').notNull(),
   },
   (t) => [index('order_usage_key_time_idx').on(t.keyId, t.at)],
+)
+
+export const wideningKinds = ['limits', 'enable', 'trust_passkey'] as const
+export const wideningStates = ['pending', 'applying', 'applied', 'cancelled', 'superseded', 'failed'] as const
+
+/**
+ * Passkeys the signer trusts to confirm widenings, per workspace. A row exists only once trusted: a
+ * passkey the api relays waits out the delay as a `trust_passkey` operation below, unless a passkey
+ * already here confirms it (or the operator does). Public keys only: nothing here is secret.
+ */
+export const trustedPasskeys = signerSchema.table(
+  'trusted_passkeys',
+  {
+    workspaceId: uuid('workspace_id').notNull(),
+    /** The WebAuthn credential id, base64url. */
+    authenticatorId: text('authenticator_id').notNull(),
+    userId: uuid('user_id').notNull(),
+    /** COSE_Key bytes as registered. */
+    publicKey: bytea('public_key').notNull(),
+    /** The authenticator's signature counter as the signer last saw it (uint32). */
+    counter: bigint('counter', { mode: 'number' }).notNull(),
+    trustedAt: timestamp('trusted_at', { withTimezone: true }).notNull(),
+    /** How trust was given: 'passkey' (confirmed by another trusted passkey), 'delay' or 'operator'. */
+    trustedVia: text('trusted_via').notNull(),
+    operationId: uuid('operation_id'),
+  },
+  (t) => [primaryKey({ columns: [t.workspaceId, t.authenticatorId] }), index('trusted_passkeys_user_idx').on(t.workspaceId, t.userId)],
+)
+
+/**
+ * Operations that widen what a key can do (or whom the signer trusts), waiting for a passkey
+ * confirmation or their `not_before`. Every state change is a conditional UPDATE from `pending`, so
+ * an operation applies, is cancelled or is superseded exactly once. Kept afterwards as the record.
+ */
+export const wideningOperations = signerSchema.table(
+  'widening_operations',
+  {
+    operationId: uuid('operation_id').primaryKey(),
+    workspaceId: uuid('workspace_id').notNull(),
+    /** Null for `trust_passkey`. */
+    keyId: uuid('key_id'),
+    kind: text('kind', { enum: wideningKinds }).notNull(),
+    params: jsonb('params').notNull(),
+    /** What the key looked like when proposed: a change made since voids the operation. */
+    base: jsonb('base').notNull(),
+    /** base64url(SHA-256(canonical JSON of the operation)): what a confirming assertion must sign. */
+    challenge: text('challenge').notNull(),
+    state: text('state', { enum: wideningStates }).notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
+    notBefore: timestamp('not_before', { withTimezone: true }).notNull(),
+    resolvedAt: timestamp('resolved_at', { withTimezone: true }),
+    /** 'passkey', 'delay' or 'operator' once confirmed or due. */
+    resolvedVia: text('resolved_via'),
+    /** The authenticator id of the confirming passkey. */
+    confirmedBy: text('confirmed_by'),
+    note: text('note'),
+  },
+  (t) => [
+    index('widening_operations_due_idx').on(t.workspaceId, t.state, t.notBefore),
+    index('widening_operations_key_idx').on(t.keyId, t.state),
+    check('widening_operations_kind_valid', sql`${t.kind} in ('limits', 'enable', 'trust_passkey')`),
+    check('widening_operations_state_valid', sql`${t.state} in ('pending', 'applying', 'applied', 'cancelled', 'superseded', 'failed')`),
+  ],
 )

@@ -1,9 +1,9 @@
 import { z } from 'zod'
-import { authorizeActor, type ApiTokens, type SessionService } from '../../auth/index.js'
+import type { ApiTokens, SessionService } from '../../auth/index.js'
 import type { Db } from '../../db/index.js'
 import type { Alerts } from '../../monitoring/index.js'
 import type { App } from '../app-types.js'
-import { actorOf, requireActor } from '../session-guard.js'
+import { authorizeWorkspace, requireActor } from '../session-guard.js'
 
 const workspaceParams = z.object({ workspaceId: z.string().uuid('must be a workspace id') })
 const alertView = z.object({
@@ -20,22 +20,20 @@ const alertView = z.object({
 /** The in-app alert list of a workspace (the monitoring issue adds live push and delivery channels). */
 export const alertRoutes = (app: App, { db, alerts, sessions, apiTokens }: { db: Db; alerts: Pick<Alerts, 'list' | 'markRead'>; sessions: SessionService; apiTokens: Pick<ApiTokens, 'authenticate'> }) => {
   // Scripts may read alerts with an API token of read scope; acknowledging needs trade scope.
-  const signedIn = requireActor(sessions, apiTokens)
+  const member = [requireActor(sessions, apiTokens), authorizeWorkspace(db)]
 
   app.get(
     '/api/workspaces/:workspaceId/alerts',
-    { schema: { tags: ['alerts'], params: workspaceParams, querystring: z.object({ unread: z.enum(['true', 'false']).optional() }).strict(), response: { 200: z.array(alertView) } }, preHandler: signedIn },
+    { schema: { tags: ['alerts'], params: workspaceParams, querystring: z.object({ unread: z.enum(['true', 'false']).optional() }).strict(), response: { 200: z.array(alertView) } }, config: { action: 'alerts.read' }, preHandler: member },
     async (req) => {
-      await authorizeActor(db, actorOf(req), req.params.workspaceId, 'alerts.read')
       return alerts.list(req.params.workspaceId, { unreadOnly: req.query.unread === 'true' })
     },
   )
 
   app.post(
     '/api/workspaces/:workspaceId/alerts/:alertId/read',
-    { schema: { tags: ['alerts'], params: workspaceParams.extend({ alertId: z.string().uuid('must be an alert id') }) }, preHandler: signedIn },
+    { schema: { tags: ['alerts'], params: workspaceParams.extend({ alertId: z.string().uuid('must be an alert id') }) }, config: { action: 'alerts.acknowledge' }, preHandler: member },
     async (req, reply) => {
-      await authorizeActor(db, actorOf(req), req.params.workspaceId, 'alerts.acknowledge')
       await alerts.markRead(req.params.workspaceId, req.params.alertId)
       return reply.code(204).send()
     },

@@ -1,0 +1,93 @@
+import { eq } from 'drizzle-orm'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { backends, openTestDatabase, type TestDatabase } from '../../test/support/databases.js'
+import { startAccountsApp, type AccountsApp } from '../../test/support/accounts-app.js'
+import { newId } from '../lib/ids.js'
+import { schema, type ApiTokenScope, type Role } from '../db/index.js'
+
+const { roles } = schema
+import { isAllowed, tokenScopeFor, type Action } from '../auth/index.js'
+import { routeTableOf } from './app.js'
+
+const scopeRank: Record<ApiTokenScope, number> = { read: 0, trade: 1, admin: 2 }
+
+/**
+ * R41: every workspace route × every role × own or foreign workspace, and every API-token scope,
+ * generated from the app's route table and compared with the one policy table. A new workspace route
+ * is covered the day it is added; one without a declared action fails here.
+ */
+describe.each(backends)('authorization matrix on %s (R41)', (kind) => {
+  let database: TestDatabase
+  let t: AccountsApp
+  let workspaceId = ''
+  const members = {} as Record<Role, { cookie: string; csrf: string }>
+  let stranger: { cookie: string; csrf: string }
+
+  beforeAll(async () => {
+    database = await openTestDatabase(kind)
+    t = await startAccountsApp(database)
+    await t.setup.initFromCli({ email: 'ops@example.com', password: 'violet ostrich carburetor lighthouse', workspaceName: 'Desk' })
+    ;({ workspaceId } = await t.addUser('owner@example.com'))
+    for (const role of roles) {
+      if (role === 'owner') continue
+      const { userId } = await t.addUser(`${role}@example.com`)
+      await database.db.insert(schema.memberships).values({ workspaceId, userId, role, createdAt: t.clock.now() })
+    }
+    for (const role of roles) members[role] = await t.signIn(`${role}@example.com`)
+    await t.addUser('stranger@example.com')
+    stranger = await t.signIn('stranger@example.com')
+  }, 120_000)
+  afterAll(async () => {
+    await t.close()
+    await database.dispose()
+  })
+
+  const workspaceRoutes = () => routeTableOf(t.app).filter((r) => r.url.includes(':workspaceId'))
+  const urlFor = (url: string, ws: string) => url.replace(':workspaceId', ws).replace(/:[A-Za-z]+/g, () => newId())
+  const isWorkspaceNotFound = (body: { code?: string; message?: string }) => body.code === 'NOT_FOUND' && /^workspace "/.test(body.message ?? '')
+
+  it('every workspace route declares a policy action', () => {
+    expect(workspaceRoutes().length).toBeGreaterThan(0)
+    for (const r of workspaceRoutes()) expect({ route: `${r.method} ${r.url}`, action: r.action }).toEqual({ route: `${r.method} ${r.url}`, action: expect.any(String) })
+  })
+
+  it('each role gets exactly what the table says; another workspace is NOT_FOUND for everyone', async () => {
+    for (const r of workspaceRoutes()) {
+      const action = r.action as Action
+      for (const role of roles) {
+        const res = await t.call(r.method as 'GET', urlFor(r.url, workspaceId), members[role], r.method === 'GET' ? undefined : {})
+        const body = res.json<{ code?: string; message?: string }>()
+        const allowed = isAllowed(role, action)
+        expect({ route: `${r.method} ${r.url}`, role, refused: res.statusCode === 403 }).toEqual({ route: `${r.method} ${r.url}`, role, refused: !allowed })
+        expect(isWorkspaceNotFound(body)).toBe(false)
+      }
+      const foreign = await t.call(r.method as 'GET', urlFor(r.url, workspaceId), stranger, r.method === 'GET' ? undefined : {})
+      expect(isWorkspaceNotFound(foreign.json())).toBe(true)
+    }
+  })
+
+  it('API tokens: the scope table caps each action, and a token sees only its own workspace', async () => {
+    const ownerSession = members.owner
+    await t.post('/api/auth/step-up', { password: 'violet ostrich carburetor lighthouse' }, ownerSession)
+    // R26: in a team workspace, owners and admins need a passkey by default; this owner has none.
+    const refused = await t.post('/api/tokens', { name: 'no-passkey', workspaceId, scope: 'read', expiresInDays: 1 }, ownerSession)
+    expect(refused.json()).toMatchObject({ code: 'PHISHING_RESISTANT_FACTOR_REQUIRED' })
+    await database.db.update(schema.workspaces).set({ requirePasskeyForAdmins: false }).where(eq(schema.workspaces.id, workspaceId))
+    for (const scope of ['read', 'trade', 'admin'] as const) {
+      const created = await t.post('/api/tokens', { name: `t-${scope}`, workspaceId, scope, expiresInDays: 1 }, ownerSession)
+      expect(created.statusCode).toBe(201)
+      const token = created.json<{ token: string }>().token
+      for (const r of workspaceRoutes()) {
+        const needed = tokenScopeFor[r.action as Action]
+        const res = await t.app.inject({ method: r.method as 'GET', url: urlFor(r.url, workspaceId), headers: { authorization: `Bearer ${token}` }, ...(r.method === 'GET' ? {} : { payload: {} }) })
+        const expected = needed !== null && scopeRank[scope] >= scopeRank[needed]
+        expect({ route: `${r.method} ${r.url}`, scope, refused: res.statusCode === 403 }).toEqual({ route: `${r.method} ${r.url}`, scope, refused: !expected })
+        const other = await t.app.inject({ method: r.method as 'GET', url: urlFor(r.url, newId()), headers: { authorization: `Bearer ${token}` }, ...(r.method === 'GET' ? {} : { payload: {} }) })
+        expect(isWorkspaceNotFound(other.json())).toBe(true)
+      }
+    }
+    // A viewer cannot mint a token above its role.
+    await t.post('/api/auth/step-up', { password: 'violet ostrich carburetor lighthouse' }, members.viewer)
+    expect((await t.post('/api/tokens', { name: 'x', workspaceId, scope: 'trade', expiresInDays: 1 }, members.viewer)).statusCode).toBe(403)
+  })
+})

@@ -1,0 +1,58 @@
+import type { AsyncLocalStorage } from 'node:async_hooks'
+import { AppError } from '../lib/errors.js'
+import type { Vault } from '../vault/index.js'
+import type { Handler } from './rpc-server.js'
+import type { Ctx, SignerService } from './signer-service.js'
+import { operatorOps, signerOps, type SignerAuditEvent } from './signer-types.js'
+
+export type SignerHandlersDeps = {
+  service: SignerService
+  vault: Pick<Vault, 'rotateMaster' | 'verifyAll' | 'storeHealth'>
+  /** Events raised while a request runs (vault events) are pushed to that request's list. */
+  requestEvents: AsyncLocalStorage<SignerAuditEvent[]>
+}
+
+/**
+ * The two handler tables. The api's socket (and the mutual-TLS listener) gets `api` only: nothing in it
+ * widens a key at once — widening goes through proposeWidening and waits for a passkey confirmation the
+ * signer verifies, or for the delay. The operator's socket (operator token) also gets direct authority.
+ */
+export const createSignerHandlers = ({ service, vault, requestEvents }: SignerHandlersDeps) => {
+  /** Wraps an operation: validates params, requires the workspace where it matters, attaches vault events. */
+  const op =
+    <P>(schema: { parse: (v: unknown) => P }, fn: (ctx: Ctx, p: P) => Promise<unknown>, needsWorkspace = true): Handler =>
+    async ({ workspaceId, requestId, params, events }) => {
+      if (needsWorkspace && !workspaceId) throw new AppError('BAD_INPUT', 'this signer operation needs the acting workspace')
+      const ctx: Ctx = { workspaceId: workspaceId ?? '', requestId, events }
+      return requestEvents.run(events, () => fn(ctx, schema.parse(params)))
+    }
+
+  const api: Record<string, Handler> = {
+    publicKey: op(signerOps.publicKey, async () => service.publicKey(), false),
+    connect: op(signerOps.connect, service.connect),
+    execute: op(signerOps.execute, service.execute),
+    disable: op(signerOps.disable, service.disable),
+    destroy: op(signerOps.destroy, service.destroy),
+    setLimits: op(signerOps.setLimits, (ctx, p) => service.setLimits(ctx, p, false)),
+    listKeys: op(signerOps.listKeys, (ctx) => service.listKeys(ctx)),
+    status: op(signerOps.status, async () => service.status(), false),
+    trustPasskey: op(signerOps.trustPasskey, (ctx, p) => service.trustPasskey(ctx, p, false)),
+    untrustPasskey: op(signerOps.untrustPasskey, service.untrustPasskey),
+    listPasskeys: op(signerOps.listPasskeys, (ctx) => service.listPasskeys(ctx)),
+    proposeWidening: op(signerOps.proposeWidening, service.proposeWidening),
+    confirmWidening: op(signerOps.confirmWidening, service.confirmWidening),
+    cancelWidening: op(signerOps.cancelWidening, service.cancelWidening),
+    listPendingWidenings: op(signerOps.listPendingWidenings, (ctx) => service.listPendingWidenings(ctx)),
+  }
+  const operator: Record<string, Handler> = {
+    ...api,
+    setLimits: op(operatorOps.setLimits, (ctx, p) => service.setLimits(ctx, p, true)),
+    enable: op(operatorOps.enable, service.enable),
+    refresh: op(operatorOps.refresh, service.refresh),
+    trustPasskey: op(signerOps.trustPasskey, (ctx, p) => service.trustPasskey(ctx, p, true)),
+    approveWidening: op(operatorOps.approveWidening, service.approveWidening),
+    rotateMaster: op(operatorOps.rotateMaster, async () => vault.rotateMaster(), false),
+    verifyVault: op(operatorOps.verifyVault, async () => ({ keys: await vault.verifyAll(), stores: await vault.storeHealth() }), false),
+  }
+  return { api, operator }
+}
