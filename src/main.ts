@@ -113,6 +113,11 @@ export const startPlatform = async (config: Config, opts: StartOptions = {}): Pr
       ...(passkeyTrust ? { onPasskeyAdded: passkeyTrust.added, onPasskeyRemoved: passkeyTrust.removed } : {}),
     })
 
+    // Used and expired WebAuthn challenges are worthless; drop them hourly so the table stays small.
+    const purge = setInterval(() => void accounts.passkeys.purgeExpiredChallenges().catch((err: unknown) => logger.warn({ err }, 'challenge purge failed')), 3_600_000)
+    purge.unref()
+    undo.push(() => clearInterval(purge))
+
     const tls = config.TLS_CERT_FILE && config.TLS_KEY_FILE ? { cert: readFileSync(config.TLS_CERT_FILE), key: readFileSync(config.TLS_KEY_FILE) } : undefined
     const app = await buildApp({
       config,
@@ -147,6 +152,10 @@ export const startPlatform = async (config: Config, opts: StartOptions = {}): Pr
       init: async (body) => setup.initFromCli({ email: String(body.email ?? ''), password: String(body.password ?? ''), workspaceName: String(body.workspaceName ?? 'Personal') }),
       outbox: async (body) => outbox.list({ pendingOnly: body.pendingOnly === true }),
       alerts: async () => alerts.list(null),
+      signup: async (body) => {
+        if (body.mode === 'open' || body.mode === 'invite' || body.mode === 'auto') await accounts.signup.setMode(body.mode)
+        return { mode: await accounts.signup.mode(), open: await accounts.signup.isOpen() }
+      },
       ...(signer ? keyAdminHandlers({ db: database.db, signer, audit, alerts }) : {}),
     })
     undo.push(() => admin.close())
@@ -174,6 +183,7 @@ export const startPlatform = async (config: Config, opts: StartOptions = {}): Pr
         clearInterval(sweep)
         await audit.append({ workspaceId: null, type: 'platform_stopped', actor: { type: 'system' }, outcome: 'success', details: { reason } }).catch(() => {})
         signer?.close()
+        clearInterval(purge)
         await mailSender?.stop()
         await database.close()
         instanceLock.release()

@@ -8,7 +8,7 @@ import { createLogger } from '../lib/logger.js'
 import { systemClock } from '../lib/clock.js'
 import { readLockHolder, migrate, migrationStatus, type Database } from '../db/index.js'
 import { createAuditChain, createOutbox, verifyAllChains, type ChainVerdict } from '../monitoring/index.js'
-import { createOperatorSetup } from '../auth/index.js'
+import { createOperatorSetup, createSignupPolicy, type SignupMode } from '../auth/index.js'
 import { openConfiguredDatabase } from '../main.js'
 import { spawnSigner, supervise } from './supervisor.js'
 import { separationEnabled } from './separation.js'
@@ -175,6 +175,25 @@ export const buildCli = (): Command => {
       )) as Array<{ createdAt: string; to: string; subject: string; text: string }>
       if (messages.length === 0) process.stdout.write('the outbox is empty\n')
       for (const m of messages) process.stdout.write(`--- ${m.createdAt} to ${m.to}: ${m.subject}\n${m.text}\n`)
+    })
+
+  program
+    .command('signup')
+    .description('show or set who may create an account after the operator: open, invite (nobody) or auto (open on loopback only)')
+    .argument('[mode]', 'open | invite | auto')
+    .action(async (mode: string | undefined) => {
+      if (mode !== undefined && !['open', 'invite', 'auto'].includes(mode)) throw new AppError('BAD_INPUT', 'mode: use open, invite or auto')
+      const config = loadConfig()
+      const result = (await withData(
+        config,
+        (socket) => callAdmin(socket, 'signup', mode === undefined ? {} : { mode }),
+        async (database) => {
+          const policy = createSignupPolicy({ db: database.db, clock: systemClock, configured: config.SIGNUP, host: config.HOST })
+          if (mode !== undefined) await policy.setMode(mode as SignupMode)
+          return { mode: await policy.mode(), open: await policy.isOpen() }
+        },
+      )) as { mode: string; open: boolean }
+      process.stdout.write(`sign-up: ${result.mode} (${result.open ? 'open now' : 'closed now'})\n`)
     })
 
   registerKeyCommands(program, loadConfig, (line) => process.stdout.write(`${line}\n`))

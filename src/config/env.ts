@@ -97,7 +97,6 @@ export const envSchema = z
       .enum(['auto', 'open', 'invite'])
       .default('auto')
       .describe('Who may sign up after the operator: open, invite (nobody, until teams), auto (open only on a loopback HOST); the operator can change it at run time'),
-    GEOIP_CITY_FILE: optionalPath.describe('Optional MaxMind-format GeoIP city database for the approximate place of sessions and sign-in alerts'),
   })
 
 /** Rules across variables; checked on the raw values so they are reported along with every other problem. */
