@@ -95,7 +95,7 @@ describe('bulwark start on a fresh home', () => {
     expect(corrupt.code).toBe(1)
     expectOneCleanLine(corrupt.stderr)
     expect(corrupt.stderr).toContain('cannot be opened (it may be corrupt): restore it from a backup, or move it aside')
-  })
+  }, 90_000)
 
   it('finishes an in-flight request during graceful shutdown, then exits 0', async () => {
     const { proc, port } = await startPlatform({ BULWARK_HOME: join(tempDir(), 'home') })

@@ -1,3 +1,4 @@
+import type { ReactNode } from 'react'
 import type { VersionInfo } from '../api/system/queries'
 import type { Resource } from '../lib/use-resource'
 import { ShieldMark } from './shield-mark'
@@ -20,13 +21,27 @@ const VersionLabel = ({ version }: { version: Resource<VersionInfo> }) => {
   }
 }
 
-export const AppHeader = ({ version }: { version: Resource<VersionInfo> }) => (
+type Props = {
+  version: Resource<VersionInfo>
+  /** The signed-in person's email and Sign out, beside the theme toggle. */
+  account?: ReactNode
+  /** The main navigation, on its own row below. */
+  nav?: ReactNode
+}
+
+export const AppHeader = ({ version, account, nav }: Props) => (
   <header className="app-header">
-    <div className="brand">
-      <ShieldMark className="brand__mark" />
-      <h1 className="brand__name">Bulwark</h1>
-      <VersionLabel version={version} />
+    <div className="app-header__bar">
+      <div className="brand">
+        <ShieldMark className="brand__mark" />
+        <h1 className="brand__name">Bulwark</h1>
+        <VersionLabel version={version} />
+      </div>
+      <div className="app-header__tools">
+        {account}
+        <ThemeToggle />
+      </div>
     </div>
-    <ThemeToggle />
+    {nav}
   </header>
 )

@@ -1,4 +1,5 @@
 import type { Ref } from 'react'
+import { asSentence, errorReasonText } from '../lib/account-format'
 import type { ApiError } from '../lib/api'
 
 type Props = {
@@ -7,14 +8,18 @@ type Props = {
   ref?: Ref<HTMLDivElement>
 }
 
-/** An API error as the sentence the server (or client) wrote, with the request id for the log. */
-export const ErrorNotice = ({ error, ref }: Props) => (
-  <div className="notice notice--error" role="alert" tabIndex={-1} ref={ref}>
-    <p className="notice__message">{error.message}</p>
-    {error.requestId === undefined ? null : (
-      <p className="notice__reference">
-        Reference: <code>{error.requestId}</code>
-      </p>
-    )}
-  </div>
-)
+/** An API error as the sentence the server (or client) wrote, its reason, and the request id for the log. */
+export const ErrorNotice = ({ error, ref }: Props) => {
+  const reason = errorReasonText(error.code, error.reason)
+  return (
+    <div className="notice notice--error" role="alert" tabIndex={-1} ref={ref}>
+      <p className="notice__message">{asSentence(error.message)}</p>
+      {reason === undefined ? null : <p className="notice__detail">{reason}</p>}
+      {error.requestId === undefined ? null : (
+        <p className="notice__reference">
+          Reference: <code>{error.requestId}</code>
+        </p>
+      )}
+    </div>
+  )
+}

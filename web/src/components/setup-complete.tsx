@@ -1,4 +1,6 @@
 import { useEffect, useRef } from 'react'
+import { routePaths } from '../lib/router'
+import { Link } from './link'
 import type { ClaimedInstance } from './setup-form'
 
 /** Replaces the setup form once the operator exists; takes focus so the outcome is announced. */
@@ -12,7 +14,9 @@ export const SetupComplete = ({ claimed }: { claimed: ClaimedInstance }) => {
       <h2 id="setup-complete-title" className="card__title" tabIndex={-1} ref={headingRef}>
         Instance claimed
       </h2>
-      <p className="setup-complete__message">Operator account created — sign-in arrives with the accounts feature.</p>
+      <p className="setup-complete__message">
+        Operator account created. Sign in with it, then add a passkey or an authenticator app on the Security page.
+      </p>
       <dl className="facts">
         <div className="facts__row">
           <dt>Operator</dt>
@@ -23,6 +27,11 @@ export const SetupComplete = ({ claimed }: { claimed: ClaimedInstance }) => {
           <dd>{claimed.workspaceName}</dd>
         </div>
       </dl>
+      <div className="form__actions form__actions--spaced">
+        <Link to={routePaths.signIn} className="button button--primary">
+          Sign in
+        </Link>
+      </div>
     </section>
   )
 }

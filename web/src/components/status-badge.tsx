@@ -1,8 +1,9 @@
-export type StatusTone = 'ok' | 'bad' | 'pending'
+export type StatusTone = 'ok' | 'bad' | 'warn' | 'pending'
 
 const icons: Record<StatusTone, string> = {
   ok: 'M4 8.5 6.8 11 12 5.5',
   bad: 'M5 5l6 6M11 5l-6 6',
+  warn: 'M8 3.5v5.5M8 12v.5',
   pending: 'M14 8A6 6 0 1 1 2 8a6 6 0 0 1 12 0ZM8 5.5V8l1.75 1.25',
 }
 

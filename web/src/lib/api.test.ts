@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { ApiError, requestJson } from './api'
+import { ApiError, parseNothing, requestJson } from './api'
 
 const json = (status: number, body: unknown) =>
   new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } })
@@ -74,5 +74,29 @@ describe('requestJson', () => {
     )
     const error = await failureOf(requestJson('/api/version', passThrough, { timeoutMs: 10 }))
     expect(error.code).toBe('TIMEOUT')
+  })
+
+  it('keeps the reason the server gives beside the code', async () => {
+    vi.stubGlobal('fetch', async () =>
+      json(400, { code: 'PASSWORD_REJECTED', message: 'this password appears in breach lists', reason: 'BREACHED_OR_COMMON', requestId: 'req-3' }),
+    )
+    const error = await failureOf(requestJson('/api/auth/register', passThrough, { method: 'POST', body: {} }))
+    expect(error).toMatchObject({ code: 'PASSWORD_REJECTED', reason: 'BREACHED_OR_COMMON', status: 400 })
+  })
+
+  it('sends extra headers and uses the fetch it is given', async () => {
+    const seen: { path: string; init: RequestInit }[] = []
+    const fakeFetch = async (path: string, init: RequestInit) => {
+      seen.push({ path, init })
+      return new Response(null, { status: 204 })
+    }
+    const result = await requestJson('/api/sessions/s1', parseNothing, { method: 'DELETE', headers: { 'x-csrf-token': 'abc' }, fetch: fakeFetch })
+    expect(result).toBeUndefined()
+    expect(seen).toHaveLength(1)
+    const headers = new Headers(seen[0]?.init.headers)
+    expect(seen[0]?.init.method).toBe('DELETE')
+    expect(headers.get('x-csrf-token')).toBe('abc')
+    expect(headers.get('accept')).toBe('application/json')
+    expect(headers.get('content-type')).toBeNull() // no body, no JSON content type
   })
 })

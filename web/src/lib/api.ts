@@ -15,13 +15,16 @@ export class ApiError extends Error {
   readonly code: string
   readonly status: number | undefined
   readonly requestId: string | undefined
+  /** The server's refinement of the code, e.g. BREACHED_OR_COMMON for PASSWORD_REJECTED. */
+  readonly reason: string | undefined
 
-  constructor(code: string, message: string, opts: { status?: number; requestId?: string; cause?: unknown } = {}) {
+  constructor(code: string, message: string, opts: { status?: number; requestId?: string; reason?: string; cause?: unknown } = {}) {
     super(message, { cause: opts.cause })
     this.name = 'ApiError'
     this.code = code
     this.status = opts.status
     this.requestId = opts.requestId
+    this.reason = opts.reason
   }
 }
 
@@ -36,10 +39,25 @@ export const asApiError = (value: unknown): ApiError =>
 /** Turns the parsed body into the caller's type, or throws when the shape is not what it expects. */
 export type Parse<T> = (body: unknown) => T
 
+/** Reads the answer of a 204 (or any answer whose body the caller does not need). */
+export const parseNothing: Parse<undefined> = () => undefined
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
+
+/** The shape of `fetch` this module uses; tests pass a fake server in its place. */
+export type FetchFn = (path: string, init: RequestInit) => Promise<Response>
+
+// Called through a wrapper so `fetch` never runs with a foreign `this` ("Illegal invocation").
+const browserFetch: FetchFn = (path, init) => globalThis.fetch(path, init)
+
 export type RequestOptions = {
-  method?: 'GET' | 'POST'
+  method?: HttpMethod
   /** Sent as JSON. */
   body?: unknown
+  /** Extra request headers, such as `x-csrf-token`. */
+  headers?: Readonly<Record<string, string>>
+  /** Defaults to the browser's fetch. */
+  fetch?: FetchFn
   /** Aborts the request when the caller no longer needs it (not reported as an error by callers). */
   signal?: AbortSignal
   /** Gives up after this long. Unset for requests that must not be abandoned half-way (writes). */
@@ -82,9 +100,11 @@ const errorFromBody = (status: number, body: unknown): ApiError => {
   const code = (isRecord(body) ? stringField(body, 'code') : undefined) ?? `HTTP_${status}`
   const message = isRecord(body) ? stringField(body, 'message')?.trim() : undefined
   const requestId = isRecord(body) ? stringField(body, 'requestId') : undefined
+  const reason = isRecord(body) ? stringField(body, 'reason') : undefined
   return new ApiError(code, message === undefined || message === '' ? fallbackMessage(code, status) : message, {
     status,
     ...(requestId === undefined ? {} : { requestId }),
+    ...(reason === undefined ? {} : { reason }),
   })
 }
 
@@ -115,15 +135,15 @@ const linkSignals = (outer: AbortSignal | undefined, timeoutMs: number | undefin
  * @throws ApiError for every failure; a caller's own abort rethrows the browser's AbortError.
  */
 export const requestJson = async <T>(path: string, parse: Parse<T>, options: RequestOptions = {}): Promise<T> => {
-  const { method = 'GET', body, signal, timeoutMs, acceptStatuses = [] } = options
+  const { method = 'GET', body, signal, timeoutMs, acceptStatuses = [], fetch: send = browserFetch } = options
   const linked = linkSignals(signal, timeoutMs)
   try {
-    const headers: Record<string, string> = { Accept: 'application/json' }
+    const headers: Record<string, string> = { ...options.headers, Accept: 'application/json' }
     if (body !== undefined) headers['Content-Type'] = 'application/json'
     let response: Response
     let parsed: unknown
     try {
-      response = await fetch(path, {
+      response = await send(path, {
         method,
         headers,
         credentials: 'same-origin',

@@ -1,0 +1,89 @@
+/**
+ * The dashboard's pages by pathname. Pure: `use-route.ts` connects it to the browser's history.
+ * The server answers any non-/api path that asks for text/html with index.html, so every path here
+ * can be opened directly, including the links in account emails (`/verify-email#token=…`).
+ */
+
+export const routePaths = {
+  home: '/',
+  signIn: '/sign-in',
+  signUp: '/sign-up',
+  forgotPassword: '/forgot-password',
+  resetPassword: '/reset-password',
+  verifyEmail: '/verify-email',
+  confirmEmail: '/confirm-email',
+  unlock: '/unlock',
+  notMe: '/not-me',
+  security: '/security',
+  tokens: '/tokens',
+  alerts: '/alerts',
+} as const
+
+export type RouteName = keyof typeof routePaths
+
+export type Route = { name: RouteName } | { name: 'notFound'; path: string }
+
+/** Pages opened from an account email; shown the same way whether or not someone is signed in. */
+export type EmailLinkRouteName = 'resetPassword' | 'verifyEmail' | 'confirmEmail' | 'unlock' | 'notMe'
+const emailLinkRoutes: readonly RouteName[] = ['resetPassword', 'verifyEmail', 'confirmEmail', 'unlock', 'notMe']
+
+/**
+ * True for the emailed-link pages. They stay mounted when the session changes under them (a reset or
+ * a "not me" lock ends this browser's session too), so their result is not lost.
+ */
+export const isEmailLinkRoute = (route: Route): route is { name: EmailLinkRouteName } => emailLinkRoutes.includes(route.name as RouteName)
+
+const titles: Record<RouteName | 'notFound', string> = {
+  home: 'Bulwark',
+  signIn: 'Sign in',
+  signUp: 'Create an account',
+  forgotPassword: 'Forgot password',
+  resetPassword: 'Choose a new password',
+  verifyEmail: 'Verify your email',
+  confirmEmail: 'Confirm your new email',
+  unlock: 'Unlock your account',
+  notMe: 'Secure your account',
+  security: 'Security',
+  tokens: 'API tokens',
+  alerts: 'Alerts',
+  notFound: 'Page not found',
+}
+
+const byPath: ReadonlyMap<string, RouteName> = new Map(
+  Object.entries(routePaths).map(([name, path]) => [path, name as RouteName]),
+)
+
+/** "/Security/" and "/security" are the same page; anything unknown is `notFound`. */
+export const matchRoute = (pathname: string): Route => {
+  const trimmed = pathname.replace(/\/+$/, '')
+  const normalized = trimmed === '' ? '/' : trimmed.toLowerCase()
+  const name = byPath.get(normalized)
+  return name === undefined ? { name: 'notFound', path: pathname } : { name }
+}
+
+export const pathFor = (name: RouteName): string => routePaths[name]
+
+/** The document title for a page: "Security · Bulwark". */
+export const documentTitle = (route: Route): string => (route.name === 'home' ? 'Bulwark' : `${titles[route.name]} · Bulwark`)
+
+/**
+ * The token from an emailed link's fragment (`#token=…`). The fragment never reaches the server or
+ * its logs; the page reads it here and sends it in a POST body.
+ */
+export const tokenFromFragment = (hash: string): string | undefined => {
+  const token = new URLSearchParams(hash.replace(/^#/, '')).get('token')?.trim()
+  return token === undefined || token === '' ? undefined : token
+}
+
+export type ClickLike = {
+  button: number
+  metaKey: boolean
+  ctrlKey: boolean
+  shiftKey: boolean
+  altKey: boolean
+  defaultPrevented: boolean
+}
+
+/** A plain left click the page may handle itself; modified clicks keep the browser's meaning (new tab, …). */
+export const isPlainLeftClick = (event: ClickLike): boolean =>
+  event.button === 0 && !event.metaKey && !event.ctrlKey && !event.shiftKey && !event.altKey && !event.defaultPrevented

@@ -1,0 +1,106 @@
+import { useRef, useState, type FormEvent } from 'react'
+import { register } from '../api/auth/mutations'
+import { ActionError } from '../components/action-error'
+import { Link } from '../components/link'
+import { PageHeading } from '../components/page-heading'
+import { PasswordField } from '../components/password-field'
+import { TextField } from '../components/text-field'
+import { emailProblem } from '../lib/account-validation'
+import { routePaths } from '../lib/router'
+import { useAppSession } from '../lib/session-context'
+import { MIN_PASSWORD_LENGTH, characterCount } from '../lib/setup-validation'
+import { useAction } from '../lib/use-action'
+import { CheckEmailCard } from './check-email-card'
+
+type Field = 'email' | 'password' | 'displayName'
+
+const passwordHelp = (password: string): string => {
+  const length = characterCount(password)
+  if (length > 0 && length < MIN_PASSWORD_LENGTH) return `At least ${MIN_PASSWORD_LENGTH} characters — ${length} so far.`
+  return `At least ${MIN_PASSWORD_LENGTH} characters. A few unrelated words make a passphrase that is long and easy to type.`
+}
+
+/**
+ * Create an account. The server answers 202 whether or not the address is taken (no account
+ * enumeration) and rejects weak passwords with PASSWORD_REJECTED and a reason, shown as they are.
+ */
+export const SignUpPage = () => {
+  const { client } = useAppSession()
+  const [fields, setFields] = useState<Record<Field, string>>({ email: '', password: '', displayName: '' })
+  const [errors, setErrors] = useState<Partial<Record<Field, string>>>({})
+  const [sentTo, setSentTo] = useState<string | undefined>(undefined)
+  const inputs = useRef<Partial<Record<Field, HTMLInputElement | null>>>({})
+  const action = useAction()
+
+  if (sentTo !== undefined) {
+    return (
+      <CheckEmailCard>
+        <p>
+          If <strong>{sentTo}</strong> can be used for a new account, a link to verify it is on its way. Open it to finish creating
+          your account; it works for 24 hours.
+        </p>
+      </CheckEmailCard>
+    )
+  }
+
+  const bind = (name: Field) => ({
+    name,
+    value: fields[name],
+    error: errors[name],
+    ref: (element: HTMLInputElement | null) => {
+      inputs.current[name] = element
+    },
+    onChange: (event: { target: { value: string } }) => {
+      const { value } = event.target
+      setFields((previous) => ({ ...previous, [name]: value }))
+      setErrors((previous) => ({ ...previous, [name]: undefined }))
+    },
+  })
+
+  const submit = (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault()
+    const length = characterCount(fields.password)
+    const found: Partial<Record<Field, string>> = {
+      email: emailProblem(fields.email),
+      password:
+        length === 0 ? 'Choose a password.' : length < MIN_PASSWORD_LENGTH ? `Use at least ${MIN_PASSWORD_LENGTH} characters; this one has ${length}.` : undefined,
+    }
+    setErrors(found)
+    const firstInvalid = (['email', 'password'] as const).find((name) => found[name] !== undefined)
+    if (firstInvalid !== undefined) return inputs.current[firstInvalid]?.focus()
+    const email = fields.email.trim()
+    const displayName = fields.displayName.trim()
+    void action.run(async () => {
+      await register(client, { email, password: fields.password, ...(displayName === '' ? {} : { displayName }) })
+      setSentTo(email)
+    })
+  }
+
+  return (
+    <section className="card" aria-labelledby="sign-up-title">
+      <PageHeading id="sign-up-title" title="Create an account" />
+      <form className="form form--spaced" onSubmit={submit} noValidate aria-busy={action.isBusy}>
+        <TextField {...bind('email')} id="sign-up-email" label="Email" type="email" autoComplete="email" inputMode="email" spellCheck={false} required />
+        <PasswordField
+          {...bind('password')}
+          id="sign-up-password"
+          label="Password"
+          help={passwordHelp(fields.password)}
+          autoComplete="new-password"
+          minLength={MIN_PASSWORD_LENGTH}
+          required
+        />
+        <TextField {...bind('displayName')} id="sign-up-display-name" label="Display name" help="Optional. Shown to people in your workspaces." autoComplete="nickname" maxLength={80} />
+        <ActionError action={action} />
+        <div className="form__actions">
+          <button type="submit" className="button button--primary" disabled={action.isBusy}>
+            {action.isBusy ? 'Creating…' : 'Create account'}
+          </button>
+        </div>
+      </form>
+      <p className="card__links">
+        <Link to={routePaths.signIn}>I already have an account</Link>
+      </p>
+    </section>
+  )
+}
