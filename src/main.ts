@@ -14,7 +14,7 @@ import { createAccounts, createOperatorSetup } from './auth/index.js'
 import { buildApp, startAdminSocket, type App } from './api/index.js'
 import { createSignerClient, type SignerTls } from './signer/index.js'
 import { bulwarkVersion } from './version.js'
-import { createKeyRelay, createPasskeyTrustSync, keyAdminHandlers } from './keys/index.js'
+import { createExchangeAccounts, createKeyRelay, createPasskeyTrustSync, keyAdminHandlers } from './keys/index.js'
 import { parseConfig, formatConfigProblems } from './config/index.js'
 
 export type Platform = {
@@ -98,7 +98,8 @@ export const startPlatform = async (config: Config, opts: StartOptions = {}): Pr
     undo.push(() => mailSender?.stop())
     const setup = createOperatorSetup({ db: database.db, clock, audit, tokenTtlHours: config.BULWARK_SETUP_TOKEN_TTL_HOURS })
     // The signer keeps its own list of passkeys that may confirm widening a key (signer/README.md).
-    const passkeyTrust = signer ? createPasskeyTrustSync({ db: database.db, relay: createKeyRelay({ db: database.db, signer, audit, alerts }), logger }) : undefined
+    const keyRelay = signer ? createKeyRelay({ db: database.db, signer, audit, alerts }) : undefined
+    const passkeyTrust = keyRelay ? createPasskeyTrustSync({ db: database.db, relay: keyRelay, logger }) : undefined
     const accounts = createAccounts({
       db: database.db,
       clock,
@@ -112,6 +113,14 @@ export const startPlatform = async (config: Config, opts: StartOptions = {}): Pr
       signupMode: config.SIGNUP,
       ...(passkeyTrust ? { onPasskeyAdded: passkeyTrust.added, onPasskeyRemoved: passkeyTrust.removed } : {}),
     })
+
+    const exchangeAccounts = keyRelay
+      ? createExchangeAccounts({ db: database.db, clock, relay: keyRelay, audit, mayConnect: (userId, workspaceId) => accounts.accounts.assertMayConnectKeys(userId, workspaceId) })
+      : undefined
+    // R16: every live key is asked about its permissions again each day; the signer disables dangerous ones.
+    const reverifyDaily = setInterval(() => void exchangeAccounts?.reverifyAll().catch((err: unknown) => logger.warn({ err }, 'daily key re-verification failed')), 86_400_000)
+    reverifyDaily.unref()
+    undo.push(() => clearInterval(reverifyDaily))
 
     // Used and expired WebAuthn challenges are worthless; drop them hourly so the table stays small.
     const purge = setInterval(() => void accounts.passkeys.purgeExpiredChallenges().catch((err: unknown) => logger.warn({ err }, 'challenge purge failed')), 3_600_000)
@@ -130,7 +139,7 @@ export const startPlatform = async (config: Config, opts: StartOptions = {}): Pr
       setup,
       webRoot,
       tls,
-      auth: { db: database.db, accounts, alerts },
+      auth: { db: database.db, accounts, alerts, exchangeAccounts, egressIps: config.BULWARK_EGRESS_IPS },
     })
     undo.push(() => app.close())
 
@@ -184,6 +193,7 @@ export const startPlatform = async (config: Config, opts: StartOptions = {}): Pr
         await audit.append({ workspaceId: null, type: 'platform_stopped', actor: { type: 'system' }, outcome: 'success', details: { reason } }).catch(() => {})
         signer?.close()
         clearInterval(purge)
+        clearInterval(reverifyDaily)
         await mailSender?.stop()
         await database.close()
         instanceLock.release()

@@ -10,6 +10,7 @@ import type { Logger } from '../lib/logger.js'
 import type { Accounts, Action, OperatorSetup } from '../auth/index.js'
 import type { Db } from '../db/index.js'
 import type { Alerts } from '../monitoring/index.js'
+import type { ExchangeAccounts } from '../keys/index.js'
 import { registerErrorHandler, registerNotFoundHandler } from './error-handler.js'
 import { healthRoutes, type ReadinessCheck } from './routes/health-routes.js'
 import { metaRoutes } from './routes/meta-routes.js'
@@ -19,6 +20,7 @@ import { accountRoutes } from './routes/account-routes.js'
 import { factorRoutes } from './routes/factor-routes.js'
 import { tokenRoutes } from './routes/token-routes.js'
 import { alertRoutes } from './routes/alert-routes.js'
+import { exchangeAccountRoutes } from './routes/exchange-account-routes.js'
 import { checkOrigin } from './session-guard.js'
 import type { App } from './app-types.js'
 
@@ -39,7 +41,7 @@ export type AppDeps = {
   /** PEM certificate and key: serve HTTPS and send HSTS. */
   tls?: { cert: Buffer; key: Buffer } | undefined
   /** Accounts, sessions and the workspace routes that need a signed-in actor (absent in tests of the bare app). */
-  auth?: { db: Db; accounts: Accounts; alerts: Pick<Alerts, 'list' | 'markRead'> } | undefined
+  auth?: { db: Db; accounts: Accounts; alerts: Pick<Alerts, 'list' | 'markRead'>; exchangeAccounts?: ExchangeAccounts | undefined; egressIps?: readonly string[] } | undefined
 }
 
 /** Content Security Policy for the dashboard: nothing inline, nothing from elsewhere. */
@@ -132,6 +134,9 @@ export const buildApp = async (deps: AppDeps): Promise<App> => {
     factorRoutes(app, { sessions: a.sessions, stepUp: a.stepUp, factorService: a.factorService })
     tokenRoutes(app, { sessions: a.sessions, stepUp: a.stepUp, apiTokens: a.apiTokens })
     alertRoutes(app, { db, alerts, sessions: a.sessions, apiTokens: a.apiTokens })
+    if (deps.auth.exchangeAccounts) {
+      exchangeAccountRoutes(app, { db, sessions: a.sessions, apiTokens: a.apiTokens, stepUp: a.stepUp, passkeys: a.passkeys, exchangeAccounts: deps.auth.exchangeAccounts, egressIps: deps.auth.egressIps ?? [] })
+    }
   }
 
   const hasWeb = deps.webRoot !== undefined && existsSync(join(deps.webRoot, 'index.html'))

@@ -1,12 +1,14 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { AppError } from '../lib/errors.js'
 import { SESSION_COOKIE, authorizeActor, type ActiveSession, type Actor, type ApiTokens, type SessionService, type StepUp } from '../auth/index.js'
-import type { DbOrTx } from '../db/index.js'
+import type { DbOrTx, Role } from '../db/index.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
     session?: ActiveSession
     actor?: Actor
+    /** The caller's role in the route's workspace, once `authorizeWorkspace` passed. */
+    workspaceRole?: Role
   }
 }
 
@@ -114,5 +116,5 @@ export const authorizeWorkspace = (db: DbOrTx) => async (req: FastifyRequest) =>
   const action = req.routeOptions.config.action
   const workspaceId = (req.params as Record<string, string | undefined>).workspaceId
   if (!action || !workspaceId) throw new AppError('FORBIDDEN', 'this route declares no permission, so nobody may use it')
-  await authorizeActor(db, actorOf(req), workspaceId, action)
+  req.workspaceRole = await authorizeActor(db, actorOf(req), workspaceId, action)
 }

@@ -87,6 +87,12 @@ export const envSchema = z
       .default('auto')
       .describe('Run the signer and the api as two dedicated OS users (bulwark-signer, bulwark-api); auto: when started as root'),
     BULWARK_SETUP_TOKEN_TTL_HOURS: wholeNumber(1, 720).default(24).describe('Lifetime of the first-start setup token'),
+    BULWARK_EGRESS_IPS: z
+      .string()
+      .default('')
+      .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
+      .refine((list) => list.every(isCidr), 'must be a comma-separated list of IP addresses or CIDR ranges')
+      .describe("This platform's outgoing IP addresses, shown in the connect guide for the exchange's IP whitelist"),
     SMTP_URL: z
       .string()
       .regex(/^smtps?:\/\/[^\s]+$/, 'must be smtp://host:port or smtps://user:pass@host:port')

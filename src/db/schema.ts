@@ -373,3 +373,57 @@ export const instanceSettings = pgTable('instance_settings', {
   value: jsonb('value').notNull(),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull(),
 })
+
+/**
+ * Exchange accounts (the api's side of a key; the secret lives only in the signer's vault). The signer
+ * is the source of truth for state, limits and verification; these columns mirror what it last said,
+ * plus what only the api knows (label, who connected it, last use).
+ */
+export const exchangeAccounts = pgTable(
+  'exchange_accounts',
+  {
+    id: uuid('id').primaryKey(),
+    workspaceId: uuid('workspace_id')
+      .notNull()
+      .references(() => workspaces.id, { onDelete: 'cascade' }),
+    exchange: text('exchange').notNull(),
+    label: text('label').notNull(),
+    /** The signer's key id currently serving this account (changes when the key is replaced). */
+    keyId: uuid('key_id').notNull(),
+    state: text('state').notNull(),
+    apiKeyHint: text('api_key_hint').notNull(),
+    verification: jsonb('verification').notNull(),
+    testnet: boolean('testnet').notNull().default(false),
+    createdBy: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
+    keyCreatedAt: timestamp('key_created_at', { withTimezone: true }).notNull(),
+    lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
+    lastVerifiedAt: timestamp('last_verified_at', { withTimezone: true }),
+    removedAt: timestamp('removed_at', { withTimezone: true }),
+  },
+  (t) => [index('exchange_accounts_workspace_idx').on(t.workspaceId), uniqueIndex('exchange_accounts_key_id_key').on(t.keyId)],
+)
+
+/** The exchange-activity journal: every private call made through the signer, with its outcome. */
+export const exchangeActivity = pgTable(
+  'exchange_activity',
+  {
+    id: uuid('id').primaryKey(),
+    workspaceId: uuid('workspace_id')
+      .notNull()
+      .references(() => workspaces.id, { onDelete: 'cascade' }),
+    exchangeAccountId: uuid('exchange_account_id'),
+    keyId: uuid('key_id').notNull(),
+    method: text('method').notNull(),
+    outcome: text('outcome').notNull(),
+    /** The signer's error code when it failed or refused. */
+    errorCode: text('error_code'),
+    actorType: text('actor_type').notNull(),
+    actorId: text('actor_id'),
+    requestId: text('request_id').notNull(),
+    occurredAt: timestamp('occurred_at', { withTimezone: true }).notNull(),
+    durationMs: integer('duration_ms').notNull(),
+    details: jsonb('details').notNull(),
+  },
+  (t) => [index('exchange_activity_workspace_time_idx').on(t.workspaceId, t.occurredAt), check('exchange_activity_outcome_valid', sql`${t.outcome} in ('success', 'failure', 'denied')`)],
+)

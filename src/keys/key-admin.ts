@@ -6,7 +6,7 @@ import { newId } from '../lib/ids.js'
 import { schema, type Db } from '../db/index.js'
 import type { AlertSeverity } from '../db/index.js'
 import type { Alerts, AuditActor, AuditChain } from '../monitoring/index.js'
-import { keyLimits, sealedEnvelope, type KeyLimits, type SignerAuditEvent, type SignerClient } from '../signer/index.js'
+import { keyLimits, sealedEnvelope, type KeyLimits, type KeyView, type SignerAuditEvent, type SignerClient } from '../signer/index.js'
 
 export type KeyAdminDeps = { db: Db; signer: SignerClient; audit: Pick<AuditChain, 'append'>; alerts: Pick<Alerts, 'raise'> }
 
@@ -28,6 +28,8 @@ const alertSeverityOf: Readonly<Record<string, AlertSeverity>> = {
   key_widening_refused: 'warning',
   key_widening_applied: 'info',
   passkey_trusted: 'info',
+  // A key that gained withdraw permission or lost its IP whitelist: disabled by the signer at once.
+  key_permission_changed: 'critical',
 }
 
 /** What a widening changes, as the signer takes it (`proposeWidening`). */
@@ -56,15 +58,43 @@ export const createKeyRelay = ({ db, signer, audit, alerts }: KeyAdminDeps) => {
   /** Calls the signer for a workspace and audits its events whether the call succeeded or not. */
   const relay = async <T>(ws: string, op: Parameters<SignerClient['call']>[0], params: Record<string, unknown>, actor: AuditActor = operatorActor): Promise<T> => {
     const requestId = randomUUID()
+    const started = performance.now()
     try {
       const { result, events } = await signer.call(op, ws, params as never, requestId)
       await record(ws, requestId, events, actor)
+      if (op === 'execute') await journal(ws, params, actor, requestId, started, 'success', undefined)
       return result as T
     } catch (err) {
       const events = ((err as AppError).details as { events?: SignerAuditEvent[] } | undefined)?.events ?? []
       await record(ws, requestId, events, actor)
+      if (op === 'execute') await journal(ws, params, actor, requestId, started, err instanceof AppError && err.code === 'KEY_LIMIT_EXCEEDED' ? 'denied' : 'failure', err)
       throw err
     }
+  }
+
+  /** The exchange-activity journal: one row per private call through the signer, whatever its outcome. */
+  const journal = async (ws: string, params: Record<string, unknown>, actor: AuditActor, requestId: string, started: number, outcome: 'success' | 'failure' | 'denied', err: unknown) => {
+    const keyId = String(params.keyId ?? '')
+    const [account] = await db.select({ id: schema.exchangeAccounts.id }).from(schema.exchangeAccounts).where(eq(schema.exchangeAccounts.keyId, keyId)).limit(1)
+    const now = new Date()
+    const args = (params.args ?? {}) as Record<string, unknown>
+    await db.insert(schema.exchangeActivity).values({
+      id: newId(now.getTime()),
+      workspaceId: ws,
+      exchangeAccountId: account?.id ?? null,
+      keyId,
+      method: String(params.method ?? ''),
+      outcome,
+      errorCode: err instanceof AppError ? err.code : err ? 'INTERNAL' : null,
+      actorType: actor.type,
+      actorId: actor.id ?? null,
+      requestId,
+      occurredAt: now,
+      durationMs: Math.round(performance.now() - started),
+      // Order facts only (symbol, side, type, amount, price, client id): never credentials, which never reach the api anyway.
+      details: Object.fromEntries(Object.entries(args).filter(([k]) => ['symbol', 'side', 'type', 'amount', 'price', 'clientOrderId', 'id'].includes(k))),
+    })
+    if (account && outcome === 'success') await db.update(schema.exchangeAccounts).set({ lastUsedAt: now }).where(eq(schema.exchangeAccounts.id, account.id))
   }
 
   /** The operator's personal workspace: where CLI-connected keys go unless told otherwise. */
@@ -82,12 +112,15 @@ export const createKeyRelay = ({ db, signer, audit, alerts }: KeyAdminDeps) => {
 
   return {
     operatorWorkspace,
-    connect: (ws: string, exchange: string, envelope: unknown) =>
-      relay(ws, 'connect', { exchange, exchangeAccountId: newId(), envelope: sealedEnvelope.parse(envelope) }),
-    execute: (ws: string, keyId: string, method: string, args: Record<string, unknown>) => relay(ws, 'execute', { keyId, method, args }),
-    list: (ws: string) => relay(ws, 'listKeys', {}),
-    disable: (ws: string, keyId: string, reason: string) => relay(ws, 'disable', { keyId, reason }),
-    destroy: (ws: string, keyId: string) => relay(ws, 'destroy', { keyId }),
+    connect: (ws: string, exchange: string, envelope: unknown, opts: { exchangeAccountId?: string; actor?: AuditActor } = {}) =>
+      relay<KeyView>(ws, 'connect', { exchange, exchangeAccountId: opts.exchangeAccountId ?? newId(), envelope: sealedEnvelope.parse(envelope) }, opts.actor),
+    execute: (ws: string, keyId: string, method: string, args: Record<string, unknown>, actor?: AuditActor) => relay(ws, 'execute', { keyId, method, args }, actor),
+    /** Narrowing only: re-reads permissions at the exchange; a key that became dangerous is disabled there and then. */
+    reverify: (ws: string, keyId: string, actor?: AuditActor) => relay<KeyView>(ws, 'reverify', { keyId }, actor),
+    publicKey: async () => (await signer.call('publicKey', null, {} as never, randomUUID())).result as { publicKey: string; algorithm: string; maxEnvelopeAgeSeconds: number },
+    list: (ws: string) => relay<KeyView[]>(ws, 'listKeys', {}),
+    disable: (ws: string, keyId: string, reason: string, actor?: AuditActor) => relay<KeyView>(ws, 'disable', { keyId, reason }, actor),
+    destroy: (ws: string, keyId: string, actor?: AuditActor) => relay(ws, 'destroy', { keyId }, actor),
     /** Narrowing applies at once; a widening is refused (FORBIDDEN, reason limit_widening_needs_confirmation): propose it. */
     setLimits: (ws: string, keyId: string, limits: KeyLimits, actor?: AuditActor) => relay(ws, 'setLimits', { keyId, limits: keyLimits.parse(limits) }, actor),
     /** Pending until confirmed by a passkey the signer already trusts, or until its delay passes (announced). */

@@ -32,6 +32,7 @@ export const createSignerHandlers = ({ service, vault, requestEvents }: SignerHa
     connect: op(signerOps.connect, service.connect),
     execute: op(signerOps.execute, service.execute),
     disable: op(signerOps.disable, service.disable),
+    reverify: op(signerOps.reverify, service.reverify),
     destroy: op(signerOps.destroy, service.destroy),
     setLimits: op(signerOps.setLimits, (ctx, p) => service.setLimits(ctx, p, false)),
     listKeys: op(signerOps.listKeys, (ctx) => service.listKeys(ctx)),

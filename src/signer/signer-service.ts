@@ -221,6 +221,36 @@ export const createSignerService = ({ vault, db, executor, audit, recipient, clo
       return enabled
     })
 
+  /**
+   * Re-reads the key's permissions at the exchange (the daily check, or on request). Narrowing only: a
+   * key that gained withdraw/transfer permission, or lost the IP restriction it had, is disabled at once
+   * (event key_permission_changed, which the api raises as a critical alert); nothing here enables a key.
+   */
+  const reverify = (ctx: Ctx, p: SignerParams<'reverify'>) =>
+    exclusive(`key:${p.keyId}`, async () => {
+      const key = await vault.getKey(p.keyId, ctx.workspaceId)
+      if (key.state === 'destroyed' || key.state === 'writing') throw new AppError('CONFLICT', `the key is ${key.state}: there is nothing to verify`)
+      const before = key.verification as { ipRestricted?: boolean }
+      const dangerous = async (reason: string) => {
+        await record(ctx, { type: 'key_permission_changed', outcome: 'denied', details: { keyId: key.keyId, exchange: key.exchange, reason } })
+        const disabled = key.state === 'disabled' ? view(key) : view(await vault.setState(key.keyId, ctx.workspaceId, 'disabled', reason))
+        await confirmations.supersedeForKey(ctx, key.keyId, 'the key was disabled at re-verification')
+        return disabled
+      }
+      let verification: Awaited<ReturnType<typeof verifyKeyAtExchange>>
+      try {
+        verification = await vault.withSecret(key.keyId, ctx.workspaceId, (credentials) => verifyKeyAtExchange(executor, `verify-${randomUUID()}`, key.exchange, credentials, clock.now()))
+      } catch (err) {
+        if (err instanceof AppError && err.code === 'KEY_HAS_WITHDRAW_PERMISSION') return dangerous('the key can now withdraw or transfer funds: remove that permission at the exchange, then ask to enable it')
+        if (err instanceof AppError && err.code === 'EXCHANGE_AUTH') return dangerous('the exchange no longer accepts this key (revoked or expired there)')
+        throw err
+      }
+      await vault.setVerification(key.keyId, ctx.workspaceId, verification)
+      await record(ctx, { type: 'key_verified', outcome: 'success', details: { keyId: key.keyId, status: verification.status, ipRestricted: verification.ipRestricted ?? null } })
+      if (before.ipRestricted === true && verification.ipRestricted === false) return dangerous('the key lost its IP whitelist at the exchange: restore it, then ask to enable the key')
+      return view(await vault.getKey(key.keyId, ctx.workspaceId))
+    })
+
   /** Narrowing: immediate, and it voids every pending widening of the key (re-ask once the cause is understood). */
   const disable = (ctx: Ctx, p: SignerParams<'disable'>) =>
     exclusive(`key:${p.keyId}`, async () => {
@@ -268,6 +298,7 @@ export const createSignerService = ({ vault, db, executor, audit, recipient, clo
         return { keyId: p.keyId, state: 'destroyed' }
       }),
     setLimits,
+    reverify,
     refresh: async (ctx: Ctx, p: SignerParams<'refresh'>) => {
       await record(ctx, { type: 'key_refreshed', outcome: 'success', details: { keyId: p.keyId } })
       return view(await vault.refresh(p.keyId, ctx.workspaceId))

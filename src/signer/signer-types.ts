@@ -84,6 +84,7 @@ export const signerOps = {
   execute: z.object({ keyId: id, method: z.enum(venueMethods as [string, ...string[]]), args: z.record(z.string(), z.unknown()) }).strict(),
   disable: z.object({ keyId: id, reason: z.string().min(1).max(200) }).strict(),
   enable: z.object({ keyId: id }).strict(),
+  reverify: z.object({ keyId: id }).strict(),
   destroy: z.object({ keyId: id }).strict(),
   setLimits: z.object({ keyId: id, limits: keyLimits }).strict(),
   refresh: z.object({ keyId: id }).strict(),

@@ -10,6 +10,8 @@ import { insertUserWithWorkspace } from '../../src/auth/workspace-store.js'
 import { buildApp } from '../../src/api/app.js'
 import type { App } from '../../src/api/app-types.js'
 import type { TestDatabase } from './databases.js'
+import { createExchangeAccounts, createKeyRelay } from '../../src/keys/index.js'
+import type { SignerClient } from '../../src/signer/index.js'
 
 export const ORIGIN = 'http://localhost:8080'
 export const PASSWORD = 'violet ostrich carburetor lighthouse'
@@ -20,7 +22,10 @@ type Response = Awaited<ReturnType<App['inject']>>
  * The real HTTP app with every account service, on a test database, an injected clock and the real
  * outbox (emails are read back from it, as an operator would in embedded mode).
  */
-export const startAccountsApp = async (database: TestDatabase, opts: { clock?: ManualClock; overrides?: Partial<AccountsDeps> } = {}) => {
+export const startAccountsApp = async (
+  database: TestDatabase,
+  opts: { clock?: ManualClock; overrides?: Partial<AccountsDeps>; signer?: SignerClient } = {},
+) => {
   const clock = opts.clock ?? createManualClock('2026-12-04T08:00:00Z')
   const audit = createAuditChain({ db: database.db, clock })
   const alerts = createAlerts({ db: database.db, clock })
@@ -39,13 +44,17 @@ export const startAccountsApp = async (database: TestDatabase, opts: { clock?: M
     signupMode: 'auto',
     ...opts.overrides,
   })
+  const relay = opts.signer ? createKeyRelay({ db: database.db, signer: opts.signer, audit, alerts }) : undefined
+  const exchangeAccounts = relay
+    ? createExchangeAccounts({ db: database.db, clock, relay, audit, mayConnect: (userId, workspaceId) => accounts.accounts.assertMayConnectKeys(userId, workspaceId) })
+    : undefined
   const app = await buildApp({
     config: { BODY_LIMIT_BYTES: 65_536, TRUSTED_PROXIES: [], PUBLIC_ORIGIN: ORIGIN },
     logger: createLogger({ level: 'silent' }),
     version: '0',
     readiness: {},
     setup,
-    auth: { db: database.db, accounts, alerts },
+    auth: { db: database.db, accounts, alerts, exchangeAccounts, egressIps: ['203.0.113.10'] },
   })
   await app.ready()
 
@@ -84,6 +93,6 @@ export const startAccountsApp = async (database: TestDatabase, opts: { clock?: M
   /** The token of the link in the newest email of that template. */
   const linkToken = async (to: string, template: string) => /#token=([A-Za-z0-9_-]{43})/.exec((await lastEmail(to, template))?.textBody ?? '')?.[1] ?? ''
 
-  return { app, clock, accounts, audit, alerts, outbox, setup, addUser, cookieOf, deviceCookieOf, post, call, me, signIn, lastEmail, emailsTo, linkToken, close: () => app.close() }
+  return { app, clock, accounts, relay, exchangeAccounts, audit, alerts, outbox, setup, addUser, cookieOf, deviceCookieOf, post, call, me, signIn, lastEmail, emailsTo, linkToken, close: () => app.close() }
 }
 export type AccountsApp = Awaited<ReturnType<typeof startAccountsApp>>

@@ -55,7 +55,7 @@ export const accountRoutes = (app: App, { accounts, sessions, stepUp, signup, is
 
   app.put(
     '/api/auth/password',
-    { schema: { tags: ['account'], body: z.object({ currentPassword: password, newPassword: password }).strict() }, preHandler: [signedIn, fresh] },
+    { schema: { tags: ['account'], body: z.object({ currentPassword: password, newPassword: password }).strict() }, preValidation: [signedIn, fresh] },
     async (req, reply) => {
       const s = sessionOf(req)
       await accounts.changePassword(s, req.body.currentPassword, req.body.newPassword, ctxOf(req))
@@ -63,12 +63,12 @@ export const accountRoutes = (app: App, { accounts, sessions, stepUp, signup, is
       return reply.code(204).header('set-cookie', sessionCookie(await sessions.rotate(s.sessionId), sessions.policy.absoluteHours * 3600)).send()
     },
   )
-  app.post('/api/auth/email', { schema: { tags: ['account'], body: z.object({ newEmail: emailAddress }).strict(), response: { 202: checkEmail } }, preHandler: [signedIn, fresh] }, async (req, reply) =>
+  app.post('/api/auth/email', { schema: { tags: ['account'], body: z.object({ newEmail: emailAddress }).strict(), response: { 202: checkEmail } }, preValidation: [signedIn, fresh] }, async (req, reply) =>
     reply.code(202).send(await accounts.requestEmailChange(sessionOf(req), req.body.newEmail, ctxOf(req))),
   )
   app.put(
     '/api/auth/anti-phishing-code',
-    { schema: { tags: ['account'], body: z.object({ code: z.string().regex(/^[A-Za-z0-9-]{4,20}$/, 'use 4 to 20 letters, digits or dashes') }).strict() }, preHandler: [signedIn, fresh] },
+    { schema: { tags: ['account'], body: z.object({ code: z.string().regex(/^[A-Za-z0-9-]{4,20}$/, 'use 4 to 20 letters, digits or dashes') }).strict() }, preValidation: [signedIn, fresh] },
     async (req, reply) => {
       await accounts.setAntiPhishingCode(sessionOf(req), req.body.code, ctxOf(req))
       return reply.code(204).send()
@@ -77,7 +77,7 @@ export const accountRoutes = (app: App, { accounts, sessions, stepUp, signup, is
 
   const signupMode = z.object({ mode: z.enum(['auto', 'open', 'invite']), open: z.boolean() })
   app.get('/api/instance/signup', { schema: { tags: ['instance'], response: { 200: signupMode } } }, async () => ({ mode: await signup.mode(), open: await signup.isOpen() }))
-  app.put('/api/instance/signup', { schema: { tags: ['instance'], body: z.object({ mode: z.enum(['auto', 'open', 'invite']) }).strict(), response: { 200: signupMode } }, preHandler: [signedIn, fresh] }, async (req) => {
+  app.put('/api/instance/signup', { schema: { tags: ['instance'], body: z.object({ mode: z.enum(['auto', 'open', 'invite']) }).strict(), response: { 200: signupMode } }, preValidation: [signedIn, fresh] }, async (req) => {
     if (!(await isOperator(sessionOf(req).userId))) throw new AppError('FORBIDDEN', 'only the instance operator can change who may sign up')
     await signup.setMode(req.body.mode)
     return { mode: await signup.mode(), open: await signup.isOpen() }

@@ -24,7 +24,7 @@ export const alertRoutes = (app: App, { db, alerts, sessions, apiTokens }: { db:
 
   app.get(
     '/api/workspaces/:workspaceId/alerts',
-    { schema: { tags: ['alerts'], params: workspaceParams, querystring: z.object({ unread: z.enum(['true', 'false']).optional() }).strict(), response: { 200: z.array(alertView) } }, config: { action: 'alerts.read' }, preHandler: member },
+    { schema: { tags: ['alerts'], params: workspaceParams, querystring: z.object({ unread: z.enum(['true', 'false']).optional() }).strict(), response: { 200: z.array(alertView) } }, config: { action: 'alerts.read' }, preValidation: member },
     async (req) => {
       return alerts.list(req.params.workspaceId, { unreadOnly: req.query.unread === 'true' })
     },
@@ -32,7 +32,7 @@ export const alertRoutes = (app: App, { db, alerts, sessions, apiTokens }: { db:
 
   app.post(
     '/api/workspaces/:workspaceId/alerts/:alertId/read',
-    { schema: { tags: ['alerts'], params: workspaceParams.extend({ alertId: z.string().uuid('must be an alert id') }) }, config: { action: 'alerts.acknowledge' }, preHandler: member },
+    { schema: { tags: ['alerts'], params: workspaceParams.extend({ alertId: z.string().uuid('must be an alert id') }) }, config: { action: 'alerts.acknowledge' }, preValidation: member },
     async (req, reply) => {
       await alerts.markRead(req.params.workspaceId, req.params.alertId)
       return reply.code(204).send()

@@ -87,13 +87,13 @@ export const authRoutes = (app: App, { db, login, sessions, factors, devices, se
     sendSignedIn(reply, await login.passkeyLogin(req.body.response, contextOf(req))),
   )
 
-  app.post('/api/auth/logout', { schema: { tags: ['auth'] }, preHandler: signedIn }, async (req, reply) => {
+  app.post('/api/auth/logout', { schema: { tags: ['auth'] }, preValidation: signedIn }, async (req, reply) => {
     const s = sessionOf(req)
     await sessions.revoke(s.userId, s.sessionId)
     return reply.code(204).header('set-cookie', clearedSessionCookie()).send()
   })
 
-  app.get('/api/me', { schema: { tags: ['auth'], response: { 200: meBody } }, preHandler: signedIn }, async (req, reply) => {
+  app.get('/api/me', { schema: { tags: ['auth'], response: { 200: meBody } }, preValidation: signedIn }, async (req, reply) => {
     const s = sessionOf(req)
     const [user] = await db.select().from(schema.users).where(eq(schema.users.id, s.userId)).limit(1)
     if (!user) throw new AppError('UNAUTHENTICATED', 'sign in first')
@@ -111,24 +111,24 @@ export const authRoutes = (app: App, { db, login, sessions, factors, devices, se
     })
   })
 
-  app.get('/api/sessions', { schema: { tags: ['auth'], response: { 200: z.array(sessionView) } }, preHandler: signedIn }, async (req) => {
+  app.get('/api/sessions', { schema: { tags: ['auth'], response: { 200: z.array(sessionView) } }, preValidation: signedIn }, async (req) => {
     const s = sessionOf(req)
     return sessions.list(s.userId, s.sessionId)
   })
 
-  app.delete('/api/sessions/:id', { schema: { tags: ['auth'], params: z.object({ id: z.string().uuid('must be a session id') }) }, preHandler: signedIn }, async (req, reply) => {
+  app.delete('/api/sessions/:id', { schema: { tags: ['auth'], params: z.object({ id: z.string().uuid('must be a session id') }) }, preValidation: signedIn }, async (req, reply) => {
     await sessions.revoke(sessionOf(req).userId, req.params.id)
     return reply.code(204).send()
   })
 
-  app.post('/api/sessions/revoke-others', { schema: { tags: ['auth'], response: { 200: z.object({ revoked: z.number() }) } }, preHandler: signedIn }, async (req) => {
+  app.post('/api/sessions/revoke-others', { schema: { tags: ['auth'], response: { 200: z.object({ revoked: z.number() }) } }, preValidation: signedIn }, async (req) => {
     const s = sessionOf(req)
     return { revoked: await sessions.revokeOthers(s.userId, s.sessionId) }
   })
 
-  app.get('/api/devices', { schema: { tags: ['auth'], response: { 200: z.array(deviceView) } }, preHandler: signedIn }, async (req) => devices.list(sessionOf(req).userId))
+  app.get('/api/devices', { schema: { tags: ['auth'], response: { 200: z.array(deviceView) } }, preValidation: signedIn }, async (req) => devices.list(sessionOf(req).userId))
 
-  app.delete('/api/devices/:id', { schema: { tags: ['auth'], params: z.object({ id: z.string().uuid('must be a device id') }) }, preHandler: signedIn }, async (req, reply) => {
+  app.delete('/api/devices/:id', { schema: { tags: ['auth'], params: z.object({ id: z.string().uuid('must be a device id') }) }, preValidation: signedIn }, async (req, reply) => {
     await devices.forget(sessionOf(req).userId, req.params.id)
     return reply.code(204).send()
   })

@@ -30,7 +30,7 @@ export const factorRoutes = (app: App, { sessions, stepUp, factorService }: Fact
         body: z.object({ password: z.string().min(1).max(1024).optional(), totp: z.string().max(20).optional(), recoveryCode: z.string().max(60).optional(), passkey: authenticationResponse.optional() }).strict(),
         response: { 200: z.object({ stepUpUntil: z.string() }) },
       },
-      preHandler: signedIn,
+      preValidation: signedIn,
     },
     async (req) => {
       const b = req.body
@@ -48,40 +48,40 @@ export const factorRoutes = (app: App, { sessions, stepUp, factorService }: Fact
       return { stepUpUntil: stepUpUntil.toISOString() }
     },
   )
-  app.post('/api/auth/step-up/passkey-options', { schema: { tags: ['auth'], response: { 200: webauthnOptions } }, preHandler: signedIn }, async (req) => asOptions(stepUp.passkeyOptions(sessionOf(req))))
+  app.post('/api/auth/step-up/passkey-options', { schema: { tags: ['auth'], response: { 200: webauthnOptions } }, preValidation: signedIn }, async (req) => asOptions(stepUp.passkeyOptions(sessionOf(req))))
 
   app.post(
     '/api/auth/totp/setup',
-    { schema: { tags: ['two-factor'], response: { 200: z.object({ secret: z.string(), otpauthUri: z.string(), qrDataUrl: z.string() }) } }, preHandler: [signedIn, fresh] },
+    { schema: { tags: ['two-factor'], response: { 200: z.object({ secret: z.string(), otpauthUri: z.string(), qrDataUrl: z.string() }) } }, preValidation: [signedIn, fresh] },
     async (req, reply) => reply.header('cache-control', 'no-store').send(await factorService.beginTotp(sessionOf(req))),
   )
-  app.post('/api/auth/totp/enable', { schema: { tags: ['two-factor'], body: z.object({ code: z.string().max(20) }).strict(), response: { 200: codes } }, preHandler: [signedIn, fresh] }, async (req, reply) => {
+  app.post('/api/auth/totp/enable', { schema: { tags: ['two-factor'], body: z.object({ code: z.string().max(20) }).strict(), response: { 200: codes } }, preValidation: [signedIn, fresh] }, async (req, reply) => {
     const { recoveryCodes, token } = await factorService.enableTotp(sessionOf(req), req.body.code, ctxOf(req))
     return withRotated(reply, token).header('cache-control', 'no-store').send({ recoveryCodes })
   })
-  app.post('/api/auth/totp/disable', { schema: { tags: ['two-factor'] }, preHandler: [signedIn, fresh] }, async (req, reply) => {
+  app.post('/api/auth/totp/disable', { schema: { tags: ['two-factor'] }, preValidation: [signedIn, fresh] }, async (req, reply) => {
     await factorService.disableTotp(sessionOf(req), ctxOf(req))
     return reply.code(204).send()
   })
-  app.post('/api/auth/recovery-codes', { schema: { tags: ['two-factor'], response: { 200: codes } }, preHandler: [signedIn, fresh] }, async (req, reply) =>
+  app.post('/api/auth/recovery-codes', { schema: { tags: ['two-factor'], response: { 200: codes } }, preValidation: [signedIn, fresh] }, async (req, reply) =>
     reply.header('cache-control', 'no-store').send({ recoveryCodes: await factorService.regenerateRecoveryCodes(sessionOf(req), ctxOf(req)) }),
   )
 
-  app.get('/api/auth/passkeys', { schema: { tags: ['two-factor'], response: { 200: z.array(passkeyView) } }, preHandler: signedIn }, async (req) => factorService.listPasskeys(sessionOf(req)))
-  app.post('/api/auth/passkeys/options', { schema: { tags: ['two-factor'], response: { 200: webauthnOptions } }, preHandler: [signedIn, fresh] }, async (req) => asOptions(factorService.passkeyOptions(sessionOf(req))))
+  app.get('/api/auth/passkeys', { schema: { tags: ['two-factor'], response: { 200: z.array(passkeyView) } }, preValidation: signedIn }, async (req) => factorService.listPasskeys(sessionOf(req)))
+  app.post('/api/auth/passkeys/options', { schema: { tags: ['two-factor'], response: { 200: webauthnOptions } }, preValidation: [signedIn, fresh] }, async (req) => asOptions(factorService.passkeyOptions(sessionOf(req))))
   app.post(
     '/api/auth/passkeys',
-    { schema: { tags: ['two-factor'], body: z.object({ response: registrationResponse, name: passkeyName }).strict(), response: { 201: z.object({ id: z.string(), name: z.string(), recoveryCodes: z.array(z.string()) }) } }, preHandler: [signedIn, fresh] },
+    { schema: { tags: ['two-factor'], body: z.object({ response: registrationResponse, name: passkeyName }).strict(), response: { 201: z.object({ id: z.string(), name: z.string(), recoveryCodes: z.array(z.string()) }) } }, preValidation: [signedIn, fresh] },
     async (req, reply) => {
       const { id, name, recoveryCodes, token } = await factorService.addPasskey(sessionOf(req), req.body.response, req.body.name, ctxOf(req))
       return withRotated(reply, token).code(201).header('cache-control', 'no-store').send({ id, name, recoveryCodes })
     },
   )
-  app.patch('/api/auth/passkeys/:id', { schema: { tags: ['two-factor'], params: passkeyParams, body: z.object({ name: passkeyName }).strict() }, preHandler: signedIn }, async (req, reply) => {
+  app.patch('/api/auth/passkeys/:id', { schema: { tags: ['two-factor'], params: passkeyParams, body: z.object({ name: passkeyName }).strict() }, preValidation: signedIn }, async (req, reply) => {
     await factorService.renamePasskey(sessionOf(req), req.params.id, req.body.name)
     return reply.code(204).send()
   })
-  app.delete('/api/auth/passkeys/:id', { schema: { tags: ['two-factor'], params: passkeyParams }, preHandler: [signedIn, fresh] }, async (req, reply) => {
+  app.delete('/api/auth/passkeys/:id', { schema: { tags: ['two-factor'], params: passkeyParams }, preValidation: [signedIn, fresh] }, async (req, reply) => {
     await factorService.removePasskey(sessionOf(req), req.params.id, ctxOf(req))
     return reply.code(204).send()
   })

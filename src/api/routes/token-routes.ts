@@ -26,7 +26,7 @@ const tokenView = z.object({
 export const tokenRoutes = (app: App, { sessions, stepUp, apiTokens }: { sessions: SessionService; stepUp: Pick<StepUp, 'require'>; apiTokens: ApiTokens }) => {
   const signedIn = requireSession(sessions)
 
-  app.get('/api/tokens', { schema: { tags: ['tokens'], response: { 200: z.array(tokenView) } }, preHandler: signedIn }, async (req) => apiTokens.list(sessionOf(req).userId))
+  app.get('/api/tokens', { schema: { tags: ['tokens'], response: { 200: z.array(tokenView) } }, preValidation: signedIn }, async (req) => apiTokens.list(sessionOf(req).userId))
 
   app.post(
     '/api/tokens',
@@ -44,12 +44,12 @@ export const tokenRoutes = (app: App, { sessions, stepUp, apiTokens }: { session
           .strict(),
         response: { 201: tokenView.omit({ lastUsedAt: true, lastUsedIp: true }).extend({ token: z.string() }) },
       },
-      preHandler: [signedIn, requireStepUp(stepUp)],
+      preValidation: [signedIn, requireStepUp(stepUp)],
     },
     async (req, reply) => reply.code(201).header('cache-control', 'no-store').send(await apiTokens.create({ userId: sessionOf(req).userId }, req.body, { ip: req.ip, requestId: req.id })),
   )
 
-  app.delete('/api/tokens/:id', { schema: { tags: ['tokens'], params: z.object({ id: z.string().uuid('must be a token id') }) }, preHandler: signedIn }, async (req, reply) => {
+  app.delete('/api/tokens/:id', { schema: { tags: ['tokens'], params: z.object({ id: z.string().uuid('must be a token id') }) }, preValidation: signedIn }, async (req, reply) => {
     await apiTokens.revoke(sessionOf(req).userId, req.params.id, { ip: req.ip, requestId: req.id })
     return reply.code(204).send()
   })

@@ -1,0 +1,203 @@
+import { and, desc, eq, isNull, inArray } from 'drizzle-orm'
+import { AppError } from '../lib/errors.js'
+import type { Clock } from '../lib/clock.js'
+import { newId } from '../lib/ids.js'
+import { schema, type Db } from '../db/index.js'
+import type { AuditActor, AuditChain } from '../monitoring/index.js'
+import { catalogueEntry } from '../exchanges/index.js'
+import type { KeyLimits, KeyView } from '../signer/index.js'
+import type { KeyRelay } from './key-admin.js'
+
+const { exchangeAccounts } = schema
+
+export type ExchangeAccountView = {
+  id: string
+  workspaceId: string
+  exchange: string
+  label: string
+  state: string
+  disabledReason: string | null
+  apiKeyHint: string
+  verification: Record<string, unknown>
+  limits: KeyLimits | null
+  createdAt: string
+  keyCreatedAt: string
+  keyAgeDays: number
+  lastUsedAt: string | null
+  lastVerifiedAt: string | null
+  /** True when the signer could not be asked just now: the mirror is shown as last known. */
+  stale: boolean
+}
+
+type Row = typeof exchangeAccounts.$inferSelect
+
+/** The reason the signer gives when a limits change widens and must be proposed instead. */
+const isWideningRefusal = (err: unknown) => err instanceof AppError && err.code === 'FORBIDDEN' && err.reason === 'limit_widening_needs_confirmation'
+
+/**
+ * Exchange accounts on the api side (DESIGN.md: keys/). The secret never comes here: connecting relays
+ * an envelope sealed in the browser (or CLI) to the signer, which verifies the key at the exchange
+ * before storing it. This keeps the label, who connected it, the last use, and a mirror of the
+ * signer's state and verification badges. Widening a key goes through the signer's confirmations.
+ */
+export const createExchangeAccounts = ({
+  db,
+  clock,
+  relay,
+  audit,
+  mayConnect,
+}: {
+  db: Db
+  clock: Clock
+  relay: Pick<KeyRelay, 'connect' | 'list' | 'destroy' | 'reverify' | 'setLimits' | 'proposeWidening' | 'confirmWidening' | 'cancelWidening' | 'listPendingWidenings' | 'publicKey' | 'disable'>
+  audit: Pick<AuditChain, 'append'>
+  /** Accounts policy: verified email and (by workspace policy) a second factor before any key (R26). */
+  mayConnect: (userId: string, workspaceId: string) => Promise<void>
+}) => {
+  const view = (row: Row, key: KeyView | undefined, stale: boolean): ExchangeAccountView => ({
+    id: row.id,
+    workspaceId: row.workspaceId,
+    exchange: row.exchange,
+    label: row.label,
+    state: key?.state ?? row.state,
+    disabledReason: key?.disabledReason ?? null,
+    apiKeyHint: key?.apiKeyHint ?? row.apiKeyHint,
+    verification: key?.verification ?? (row.verification as Record<string, unknown>),
+    limits: key?.limits ?? null,
+    createdAt: row.createdAt.toISOString(),
+    keyCreatedAt: row.keyCreatedAt.toISOString(),
+    keyAgeDays: Math.floor((clock.now().getTime() - row.keyCreatedAt.getTime()) / 86_400_000),
+    lastUsedAt: row.lastUsedAt?.toISOString() ?? null,
+    lastVerifiedAt: row.lastVerifiedAt?.toISOString() ?? null,
+    stale,
+  })
+
+  const mirror = async (row: Row, key: KeyView, verified = false) => {
+    const [updated] = await db
+      .update(exchangeAccounts)
+      .set({ state: key.state, apiKeyHint: key.apiKeyHint, verification: key.verification, ...(verified ? { lastVerifiedAt: clock.now() } : {}) })
+      .where(eq(exchangeAccounts.id, row.id))
+      .returning()
+    return updated ?? row
+  }
+
+  const rowOf = async (workspaceId: string, id: string): Promise<Row> => {
+    const [row] = await db.select().from(exchangeAccounts).where(and(eq(exchangeAccounts.id, id), eq(exchangeAccounts.workspaceId, workspaceId), isNull(exchangeAccounts.removedAt))).limit(1)
+    if (!row) throw new AppError('NOT_FOUND', `exchange account "${id}" not found`)
+    return row
+  }
+
+  const sealingKey = () => relay.publicKey()
+
+  const connect = async (actor: AuditActor & { id: string }, workspaceId: string, input: { exchange: string; label: string; envelope: unknown }): Promise<ExchangeAccountView> => {
+    if (!catalogueEntry(input.exchange)) throw new AppError('BAD_INPUT', `exchange: "${input.exchange}" is not a supported exchange (GET /api/exchanges lists them)`)
+    await mayConnect(actor.id, workspaceId)
+    const id = newId(clock.now().getTime())
+    const key = await relay.connect(workspaceId, input.exchange, input.envelope, { exchangeAccountId: id, actor })
+    const now = clock.now()
+    try {
+      const [row] = await db
+        .insert(exchangeAccounts)
+        .values({ id, workspaceId, exchange: input.exchange, label: input.label, keyId: key.keyId, state: key.state, apiKeyHint: key.apiKeyHint, verification: key.verification, createdBy: actor.id, createdAt: now, keyCreatedAt: now, lastVerifiedAt: now })
+        .returning()
+      await audit.append({ workspaceId, type: 'exchange_account_connected', actor, outcome: 'success', details: { exchangeAccountId: id, exchange: input.exchange, keyId: key.keyId } })
+      return view(row as Row, key, false)
+    } catch (err) {
+      // The signer stored the key but we could not record it: destroy it rather than leave an orphan.
+      await relay.destroy(workspaceId, key.keyId, actor).catch(() => {})
+      throw err
+    }
+  }
+
+  /** Masked list with badges; the signer's current state when it answers, the last mirror when not. */
+  const list = async (workspaceId: string, opts: { live: boolean } = { live: true }): Promise<ExchangeAccountView[]> => {
+    const rows = await db.select().from(exchangeAccounts).where(and(eq(exchangeAccounts.workspaceId, workspaceId), isNull(exchangeAccounts.removedAt))).orderBy(desc(exchangeAccounts.createdAt))
+    let keys: KeyView[] | undefined
+    try {
+      keys = opts.live ? await relay.list(workspaceId) : undefined
+    } catch {
+      keys = undefined
+    }
+    const out: ExchangeAccountView[] = []
+    for (const row of rows) {
+      const key = keys?.find((k) => k.keyId === row.keyId)
+      const current = key && (key.state !== row.state || JSON.stringify(key.verification) !== JSON.stringify(row.verification)) ? await mirror(row, key) : row
+      out.push(view(current, key, opts.live && keys === undefined))
+    }
+    return out
+  }
+
+  const reverify = async (actor: AuditActor, workspaceId: string, id: string) => {
+    const row = await rowOf(workspaceId, id)
+    const key = await relay.reverify(workspaceId, row.keyId, actor)
+    return view(await mirror(row, key, true), key, false)
+  }
+
+  /** Replaces the key in place: the new one is verified and stored before the old one is destroyed. */
+  const rotate = async (actor: AuditActor & { id: string }, workspaceId: string, id: string, envelope: unknown) => {
+    const row = await rowOf(workspaceId, id)
+    await mayConnect(actor.id, workspaceId)
+    const key = await relay.connect(workspaceId, row.exchange, envelope, { exchangeAccountId: row.id, actor })
+    const now = clock.now()
+    const [updated] = await db
+      .update(exchangeAccounts)
+      .set({ keyId: key.keyId, state: key.state, apiKeyHint: key.apiKeyHint, verification: key.verification, keyCreatedAt: now, lastVerifiedAt: now })
+      .where(eq(exchangeAccounts.id, row.id))
+      .returning()
+    await relay.destroy(workspaceId, row.keyId, actor)
+    await audit.append({ workspaceId, type: 'exchange_account_key_replaced', actor, outcome: 'success', details: { exchangeAccountId: row.id, oldKeyId: row.keyId, keyId: key.keyId } })
+    return view(updated ?? row, key, false)
+  }
+
+  /** Destroys every share of the key in the signer, then forgets the account. */
+  const remove = async (actor: AuditActor, workspaceId: string, id: string) => {
+    const row = await rowOf(workspaceId, id)
+    await relay.destroy(workspaceId, row.keyId, actor)
+    await db.update(exchangeAccounts).set({ removedAt: clock.now(), state: 'destroyed' }).where(eq(exchangeAccounts.id, row.id))
+    await audit.append({ workspaceId, type: 'exchange_account_removed', actor, outcome: 'success', details: { exchangeAccountId: row.id, keyId: row.keyId } })
+  }
+
+  /** Narrowing applies at once; a widening becomes a pending operation the user confirms with a passkey (or that waits the signer's delay). */
+  const setLimits = async (actor: AuditActor, workspaceId: string, id: string, limits: KeyLimits) => {
+    const row = await rowOf(workspaceId, id)
+    try {
+      return { status: 'applied' as const, account: view(row, await relay.setLimits(workspaceId, row.keyId, limits, actor) as KeyView, false) }
+    } catch (err) {
+      if (!isWideningRefusal(err)) throw err
+      return { status: 'pending_confirmation' as const, operation: (await relay.proposeWidening(workspaceId, row.keyId, { kind: 'limits', limits }, actor)) as Record<string, unknown> }
+    }
+  }
+
+  const requestEnable = async (actor: AuditActor, workspaceId: string, id: string) => {
+    const row = await rowOf(workspaceId, id)
+    return { status: 'pending_confirmation' as const, operation: (await relay.proposeWidening(workspaceId, row.keyId, { kind: 'enable' }, actor)) as Record<string, unknown> }
+  }
+
+  const disable = async (actor: AuditActor, workspaceId: string, id: string, reason: string) => {
+    const row = await rowOf(workspaceId, id)
+    const key = await relay.disable(workspaceId, row.keyId, reason, actor)
+    return view(await mirror(row, key), key, false)
+  }
+
+  /** The daily re-verification (R16): every live key is asked again; dangerous ones are disabled by the signer. */
+  const reverifyAll = async (): Promise<{ checked: number; failed: number }> => {
+    const rows = await db.select().from(exchangeAccounts).where(and(isNull(exchangeAccounts.removedAt), inArray(exchangeAccounts.state, ['active', 'unverified'])))
+    let failed = 0
+    for (const row of rows) {
+      try {
+        const key = await relay.reverify(row.workspaceId, row.keyId, { type: 'system' })
+        await mirror(row, key, true)
+      } catch {
+        failed++
+      }
+    }
+    return { checked: rows.length, failed }
+  }
+
+  const pendingWidenings = (workspaceId: string) => relay.listPendingWidenings(workspaceId) as Promise<Array<Record<string, unknown>>>
+  const confirmWidening = (actor: AuditActor, workspaceId: string, operationId: string, assertion: unknown) => relay.confirmWidening(workspaceId, operationId, assertion, actor)
+  const cancelWidening = (actor: AuditActor, workspaceId: string, operationId: string) => relay.cancelWidening(workspaceId, operationId, actor)
+
+  return { sealingKey, connect, list, reverify, rotate, remove, setLimits, requestEnable, disable, reverifyAll, pendingWidenings, confirmWidening, cancelWidening }
+}
+export type ExchangeAccounts = ReturnType<typeof createExchangeAccounts>
