@@ -227,6 +227,30 @@ describe.each(backends)('accounts on %s', (kind) => {
     expect((await t.post('/api/auth/login', { email: 'locked@example.com', password: PASSWORD })).statusCode).toBe(200)
   })
 
+  it('R33: a success right after several failures is announced by email with a "not me" link', async () => {
+    await t.addUser('guessed@example.com')
+    await t.signIn('guessed@example.com')
+    for (let i = 0; i < 3; i++) await t.post('/api/auth/login', { email: 'guessed@example.com', password: 'not the password at all' })
+    await t.signIn('guessed@example.com')
+    const mail = (await t.emailsTo('guessed@example.com')).find((m) => m.template === 'security_notice' && m.subject.includes('failed attempts'))
+    expect(mail?.textBody).toMatch(/3 failed attempts/)
+    expect(mail?.textBody).toMatch(/#token=/)
+  })
+
+  it('R27: replacing a factor starts a 24-hour wait before exchange keys can be connected', async () => {
+    const { userId, workspaceId } = await t.addUser('cool@example.com')
+    const s = await t.signIn('cool@example.com')
+    const { secret } = await enableTotp(s)
+    // First enrolment: no wait.
+    await expect(t.accounts.accounts.assertMayConnectKeys(userId, workspaceId)).resolves.toBeUndefined()
+    nextStep()
+    expect((await t.post('/api/auth/step-up', { totp: codeFor(secret) }, s)).statusCode).toBe(200)
+    expect((await t.post('/api/auth/totp/disable', {}, s)).statusCode).toBe(204)
+    await expect(t.accounts.accounts.assertMayConnectKeys(userId, workspaceId)).rejects.toMatchObject({ reason: 'FACTOR_COOLDOWN' })
+    t.clock.advance(24 * 3_600_000 + 1_000)
+    await expect(t.accounts.accounts.assertMayConnectKeys(userId, workspaceId)).rejects.toMatchObject({ code: 'SECOND_FACTOR_REQUIRED' })
+  })
+
   it('R35: every email carries the anti-phishing code once set (setting it needs step-up)', async () => {
     await t.addUser('phish@example.com')
     const s = await t.signIn('phish@example.com')

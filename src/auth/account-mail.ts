@@ -11,7 +11,7 @@ export type AccountMail =
   | { template: 'account_unlock'; vars: { link: string } }
   | { template: 'new_device'; vars: { time: string; ip: string; place?: string | undefined; browser: string; notMeLink: string } }
   | { template: 'email_change_confirm'; vars: { link: string; newEmail: string } }
-  | { template: 'security_notice'; vars: { change: SecurityChange; time: string; ip?: string | undefined; detail?: string | undefined } }
+  | { template: 'security_notice'; vars: { change: SecurityChange; time: string; ip?: string | undefined; detail?: string | undefined; notMeLink?: string | undefined } }
 
 export type SecurityChange =
   | 'password_changed'
@@ -26,6 +26,7 @@ export type SecurityChange =
   | 'anti_phishing_code_changed'
   | 'account_locked'
   | 'signup_attempt_existing'
+  | 'signin_after_failures'
 
 export type AccountMailer = {
   sendIn: (tx: DbOrTx, to: { userId: string; address: string }, mail: AccountMail) => Promise<void>

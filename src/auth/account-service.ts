@@ -18,6 +18,9 @@ const { users, workspaces } = schema
 
 export type RequestContext = { ip?: string | undefined; requestId?: string | undefined }
 
+/** R27 (policy): after a factor is replaced or removed, no new exchange key for 24 hours. */
+export const FACTOR_COOLDOWN_MS = 24 * 3_600_000
+
 const isUniqueViolation = (err: unknown) => systemErrorCode(err) === '23505' || systemErrorCode((err as { cause?: unknown })?.cause) === '23505'
 
 export type AccountDeps = {
@@ -216,6 +219,11 @@ export const createAccountService = (deps: AccountDeps) => {
   const assertMayConnectKeys = async (userId: string, workspaceId: string) => {
     const user = await userRow(userId)
     if (!user.emailVerifiedAt) throw new AppError('EMAIL_NOT_VERIFIED', 'verify your email address first: use the link we sent you')
+    // R27: after a second factor was replaced or removed, someone who took over the account must not get keys in at once.
+    const cooldownEnds = user.factorsChangedAt ? user.factorsChangedAt.getTime() + FACTOR_COOLDOWN_MS : 0
+    if (cooldownEnds > now().getTime()) {
+      throw new AppError('FORBIDDEN', `your sign-in factors changed recently: exchange keys can be connected again after ${new Date(cooldownEnds).toISOString()} (a safety wait of 24 hours)`, { reason: 'FACTOR_COOLDOWN' })
+    }
     const [ws] = await db.select({ require2fa: workspaces.requireTwoFactorForKeys }).from(workspaces).where(eq(workspaces.id, workspaceId)).limit(1)
     if ((ws?.require2fa ?? true) && !hasSecondFactor(await factors.summary(userId))) {
       throw new AppError('SECOND_FACTOR_REQUIRED', 'turn on two-factor sign-in (authenticator app or passkey) before connecting an exchange key')

@@ -63,6 +63,9 @@ export const createFactorService = ({
     })
   }
 
+  /** R27: replacing or removing a factor (not the first enrolment) starts the 24 h key cooldown. */
+  const markFactorsChanged = (userId: string) => db.update(users).set({ factorsChangedAt: clock.now() }).where(eq(users.id, userId))
+
   /** Recovery codes when this is the user's first second factor; none otherwise. */
   const codesIfFirst = async (userId: string, hadFactor: boolean) => (hadFactor ? [] : recovery.generate(userId))
 
@@ -71,6 +74,7 @@ export const createFactorService = ({
   const enableTotp = async (session: ActiveSession, code: string, ctx: FactorContext) => {
     const had = hasSecondFactor(await factors.summary(session.userId))
     await totp.confirm(session.userId, code)
+    if (had) await markFactorsChanged(session.userId)
     const recoveryCodes = await codesIfFirst(session.userId, had)
     await record(session, 'totp_enabled', 'totp_enabled', ctx)
     return { recoveryCodes, token: await sessions.rotate(session.sessionId) }
@@ -83,6 +87,7 @@ export const createFactorService = ({
 
   const disableTotp = async (session: ActiveSession, ctx: FactorContext) => {
     if (!(await totp.disable(session.userId))) throw new AppError('NOT_FOUND', 'the authenticator app is not turned on')
+    await markFactorsChanged(session.userId)
     await dropCodesIfNoFactor(session.userId, db)
     await record(session, 'totp_disabled', 'totp_disabled', ctx)
   }
@@ -102,6 +107,7 @@ export const createFactorService = ({
   const addPasskey = async (session: ActiveSession, response: RegistrationResponseJSON, name: string, ctx: FactorContext) => {
     const had = hasSecondFactor(await factors.summary(session.userId))
     const added = await passkeys.verifyRegistration({ userId: session.userId, sessionId: session.sessionId, response, name })
+    if (had) await markFactorsChanged(session.userId)
     const codes = await codesIfFirst(session.userId, had)
     await record(session, 'passkey_added', 'passkey_added', ctx)
     if (onPasskeyAdded) await onPasskeyAdded(session.userId, added.id)
@@ -111,6 +117,7 @@ export const createFactorService = ({
   const removePasskey = async (session: ActiveSession, id: string, ctx: FactorContext) => {
     const [row] = await db.select({ credentialId: schema.passkeys.credentialId }).from(schema.passkeys).where(and(eq(schema.passkeys.id, id), eq(schema.passkeys.userId, session.userId))).limit(1)
     await passkeys.remove(session.userId, id)
+    await markFactorsChanged(session.userId)
     if (row && onPasskeyRemoved) await onPasskeyRemoved(session.userId, row.credentialId)
     await dropCodesIfNoFactor(session.userId, db)
     await record(session, 'passkey_removed', 'passkey_removed', ctx)

@@ -26,6 +26,8 @@ const TICKET_FAILED = 'that code or passkey was not accepted; sign in again if t
 /** The second step waits five minutes, for at most five wrong tries; then the password is asked again. */
 const TICKET_TTL_MS = 5 * 60_000
 const TICKET_MAX_FAILURES = 5
+/** R33 (policy): a success after this many consecutive failures is announced to the owner. */
+const SUSPICIOUS_FAILURES = 3
 
 export type LoginContext = SessionContext & { requestId?: string | undefined; deviceCookie?: string | undefined }
 export type SignedIn = { status: 'signed_in'; userId: string; token: string; sessionId: string; deviceCookie: string | undefined }
@@ -37,7 +39,7 @@ export type LoginDeps = {
   sessions: Pick<SessionService, 'createIn'>
   audit: Pick<AuditChain, 'append' | 'appendIn'>
   alerts: Pick<Alerts, 'raiseIn'>
-  throttle: Pick<LoginThrottle, 'check' | 'checkAddress' | 'failed' | 'failedAddress' | 'succeeded'>
+  throttle: Pick<LoginThrottle, 'check' | 'checkAddress' | 'failed' | 'failedAddress' | 'succeeded' | 'failuresOf'>
   devices: Pick<Devices, 'recognizeIn'>
   tokens: Pick<AccountTokens, 'issueIn'>
   mailer: AccountMailer
@@ -77,6 +79,7 @@ export const createLoginService = (deps: LoginDeps) => {
 
   /** Creates the session, recognises the device, audits, and alerts on a new device — in one transaction. */
   const completeSignIn = async (user: { id: string; email: string }, factor: AuthFactor, ctx: LoginContext): Promise<SignedIn> => {
+    const failuresBefore = await throttle.failuresOf(user.email)
     const signedIn = await db.transaction(async (tx) => {
       const device = await devices.recognizeIn(tx, user.id, ctx.deviceCookie, ctx)
       const session = await sessions.createIn(tx, user.id, ctx, { factor, privileged: await isPrivileged(tx, user.id), deviceId: device.deviceId })
@@ -91,10 +94,20 @@ export const createLoginService = (deps: LoginDeps) => {
       })
       // The first device of an account is where it was made: nothing to warn about yet.
       if (device.isNew && !device.firstForUser) await announceNewDevice(tx, user, ctx)
+      if (failuresBefore >= SUSPICIOUS_FAILURES) await announceSuccessAfterFailures(tx, user, failuresBefore, ctx)
       return { status: 'signed_in' as const, userId: user.id, ...session, deviceCookie: device.cookieToken }
     })
     await throttle.succeeded(user.email)
     return signedIn
+  }
+
+  /** R33: a success right after several failures may be a guess that finally worked. */
+  const announceSuccessAfterFailures = async (tx: DbOrTx, user: { id: string; email: string }, failures: number, ctx: LoginContext) => {
+    const time = clock.now().toISOString()
+    const workspaceId = await personalWorkspaceOf(tx, user.id)
+    if (workspaceId) await alerts.raiseIn(tx, { workspaceId, rule: 'signin_after_failures', severity: 'warning', details: { userId: user.id, failures, ip: ctx.ip ?? null, browser: describeDevice(ctx.userAgent) } })
+    const notMeLink = await tokens.issueIn(tx, user.id, 'not_me')
+    await mailer.sendIn(tx, { userId: user.id, address: user.email }, { template: 'security_notice', vars: { change: 'signin_after_failures', time, ip: ctx.ip, detail: `${failures} failed attempts before it`, notMeLink } })
   }
 
   /** R33: an in-app alert and an email with time, IP, browser and a "this wasn't me" link. */

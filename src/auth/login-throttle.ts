@@ -80,6 +80,12 @@ export const createLoginThrottle = ({ db, clock }: { db: Db; clock: Clock }) => 
     await db.delete(loginThrottle).where(eq(loginThrottle.key, accountKey(email)))
   }
 
+  /** Consecutive failures of the account so far (R33: a success after several is worth telling the owner). */
+  const failuresOf = async (email: string): Promise<number> => {
+    const [row] = await db.select({ failures: loginThrottle.failures }).from(loginThrottle).where(eq(loginThrottle.key, accountKey(email))).limit(1)
+    return row?.failures ?? 0
+  }
+
   /** Passwordless attempts name no account: only the address is counted. */
   const failedAddress = (ip: string | undefined) => countAddress(ip, clock.now())
 
@@ -89,6 +95,6 @@ export const createLoginThrottle = ({ db, clock }: { db: Db; clock: Clock }) => 
     if (row?.lockedUntil && row.lockedUntil.getTime() > clock.now().getTime()) throw new AppError('RATE_LIMITED', TOO_MANY)
   }
 
-  return { check, checkAddress, failed, failedAddress, succeeded }
+  return { check, checkAddress, failed, failedAddress, succeeded, failuresOf }
 }
 export type LoginThrottle = ReturnType<typeof createLoginThrottle>

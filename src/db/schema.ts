@@ -26,6 +26,8 @@ export const users = pgTable(
     /** Shown in every email we send, so a phishing mail without it stands out (R35). */
     antiPhishingCode: text('anti_phishing_code'),
     passwordChangedAt: timestamp('password_changed_at', { withTimezone: true }),
+    /** When a second factor was last replaced or removed (not first enrolled): keys wait 24 h after it (R27). */
+    factorsChangedAt: timestamp('factors_changed_at', { withTimezone: true }),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
   },
   (t) => [

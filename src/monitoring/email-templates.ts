@@ -21,6 +21,7 @@ export const securityChanges = [
   'anti_phishing_code_changed',
   'account_locked',
   'signup_attempt_existing',
+  'signin_after_failures',
 ] as const
 export type SecurityChange = (typeof securityChanges)[number]
 
@@ -107,6 +108,11 @@ const changeText: Record<SecurityChange, { subject: string; summary: string; isU
   account_locked: {
     subject: 'Your Bulwark account was locked',
     summary: 'Your Bulwark account was locked and all its sessions were ended. It stays locked until it is unlocked with the emailed link or by your operator.',
+    isUserAction: false,
+  },
+  signin_after_failures: {
+    subject: 'Sign-in to Bulwark after several failed attempts',
+    summary: 'Someone signed in to your Bulwark account right after several failed attempts. If that was you mistyping, all is well.',
     isUserAction: false,
   },
   signup_attempt_existing: {

@@ -33,6 +33,7 @@ CREATE TABLE "exchange_activity" (
 	CONSTRAINT "exchange_activity_outcome_valid" CHECK ("exchange_activity"."outcome" in ('success', 'failure', 'denied'))
 );
 --> statement-breakpoint
+ALTER TABLE "users" ADD COLUMN "factors_changed_at" timestamp with time zone;--> statement-breakpoint
 ALTER TABLE "exchange_accounts" ADD CONSTRAINT "exchange_accounts_workspace_id_workspaces_id_fk" FOREIGN KEY ("workspace_id") REFERENCES "public"."workspaces"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "exchange_accounts" ADD CONSTRAINT "exchange_accounts_created_by_users_id_fk" FOREIGN KEY ("created_by") REFERENCES "public"."users"("id") ON DELETE set null ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "exchange_activity" ADD CONSTRAINT "exchange_activity_workspace_id_workspaces_id_fk" FOREIGN KEY ("workspace_id") REFERENCES "public"."workspaces"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
