@@ -73,6 +73,18 @@ const routeTables = new WeakMap<object, RouteEntry[]>()
 /** Every route the app registered, with its declared policy action (for the authorization matrix test). */
 export const routeTableOf = (app: App): readonly RouteEntry[] => routeTables.get(app) ?? []
 
+/**
+ * Whether the web app was built. Under the permission model a grant on a folder that did not exist at
+ * start covers nothing, so asking about it is refused (ERR_ACCESS_DENIED): that too means "not built".
+ */
+const webBuilt = (root: string): boolean => {
+  try {
+    return existsSync(join(root, 'index.html'))
+  } catch {
+    return false
+  }
+}
+
 /** Builds the HTTP app; `listen` (or `ready` before `inject`) is the caller's business. */
 export const buildApp = async (deps: AppDeps): Promise<App> => {
   const { config, logger } = deps
@@ -129,7 +141,15 @@ export const buildApp = async (deps: AppDeps): Promise<App> => {
   if (deps.auth) {
     const { db, accounts: a, alerts } = deps.auth
     const sessionMaxAgeSeconds = a.sessions.policy.absoluteHours * 3600
-    authRoutes(app, { db, login: a.login, sessions: a.sessions, factors: a.factors, stepUp: a.stepUp, devices: a.devices, sessionMaxAgeSeconds })
+    // Whatever a change did, the changer's cached account view is dropped before the answer goes out;
+    // a change by an emailed link (no session) drops them all. GETs never change anything.
+    app.addHook('onSend', async (req, _reply, payload) => {
+      if (req.method === 'GET' || req.method === 'HEAD') return payload
+      if (req.session) a.me.forget(req.session.userId)
+      else if (req.url.startsWith('/api/auth/')) a.me.forgetAll()
+      return payload
+    })
+    authRoutes(app, { db, login: a.login, sessions: a.sessions, me: a.me, stepUp: a.stepUp, devices: a.devices, sessionMaxAgeSeconds })
     accountRoutes(app, { accounts: a.accounts, sessions: a.sessions, stepUp: a.stepUp, signup: a.signup, isOperator: a.isOperator, sessionMaxAgeSeconds })
     factorRoutes(app, { sessions: a.sessions, stepUp: a.stepUp, factorService: a.factorService })
     tokenRoutes(app, { sessions: a.sessions, stepUp: a.stepUp, apiTokens: a.apiTokens })
@@ -139,7 +159,7 @@ export const buildApp = async (deps: AppDeps): Promise<App> => {
     }
   }
 
-  const hasWeb = deps.webRoot !== undefined && existsSync(join(deps.webRoot, 'index.html'))
+  const hasWeb = deps.webRoot !== undefined && webBuilt(deps.webRoot)
   if (hasWeb) {
     await app.register(fastifyStatic, { root: deps.webRoot as string, prefix: '/', wildcard: false, index: ['index.html'], cacheControl: true, maxAge: '1h' })
   }

@@ -17,6 +17,7 @@ import { createAccountTokens } from './account-tokens.js'
 import { createDevices } from './devices.js'
 import { createApiTokens } from './api-tokens.js'
 import { createSignupPolicy, type SignupMode } from './signup-policy.js'
+import { createMeReader } from './me.js'
 import type { AccountMailer } from './account-mail.js'
 
 export type AccountsDeps = {
@@ -61,6 +62,7 @@ export const createAccounts = (deps: AccountsDeps) => {
     const [u] = await db.select({ isOperator: schema.users.isOperator }).from(schema.users).where(eq(schema.users.id, userId)).limit(1)
     return u?.isOperator === true
   }
-  return { sessions, throttle, totp, recovery, passkeys, factors, tokens, devices, signup, login, stepUp, accounts, factorService, apiTokens, isOperator }
+  const me = createMeReader({ db, clock })
+  return { me, sessions, throttle, totp, recovery, passkeys, factors, tokens, devices, signup, login, stepUp, accounts, factorService, apiTokens, isOperator }
 }
 export type Accounts = ReturnType<typeof createAccounts>

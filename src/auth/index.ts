@@ -19,3 +19,4 @@ export { createApiTokens, API_TOKEN_PREFIX, type ApiTokens, type ApiTokenActor }
 export { createSignupPolicy, type SignupPolicy, type SignupMode } from './signup-policy.js'
 export { type AccountMailer, type AccountMail, type SecurityChange } from './account-mail.js'
 export { createAccounts, type Accounts, type AccountsDeps } from './accounts.js'
+export { createMeReader, type MeReader, type MeView } from './me.js'

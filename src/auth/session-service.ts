@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto'
-import { and, eq, isNull, ne } from 'drizzle-orm'
+import { and, eq, isNull, ne, sql } from 'drizzle-orm'
 import { AppError } from '../lib/errors.js'
 import { newId } from '../lib/ids.js'
 import type { Clock } from '../lib/clock.js'
@@ -29,6 +29,9 @@ export type ActiveSession = {
 
 /** Last-seen writes are coalesced: at most one per session per minute, so a busy dashboard costs no writes. */
 const TOUCH_EVERY_MS = 60_000
+/** How long a read session may be reused (R31: a revocation elsewhere shows within 1 s). */
+const CACHE_TTL_MS = 1_000
+const CACHE_MAX = 10_000
 
 /**
  * Sessions: opaque 256-bit tokens, stored only as SHA-256, checked for revocation, idle and absolute
@@ -65,27 +68,62 @@ export const createSessionService = ({ db, clock, csrfKey, policy = defaultSessi
   }
   const create = (userId: string, ctx: SessionContext, opts?: Parameters<typeof createIn>[3]) => createIn(db, userId, ctx, opts)
 
+  /**
+   * Recently read sessions, for at most CACHE_TTL_MS of the injected clock: a busy dashboard then costs
+   * one lookup per second per session, not one per request. Every change this service makes to a
+   * session drops its entry at once; a change made by another api instance shows within CACHE_TTL_MS,
+   * which is the bound on "a revoked session stops working" (R31: within 1 s).
+   */
+  type Cached = { row: typeof sessions.$inferSelect; email: string; blocked: boolean; at: number }
+  const cache = new Map<string, Cached>()
+  const forgetSession = (sessionId: string) => {
+    for (const [hash, c] of cache) if (c.row.id === sessionId) cache.delete(hash)
+  }
+  const forgetUser = (userId: string) => {
+    for (const [hash, c] of cache) if (c.row.userId === userId) cache.delete(hash)
+  }
+
+  const lookup = async (tokenHash: string, now: number): Promise<Cached | undefined> => {
+    const hit = cache.get(tokenHash)
+    if (hit && now - hit.at < CACHE_TTL_MS) return hit
+    const [row] = await lookupQuery.execute({ tokenHash })
+    if (!row) {
+      cache.delete(tokenHash)
+      return undefined
+    }
+    const fresh: Cached = { row: row.s, email: row.email, blocked: row.disabledAt !== null || row.lockedAt !== null, at: now }
+    if (cache.size >= CACHE_MAX) cache.delete(cache.keys().next().value as string)
+    cache.set(tokenHash, fresh)
+    return fresh
+  }
+  const lookupQuery = db
+    .select({ s: sessions, email: users.email, disabledAt: users.disabledAt, lockedAt: users.lockedAt })
+    .from(sessions)
+    .innerJoin(users, eq(users.id, sessions.userId))
+    .where(eq(sessions.tokenHash, sql.placeholder('tokenHash')))
+    .limit(1)
+    .prepare('session_by_token')
+
   /** The session a token belongs to, if it is live; touches last-seen (coalesced). */
   const authenticate = async (token: string): Promise<ActiveSession | undefined> => {
     if (!/^[A-Za-z0-9_-]{43}$/.test(token)) return undefined
-    const [row] = await db
-      .select({ s: sessions, email: users.email, disabledAt: users.disabledAt, lockedAt: users.lockedAt })
-      .from(sessions)
-      .innerJoin(users, eq(users.id, sessions.userId))
-      .where(eq(sessions.tokenHash, sha256Hex(token)))
-      .limit(1)
-    if (!row) return undefined
     const now = clock.now().getTime()
-    const { s } = row
-    if (s.revokedAt || row.disabledAt || row.lockedAt || s.expiresAt.getTime() <= now || now - s.lastSeenAt.getTime() > s.idleMinutes * 60_000) return undefined
-    if (now - s.lastSeenAt.getTime() > TOUCH_EVERY_MS) await db.update(sessions).set({ lastSeenAt: new Date(now) }).where(eq(sessions.id, s.id))
-    return { sessionId: s.id, userId: s.userId, email: row.email, authenticatedAt: s.authenticatedAt, authenticatedWith: s.authenticatedWith as AuthFactor }
+    const found = await lookup(sha256Hex(token), now)
+    if (!found) return undefined
+    const s = found.row
+    if (s.revokedAt || found.blocked || s.expiresAt.getTime() <= now || now - s.lastSeenAt.getTime() > s.idleMinutes * 60_000) return undefined
+    if (now - s.lastSeenAt.getTime() > TOUCH_EVERY_MS) {
+      await db.update(sessions).set({ lastSeenAt: new Date(now) }).where(eq(sessions.id, s.id))
+      found.row = { ...s, lastSeenAt: new Date(now) }
+    }
+    return { sessionId: s.id, userId: s.userId, email: found.email, authenticatedAt: s.authenticatedAt, authenticatedWith: s.authenticatedWith as AuthFactor }
   }
 
   /** Records a fresh proof of identity on the session (step-up, R32). */
   const markAuthenticated = async (sessionId: string, factor: AuthFactor): Promise<Date> => {
     const now = clock.now()
     await db.update(sessions).set({ authenticatedAt: now, authenticatedWith: factor }).where(eq(sessions.id, sessionId))
+    forgetSession(sessionId)
     return new Date(now.getTime() + policy.stepUpMinutes * 60_000)
   }
 
@@ -99,6 +137,7 @@ export const createSessionService = ({ db, clock, csrfKey, policy = defaultSessi
   const rotate = async (sessionId: string): Promise<string> => {
     const token = randomToken(32)
     await db.update(sessions).set({ tokenHash: sha256Hex(token) }).where(and(eq(sessions.id, sessionId), isNull(sessions.revokedAt)))
+    forgetSession(sessionId)
     return token
   }
 
@@ -108,22 +147,27 @@ export const createSessionService = ({ db, clock, csrfKey, policy = defaultSessi
       .set({ revokedAt: clock.now() })
       .where(and(eq(sessions.id, sessionId), eq(sessions.userId, userId), isNull(sessions.revokedAt)))
       .returning({ id: sessions.id })
+    forgetSession(sessionId)
     if (done.length === 0) throw new AppError('NOT_FOUND', `session "${sessionId}" not found`)
   }
 
-  const revokeOthersIn = async (tx: DbOrTx, userId: string, keepSessionId: string): Promise<number> =>
-    (
+  const revokeOthersIn = async (tx: DbOrTx, userId: string, keepSessionId: string): Promise<number> => {
+    forgetUser(userId)
+    return (
       await tx
         .update(sessions)
         .set({ revokedAt: clock.now() })
         .where(and(eq(sessions.userId, userId), ne(sessions.id, keepSessionId), isNull(sessions.revokedAt)))
         .returning({ id: sessions.id })
     ).length
+  }
   const revokeOthers = (userId: string, keepSessionId: string) => revokeOthersIn(db, userId, keepSessionId)
 
   /** Ends every session of the user (password reset, "this wasn't me", disabling the account). */
-  const revokeAllIn = async (tx: DbOrTx, userId: string): Promise<number> =>
-    (await tx.update(sessions).set({ revokedAt: clock.now() }).where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt))).returning({ id: sessions.id })).length
+  const revokeAllIn = async (tx: DbOrTx, userId: string): Promise<number> => {
+    forgetUser(userId)
+    return (await tx.update(sessions).set({ revokedAt: clock.now() }).where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt))).returning({ id: sessions.id })).length
+  }
 
   const list = async (userId: string, currentSessionId: string) => {
     const now = clock.now().getTime()
@@ -145,6 +189,6 @@ export const createSessionService = ({ db, clock, csrfKey, policy = defaultSessi
   const csrfTokenFor = (sessionId: string) => createHmac('sha256', csrfKey).update(`csrf:${sessionId}`).digest('base64url')
   const checkCsrf = (sessionId: string, presented: string | undefined) => presented !== undefined && safeEqual(presented, csrfTokenFor(sessionId))
 
-  return { create, createIn, authenticate, markAuthenticated, rotate, stepUpUntil, revoke, revokeOthers, revokeOthersIn, revokeAllIn, list, csrfTokenFor, checkCsrf, policy }
+  return { create, createIn, authenticate, markAuthenticated, rotate, forgetUser, stepUpUntil, revoke, revokeOthers, revokeOthersIn, revokeAllIn, list, csrfTokenFor, checkCsrf, policy }
 }
 export type SessionService = ReturnType<typeof createSessionService>

@@ -52,6 +52,7 @@ const withData = async <T>(
   }
   // A separated home (root:bulwark 0710) is accepted as start leaves it; start re-owns db/ on its next run.
   prepareHome(home, { groupMayTraverse: separationEnabled(config.BULWARK_SEPARATE_USERS) })
+  privateDir(home, 'run') // the embedded database's lock lives there; a fresh home has none yet
   const database = await openConfiguredDatabase(config, home)
   try {
     if (!create) {

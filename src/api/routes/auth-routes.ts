@@ -1,8 +1,7 @@
 import { z } from 'zod'
-import { eq } from 'drizzle-orm'
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { DEVICE_COOKIE, DEVICE_COOKIE_MAX_AGE_SECONDS, emailAddress, type Devices, type Factors, type LoginService, type SessionService, type SignedIn, type StepUp } from '../../auth/index.js'
-import { schema, type Db } from '../../db/index.js'
+import { DEVICE_COOKIE, DEVICE_COOKIE_MAX_AGE_SECONDS, emailAddress, type Devices, type MeReader, type LoginService, type SessionService, type SignedIn, type StepUp } from '../../auth/index.js'
+import type { Db } from '../../db/index.js'
 import { AppError } from '../../lib/errors.js'
 import type { App } from '../app-types.js'
 import { clearedSessionCookie, hostCookie, readCookie, requireSession, sessionCookie, sessionOf } from '../session-guard.js'
@@ -45,7 +44,7 @@ export type AuthRouteDeps = {
   db: Db
   login: LoginService
   sessions: SessionService
-  factors: Pick<Factors, 'summary'>
+  me: Pick<MeReader, 'get'>
   stepUp: Pick<StepUp, 'require'>
   devices: Pick<Devices, 'list' | 'forget'>
   sessionMaxAgeSeconds: number
@@ -54,7 +53,7 @@ export type AuthRouteDeps = {
 const contextOf = (req: FastifyRequest) => ({ ip: req.ip, userAgent: req.headers['user-agent'], requestId: req.id, deviceCookie: readCookie(req.headers.cookie, DEVICE_COOKIE) })
 
 /** Sign-in (both steps, and passwordless), sign-out, who am I, and the user's own sessions and devices. */
-export const authRoutes = (app: App, { db, login, sessions, factors, devices, sessionMaxAgeSeconds }: AuthRouteDeps) => {
+export const authRoutes = (app: App, { login, sessions, me, devices, sessionMaxAgeSeconds }: AuthRouteDeps) => {
   const signedIn = requireSession(sessions)
 
   const sendSignedIn = (reply: FastifyReply, result: SignedIn) => {
@@ -95,20 +94,9 @@ export const authRoutes = (app: App, { db, login, sessions, factors, devices, se
 
   app.get('/api/me', { schema: { tags: ['auth'], response: { 200: meBody } }, preValidation: signedIn }, async (req, reply) => {
     const s = sessionOf(req)
-    const [user] = await db.select().from(schema.users).where(eq(schema.users.id, s.userId)).limit(1)
-    if (!user) throw new AppError('UNAUTHENTICATED', 'sign in first')
-    const workspaces = await db
-      .select({ id: schema.workspaces.id, name: schema.workspaces.name, role: schema.memberships.role })
-      .from(schema.memberships)
-      .innerJoin(schema.workspaces, eq(schema.workspaces.id, schema.memberships.workspaceId))
-      .where(eq(schema.memberships.userId, s.userId))
-    return reply.header('cache-control', 'no-store').send({
-      user: { id: user.id, email: user.email, displayName: user.displayName, emailVerified: user.emailVerifiedAt !== null, antiPhishingCode: user.antiPhishingCode },
-      security: await factors.summary(s.userId),
-      csrfToken: sessions.csrfTokenFor(s.sessionId),
-      workspaces,
-      stepUpUntil: sessions.stepUpUntil(s)?.toISOString() ?? null,
-    })
+    const view = await me.get(s.userId)
+    if (!view) throw new AppError('UNAUTHENTICATED', 'sign in first')
+    return reply.header('cache-control', 'no-store').send({ ...view, csrfToken: sessions.csrfTokenFor(s.sessionId), stepUpUntil: sessions.stepUpUntil(s)?.toISOString() ?? null })
   })
 
   app.get('/api/sessions', { schema: { tags: ['auth'], response: { 200: z.array(sessionView) } }, preValidation: signedIn }, async (req) => {
