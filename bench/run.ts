@@ -2,6 +2,7 @@
 const benches: Record<string, () => Promise<void>> = {
   startup: async () => (await import('./startup.js')).run(),
   vault: async () => (await import('./vault.js')).run(),
+  auth: async () => (await import('./auth.js')).run(),
 }
 
 const name = process.argv[2]
