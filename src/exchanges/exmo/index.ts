@@ -1,0 +1,2 @@
+export { Exmo } from './exmo.js'
+export { exmoClientOrderIdPattern, exmoFundMovingPaths, exmoPrivatePaths, exmoPublicPaths } from './exmo-describe.js'
