@@ -7,7 +7,8 @@ export default defineConfig({
     pool: 'forks',
     // Two cores here; PGlite instances are memory-hungry, so at most two files at once.
     maxWorkers: 2,
-    testTimeout: 30_000,
+    // End-to-end suites start real processes; on a loaded 2-core machine 30 s was not always enough.
+    testTimeout: 90_000,
     hookTimeout: 120_000,
     reporters: ['default'],
   },

@@ -1,46 +1,82 @@
+import { compilePathTemplate } from './path-template.js'
+import type { EndpointRule } from './venue-spec.js'
+import { venueSpecs } from './venues/registry.js'
+
 /**
  * What the signer may send with a key, checked on the final URL ccxt built, before any I/O.
  * Allowlist first: only the (method, path) pairs our venue methods need, including the lookups ccxt
- * makes on its own. The deny pattern is the backstop (fund movement, transfers, sub-accounts,
- * convert/dust, vouchers and gift cards, position moves, key management — ../shared/reference).
+ * makes on its own (./venues/<id>.ts says which, and which presets avoid the others). The deny
+ * pattern is the backstop (fund movement, transfers, sub-accounts, convert/dust, vouchers and gift
+ * cards, position moves, address book, key management — ../shared/reference), completed per venue.
+ *
+ * Method and path are the whole decision: every venue we sign for names the operation in the path
+ * (Kraken, Bitfinex and EXMO POST everything, but to /0/private/AddOrder, /v2/auth/w/order/submit,
+ * /v1.1/order_create), and none of the allowlisted endpoints takes an operation in its body or query.
  */
-export type EndpointRule = { method: string; path: string }
+export type { EndpointRule }
 
 export const denyPattern =
-  /withdraw|transfer|sub[-_]?(account|user|member)|subaccount|convert|covert|dust|small[-_]?(balance|assets)|flash|giftcard|excode|\/push$|api[-_]?key|apikey|create-sub|update-api|delete-api|move-positions|broker|loan|borrow|repay|earn|stak|saving|p2p|c2c|otc|fiat|capital\/|lending|mining|pay\//i
+  /withdraw|transfer|sub[-_]?(account|user|member)|subaccount|\/sub[-/_]|convert|covert|dust|small[-_]?(balance|assets)|flash|giftcard|excode|\/push$|api[-_]?key|apikey|create-sub|update-api|delete-api|move-?positions?|move-history|broker|loan|borrow|repay|earn|stak|saving|p2p|c2c|otc|fiat|capital\/|lending|mining|pay\/|deposit|address/i
 
-const binanceSpot: EndpointRule[] = [
-  // public, used for markets and the signer's own reference price
-  { method: 'GET', path: '/api/v3/exchangeInfo' },
-  { method: 'GET', path: '/api/v3/ticker/price' },
-  { method: 'GET', path: '/api/v3/ticker/24hr' },
-  { method: 'GET', path: '/api/v3/time' },
-  // signed
-  { method: 'GET', path: '/api/v3/account' },
-  { method: 'POST', path: '/api/v3/order' },
-  { method: 'DELETE', path: '/api/v3/order' },
-  { method: 'GET', path: '/api/v3/order' },
-  { method: 'GET', path: '/api/v3/openOrders' },
-  { method: 'GET', path: '/api/v3/myTrades' },
-  { method: 'GET', path: '/sapi/v1/account/apiRestrictions' },
-]
+type Compiled = { method: string; regex: RegExp; rule: EndpointRule }
+type Policy = { allow: readonly Compiled[]; verify: readonly Compiled[]; deny: readonly RegExp[] }
 
-/** Per ccxt id. A venue missing here signs nothing. */
-export const endpointAllowlists: Readonly<Record<string, readonly EndpointRule[]>> = {
-  binance: binanceSpot,
+const compile = (rule: EndpointRule): Compiled => ({ method: rule.method, regex: compilePathTemplate(rule.path, rule.params), rule })
+
+const isDenied = (policy: Policy | undefined, path: string) => denyPattern.test(path) || (policy?.deny.some((d) => d.test(path)) ?? false)
+
+const buildPolicies = (): ReadonlyMap<string, Policy> => {
+  const out = new Map<string, Policy>()
+  for (const [id, spec] of venueSpecs) {
+    const allow = spec.policy.allow.map(compile)
+    const policy: Policy = {
+      allow,
+      verify: allow.filter((c) => c.rule.use === 'verify'),
+      deny: [...spec.policy.deny.patterns.map((p) => new RegExp(p, 'i')), ...spec.policy.deny.paths.map((p) => compilePathTemplate(p))],
+    }
+    // Only a key's own permission read may sit under the backstop; anything else is a mistake in the venue file.
+    for (const c of allow) {
+      if (c.rule.use !== 'verify' && isDenied(policy, c.rule.path)) throw new Error(`venue "${id}": allowlisted ${c.rule.method} ${c.rule.path} matches the deny backstop`)
+    }
+    out.set(id, policy)
+  }
+  return out
 }
+
+const policies = buildPolicies()
+
+/** Per catalogue id. A venue missing here signs nothing. */
+export const endpointAllowlists: Readonly<Record<string, readonly EndpointRule[]>> = Object.freeze(
+  Object.fromEntries([...venueSpecs].map(([id, spec]) => [id, spec.policy.allow])),
+)
 
 export type EndpointVerdict = { allowed: true } | { allowed: false; reason: 'not_allowlisted' | 'deny_listed'; path: string }
 
-/** Decides on the final URL; the query string never matters, only method and path. */
+/** Encoded separators or dots would let one allowlisted-looking path name another at the venue. */
+const ambiguousPath = /%2f|%5c|%2e|\/\/|\\/i
+
+/**
+ * Decides on the final URL; the query string never matters, only method and path.
+ * @example checkEndpoint('okx', 'POST', 'https://www.okx.com/api/v5/trade/order') // { allowed: true }
+ */
 export const checkEndpoint = (venue: string, method: string, url: string): EndpointVerdict => {
-  let path: string
+  let parsed: URL
   try {
-    path = new URL(url).pathname
+    parsed = new URL(url)
   } catch {
     return { allowed: false, reason: 'not_allowlisted', path: url.slice(0, 80) }
   }
-  if (denyPattern.test(path)) return { allowed: false, reason: 'deny_listed', path }
-  const rules = endpointAllowlists[venue] ?? []
-  return rules.some((r) => r.method === method.toUpperCase() && r.path === path) ? { allowed: true } : { allowed: false, reason: 'not_allowlisted', path }
+  const path = parsed.pathname
+  if ((parsed.protocol !== 'https:' && parsed.protocol !== 'http:') || parsed.hostname === '' || ambiguousPath.test(path)) return { allowed: false, reason: 'not_allowlisted', path: path.slice(0, 200) }
+  const m = method.toUpperCase()
+  const policy = policies.get(venue)
+  const matches = (c: Compiled) => c.method === m && c.regex.test(path)
+  if (isDenied(policy, path) && !policy?.verify.some(matches)) return { allowed: false, reason: 'deny_listed', path }
+  return policy?.allow.some(matches) ? { allowed: true } : { allowed: false, reason: 'not_allowlisted', path }
+}
+
+/** The rule that allows a request, for the activity journal and the rate budget. */
+export const matchEndpoint = (venue: string, method: string, path: string): EndpointRule | undefined => {
+  const m = method.toUpperCase()
+  return policies.get(venue)?.allow.find((c) => c.method === m && c.regex.test(path))?.rule
 }

@@ -1,3 +1,5 @@
 export { venueCalls, venueMethods, type VenueMethod, type VenueArgs, type OrderView, type BalanceView } from './venue-types.js'
-export { checkEndpoint, denyPattern, endpointAllowlists, type EndpointVerdict, type EndpointRule } from './endpoint-policy.js'
-export { catalogue, catalogueEntry, type CatalogueEntry } from './catalogue.js'
+export { checkEndpoint, matchEndpoint, denyPattern, endpointAllowlists, type EndpointVerdict, type EndpointRule } from './endpoint-policy.js'
+export { catalogue, catalogueEntry, isValidClientOrderId, type CatalogueEntry } from './catalogue.js'
+export { venueRateLimit, requestWeight, type VenueRateLimit } from './rate-weights.js'
+export type { PermissionCheckKind } from './venue-spec.js'

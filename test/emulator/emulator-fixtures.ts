@@ -3,6 +3,8 @@ import ccxt from 'ccxt'
 import type { BinanceEmulator } from './binance-emulator.js'
 import { pointAt } from './point-ccxt.js'
 
+type Pointed = { url: string }
+
 /** Helpers for tests that run the real ccxt client against the emulator. Keys are random per run. */
 
 /** 64 alphanumeric characters: the format Binance checks before looking a key up. */
@@ -30,6 +32,39 @@ export const binanceClient = (emulator: BinanceEmulator, apiKey: string, secret:
     timeout: 1500,
     options: { fetchCurrencies: false, fetchMargins: false, ...options },
   })
+  pointAt(exchange, emulator.url)
+  return exchange
+}
+
+/** An OKX passphrase: OKX asks for 8–32 characters with letters, digits and a symbol. */
+export const randomPassphrase = () => `Pp-${randomBytes(9).toString('base64url')}`
+
+/**
+ * A ccxt okx client pointed at an emulator: spot markets only and no signed currency list, as the
+ * catalogue presets it. `createOrder` stays ccxt's default (a one-order batch) unless options say otherwise.
+ */
+export const okxClient = (emulator: Pointed, apiKey: string, secret: string, password: string, options: Record<string, unknown> = {}) => {
+  const exchange = new ccxt.okx({ apiKey, secret, password, timeout: 1500, enableRateLimit: false, options: { fetchMarkets: { types: ['spot'] }, defaultType: 'spot', ...options } })
+  exchange.has['fetchCurrencies'] = false
+  pointAt(exchange, emulator.url)
+  return exchange
+}
+
+/**
+ * A ccxt bybit client pointed at an emulator (ccxt's throttle off, as in the signer). `preset` skips the query-api/account-info lookups before
+ * the first order (a Unified account is assumed) and acknowledges fetchOrder's recent-orders limit.
+ */
+export const bybitClient = (emulator: Pointed, apiKey: string, secret: string, options: Record<string, unknown> = {}, preset = true) => {
+  const presetOptions = preset ? { enableUnifiedAccount: true, enableUnifiedMargin: false, unifiedMarginStatus: 6, fetchOrder: { acknowledged: true } } : {}
+  const exchange = new ccxt.bybit({ apiKey, secret, timeout: 1500, enableRateLimit: false, options: { ...presetOptions, fetchMarkets: { types: ['spot'] }, defaultType: 'spot', ...options } })
+  exchange.has['fetchCurrencies'] = false
+  pointAt(exchange, emulator.url)
+  return exchange
+}
+
+/** A ccxt binanceusdm client pointed at an emulator, without the signed sapi lookups of loadMarkets. */
+export const binanceUsdmClient = (emulator: Pointed, apiKey: string, secret: string, options: Record<string, unknown> = {}) => {
+  const exchange = new ccxt.binanceusdm({ apiKey, secret, timeout: 1500, enableRateLimit: false, options: { fetchCurrencies: false, fetchMargins: false, ...options } })
   pointAt(exchange, emulator.url)
   return exchange
 }

@@ -1,19 +1,6 @@
 import ccxt, { type Exchange } from 'ccxt'
 import { AppError } from '../../lib/errors.js'
-
-/**
- * Options that stop ccxt from sending signed requests we did not ask for (../shared/reference §3b):
- * with keys set, Binance's loadMarkets would otherwise call sapi capital/margin endpoints.
- */
-const presets: Record<string, Record<string, unknown>> = {
-  binance: {
-    fetchCurrencies: false,
-    fetchMargins: false,
-    fetchMarkets: { types: ['spot'] },
-    defaultType: 'spot',
-    fetchOpenOrders: { warnWithoutSymbol: false },
-  },
-}
+import { venueSpec } from '../venues/registry.js'
 
 /**
  * Rewrites scheme and host of every REST base URL, keeping paths, so a venue can be pointed at a
@@ -30,22 +17,48 @@ export const redirectEndpoints = (exchange: Exchange, base: string) => {
   walk(exchange.urls.api as Record<string, unknown>)
 }
 
+type ExchangeClass = new (config: Record<string, unknown>) => Exchange
+
 export type CcxtClientOptions = {
-  /** ccxt id → base URL (BULWARK_EXCHANGE_ENDPOINTS). */
+  /** Venue id (or ccxt id) → base URL (BULWARK_EXCHANGE_ENDPOINTS). The venue id wins. */
   endpoints?: Readonly<Record<string, string>>
   timeoutMs?: number
+  /** Classes for venues ccxt no longer ships (EXMO: src/exchanges/exmo/), keyed by venue id. */
+  customClasses?: Readonly<Record<string, ExchangeClass>>
 }
 
 /**
- * A fresh ccxt instance for one venue, with no credentials. Rate limiting is the signer's shared
- * budget, not ccxt's per-instance throttle; ccxt never retries (maxRetriesOnFailure stays 0).
- * @throws AppError BAD_INPUT for a venue we do not support
+ * A fresh ccxt instance for one venue (a catalogue id such as `binance` or `bybit-linear`), with no
+ * credentials and the venue's presets (./venues/<id>.ts), so unified methods and loadMarkets send no
+ * signed request we did not ask for. Rate limiting is the signer's shared budget, not ccxt's
+ * per-instance throttle; ccxt never retries (maxRetriesOnFailure stays 0).
+ * @throws AppError BAD_INPUT for a venue we do not support, or EXMO without its class
  */
 export const createCcxtClient = (venue: string, opts: CcxtClientOptions = {}): Exchange => {
-  const Ctor = (ccxt as unknown as Record<string, new (config: Record<string, unknown>) => Exchange>)[venue]
-  if (!Ctor || !presets[venue]) throw new AppError('BAD_INPUT', `exchange "${venue}" is not supported`)
-  const exchange = new Ctor({ enableRateLimit: false, timeout: opts.timeoutMs ?? 10_000, options: { ...presets[venue] } })
-  const base = opts.endpoints?.[venue]
+  const spec = venueSpec(venue)
+  if (!spec) throw new AppError('BAD_INPUT', `exchange "${venue}" is not supported`)
+  const { ccxtId } = spec.catalogue
+  const Ctor = ccxtId === null ? opts.customClasses?.[venue] : (ccxt as unknown as Record<string, ExchangeClass | undefined>)[ccxtId]
+  if (!Ctor) throw new AppError('BAD_INPUT', `exchange "${venue}" is not available in this build (${ccxtId === null ? 'its own venue class was not supplied' : `ccxt has no "${ccxtId}"`})`)
+  const exchange = new Ctor({
+    enableRateLimit: false,
+    timeout: opts.timeoutMs ?? 10_000,
+    // Venues that sign a timestamp measure the offset from the venue's public time endpoint in loadMarkets.
+    options: { ...structuredClone(spec.ccxt.options), adjustForTimeDifference: spec.catalogue.clock.adjustForTimeDifference },
+    ...(spec.ccxt.has ? { has: { ...spec.ccxt.has } } : {}),
+  })
+  const base = opts.endpoints?.[venue] ?? (ccxtId === null ? undefined : opts.endpoints?.[ccxtId])
   if (base) redirectEndpoints(exchange, base)
   return exchange
+}
+
+/**
+ * Gives a per-key instance what the venue's public instance already learned: markets and currencies
+ * (so it never loads them with a key set) and the measured clock offset (ccxt keeps it in
+ * `options.timeDifference`, which only the instance that loaded markets has).
+ */
+export const adoptPublicState = (target: Exchange, source: Exchange) => {
+  target.setMarkets(source.markets, source.currencies as unknown as undefined)
+  const offset = (source.options as Record<string, unknown>)['timeDifference']
+  if (typeof offset === 'number') (target.options as Record<string, unknown>)['timeDifference'] = offset
 }

@@ -1,0 +1,85 @@
+import type { VenueSpec } from '../venue-spec.js'
+import { binanceApiRestrictions, binanceClientOrderId, binanceDenyPatterns, binanceQuietLoad, binanceSignedBy } from './binance-family.js'
+import { neverTick, pasteEgressIps, linearOnly } from './shared.js'
+
+export const binanceusdm: VenueSpec = {
+  catalogue: {
+    id: 'binanceusdm',
+    name: 'Binance USDⓈ-M Futures',
+    ccxtId: 'binanceusdm',
+    implementation: 'ccxt',
+    market: 'linear',
+    credentials: ['apiKey', 'secret'],
+    credentialLabels: { apiKey: 'API Key', secret: 'Secret Key (or the Ed25519 private key Bulwark generated)' },
+    permissionCheck: 'binance-api-restrictions',
+    verification: {
+      kind: 'endpoint',
+      ccxtMethods: ['sapiGetAccountApiRestrictions'],
+      method: 'GET',
+      path: '/sapi/v1/account/apiRestrictions',
+      reports: { withdraw: true, transfer: true, ipWhitelist: true, expiry: true },
+      fields: 'same key and endpoint as Binance spot (on api.binance.com): enableFutures, enableWithdrawals, enableInternalTransfer, permitsUniversalTransfer, ipRestrict',
+      confidence: 'documented',
+    },
+    acceptsEd25519: true,
+    sandbox: {
+      kind: 'demo',
+      switch: 'enableDemoTrading',
+      setSandboxModeSafe: false,
+      url: 'https://demo-fapi.binance.com',
+      note: 'ccxt refuses to sign for the old futures testnet (testnet.binancefuture.com) unless told to ignore its warning: use demo trading. Demo has no sapi, so a demo key cannot be verified.',
+    },
+    clientOrderId: binanceClientOrderId,
+    orderRecovery: { mode: 'client-order-id', via: ['fetchOrder'], note: 'GET /fapi/v1/order with origClientOrderId; Binance keeps cancelled or expired orders without fills for a limited time only.' },
+    clock: {
+      signsTimestamps: true,
+      adjustForTimeDifference: true,
+      windowSeconds: 10,
+      note: 'timestamp and recvWindow (ccxt sends 10 s); the offset comes from GET /fapi/v1/time.',
+    },
+    rateLimit: {
+      ccxtRateLimitMs: 50,
+      costPerMinute: 1200,
+      weights: { 'GET /fapi/v1/exchangeInfo': 1, 'GET /fapi/v1/time': 1, 'GET /fapi/v3/account': 1, 'POST /fapi/v1/order': 4, 'DELETE /fapi/v1/order': 1, 'GET /fapi/v1/order': 1, 'GET /fapi/v1/openOrders': 1, 'GET /fapi/v1/userTrades': 5, 'GET /fapi/v1/ticker/24hr': 1, 'GET /fapi/v1/leverageBracket': 1, 'GET /fapi/v3/positionRisk': 1, 'POST /fapi/v1/leverage': 1, 'GET /sapi/v1/account/apiRestrictions': 0.1 },
+      note: 'ccxt counts 1 cost unit per 5 request weight of the published 2,400 weight per minute per IP for USDⓈ-M; orders also count per account.',
+    },
+    keyGuide: {
+      url: 'https://www.binance.com/en/my/settings/api-management',
+      steps: [
+        'Open Profile → API Management → Create API ("System generated", or "Self-generated" with the Ed25519 public key Bulwark made).',
+        `Binance only offers futures on a key restricted to IPs: choose "Restrict access to trusted IPs only" and ${pasteEgressIps}.`,
+        'Edit restrictions: keep "Enable Reading" and tick "Enable Futures". Your Binance account must have a USDⓈ-M futures wallet opened first.',
+        neverTick,
+        'Paste the API key (and the secret for an HMAC key) here.',
+      ],
+    },
+  },
+  ccxt: {
+    options: { ...binanceQuietLoad, fetchMarkets: linearOnly, defaultType: 'swap', defaultSubType: 'linear', fetchOpenOrders: { warnWithoutSymbol: false } },
+    secretEncoding: 'utf8',
+    signedBy: binanceSignedBy,
+  },
+  policy: {
+    allow: [
+      { method: 'GET', path: '/fapi/v1/exchangeInfo', use: 'public' },
+      { method: 'GET', path: '/fapi/v1/ticker/24hr', use: 'public' },
+      { method: 'GET', path: '/fapi/v1/time', use: 'public' },
+      { method: 'POST', path: '/fapi/v1/order', use: 'trade' },
+      { method: 'DELETE', path: '/fapi/v1/order', use: 'trade' },
+      { method: 'GET', path: '/fapi/v1/order', use: 'read' },
+      { method: 'GET', path: '/fapi/v1/openOrders', use: 'read' },
+      { method: 'GET', path: '/fapi/v1/userTrades', use: 'read' },
+      { method: 'GET', path: '/fapi/v3/account', use: 'read' },
+      { method: 'GET', path: '/fapi/v3/positionRisk', use: 'read' },
+      { method: 'POST', path: '/fapi/v1/leverage', use: 'trade' },
+      {
+        method: 'GET',
+        path: '/fapi/v1/leverageBracket',
+        use: 'lookup',
+        why: 'fetchPositions loads the notional brackets first (loadLeverageBrackets); no option skips it, and ccxt caches the answer per instance',
+      },
+      binanceApiRestrictions,
+    ],
+    deny: { paths: [], patterns: binanceDenyPatterns },
+  },
+}
