@@ -1,11 +1,11 @@
-import { createHmac, randomBytes } from 'node:crypto'
 import type { Exchange } from 'ccxt'
 import ccxt from 'ccxt'
 import { AppError } from '../lib/errors.js'
 import { Decimal, toDecimalString } from '../lib/decimal.js'
 import { addStage } from '../lib/stage-timer.js'
 import { checkEndpoint, venueCalls, type VenueMethod, type OrderView, type BalanceView } from '../exchanges/index.js'
-import { createCcxtClient, mapCcxtError } from '../exchanges/ccxt/index.js'
+import { adoptPublicState, createCcxtClient, mapCcxtError, withVenueCredentials } from '../exchanges/ccxt/index.js'
+import { Exmo } from '../exchanges/exmo/index.js'
 import type { Credentials } from '../vault/index.js'
 import type { RateBudget } from './rate-budget.js'
 
@@ -20,8 +20,8 @@ export type ExecutorDeps = {
   onRequest?: (r: { venue: string; keyId: string | null; method: string; path: string }) => void
 }
 
-type NobleHash = { outputLen: number }
-const hashName = (h: NobleHash) => ({ 32: 'sha256', 48: 'sha384', 64: 'sha512' })[h.outputLen] ?? 'sha256'
+/** Venues ccxt no longer ships, implemented by us with ccxt's interface. */
+const customClasses = { exmo: Exmo } as const
 
 const str = (v: unknown): string | null => (v === undefined || v === null ? null : typeof v === 'number' ? toDecimalString(new Decimal(v)) : String(v))
 
@@ -29,9 +29,10 @@ const orderView = (o: Record<string, unknown>): OrderView => ({
   id: String(o.id),
   clientOrderId: (o.clientOrderId as string | undefined) ?? null,
   symbol: String(o.symbol),
-  type: String(o.type),
+  // Some venues answer a create or cancel with ids only (OKX, EXMO): unknown until fetched again.
+  type: o.type === undefined || o.type === null ? 'unknown' : String(o.type),
   side: String(o.side),
-  status: String(o.status),
+  status: o.status === undefined || o.status === null ? 'unknown' : String(o.status),
   amount: str(o.amount),
   filled: str(o.filled),
   price: str(o.price),
@@ -80,7 +81,7 @@ export const createExecutor = ({ endpoints, budget, onRefusal, onRequest }: Exec
     let p = publics.get(venue)
     if (!p) {
       p = (async () => {
-        const ex = guard(createCcxtClient(venue, { endpoints }), venue, null)
+        const ex = guard(createCcxtClient(venue, { endpoints, customClasses }), venue, null)
         await ex.loadMarkets()
         return ex
       })()
@@ -110,44 +111,15 @@ export const createExecutor = ({ endpoints, budget, onRefusal, onRequest }: Exec
     let entry = perKey.get(keyId)
     if (!entry) {
       const pub = await publicClient(venue)
-      const exchange = guard(createCcxtClient(venue, { endpoints }), venue, keyId)
-      exchange.setMarkets(pub.markets, pub.currencies as unknown as undefined)
+      const exchange = guard(createCcxtClient(venue, { endpoints, customClasses }), venue, keyId)
+      adoptPublicState(exchange, pub)
       entry = { exchange, tail: Promise.resolve() }
       perKey.set(keyId, entry)
     }
     return entry
   }
 
-  /**
-   * Puts the credentials on the instance for one call. HMAC venues sign with our Buffer key through a
-   * wrapped `hmac` (ccxt's `secret` stays a random placeholder, SECURITY.md R12); other secrets (PEM keys,
-   * passphrases) exist as strings only inside the call.
-   */
-  const withCredentials = async <T>(exchange: Exchange, c: Credentials, fn: () => Promise<T>): Promise<T> => {
-    const placeholder = `bulwark-placeholder-${randomBytes(12).toString('hex')}`
-    const placeholderBytes = Buffer.from(placeholder)
-    const original = exchange.hmac as unknown as (request: Uint8Array | string, secret: Uint8Array | string, hash: NobleHash, digest?: string) => unknown
-    const isPem = c.secret.includes('PRIVATE KEY')
-    exchange.apiKey = c.apiKey.toString('utf8')
-    exchange.secret = isPem ? c.secret.toString('utf8') : placeholder
-    exchange.password = c.password ? c.password.toString('utf8') : ''
-    exchange.hmac = ((request: Uint8Array | string, secret: Uint8Array | string, hash: NobleHash, digest: 'hex' | 'base64' | 'binary' = 'hex') => {
-      const secretBytes = typeof secret === 'string' ? Buffer.from(secret) : Buffer.from(secret)
-      if (!secretBytes.equals(placeholderBytes)) return original.call(exchange, request, secret, hash, digest)
-      const mac = createHmac(hashName(hash), c.secret).update(request)
-      return digest === 'binary' ? new Uint8Array(mac.digest()) : mac.digest(digest)
-    }) as Exchange['hmac']
-    try {
-      return await fn()
-    } finally {
-      exchange.apiKey = ''
-      exchange.secret = ''
-      exchange.password = ''
-      exchange.hmac = original as unknown as Exchange['hmac']
-    }
-  }
-
-  const call = async (exchange: Exchange, method: VenueMethod, raw: Record<string, unknown>): Promise<unknown> => {
+  const call = async (exchange: Exchange, venue: string, method: VenueMethod, raw: Record<string, unknown>): Promise<unknown> => {
     const parsed = venueCalls[method].safeParse(raw)
     if (!parsed.success) throw new AppError('BAD_INPUT', `${method}: ${parsed.error.issues[0]?.path.join('.') || 'args'} ${parsed.error.issues[0]?.message ?? 'invalid'}`)
     const a = parsed.data as Record<string, unknown>
@@ -173,8 +145,14 @@ export const createExecutor = ({ endpoints, budget, onRefusal, onRequest }: Exec
         return orderView((await exchange.cancelOrder(String(a.id), String(a.symbol))) as unknown as Record<string, unknown>)
       case 'fetchOrder': {
         if (!a.id && !a.clientOrderId) throw new AppError('BAD_INPUT', 'fetchOrder needs an id or a clientOrderId')
-        const o = await exchange.fetchOrder(String(a.id ?? ''), String(a.symbol), a.clientOrderId ? { clientOrderId: a.clientOrderId } : {})
-        return orderView(o as unknown as Record<string, unknown>)
+        // ccxt 4.5.84's Bybit fetchOrder does not rename clientOrderId to orderLinkId, and Bybit then answers
+        // with other orders: name it the venue's way, and never return an order that is not the one asked for.
+        const params: Record<string, unknown> = a.clientOrderId ? { clientOrderId: a.clientOrderId, ...(venue.startsWith('bybit') ? { orderLinkId: a.clientOrderId } : {}) } : {}
+        const view = orderView((await exchange.fetchOrder(String(a.id ?? ''), String(a.symbol), params)) as unknown as Record<string, unknown>)
+        if (a.clientOrderId && view.clientOrderId !== null && view.clientOrderId !== a.clientOrderId) {
+          throw new AppError('EXCHANGE_REJECTED', `${venue} answered with a different order than client order id ${String(a.clientOrderId)}`)
+        }
+        return view
       }
       case 'fetchOpenOrders':
         return (await exchange.fetchOpenOrders(a.symbol as string | undefined)).map((o) => orderView(o as unknown as Record<string, unknown>))
@@ -198,11 +176,14 @@ export const createExecutor = ({ endpoints, budget, onRefusal, onRequest }: Exec
 
   /** One venue call with a key; calls on the same key run one at a time. Never retried here. */
   const run = async (keyId: string, venue: string, credentials: Credentials, method: VenueMethod, args: Record<string, unknown>): Promise<unknown> => {
-    const entry = await keyClient(keyId, venue)
+    // The venue's public state (markets) may need loading first: its failures are the exchange's, mapped too.
+    const entry = await keyClient(keyId, venue).catch((err: unknown) => {
+      throw mapCcxtError(err, 'loading the markets')
+    })
     const queued = performance.now()
     const result = entry.tail.then(() => {
       addStage('queueMs', queued)
-      return withCredentials(entry.exchange, credentials, () => call(entry.exchange, method, args)).catch((err: unknown) => {
+      return withVenueCredentials(entry.exchange, venue, credentials, () => call(entry.exchange, venue, method, args)).catch((err: unknown) => {
         throw mapCcxtError(err, method)
       })
     })
@@ -212,9 +193,11 @@ export const createExecutor = ({ endpoints, budget, onRefusal, onRequest }: Exec
 
   /** A raw signed request through the same guard (verification endpoints, and tests of the deny-list). */
   const runRaw = async <T>(keyId: string, venue: string, credentials: Credentials, fn: (exchange: Exchange) => Promise<T>): Promise<T> => {
-    const entry = await keyClient(keyId, venue)
+    const entry = await keyClient(keyId, venue).catch((err: unknown) => {
+      throw mapCcxtError(err, 'loading the markets')
+    })
     const result = entry.tail.then(() =>
-      withCredentials(entry.exchange, credentials, () => fn(entry.exchange)).catch((err: unknown) => {
+      withVenueCredentials(entry.exchange, venue, credentials, () => fn(entry.exchange)).catch((err: unknown) => {
         throw mapCcxtError(err, 'the exchange request')
       }),
     )

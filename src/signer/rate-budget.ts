@@ -1,20 +1,15 @@
 import { AppError } from '../lib/errors.js'
+import { requestWeight, venueRateLimit } from '../exchanges/index.js'
 
 /**
- * One request-weight budget per venue (and so per egress IP: every key of the instance shares it),
- * in front of every per-key instance, so many keys never get the platform's IP banned.
- * A token bucket refilled continuously; a request waits for its weight up to `maxWaitMs`.
+ * One request-weight budget per venue family (and so per egress IP: every key of the instance shares
+ * it), in front of every per-key instance, so many keys never get the platform's IP banned. Weights and
+ * the per-minute allowance are ccxt's own rate model per venue (src/exchanges/rate-weights.ts); Bybit
+ * spot and linear, the Binance pair and the Bitget pair each share one budget, as at the exchange.
+ * We use 80 % of it, leaving headroom for other tools on the same IP. A token bucket refilled
+ * continuously; a request waits for its weight up to `maxWaitMs`.
  */
-export type VenueBudget = { weightPerMinute: number; weights: Record<string, number>; defaultWeight: number }
-
-export const venueBudgets: Record<string, VenueBudget> = {
-  // Binance: 6,000 weight per minute per IP (published); we keep 20 % headroom for other tools on the IP.
-  binance: {
-    weightPerMinute: 4_800,
-    defaultWeight: 1,
-    weights: { 'GET /api/v3/account': 20, 'GET /api/v3/myTrades': 20, 'GET /api/v3/openOrders': 6, 'GET /api/v3/order': 4, 'GET /api/v3/exchangeInfo': 20, 'GET /api/v3/ticker/price': 2, 'GET /api/v3/ticker/24hr': 2 },
-  },
-}
+const HEADROOM = 0.8
 
 export const createRateBudget = ({ maxWaitMs = 5_000, now = () => Date.now(), factor = 1 }: { maxWaitMs?: number; now?: () => number; factor?: number } = {}) => {
   const buckets = new Map<string, { tokens: number; at: number; pausedUntil: number }>()
@@ -30,13 +25,13 @@ export const createRateBudget = ({ maxWaitMs = 5_000, now = () => Date.now(), fa
 
   /** Waits until `method path` of `venue` fits the budget. @throws AppError RATE_LIMITED when it will not within maxWaitMs */
   const take = async (venue: string, method: string, path: string): Promise<void> => {
-    const spec = venueBudgets[venue]
+    const spec = venueRateLimit(venue)
     if (!spec) return
-    const weight = spec.weights[`${method} ${path}`] ?? spec.defaultWeight
-    const capacity = spec.weightPerMinute * factor
+    const weight = requestWeight(venue, method, path)
+    const capacity = spec.costPerMinute * HEADROOM * factor
     const deadline = now() + maxWaitMs
     for (;;) {
-      const b = bucket(venue, capacity)
+      const b = bucket(spec.budgetKey, capacity)
       if (b.pausedUntil > now()) {
         if (b.pausedUntil > deadline) throw new AppError('RATE_LIMITED', `${venue} is paused after a rate-limit answer; try again after ${new Date(b.pausedUntil).toISOString()}`)
       } else if (b.tokens >= weight) {
@@ -51,7 +46,8 @@ export const createRateBudget = ({ maxWaitMs = 5_000, now = () => Date.now(), fa
 
   /** After a 429 (or a 418 ban), nothing goes to the venue until `ms` has passed. */
   const pause = (venue: string, ms: number) => {
-    const b = bucket(venue, venueBudgets[venue]?.weightPerMinute ?? 1)
+    const spec = venueRateLimit(venue)
+    const b = bucket(spec?.budgetKey ?? venue, (spec?.costPerMinute ?? 1) * HEADROOM * factor)
     b.pausedUntil = Math.max(b.pausedUntil, now() + ms)
   }
 

@@ -35,7 +35,6 @@ export const DEFAULT_WIDENING_DELAY_MS = 24 * 3_600_000
 
 export type Ctx = { workspaceId: string; requestId: string; events: SignerAuditEvent[] }
 
-const ccxtIdOf = (key: VaultKey) => catalogueEntry(key.exchange)?.ccxtId ?? key.exchange
 
 const view = (k: VaultKey): KeyView => ({
   keyId: k.keyId,
@@ -157,7 +156,7 @@ export const createSignerService = ({ vault, db, executor, audit, recipient, clo
       if (key.state !== 'active') throw new AppError('KEY_UNAVAILABLE', `the key is ${key.state}${key.disabledReason ? ` (${key.disabledReason})` : ''} and cannot trade`)
       return key
     }
-    const run = (key: VaultKey) => vault.withSecret(p.keyId, ctx.workspaceId, (credentials) => executor.run(p.keyId, ccxtIdOf(key), credentials, method, args))
+    const run = (key: VaultKey) => vault.withSecret(p.keyId, ctx.workspaceId, (credentials) => executor.run(p.keyId, key.exchange, credentials, method, args))
     if (method !== 'createOrder') {
       const key = await activeKey()
       await record(ctx, { type: 'key_used', outcome: 'success', details: { keyId: key.keyId, keyVersion: key.keyVersion, method } })
@@ -172,7 +171,7 @@ export const createSignerService = ({ vault, db, executor, audit, recipient, clo
       let notional
       try {
         checkSymbolAllowed(limits, order.symbol)
-        notional = checkOrderLimits(limits, order, await executor.referencePrice(ccxtIdOf(key), order.symbol), await usage.usage(key.keyId, now))
+        notional = checkOrderLimits(limits, order, await executor.referencePrice(key.exchange, order.symbol), await usage.usage(key.keyId, now))
       } catch (err) {
         if (err instanceof AppError && err.code === 'KEY_LIMIT_EXCEEDED') await record(ctx, { type: 'signer_refused', outcome: 'denied', details: { keyId: key.keyId, method, reason: err.message } })
         throw err

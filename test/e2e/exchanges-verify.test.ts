@@ -183,7 +183,12 @@ describe('Bybit through the signer', () => {
     expect(bybit.withdrawals).toEqual([])
   })
 
-  // The executor passes `clientOrderId` through as a param; ccxt's bybit.fetchOrder does not translate it
-  // to `orderLinkId` (the catalogue's venueField), so Bybit answers with recent open orders instead.
-  it.todo('finds a Bybit order by client order id through the signer (executor: send the venue field orderLinkId)')
+  // ccxt 4.5.84's bybit.fetchOrder does not translate clientOrderId to orderLinkId; the executor names it
+  // Bybit's way and refuses an answer that is another order (Bybit answers with recent orders otherwise).
+  it('finds a Bybit order by client order id through the signer, not a neighbour', async () => {
+    await execute(keyId, 'createOrder', { symbol: 'BTC/USDT', type: 'limit', side: 'buy', amount: '0.001', price: '48100', clientOrderId: 'bulwark-first' })
+    await execute(keyId, 'createOrder', { symbol: 'BTC/USDT', type: 'limit', side: 'buy', amount: '0.002', price: '48200', clientOrderId: 'bulwark-second' })
+    expect(await execute(keyId, 'fetchOrder', { symbol: 'BTC/USDT', clientOrderId: 'bulwark-first' })).toMatchObject({ clientOrderId: 'bulwark-first', amount: '0.001' })
+    expect(await execute(keyId, 'fetchOrder', { symbol: 'BTC/USDT', clientOrderId: 'bulwark-second' })).toMatchObject({ clientOrderId: 'bulwark-second', amount: '0.002' })
+  })
 })

@@ -2,19 +2,53 @@ import ccxt, { type Exchange } from 'ccxt'
 import { AppError } from '../../lib/errors.js'
 import { venueSpec } from '../venues/registry.js'
 
+type ErrorHandler = (code: number, reason: string, url: string, ...rest: unknown[]) => unknown
+
+/** `[redirected prefix, production prefix]` pairs, longest redirected prefix first. */
+export type UrlRewrites = ReadonlyArray<readonly [string, string]>
+
+/** Maps a redirected URL back to the production URL it stands for (unchanged when nothing matches). */
+export const productionUrl = (rewrites: UrlRewrites, url: string): string => {
+  for (const [redirected, production] of rewrites) {
+    const rest = url.slice(redirected.length)
+    if (url.startsWith(redirected) && (rest === '' || rest.startsWith('/') || rest.startsWith('?'))) return production + rest
+  }
+  return url
+}
+
+/**
+ * ccxt's Binance classes pick their market-type error tables by URL prefix, so on a redirected URL
+ * (testnet proxy, emulator) e.g. USDⓈ-M's "margin is insufficient" would become a plain ExchangeError.
+ * This makes the instance's error handling see the production URL again.
+ */
+export const restoreProductionErrorMapping = (exchange: object, rewrites: UrlRewrites): void => {
+  const target = exchange as { handleErrors?: ErrorHandler }
+  const original = target.handleErrors
+  if (typeof original !== 'function' || rewrites.length === 0) return
+  target.handleErrors = (code, reason, url, ...rest) => original.call(exchange, code, reason, productionUrl(rewrites, url), ...rest)
+}
+
 /**
  * Rewrites scheme and host of every REST base URL, keeping paths, so a venue can be pointed at a
  * testnet, a proxy or the emulator while ccxt keeps its production error mapping.
  */
-export const redirectEndpoints = (exchange: Exchange, base: string) => {
+export const redirectEndpoints = (exchange: Exchange, base: string, options: { keepProductionErrors?: boolean } = {}): UrlRewrites => {
   const origin = new URL(base).origin
+  const rewrites: Array<[string, string]> = []
+  const hostname = (exchange as unknown as { hostname?: string }).hostname
   const walk = (node: Record<string, unknown>) => {
     for (const [k, v] of Object.entries(node)) {
-      if (typeof v === 'string') node[k] = v.replace(/^https?:\/\/[^/]+/, origin)
-      else if (v && typeof v === 'object') walk(v as Record<string, unknown>)
+      if (typeof v === 'string') {
+        const redirected = v.replace(/^https?:\/\/[^/]+/, origin)
+        if (redirected !== v) rewrites.push([redirected, v.replace('{hostname}', hostname ?? '{hostname}')])
+        node[k] = redirected
+      } else if (v && typeof v === 'object') walk(v as Record<string, unknown>)
     }
   }
   walk(exchange.urls.api as Record<string, unknown>)
+  rewrites.sort((a, b) => b[0].length - a[0].length)
+  if (options.keepProductionErrors ?? true) restoreProductionErrorMapping(exchange, rewrites)
+  return rewrites
 }
 
 type ExchangeClass = new (config: Record<string, unknown>) => Exchange
