@@ -7,6 +7,7 @@ import { AppError } from '../lib/errors.js'
 import { readLockHolder } from '../db/index.js'
 import { encodeCredentialFields, sealTo } from '../crypto/index.js'
 import { createSignerClient, type KeyView } from '../signer/index.js'
+import { catalogue, catalogueEntry } from '../exchanges/index.js'
 import { callAdmin } from './admin-client.js'
 import { promptHidden, readStdin } from './prompt.js'
 
@@ -28,7 +29,7 @@ const workspaceOf = async (socket: string, given?: string): Promise<string> => g
 const printKey = (out: Out, k: KeyView) => {
   const v = k.verification as { status?: string; withdrawEnabled?: boolean; ipRestricted?: boolean; tradingEnabled?: boolean }
   out(`${k.keyId}  ${k.exchange}  ${k.apiKeyHint}  ${k.state}${k.disabledReason ? ` (${k.disabledReason})` : ''}`)
-  out(`  verification: ${v.status ?? 'unknown'}; withdraw ${v.withdrawEnabled ? 'ENABLED' : 'disabled ✓'}; IP ${v.ipRestricted ? 'restricted ✓' : 'UNRESTRICTED'}; trading ${v.tradingEnabled ? 'enabled ✓' : 'disabled'}`)
+  out(`  verification: ${v.status ?? 'unknown'}; withdraw ${v.withdrawEnabled ? 'ENABLED' : 'disabled ✓'}; IP ${v.ipRestricted === undefined ? 'unknown (not reported by the exchange)' : v.ipRestricted ? 'restricted ✓' : 'UNRESTRICTED'}; trading ${v.tradingEnabled ? 'enabled ✓' : 'disabled'}`)
   out(`  limits: ${k.limits.symbols.join(', ')}; ≤ ${k.limits.maxOrderNotional} per order, ≤ ${k.limits.max24hNotional} per 24 h, ≤ ${k.limits.maxOrdersPerMinute}/min, band ±${k.limits.priceBandPct}%`)
 }
 
@@ -41,18 +42,24 @@ export const registerKeyCommands = (program: Command, loadConfig: () => Config, 
     .description('connect an exchange API key: prompts without echo, seals to the signer, verifies at the exchange')
     .requiredOption('--exchange <id>', 'exchange id, e.g. binance')
     .option('--workspace <id>', "workspace to connect it to (default: the operator's own)")
-    .option('--credentials-stdin', 'read the API key and the secret as two lines from standard input')
+    .option('--credentials-stdin', 'read the API key, the secret and (where the exchange has one) the passphrase as lines from standard input')
     .action(async (opts: { exchange: string; workspace?: string; credentialsStdin?: boolean }) => {
+      const entry = catalogueEntry(opts.exchange)
+      if (!entry) throw new AppError('BAD_INPUT', `--exchange: "${opts.exchange}" is not supported (one of: ${catalogue.map((e) => e.id).join(', ')})`)
       const paths = runningPaths(loadConfig())
       const workspaceId = await workspaceOf(paths.adminSocket, opts.workspace)
+      const needsPassphrase = entry.credentials.includes('password')
       let apiKey: string
       let secret: string
+      let password = ''
       if (opts.credentialsStdin) {
-        ;[apiKey = '', secret = ''] = (await readStdin()).split(/\r?\n/)
+        ;[apiKey = '', secret = '', password = ''] = (await readStdin()).split(/\r?\n/)
       } else {
-        apiKey = await promptHidden('API key: ')
-        secret = await promptHidden('Secret: ')
+        apiKey = await promptHidden(`${entry.credentialLabels.apiKey}: `)
+        secret = await promptHidden(`${entry.credentialLabels.secret}: `)
+        if (needsPassphrase) password = await promptHidden(`${entry.credentialLabels.password ?? 'Passphrase'}: `)
       }
+      if (needsPassphrase && password.trim() === '') throw new AppError('BAD_INPUT', `${entry.name} keys come with a passphrase: give it as the third line (or at the prompt)`)
       // The sealing key comes from the signer itself, never through the api (which could hand out its own).
       const operator = operatorClient(paths)
       const { publicKey } = await operator.call('publicKey', null, {}).then((r) => r.result as { publicKey: string }, (err: unknown) => {
@@ -60,7 +67,7 @@ export const registerKeyCommands = (program: Command, loadConfig: () => Config, 
         throw err
       })
       operator.close()
-      const plaintext = encodeCredentialFields({ apiKey: apiKey.trim(), secret: secret.trim() })
+      const plaintext = encodeCredentialFields({ apiKey: apiKey.trim(), secret: secret.trim(), ...(needsPassphrase ? { password: password.trim() } : {}) })
       const envelope = await sealTo(publicKey, plaintext, {
         workspaceId,
         exchange: opts.exchange,
