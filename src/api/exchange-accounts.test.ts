@@ -129,6 +129,25 @@ describe.each(backends)('exchange accounts on %s', (kind) => {
     signer.emulator.account(good.apiKey).permissions.enableWithdrawals = false
   })
 
+  it('Ed25519: the signer makes the key pair, only the public key leaves it; the API key the exchange issues completes it', async () => {
+    const made = await t.post(`${base()}/ed25519`, { exchange: 'binance', label: 'Ed25519' }, s)
+    expect(made.statusCode).toBe(201)
+    const { account, publicKeyPem } = made.json<{ account: { id: string; state: string; verification: { status: string } }; publicKeyPem: string }>()
+    expect(publicKeyPem).toMatch(/^-----BEGIN PUBLIC KEY-----/)
+    expect(made.body).not.toMatch(/PRIVATE KEY/)
+    expect(account).toMatchObject({ state: 'unverified', verification: { status: 'awaiting_api_key' } })
+    // The user registers the public key at the exchange, which issues an API key for it.
+    const apiKey = randomApiKey()
+    signer.emulator.addAccount({ apiKey, ed25519PublicKeyPem: publicKeyPem, ipRestrict: true, ipWhitelist: ['127.0.0.1'], balances: { USDT: '50' } })
+    const done = await t.post(`${base()}/${account.id}/api-key`, { apiKey }, s)
+    expect(done.json()).toMatchObject({ state: 'active', verification: { status: 'verified', withdrawEnabled: false } })
+    const [row] = rowsOf<{ keyId: string }>(await database.db.execute(sql`select key_id as "keyId" from exchange_accounts where id = ${account.id}`))
+    // Signed with the Ed25519 key inside the signer: the emulator checks the signature against the public key.
+    expect(await t.relay?.execute(workspaceId, row?.keyId ?? '', 'fetchBalance', {}, { type: 'user' })).toMatchObject({ USDT: { total: '50' } })
+    expect((await t.post(`${base()}/${account.id}/api-key`, { apiKey }, s)).json()).toMatchObject({ code: 'CONFLICT' })
+    expect((await t.call('DELETE', `${base()}/${account.id}`, s)).statusCode).toBe(204)
+  })
+
   it('removes an account: every share destroyed, and the listing is empty', async () => {
     const [account] = (await t.call('GET', base(), s)).json<Array<{ id: string }>>()
     expect((await t.call('DELETE', `${base()}/${account?.id}`, s)).statusCode).toBe(204)

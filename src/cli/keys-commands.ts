@@ -1,6 +1,6 @@
 import { resolve } from 'node:path'
 import { existsSync, readFileSync } from 'node:fs'
-import { randomBytes } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import type { Command } from 'commander'
 import { homePaths, type Config } from '../config/index.js'
 import { AppError } from '../lib/errors.js'
@@ -77,6 +77,21 @@ export const registerKeyCommands = (program: Command, loadConfig: () => Config, 
       })
       plaintext.fill(0)
       printKey(out, (await callAdmin(paths.adminSocket, 'keys-connect', { workspaceId, exchange: opts.exchange, envelope })) as KeyView)
+    })
+
+  keys
+    .command('fingerprint')
+    .description("print the fingerprint of the signer's sealing key, to compare with what the browser shows before sealing")
+    .action(async () => {
+      const paths = runningPaths(loadConfig())
+      const operator = operatorClient(paths)
+      try {
+        const { publicKey } = (await operator.call('publicKey', null, {})).result as { publicKey: string }
+        // The same computation as the dashboard: SHA-256 over the raw public key bytes, first 16 hex digits.
+        out(`signer sealing key fingerprint: ${createHash('sha256').update(Buffer.from(publicKey, 'base64url')).digest('hex').slice(0, 16)}`)
+      } finally {
+        operator.close()
+      }
     })
 
   keys

@@ -12,6 +12,8 @@ const { exchangeAccounts } = schema
 
 export type ExchangeAccountView = {
   id: string
+  /** The signer's key id: what pending widenings refer to. */
+  keyId: string
   workspaceId: string
   exchange: string
   label: string
@@ -49,13 +51,14 @@ export const createExchangeAccounts = ({
 }: {
   db: Db
   clock: Clock
-  relay: Pick<KeyRelay, 'connect' | 'list' | 'destroy' | 'reverify' | 'setLimits' | 'proposeWidening' | 'confirmWidening' | 'cancelWidening' | 'listPendingWidenings' | 'publicKey' | 'disable'>
+  relay: Pick<KeyRelay, 'generateKeyPair' | 'completeKeyPair' | 'connect' | 'list' | 'destroy' | 'reverify' | 'setLimits' | 'proposeWidening' | 'confirmWidening' | 'cancelWidening' | 'listPendingWidenings' | 'publicKey' | 'disable'>
   audit: Pick<AuditChain, 'append'>
   /** Accounts policy: verified email and (by workspace policy) a second factor before any key (R26). */
   mayConnect: (userId: string, workspaceId: string) => Promise<void>
 }) => {
   const view = (row: Row, key: KeyView | undefined, stale: boolean): ExchangeAccountView => ({
     id: row.id,
+    keyId: row.keyId,
     workspaceId: row.workspaceId,
     exchange: row.exchange,
     label: row.label,
@@ -87,7 +90,33 @@ export const createExchangeAccounts = ({
     return row
   }
 
-  const sealingKey = () => relay.publicKey()
+  /** The signer's sealing key, with the server's clock: the browser seals against it, not its own. */
+  const sealingKey = async () => ({ ...(await relay.publicKey()), now: clock.now().toISOString() })
+
+  /**
+   * Ed25519 (venues that accept it): the signer makes the key pair and keeps the private key; the user
+   * registers the returned public key at the exchange, then gives us the API key it shows.
+   */
+  const generate = async (actor: AuditActor & { id: string }, workspaceId: string, input: { exchange: string; label: string }) => {
+    if (!catalogueEntry(input.exchange)) throw new AppError('BAD_INPUT', `exchange: "${input.exchange}" is not a supported exchange (GET /api/exchanges lists them)`)
+    await mayConnect(actor.id, workspaceId)
+    const id = newId(clock.now().getTime())
+    const { key, publicKeyPem } = await relay.generateKeyPair(workspaceId, input.exchange, id, actor)
+    const now = clock.now()
+    const [row] = await db
+      .insert(exchangeAccounts)
+      .values({ id, workspaceId, exchange: input.exchange, label: input.label, keyId: key.keyId, state: key.state, apiKeyHint: key.apiKeyHint, verification: key.verification, createdBy: actor.id, createdAt: now, keyCreatedAt: now })
+      .returning()
+    await audit.append({ workspaceId, type: 'exchange_account_key_generated', actor, outcome: 'success', details: { exchangeAccountId: id, exchange: input.exchange, keyId: key.keyId } })
+    return { account: view(row as Row, key, false), publicKeyPem }
+  }
+
+  const completeGenerated = async (actor: AuditActor & { id: string }, workspaceId: string, id: string, apiKey: string) => {
+    const row = await rowOf(workspaceId, id)
+    await mayConnect(actor.id, workspaceId)
+    const key = await relay.completeKeyPair(workspaceId, row.keyId, apiKey, actor)
+    return view(await mirror(row, key, true), key, false)
+  }
 
   const connect = async (actor: AuditActor & { id: string }, workspaceId: string, input: { exchange: string; label: string; envelope: unknown }): Promise<ExchangeAccountView> => {
     if (!catalogueEntry(input.exchange)) throw new AppError('BAD_INPUT', `exchange: "${input.exchange}" is not a supported exchange (GET /api/exchanges lists them)`)
@@ -198,6 +227,6 @@ export const createExchangeAccounts = ({
   const confirmWidening = (actor: AuditActor, workspaceId: string, operationId: string, assertion: unknown) => relay.confirmWidening(workspaceId, operationId, assertion, actor)
   const cancelWidening = (actor: AuditActor, workspaceId: string, operationId: string) => relay.cancelWidening(workspaceId, operationId, actor)
 
-  return { sealingKey, connect, list, reverify, rotate, remove, setLimits, requestEnable, disable, reverifyAll, pendingWidenings, confirmWidening, cancelWidening }
+  return { sealingKey, generate, completeGenerated, connect, list, reverify, rotate, remove, setLimits, requestEnable, disable, reverifyAll, pendingWidenings, confirmWidening, cancelWidening }
 }
 export type ExchangeAccounts = ReturnType<typeof createExchangeAccounts>

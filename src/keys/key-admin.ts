@@ -115,6 +115,9 @@ export const createKeyRelay = ({ db, signer, audit, alerts }: KeyAdminDeps) => {
     connect: (ws: string, exchange: string, envelope: unknown, opts: { exchangeAccountId?: string; actor?: AuditActor } = {}) =>
       relay<KeyView>(ws, 'connect', { exchange, exchangeAccountId: opts.exchangeAccountId ?? newId(), envelope: sealedEnvelope.parse(envelope) }, opts.actor),
     execute: (ws: string, keyId: string, method: string, args: Record<string, unknown>, actor?: AuditActor) => relay(ws, 'execute', { keyId, method, args }, actor),
+    generateKeyPair: (ws: string, exchange: string, exchangeAccountId: string, actor?: AuditActor) =>
+      relay<{ key: KeyView; publicKeyPem: string }>(ws, 'generateKeyPair', { exchange, exchangeAccountId }, actor),
+    completeKeyPair: (ws: string, keyId: string, apiKey: string, actor?: AuditActor) => relay<KeyView>(ws, 'completeKeyPair', { keyId, apiKey }, actor),
     /** Narrowing only: re-reads permissions at the exchange; a key that became dangerous is disabled there and then. */
     reverify: (ws: string, keyId: string, actor?: AuditActor) => relay<KeyView>(ws, 'reverify', { keyId }, actor),
     publicKey: async () => (await signer.call('publicKey', null, {} as never, randomUUID())).result as { publicKey: string; algorithm: string; maxEnvelopeAgeSeconds: number },

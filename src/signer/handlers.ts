@@ -33,6 +33,8 @@ export const createSignerHandlers = ({ service, vault, requestEvents }: SignerHa
     execute: op(signerOps.execute, service.execute),
     disable: op(signerOps.disable, service.disable),
     reverify: op(signerOps.reverify, service.reverify),
+    generateKeyPair: op(signerOps.generateKeyPair, service.generateKeyPair),
+    completeKeyPair: op(signerOps.completeKeyPair, service.completeKeyPair),
     destroy: op(signerOps.destroy, service.destroy),
     setLimits: op(signerOps.setLimits, (ctx, p) => service.setLimits(ctx, p, false)),
     listKeys: op(signerOps.listKeys, (ctx) => service.listKeys(ctx)),

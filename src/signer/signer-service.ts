@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto'
+import { generateKeyPairSync, randomUUID } from 'node:crypto'
 import { lt } from 'drizzle-orm'
 import { AppError, systemErrorCode } from '../lib/errors.js'
 import type { Clock } from '../lib/clock.js'
@@ -88,6 +88,61 @@ export const createSignerService = ({ vault, db, executor, audit, recipient, clo
   }
 
   const publicKey = () => ({ publicKey: recipient.publicKey, algorithm: 'ECDH-P256/HKDF-SHA256/AES-256-GCM', maxEnvelopeAgeSeconds: maxEnvelopeAgeMs / 1000 })
+
+  /**
+   * An Ed25519 key pair made here (venues that accept them: Binance spot and USDⓈ-M): the private key
+   * never exists outside the signer, not even in the browser. It is stored at once like any secret,
+   * awaiting the API key the exchange issues for the public key, which is the only thing returned.
+   * Residual risk (src/vault/README.md): ccxt signs with a PEM string, so the PEM exists as a string
+   * here at generation and during each call.
+   */
+  const generateKeyPair = async (ctx: Ctx, p: SignerParams<'generateKeyPair'>) => {
+    const entry = catalogueEntry(p.exchange)
+    if (!entry) throw new AppError('BAD_INPUT', `exchange "${p.exchange}" is not supported`)
+    if (!entry.acceptsEd25519) throw new AppError('BAD_INPUT', `${entry.name} does not accept Ed25519 API keys: create a key there and paste it instead`)
+    const pair = generateKeyPairSync('ed25519')
+    const publicKeyPem = pair.publicKey.export({ format: 'pem', type: 'spki' }).toString()
+    const secret = Buffer.from(pair.privateKey.export({ format: 'pem', type: 'pkcs8' }))
+    // A placeholder API key until the exchange issues one; unique, so the reuse lock holds.
+    const apiKey = Buffer.from(`awaiting-${randomUUID()}`)
+    try {
+      const key = await vault.storeKey({
+        workspaceId: ctx.workspaceId,
+        exchangeAccountId: p.exchangeAccountId,
+        exchange: p.exchange,
+        credentials: { apiKey, secret, wipe: () => {} },
+        state: 'unverified',
+        verification: { status: 'awaiting_api_key', checkedAt: clock.now().toISOString(), publicKeyPem, note: `register this public key at ${entry.name}, then paste the API key it shows` },
+        limits: defaultKeyLimits,
+      })
+      await record(ctx, { type: 'key_pair_generated', outcome: 'success', details: { keyId: key.keyId, exchange: p.exchange, algorithm: 'ed25519' } })
+      return { key: view(key), publicKeyPem }
+    } finally {
+      secret.fill(0)
+      apiKey.fill(0)
+    }
+  }
+
+  /** The API key the exchange issued for a generated key pair: stored, then the key is verified there like a pasted one. */
+  const completeKeyPair = (ctx: Ctx, p: SignerParams<'completeKeyPair'>) =>
+    exclusive(`key:${p.keyId}`, async () => {
+      const key = await vault.getKey(p.keyId, ctx.workspaceId)
+      if ((key.verification as { status?: string }).status !== 'awaiting_api_key') throw new AppError('CONFLICT', 'this key is not waiting for an API key')
+      const apiKey = Buffer.from(p.apiKey.trim())
+      try {
+        await vault.setApiKey(p.keyId, ctx.workspaceId, apiKey)
+      } finally {
+        apiKey.fill(0)
+      }
+      const verification = await vault.withSecret(p.keyId, ctx.workspaceId, (credentials) => verifyKeyAtExchange(executor, `verify-${randomUUID()}`, key.exchange, credentials, clock.now())).catch(async (err: unknown) => {
+        await record(ctx, { type: 'key_connect_refused', outcome: 'denied', details: { keyId: p.keyId, reason: err instanceof AppError ? err.code : 'INTERNAL' } })
+        throw err
+      })
+      await vault.setVerification(p.keyId, ctx.workspaceId, verification)
+      const done = verification.status === 'verified' ? await vault.setState(p.keyId, ctx.workspaceId, 'active') : await vault.getKey(p.keyId, ctx.workspaceId)
+      await record(ctx, { type: 'key_connected', outcome: 'success', details: { keyId: p.keyId, exchange: key.exchange, algorithm: 'ed25519', state: done.state } })
+      return view(done)
+    })
 
   const connect = async (ctx: Ctx, p: SignerParams<'connect'>) => {
     const entry = catalogueEntry(p.exchange)
@@ -298,6 +353,8 @@ export const createSignerService = ({ vault, db, executor, audit, recipient, clo
       }),
     setLimits,
     reverify,
+    generateKeyPair,
+    completeKeyPair,
     refresh: async (ctx: Ctx, p: SignerParams<'refresh'>) => {
       await record(ctx, { type: 'key_refreshed', outcome: 'success', details: { keyId: p.keyId } })
       return view(await vault.refresh(p.keyId, ctx.workspaceId))

@@ -85,6 +85,8 @@ export const signerOps = {
   disable: z.object({ keyId: id, reason: z.string().min(1).max(200) }).strict(),
   enable: z.object({ keyId: id }).strict(),
   reverify: z.object({ keyId: id }).strict(),
+  generateKeyPair: z.object({ exchange: z.string().max(40), exchangeAccountId: id }).strict(),
+  completeKeyPair: z.object({ keyId: id, apiKey: z.string().min(8).max(200).regex(/^[\x21-\x7e]+$/, 'is the API key the exchange shows, without spaces') }).strict(),
   destroy: z.object({ keyId: id }).strict(),
   setLimits: z.object({ keyId: id, limits: keyLimits }).strict(),
   refresh: z.object({ keyId: id }).strict(),

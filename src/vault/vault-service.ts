@@ -318,6 +318,42 @@ export const createVault = ({ db, stores, keys, fingerprintKey, clock, threshold
     }))
 
   /**
+   * For a key pair the signer generated: sets the API key the exchange issued for its public key. The
+   * credentials are re-sealed as a new version (new data key), the reuse lock moves to the real API key
+   * (CONFLICT when that key is already connected), and the old version is deleted.
+   */
+  const setApiKey = (keyId: string, workspaceId: string, apiKey: Buffer): Promise<VaultKey> =>
+    perKey(keyId, () =>
+      withSecret(keyId, workspaceId, async (credentials, key) => {
+        const next = key.keyVersion + 1
+        const fingerprint = fingerprintOf(apiKey)
+        try {
+          await db.transaction(async (tx) => {
+            await tx.delete(reuseLocks).where(eq(reuseLocks.keyId, keyId))
+            await tx.insert(reuseLocks).values({ fingerprint, keyId, createdAt: clock.now() })
+          })
+        } catch (err) {
+          if (isUniqueViolation(err)) throw new AppError('CONFLICT', 'this API key is already connected on this instance', { cause: err })
+          throw err
+        }
+        const updated: Credentials = { apiKey: Buffer.from(apiKey), secret: credentials.secret, password: credentials.password, wipe: () => {} }
+        try {
+          await exclusively(() => writeShares({ workspaceId, exchangeAccountId: key.exchangeAccountId, keyId, keyVersion: next }, updated))
+        } finally {
+          updated.apiKey.fill(0)
+        }
+        forgetKey(keyId)
+        const [row] = await db
+          .update(vaultKeys)
+          .set({ keyVersion: next, apiKeyHint: apiKeyHint(apiKey), fingerprint, updatedAt: clock.now() })
+          .where(eq(vaultKeys.keyId, keyId))
+          .returning()
+        for (const s of stores) await s.deleteOtherVersions(keyId, next)
+        return row as VaultKey
+      }),
+    )
+
+  /**
    * Re-wraps every share under a new master-key version, then retires the old ones. Resumable: a run
    * interrupted half-way is finished by the next call before any new version is added.
    */
@@ -378,7 +414,7 @@ export const createVault = ({ db, stores, keys, fingerprintKey, clock, threshold
       stores.map(async (s) => ({ storeId: s.id, kind: s.kind, health: await s.health().catch((e: unknown) => (e instanceof Error ? `unreachable: ${e.message.split('\n')[0]}` : 'unreachable')) })),
     )
 
-  return { storeKey, withSecret, getKey, setState, setVerification, updateLimits, destroy, refresh, rotateMaster, sweepIncomplete, verifyAll, storeHealth, fingerprintOf }
+  return { storeKey, withSecret, getKey, setState, setVerification, updateLimits, destroy, refresh, setApiKey, rotateMaster, sweepIncomplete, verifyAll, storeHealth, fingerprintOf }
 }
 
 export type Vault = ReturnType<typeof createVault>

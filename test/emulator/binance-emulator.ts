@@ -214,6 +214,10 @@ export const startBinanceEmulator = async (options: BinanceEmulatorOptions) => {
     withdrawals: withdrawals as readonly FundMovementRecord[],
     /** The live state of a key: mutate `permissions`, `ipRestrict`, `ipWhitelist`, `balances` at run time. */
     account,
+    /** Registers a key at run time, as a user does at Binance (e.g. an Ed25519 public key Bulwark generated). */
+    addAccount: (a: EmulatorAccount) => {
+      accounts.set(a.apiKey, toAccountState(a, now()))
+    },
     price: (symbol: string) => prices.get(marketBySymbol(symbol).symbol),
     /** Moves the price and fills the resting limit orders it crosses. */
     setPrice: (symbol: string, price: string) => book.setPrice(accounts.values(), symbol, price),

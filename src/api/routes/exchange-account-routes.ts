@@ -16,6 +16,7 @@ const operation = ws.extend({ operationId: z.string().uuid('must be an operation
 const label = z.string().trim().min(1, 'must not be empty').max(60, 'must be at most 60 characters')
 const accountView = z.object({
   id: z.string(),
+  keyId: z.string(),
   workspaceId: z.string(),
   exchange: z.string(),
   label: z.string(),
@@ -38,7 +39,7 @@ export type ExchangeAccountRouteDeps = {
   sessions: SessionService
   apiTokens: Pick<ApiTokens, 'authenticate'>
   stepUp: Pick<StepUp, 'require'>
-  passkeys: Pick<PasskeyService, 'authenticationOptions'>
+  passkeys: Pick<PasskeyService, 'authenticationOptions' | 'count'>
   exchangeAccounts: ExchangeAccounts
   egressIps: readonly string[]
 }
@@ -69,13 +70,27 @@ export const exchangeAccountRoutes = (app: App, deps: ExchangeAccountRouteDeps) 
   )
   app.get(
     `${base}/sealing-key`,
-    { schema: { tags: ['exchanges'], params: ws, response: { 200: z.object({ publicKey: z.string(), algorithm: z.string(), maxEnvelopeAgeSeconds: z.number() }) } }, config: { action: 'keys.manage' }, preValidation: manager },
+    { schema: { tags: ['exchanges'], params: ws, response: { 200: z.object({ publicKey: z.string(), algorithm: z.string(), maxEnvelopeAgeSeconds: z.number(), now: z.string() }) } }, config: { action: 'keys.manage' }, preValidation: manager },
     async () => exchangeAccounts.sealingKey(),
   )
   app.post(
     base,
     { schema: { tags: ['exchanges'], params: ws, body: z.object({ exchange: z.string().min(1).max(40), label, envelope: sealedEnvelope }).strict(), response: { 201: accountView } }, config: { action: 'keys.manage' }, preValidation: sensitive },
     async (req, reply) => reply.code(201).send(await exchangeAccounts.connect(userActor(req), req.params.workspaceId, req.body)),
+  )
+  app.post(
+    `${base}/ed25519`,
+    {
+      schema: { tags: ['exchanges'], params: ws, body: z.object({ exchange: z.string().min(1).max(40), label }).strict(), response: { 201: z.object({ account: accountView, publicKeyPem: z.string() }) } },
+      config: { action: 'keys.manage' },
+      preValidation: sensitive,
+    },
+    async (req, reply) => reply.code(201).send(await exchangeAccounts.generate(userActor(req), req.params.workspaceId, req.body)),
+  )
+  app.post(
+    `${base}/:id/api-key`,
+    { schema: { tags: ['exchanges'], params: account, body: z.object({ apiKey: z.string().trim().min(8).max(200) }).strict(), response: { 200: accountView } }, config: { action: 'keys.manage' }, preValidation: sensitive },
+    async (req) => exchangeAccounts.completeGenerated(userActor(req), req.params.workspaceId, req.params.id, req.body.apiKey),
   )
   app.post(`${base}/:id/verify`, { schema: { tags: ['exchanges'], params: account, response: { 200: accountView } }, config: { action: 'keys.manage' }, preValidation: manager }, async (req) =>
     exchangeAccounts.reverify(userActor(req), req.params.workspaceId, req.params.id),
@@ -115,6 +130,9 @@ export const exchangeAccountRoutes = (app: App, deps: ExchangeAccountRouteDeps) 
     const op = (await exchangeAccounts.pendingWidenings(req.params.workspaceId)).find((o) => o.operationId === req.params.operationId)
     if (!op) throw new AppError('NOT_FOUND', `operation "${req.params.operationId}" is not pending`)
     const s = sessionOf(req)
+    if ((await passkeys.count(s.userId)) === 0) {
+      throw new AppError('BAD_INPUT', `you have no passkey: this change takes effect at ${String(op.notBefore)} unless you cancel it (add a passkey to confirm changes at once)`, { reason: 'NO_PASSKEY' })
+    }
     return asOptions(passkeys.authenticationOptions({ purpose: 'confirm', userId: s.userId, sessionId: s.sessionId, challenge: new Uint8Array(Buffer.from(String(op.challenge), 'base64url')) }))
   })
   app.post(

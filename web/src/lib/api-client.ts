@@ -91,7 +91,16 @@ export const createApiClient = (deps: ApiClientDeps) => {
     }
   }
 
-  return { read, write }
+  return {
+    read,
+    write,
+    /**
+     * Opens the same "confirm it's you" dialog ahead of a change, for a page that must not send its
+     * request twice: sealed credentials expire minutes after sealing, so the connect form asks first.
+     * Rejects with STEP_UP_CANCELLED when the person gives up.
+     */
+    confirmIdentity,
+  }
 }
 
 export type ApiClient = ReturnType<typeof createApiClient>

@@ -16,6 +16,7 @@ export const routePaths = {
   notMe: '/not-me',
   security: '/security',
   tokens: '/tokens',
+  exchanges: '/exchanges',
   alerts: '/alerts',
 } as const
 
@@ -45,6 +46,7 @@ const titles: Record<RouteName | 'notFound', string> = {
   notMe: 'Secure your account',
   security: 'Security',
   tokens: 'API tokens',
+  exchanges: 'Exchanges',
   alerts: 'Alerts',
   notFound: 'Page not found',
 }

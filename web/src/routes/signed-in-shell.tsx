@@ -11,6 +11,7 @@ import { navigate, useRoute } from '../lib/use-route'
 import { useResource, type Resource } from '../lib/use-resource'
 import { chooseWorkspace, readSavedWorkspaceId, saveWorkspaceId } from '../lib/workspace'
 import { AlertsPage } from './alerts-page'
+import { ExchangesPage } from './exchanges/exchanges-page'
 import { OverviewPage } from './overview-page'
 import { SecurityPage } from './security/security-page'
 import { NotFoundPage } from './simple-pages'
@@ -22,6 +23,7 @@ type NavItem = { to: string; label: string; isCurrent: (route: Route) => boolean
 
 const navItems: readonly NavItem[] = [
   { to: routePaths.home, label: 'Overview', isCurrent: (route) => route.name === 'home' },
+  { to: routePaths.exchanges, label: 'Exchanges', isCurrent: (route) => route.name === 'exchanges' },
   { to: routePaths.security, label: 'Security', isCurrent: (route) => route.name === 'security' },
   { to: routePaths.tokens, label: 'API tokens', isCurrent: (route) => route.name === 'tokens' },
 ]
@@ -141,6 +143,8 @@ export const SignedInShell = ({ me, version }: { me: Me; version: Resource<Versi
         return <SecurityPage />
       case 'tokens':
         return <TokensPage workspaces={me.workspaces} defaultWorkspaceId={workspaceId} />
+      case 'exchanges':
+        return <ExchangesPage workspace={workspace} />
       case 'alerts':
         return <AlertsPage workspace={workspace} onChanged={unread.reload} />
       case 'notFound':

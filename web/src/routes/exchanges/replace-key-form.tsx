@@ -1,0 +1,81 @@
+import { useState, type FormEvent } from 'react'
+import { replaceExchangeKey } from '../../api/exchanges/mutations'
+import { ActionError } from '../../components/action-error'
+import type { CatalogueEntry, CredentialField, ExchangeAccount } from '../../lib/exchange-parsers'
+import { prepareCredentials, type CredentialProblems, type KeyKind } from '../../lib/exchange-sealing'
+import { useAppSession, useMe } from '../../lib/session-context'
+import { useAction } from '../../lib/use-action'
+import type { SignerKey } from '../../lib/use-signer-key'
+import { ConnectErrorHint } from './connect-error-hint'
+import { CredentialInputFields, useCredentialInputs } from './credential-inputs'
+import { sealAndSend } from './seal-and-send'
+import { SignerKeyNotice } from './signer-key-notice'
+
+type Props = {
+  account: ExchangeAccount
+  entry: CatalogueEntry
+  workspaceId: string
+  signer: SignerKey
+  onCancel: () => void
+  onReplaced: (account: ExchangeAccount) => void
+}
+
+/** A new key for the same account: verified and stored by the signer before the old one is destroyed. */
+export const ReplaceKeyForm = ({ account, entry, workspaceId, signer, onCancel, onReplaced }: Props) => {
+  const { client, refreshMe } = useAppSession()
+  const me = useMe()
+  const [keyKind, setKeyKind] = useState<KeyKind>('hmac')
+  const [problems, setProblems] = useState<CredentialProblems>({})
+  const inputs = useCredentialInputs()
+  const action = useAction()
+  const idPrefix = `replace-${account.id}`
+
+  const submit = (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault()
+    const prepared = prepareCredentials(entry.credentials, inputs.read(keyKind), entry.credentialLabels, keyKind)
+    if (!prepared.ok) {
+      setProblems(prepared.problems)
+      const first = entry.credentials.find((field) => prepared.problems[field] !== undefined)
+      if (first !== undefined) inputs.focus(first, keyKind)
+      return
+    }
+    setProblems({})
+    void action.run(async () => {
+      const updated = await sealAndSend({
+        client,
+        me,
+        refreshMe,
+        signer,
+        workspaceId,
+        exchange: entry.id,
+        fields: prepared.fields,
+        clearInputs: inputs.clear,
+        send: (envelope) => replaceExchangeKey(client, workspaceId, account.id, envelope),
+      })
+      onReplaced(updated)
+    })
+  }
+
+  const edited = (field: CredentialField) => setProblems((previous) => (previous[field] === undefined ? previous : { ...previous, [field]: undefined }))
+
+  return (
+    <form className="form form--inline" onSubmit={submit} noValidate aria-busy={action.isBusy} aria-label={`Replace the key of ${account.label}`}>
+      <p className="field__help">
+        Create a new key at {entry.name} first, with the same permissions and IP whitelist. Bulwark checks the new key and stores it before it destroys the
+        old one; delete the old key at {entry.name} afterwards.
+      </p>
+      <CredentialInputFields idPrefix={idPrefix} entry={entry} inputs={inputs} keyKind={keyKind} onKeyKindChange={setKeyKind} problems={problems} onEdited={edited} labelPrefix="New " />
+      <SignerKeyNotice signer={signer} idPrefix={idPrefix} />
+      <ActionError action={action} />
+      {action.error === undefined ? null : <ConnectErrorHint error={action.error} />}
+      <div className="form__actions">
+        <button type="submit" className="button button--primary" disabled={action.isBusy}>
+          {action.isBusy ? 'Sealing and replacing…' : 'Seal and replace key'}
+        </button>
+        <button type="button" className="button button--secondary" onClick={onCancel}>
+          Cancel
+        </button>
+      </div>
+    </form>
+  )
+}
