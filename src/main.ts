@@ -161,6 +161,7 @@ export const startPlatform = async (config: Config, opts: StartOptions = {}): Pr
       init: async (body) => setup.initFromCli({ email: String(body.email ?? ''), password: String(body.password ?? ''), workspaceName: String(body.workspaceName ?? 'Personal') }),
       outbox: async (body) => outbox.list({ pendingOnly: body.pendingOnly === true }),
       alerts: async () => alerts.list(null),
+      'clock-skew': async () => (signer ? (await signer.call('clockSkew', null, {} as never)).result : []),
       signup: async (body) => {
         if (body.mode === 'open' || body.mode === 'invite' || body.mode === 'auto') await accounts.signup.setMode(body.mode)
         return { mode: await accounts.signup.mode(), open: await accounts.signup.isOpen() }

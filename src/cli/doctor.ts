@@ -64,6 +64,17 @@ export const runDoctor = async (env: Record<string, string | undefined>, now = n
     } catch (err) {
       add('fail', 'storage', err instanceof Error ? err.message : String(err))
     }
+    // Venues that sign timestamps refuse requests outside a few seconds' window (Binance: 5 s recvWindow).
+    try {
+      const skews = (await callAdmin(paths.adminSocket, 'clock-skew', {}, 30_000)) as Array<{ venue: string; skewMs: number | null; note: string }>
+      if (skews.length === 0) add('ok', 'exchange clocks', 'no exchange keys connected yet')
+      for (const s of skews) {
+        if (s.skewMs === null) add('warn', `clock ${s.venue}`, s.note)
+        else add(Math.abs(s.skewMs) > 1_000 ? 'warn' : 'ok', `clock ${s.venue}`, `${s.skewMs} ms from this machine${Math.abs(s.skewMs) > 1_000 ? ': check NTP here (ccxt corrects the offset where the venue allows, but signed requests near the window edge fail)' : ''}`)
+      }
+    } catch (err) {
+      add('warn', 'exchange clocks', err instanceof Error ? err.message : String(err))
+    }
   } else {
     add('ok', 'instance', 'not running (this BULWARK_HOME is free)')
     if (!config.DATABASE_URL && !existsSync(paths.dbDir)) {

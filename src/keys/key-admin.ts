@@ -30,6 +30,8 @@ const alertSeverityOf: Readonly<Record<string, AlertSeverity>> = {
   passkey_trusted: 'info',
   // A key that gained withdraw permission or lost its IP whitelist: disabled by the signer at once.
   key_permission_changed: 'critical',
+  // The exchange banned the platform's egress IP: no key trades there until the ban ends.
+  venue_ip_banned: 'critical',
 }
 
 /** What a widening changes, as the signer takes it (`proposeWidening`). */

@@ -101,6 +101,17 @@ describe('the signer executor against the Binance emulator (real ccxt)', () => {
     expect(ex.apiKey).toBe('')
   })
 
+  it("measures the venue's clock against ours (doctor reports it), and says so when the venue is unreachable", async () => {
+    emulator.setClockOffset(3_000)
+    const skew = await executor.clockSkew('binance')
+    expect(skew.note).toBe('ok')
+    expect(skew.skewMs).toBeGreaterThan(2_000)
+    expect(skew.skewMs).toBeLessThan(4_000)
+    emulator.setClockOffset(0)
+    const offline = createExecutor({ endpoints: { binance: 'http://127.0.0.1:9' }, budget: createRateBudget(), onRefusal: () => {} })
+    expect(await offline.clockSkew('binance')).toMatchObject({ skewMs: null, note: expect.stringMatching(/^unreachable/) })
+  })
+
   it('validates venue arguments before anything is signed', async () => {
     emulator.clearRequests()
     await expect(executor.run('key-b', 'binance', creds(b.apiKey, b.secret), 'createOrder', { symbol: 'BTC/USDT', type: 'limit', side: 'buy', amount: '0.001' })).rejects.toMatchObject({ code: 'BAD_INPUT' })

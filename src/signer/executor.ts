@@ -68,7 +68,7 @@ export const createExecutor = ({ endpoints, budget, onRefusal, onRequest }: Exec
       try {
         return await send(url, method, headers as Record<string, string> | undefined, body as string | undefined)
       } catch (err) {
-        if (err instanceof ccxt.DDoSProtection || err instanceof ccxt.RateLimitExceeded) budget.pause(venue, String((err as Error).message).includes('418') ? 3_600_000 : 60_000)
+        if (err instanceof ccxt.DDoSProtection || err instanceof ccxt.RateLimitExceeded) budget.pause(venue, /\b418\b|banned/i.test(String((err as Error).message)) ? 3_600_000 : 60_000)
         throw err
       } finally {
         addStage('exchangeMs', sendStart)
@@ -207,6 +207,25 @@ export const createExecutor = ({ endpoints, budget, onRefusal, onRequest }: Exec
 
   const forget = (keyId: string) => perKey.delete(keyId)
 
-  return { run, runRaw, referencePrice, forget, publicClient }
+  /**
+   * The venue's clock minus ours, from its public time endpoint (midpoint of the round trip). Venues
+   * that sign timestamps refuse requests outside their window, so `doctor` reports this; ccxt corrects
+   * it per venue (adjustForTimeDifference) where the catalogue says so.
+   */
+  const clockSkew = async (venue: string): Promise<{ venue: string; skewMs: number | null; roundTripMs: number | null; note: string }> => {
+    try {
+      const ex = await publicClient(venue)
+      if (!ex.has.fetchTime) return { venue, skewMs: null, roundTripMs: null, note: 'this venue has no public time endpoint in ccxt' }
+      const t0 = Date.now()
+      const server = await ex.fetchTime()
+      const t1 = Date.now()
+      if (typeof server !== 'number') return { venue, skewMs: null, roundTripMs: t1 - t0, note: 'the venue answered without a time' }
+      return { venue, skewMs: Math.round(server - (t0 + t1) / 2), roundTripMs: t1 - t0, note: 'ok' }
+    } catch (err) {
+      return { venue, skewMs: null, roundTripMs: null, note: `unreachable: ${mapCcxtError(err, 'the time request').message}` }
+    }
+  }
+
+  return { run, runRaw, referencePrice, forget, publicClient, clockSkew }
 }
 export type Executor = ReturnType<typeof createExecutor>

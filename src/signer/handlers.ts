@@ -39,6 +39,7 @@ export const createSignerHandlers = ({ service, vault, requestEvents }: SignerHa
     setLimits: op(signerOps.setLimits, (ctx, p) => service.setLimits(ctx, p, false)),
     listKeys: op(signerOps.listKeys, (ctx) => service.listKeys(ctx)),
     status: op(signerOps.status, async () => service.status(), false),
+    clockSkew: op(signerOps.clockSkew, async () => service.clockSkew(), false),
     trustPasskey: op(signerOps.trustPasskey, (ctx, p) => service.trustPasskey(ctx, p, false)),
     untrustPasskey: op(signerOps.untrustPasskey, service.untrustPasskey),
     listPasskeys: op(signerOps.listPasskeys, (ctx) => service.listPasskeys(ctx)),

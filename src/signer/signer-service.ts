@@ -211,7 +211,12 @@ export const createSignerService = ({ vault, db, executor, audit, recipient, clo
       if (key.state !== 'active') throw new AppError('KEY_UNAVAILABLE', `the key is ${key.state}${key.disabledReason ? ` (${key.disabledReason})` : ''} and cannot trade`)
       return key
     }
-    const run = (key: VaultKey) => vault.withSecret(p.keyId, ctx.workspaceId, (credentials) => executor.run(p.keyId, key.exchange, credentials, method, args))
+    const run = (key: VaultKey) =>
+      vault.withSecret(p.keyId, ctx.workspaceId, (credentials) => executor.run(p.keyId, key.exchange, credentials, method, args)).catch(async (err: unknown) => {
+        // An IP ban stops the venue for every key (the executor paused its budget): the workspace hears it as critical.
+        if (err instanceof AppError && err.reason === 'IP_BANNED') await record(ctx, { type: 'venue_ip_banned', outcome: 'failure', details: { keyId: key.keyId, exchange: key.exchange } })
+        throw err
+      })
     if (method !== 'createOrder') {
       const key = await activeKey()
       await record(ctx, { type: 'key_used', outcome: 'success', details: { keyId: key.keyId, keyVersion: key.keyVersion, method } })
@@ -372,6 +377,11 @@ export const createSignerService = ({ vault, db, executor, audit, recipient, clo
     listPendingWidenings: confirmations.listPendingWidenings,
     approveWidening: confirmations.approveWidening,
     status: async () => ({ stores: await vault.storeHealth() }),
+    /** Clock skew against every venue that has a live key on this signer. */
+    clockSkew: async () => {
+      const venues = [...new Set((await db.select({ exchange: vaultKeys.exchange, state: vaultKeys.state }).from(vaultKeys)).filter((k) => k.state !== 'destroyed' && k.state !== 'writing').map((k) => k.exchange))]
+      return Promise.all(venues.map((v) => executor.clockSkew(v)))
+    },
   }
 }
 export type SignerService = ReturnType<typeof createSignerService>

@@ -91,6 +91,7 @@ export const signerOps = {
   setLimits: z.object({ keyId: id, limits: keyLimits }).strict(),
   refresh: z.object({ keyId: id }).strict(),
   status: z.object({}).strict(),
+  clockSkew: z.object({}).strict(),
   listKeys: z.object({}).strict(),
   /**
    * Asks the signer to trust a user's passkey for this workspace. Pending for the widening delay

@@ -10,6 +10,10 @@ export const mapCcxtError = (err: unknown, what: string): AppError => {
   const e = err as Error
   if (e instanceof ccxt.InsufficientFunds) return new AppError('EXCHANGE_REJECTED', `${what}: insufficient funds at the exchange`, { cause: err })
   if (e instanceof ccxt.InvalidOrder || e instanceof ccxt.OrderNotFound || e instanceof ccxt.BadSymbol) return new AppError('EXCHANGE_REJECTED', `${what}: the exchange rejected it (${firstLine(e)})`, { cause: err })
+  // HTTP 418 is Binance's IP ban (other venues answer 403 with "banned"): every key of the platform is cut off.
+  if (e instanceof ccxt.DDoSProtection && /\b418\b|banned/i.test(e.message)) {
+    return new AppError('RATE_LIMITED', `${what}: the exchange has banned this platform's IP address for now; the signer stops using it until the ban ends`, { cause: err, reason: 'IP_BANNED' })
+  }
   if (e instanceof ccxt.RateLimitExceeded || e instanceof ccxt.DDoSProtection) return new AppError('RATE_LIMITED', `${what}: the exchange is rate-limiting this platform; try again shortly`, { cause: err })
   if (e instanceof ccxt.PermissionDenied || e instanceof ccxt.AuthenticationError || e instanceof ccxt.AccountSuspended) return new AppError('EXCHANGE_AUTH', `${what}: the exchange refused the key (revoked, wrong secret, or this IP is not whitelisted)`, { cause: err })
   if (e instanceof ccxt.InvalidNonce) return new AppError('EXCHANGE_AUTH', `${what}: the exchange refused the request time (clock skew)`, { cause: err })
