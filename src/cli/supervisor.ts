@@ -127,6 +127,8 @@ export const supervise = async (config: Config, env: NodeJS.ProcessEnv): Promise
   const apiWriteGrants = [paths.dbDir, paths.runDir, paths.secretsDir]
   const apiReadGrants = [
     ...codeReadGrants,
+    // The bundled replay data (src/market reads it at run time; the signer never needs it).
+    join(repo, 'data', 'market'),
     ...apiWriteGrants,
     ...[config.TLS_CERT_FILE, config.TLS_KEY_FILE, config.SIGNER_CLIENT_CERT_FILE, config.SIGNER_CLIENT_KEY_FILE, config.SIGNER_CA_FILE].filter((f): f is string => Boolean(f)),
   ]
