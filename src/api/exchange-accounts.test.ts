@@ -24,6 +24,7 @@ describe.each(backends)('exchange accounts on %s', (kind) => {
   const clock = createManualClock(Date.now())
   const good = { apiKey: randomApiKey(), secret: randomHmacSecret() }
   const withdrawing = { apiKey: randomApiKey(), secret: randomHmacSecret() }
+  const replacement = { apiKey: randomApiKey(), secret: randomHmacSecret() }
   let workspaceId = ''
   let s: Session
 
@@ -36,6 +37,7 @@ describe.each(backends)('exchange accounts on %s', (kind) => {
         accounts: [
           { ...good, ipRestrict: true, ipWhitelist: ['127.0.0.1'], balances: { USDT: '10000', BTC: '1' } },
           { ...withdrawing, ipRestrict: true, ipWhitelist: ['127.0.0.1'], permissions: { enableWithdrawals: true } },
+          { ...replacement, ipRestrict: true, ipWhitelist: ['127.0.0.1'], balances: { USDT: '777' } },
         ],
         prices: { BTCUSDT: '50000', ETHUSDT: '3000' },
       },
@@ -118,15 +120,31 @@ describe.each(backends)('exchange accounts on %s', (kind) => {
     expect((await t.call('GET', base(), s)).json<Array<{ lastUsedAt: string | null }>>()[0]?.lastUsedAt).not.toBeNull()
   })
 
+  it('replaces the key in place: the new key is verified and serving before the old one is destroyed', async () => {
+    const [before] = (await t.call('GET', base(), s)).json<Array<{ id: string; keyId: string; label: string }>>()
+    const rotated = await t.post(`${base()}/${before?.id}/rotate`, { envelope: await signer.seal(workspaceId, replacement) }, s)
+    expect(rotated.statusCode).toBe(200)
+    const after = rotated.json<{ id: string; keyId: string; label: string; state: string }>()
+    expect(after).toMatchObject({ id: before?.id, label: before?.label, state: 'active' })
+    expect(after.keyId).not.toBe(before?.keyId)
+    // The account now trades with the new key; the old key's shares are gone from the signer.
+    expect(await t.relay?.execute(workspaceId, after.keyId, 'fetchBalance', {}, { type: 'user' })).toMatchObject({ USDT: { total: '777' } })
+    expect((await t.relay?.list(workspaceId))?.map((k) => k.keyId)).toEqual([after.keyId])
+    // A replacement with a key that fails verification leaves the current key untouched.
+    const refused = await t.post(`${base()}/${before?.id}/rotate`, { envelope: await signer.seal(workspaceId, withdrawing) }, s)
+    expect(refused.json()).toMatchObject({ code: 'KEY_HAS_WITHDRAW_PERMISSION' })
+    expect((await t.call('GET', base(), s)).json<Array<{ keyId: string; state: string }>>()[0]).toMatchObject({ keyId: after.keyId, state: 'active' })
+  })
+
   it('R16: the daily re-verification disables a key that gained withdraw permission, with a critical alert', async () => {
-    signer.emulator.account(good.apiKey).permissions.enableWithdrawals = true
+    signer.emulator.account(replacement.apiKey).permissions.enableWithdrawals = true
     expect(await t.exchangeAccounts?.reverifyAll()).toEqual({ checked: 1, failed: 0 })
     const [account] = (await t.call('GET', base(), s)).json<Array<{ state: string; disabledReason: string | null }>>()
     expect(account?.state).toBe('disabled')
     expect(account?.disabledReason).toMatch(/withdraw/)
     const alerts = (await t.call('GET', `/api/workspaces/${workspaceId}/alerts`, s)).json<Array<{ rule: string; severity: string }>>()
     expect(alerts).toContainEqual(expect.objectContaining({ rule: 'key_permission_changed', severity: 'critical' }))
-    signer.emulator.account(good.apiKey).permissions.enableWithdrawals = false
+    signer.emulator.account(replacement.apiKey).permissions.enableWithdrawals = false
   })
 
   it('Ed25519: the signer makes the key pair, only the public key leaves it; the API key the exchange issues completes it', async () => {
