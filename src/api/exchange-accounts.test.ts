@@ -85,6 +85,16 @@ describe.each(backends)('exchange accounts on %s', (kind) => {
     expect(JSON.stringify(rowsOf(await database.db.execute(sql`select * from exchange_accounts`)))).not.toContain(good.secret)
   })
 
+  it("marks an account testnet: its key talks to the venue's test environment only; venues without one refuse", async () => {
+    const demo = { apiKey: randomApiKey(), secret: randomHmacSecret() }
+    signer.emulator.addAccount({ ...demo, ipRestrict: true, ipWhitelist: ['127.0.0.1'], balances: { USDT: '1000' } })
+    const res = await t.post(base(), { exchange: 'binance', label: 'Demo', testnet: true, envelope: await signer.seal(workspaceId, demo) }, s)
+    expect(res.json()).toMatchObject({ label: 'Demo', testnet: true, state: 'active' })
+    const kraken = await t.post(base(), { exchange: 'kraken', label: 'K', testnet: true, envelope: await signer.seal(workspaceId, demo, 'kraken') }, s)
+    expect(kraken.json()).toMatchObject({ code: 'BAD_INPUT', message: expect.stringMatching(/Kraken has no testnet or demo environment/) })
+    expect((await t.call('DELETE', `${base()}/${res.json<{ id: string }>().id}`, s)).statusCode).toBe(204)
+  })
+
   it('refuses a withdraw-enabled key with the fix, storing nothing', async () => {
     const res = await connect(withdrawing, 'Risky')
     expect(res.statusCode).toBe(422)

@@ -22,6 +22,8 @@ export type ExchangeAccountView = {
   apiKeyHint: string
   verification: Record<string, unknown>
   limits: KeyLimits | null
+  /** Connected to the venue's testnet/demo environment: no real funds. */
+  testnet: boolean
   createdAt: string
   keyCreatedAt: string
   keyAgeDays: number
@@ -67,6 +69,7 @@ export const createExchangeAccounts = ({
     apiKeyHint: key?.apiKeyHint ?? row.apiKeyHint,
     verification: key?.verification ?? (row.verification as Record<string, unknown>),
     limits: key?.limits ?? null,
+    testnet: row.testnet,
     createdAt: row.createdAt.toISOString(),
     keyCreatedAt: row.keyCreatedAt.toISOString(),
     keyAgeDays: Math.floor((clock.now().getTime() - row.keyCreatedAt.getTime()) / 86_400_000),
@@ -118,16 +121,16 @@ export const createExchangeAccounts = ({
     return view(await mirror(row, key, true), key, false)
   }
 
-  const connect = async (actor: AuditActor & { id: string }, workspaceId: string, input: { exchange: string; label: string; envelope: unknown }): Promise<ExchangeAccountView> => {
+  const connect = async (actor: AuditActor & { id: string }, workspaceId: string, input: { exchange: string; label: string; envelope: unknown; testnet?: boolean | undefined }): Promise<ExchangeAccountView> => {
     if (!catalogueEntry(input.exchange)) throw new AppError('BAD_INPUT', `exchange: "${input.exchange}" is not a supported exchange (GET /api/exchanges lists them)`)
     await mayConnect(actor.id, workspaceId)
     const id = newId(clock.now().getTime())
-    const key = await relay.connect(workspaceId, input.exchange, input.envelope, { exchangeAccountId: id, actor })
+    const key = await relay.connect(workspaceId, input.exchange, input.envelope, { exchangeAccountId: id, actor, testnet: input.testnet === true })
     const now = clock.now()
     try {
       const [row] = await db
         .insert(exchangeAccounts)
-        .values({ id, workspaceId, exchange: input.exchange, label: input.label, keyId: key.keyId, state: key.state, apiKeyHint: key.apiKeyHint, verification: key.verification, createdBy: actor.id, createdAt: now, keyCreatedAt: now, lastVerifiedAt: now })
+        .values({ id, workspaceId, exchange: input.exchange, label: input.label, testnet: key.isTestnet, keyId: key.keyId, state: key.state, apiKeyHint: key.apiKeyHint, verification: key.verification, createdBy: actor.id, createdAt: now, keyCreatedAt: now, lastVerifiedAt: now })
         .returning()
       await audit.append({ workspaceId, type: 'exchange_account_connected', actor, outcome: 'success', details: { exchangeAccountId: id, exchange: input.exchange, keyId: key.keyId } })
       return view(row as Row, key, false)
@@ -166,7 +169,7 @@ export const createExchangeAccounts = ({
   const rotate = async (actor: AuditActor & { id: string }, workspaceId: string, id: string, envelope: unknown) => {
     const row = await rowOf(workspaceId, id)
     await mayConnect(actor.id, workspaceId)
-    const key = await relay.connect(workspaceId, row.exchange, envelope, { exchangeAccountId: row.id, actor })
+    const key = await relay.connect(workspaceId, row.exchange, envelope, { exchangeAccountId: row.id, actor, testnet: row.testnet })
     const now = clock.now()
     const [updated] = await db
       .update(exchangeAccounts)

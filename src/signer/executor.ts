@@ -77,41 +77,43 @@ export const createExecutor = ({ endpoints, budget, onRefusal, onRequest }: Exec
     return exchange
   }
 
-  const publicClient = (venue: string): Promise<Exchange> => {
-    let p = publics.get(venue)
+  /** One public instance per venue and environment (production, or the testnet for testnet accounts). */
+  const publicClient = (venue: string, testnet = false): Promise<Exchange> => {
+    const cacheKey = testnet ? `${venue}#testnet` : venue
+    let p = publics.get(cacheKey)
     if (!p) {
       p = (async () => {
-        const ex = guard(createCcxtClient(venue, { endpoints, customClasses }), venue, null)
+        const ex = guard(createCcxtClient(venue, { endpoints, customClasses, testnet }), venue, null)
         await ex.loadMarkets()
         return ex
       })()
-      p.catch(() => publics.delete(venue)) // a failed load is retried next time
-      publics.set(venue, p)
+      p.catch(() => publics.delete(cacheKey)) // a failed load is retried next time
+      publics.set(cacheKey, p)
     }
     return p
   }
 
   /** The last price, fetched by the signer itself from the venue's public API, cached for seconds. */
-  const referencePrice = async (venue: string, symbol: string): Promise<Decimal> => {
-    const cached = prices.get(`${venue}:${symbol}`)
+  const referencePrice = async (venue: string, symbol: string, testnet = false): Promise<Decimal> => {
+    const cached = prices.get(`${venue}${testnet ? '#testnet' : ''}:${symbol}`)
     if (cached && Date.now() - cached.at < 5_000) return cached.price
     try {
-      const ticker = await (await publicClient(venue)).fetchTicker(symbol)
+      const ticker = await (await publicClient(venue, testnet)).fetchTicker(symbol)
       const last = ticker.last ?? ticker.close
       if (last === undefined || last === null) throw new AppError('EXCHANGE_UNAVAILABLE', `no reference price for ${symbol} on ${venue}`)
       const price = new Decimal(last)
-      prices.set(`${venue}:${symbol}`, { at: Date.now(), price })
+      prices.set(`${venue}${testnet ? '#testnet' : ''}:${symbol}`, { at: Date.now(), price })
       return price
     } catch (err) {
       throw mapCcxtError(err, `reference price for ${symbol}`)
     }
   }
 
-  const keyClient = async (keyId: string, venue: string) => {
+  const keyClient = async (keyId: string, venue: string, testnet = false) => {
     let entry = perKey.get(keyId)
     if (!entry) {
-      const pub = await publicClient(venue)
-      const exchange = guard(createCcxtClient(venue, { endpoints, customClasses }), venue, keyId)
+      const pub = await publicClient(venue, testnet)
+      const exchange = guard(createCcxtClient(venue, { endpoints, customClasses, testnet }), venue, keyId)
       adoptPublicState(exchange, pub)
       entry = { exchange, tail: Promise.resolve() }
       perKey.set(keyId, entry)
@@ -175,9 +177,9 @@ export const createExecutor = ({ endpoints, budget, onRefusal, onRequest }: Exec
   }
 
   /** One venue call with a key; calls on the same key run one at a time. Never retried here. */
-  const run = async (keyId: string, venue: string, credentials: Credentials, method: VenueMethod, args: Record<string, unknown>): Promise<unknown> => {
+  const run = async (keyId: string, venue: string, credentials: Credentials, method: VenueMethod, args: Record<string, unknown>, opts: { testnet?: boolean } = {}): Promise<unknown> => {
     // The venue's public state (markets) may need loading first: its failures are the exchange's, mapped too.
-    const entry = await keyClient(keyId, venue).catch((err: unknown) => {
+    const entry = await keyClient(keyId, venue, opts.testnet).catch((err: unknown) => {
       throw mapCcxtError(err, 'loading the markets')
     })
     const queued = performance.now()
@@ -192,8 +194,8 @@ export const createExecutor = ({ endpoints, budget, onRefusal, onRequest }: Exec
   }
 
   /** A raw signed request through the same guard (verification endpoints, and tests of the deny-list). */
-  const runRaw = async <T>(keyId: string, venue: string, credentials: Credentials, fn: (exchange: Exchange) => Promise<T>): Promise<T> => {
-    const entry = await keyClient(keyId, venue).catch((err: unknown) => {
+  const runRaw = async <T>(keyId: string, venue: string, credentials: Credentials, fn: (exchange: Exchange) => Promise<T>, opts: { testnet?: boolean } = {}): Promise<T> => {
+    const entry = await keyClient(keyId, venue, opts.testnet).catch((err: unknown) => {
       throw mapCcxtError(err, 'loading the markets')
     })
     const result = entry.tail.then(() =>

@@ -47,6 +47,7 @@ const view = (k: VaultKey): KeyView => ({
   keyVersion: k.keyVersion,
   verification: k.verification as Record<string, unknown>,
   limits: keyLimits.parse(k.limits),
+  isTestnet: k.isTestnet,
 })
 
 /**
@@ -134,7 +135,7 @@ export const createSignerService = ({ vault, db, executor, audit, recipient, clo
       } finally {
         apiKey.fill(0)
       }
-      const verification = await vault.withSecret(p.keyId, ctx.workspaceId, (credentials) => verifyKeyAtExchange(executor, `verify-${randomUUID()}`, key.exchange, credentials, clock.now())).catch(async (err: unknown) => {
+      const verification = await vault.withSecret(p.keyId, ctx.workspaceId, (credentials) => verifyKeyAtExchange(executor, `verify-${randomUUID()}`, key.exchange, credentials, clock.now(), { testnet: key.isTestnet })).catch(async (err: unknown) => {
         await record(ctx, { type: 'key_connect_refused', outcome: 'denied', details: { keyId: p.keyId, reason: err instanceof AppError ? err.code : 'INTERNAL' } })
         throw err
       })
@@ -147,6 +148,7 @@ export const createSignerService = ({ vault, db, executor, audit, recipient, clo
   const connect = async (ctx: Ctx, p: SignerParams<'connect'>) => {
     const entry = catalogueEntry(p.exchange)
     if (!entry) throw new AppError('BAD_INPUT', `exchange "${p.exchange}" is not supported`)
+    if (p.testnet && entry.sandbox.switch === null) throw new AppError('BAD_INPUT', `${entry.name} has no testnet or demo environment Bulwark can use: ${entry.sandbox.note}`)
     const c = p.envelope.context
     const now = clock.now()
     if (c.workspaceId !== ctx.workspaceId || c.exchange !== p.exchange) throw new AppError('BAD_INPUT', 'the sealed credentials were made for another workspace or exchange: seal them again')
@@ -177,7 +179,7 @@ export const createSignerService = ({ vault, db, executor, audit, recipient, clo
     try {
       let verification
       try {
-        verification = await verifyKeyAtExchange(executor, `verify-${randomUUID()}`, p.exchange, credentials, now)
+        verification = await verifyKeyAtExchange(executor, `verify-${randomUUID()}`, p.exchange, credentials, now, { testnet: p.testnet === true })
       } catch (err) {
         const code = err instanceof AppError ? err.code : 'INTERNAL'
         await record(ctx, { type: 'key_connect_refused', outcome: 'denied', details: { exchange: p.exchange, reason: code } })
@@ -188,9 +190,12 @@ export const createSignerService = ({ vault, db, executor, audit, recipient, clo
         exchangeAccountId: p.exchangeAccountId,
         exchange: p.exchange,
         credentials,
-        state: verification.status === 'verified' ? 'active' : 'unverified',
+        // A testnet key reaches only the venue's test environment (no real funds), so one the venue cannot
+        // describe (Binance demo has no permission endpoint) may still trade there.
+        state: verification.status === 'verified' || (p.testnet === true && verification.status === 'unverifiable') ? 'active' : 'unverified',
         verification,
         limits: defaultKeyLimits,
+        isTestnet: p.testnet === true,
       })
       await record(ctx, { type: 'key_connected', outcome: 'success', details: { keyId: key.keyId, keyVersion: key.keyVersion, exchange: p.exchange, fingerprint: key.fingerprint.slice(0, 16), state: key.state } })
       return view(key)
@@ -212,7 +217,7 @@ export const createSignerService = ({ vault, db, executor, audit, recipient, clo
       return key
     }
     const run = (key: VaultKey) =>
-      vault.withSecret(p.keyId, ctx.workspaceId, (credentials) => executor.run(p.keyId, key.exchange, credentials, method, args)).catch(async (err: unknown) => {
+      vault.withSecret(p.keyId, ctx.workspaceId, (credentials) => executor.run(p.keyId, key.exchange, credentials, method, args, { testnet: key.isTestnet })).catch(async (err: unknown) => {
         // An IP ban stops the venue for every key (the executor paused its budget): the workspace hears it as critical.
         if (err instanceof AppError && err.reason === 'IP_BANNED') await record(ctx, { type: 'venue_ip_banned', outcome: 'failure', details: { keyId: key.keyId, exchange: key.exchange } })
         throw err
@@ -231,7 +236,7 @@ export const createSignerService = ({ vault, db, executor, audit, recipient, clo
       let notional
       try {
         checkSymbolAllowed(limits, order.symbol)
-        notional = checkOrderLimits(limits, order, await executor.referencePrice(key.exchange, order.symbol), await usage.usage(key.keyId, now))
+        notional = checkOrderLimits(limits, order, await executor.referencePrice(key.exchange, order.symbol, key.isTestnet), await usage.usage(key.keyId, now))
       } catch (err) {
         if (err instanceof AppError && err.code === 'KEY_LIMIT_EXCEEDED') await record(ctx, { type: 'signer_refused', outcome: 'denied', details: { keyId: key.keyId, method, reason: err.message } })
         throw err
@@ -252,7 +257,7 @@ export const createSignerService = ({ vault, db, executor, audit, recipient, clo
    */
   const enableKey = async (ctx: Ctx, key: VaultKey) => {
     await record(ctx, { type: 'key_enable_requested', outcome: 'success', details: { keyId: key.keyId } })
-    const verification = await vault.withSecret(key.keyId, ctx.workspaceId, (credentials) => verifyKeyAtExchange(executor, `verify-${randomUUID()}`, key.exchange, credentials, clock.now()))
+    const verification = await vault.withSecret(key.keyId, ctx.workspaceId, (credentials) => verifyKeyAtExchange(executor, `verify-${randomUUID()}`, key.exchange, credentials, clock.now(), { testnet: key.isTestnet }))
     if (verification.status !== 'verified') throw new AppError('EXCHANGE_UNAVAILABLE', `the key could not be re-verified (${verification.note ?? verification.status}); it stays ${key.state}`)
     await vault.setVerification(key.keyId, ctx.workspaceId, verification)
     await record(ctx, { type: 'key_enabled', outcome: 'success', details: { keyId: key.keyId } })
@@ -298,7 +303,7 @@ export const createSignerService = ({ vault, db, executor, audit, recipient, clo
       }
       let verification: Awaited<ReturnType<typeof verifyKeyAtExchange>>
       try {
-        verification = await vault.withSecret(key.keyId, ctx.workspaceId, (credentials) => verifyKeyAtExchange(executor, `verify-${randomUUID()}`, key.exchange, credentials, clock.now()))
+        verification = await vault.withSecret(key.keyId, ctx.workspaceId, (credentials) => verifyKeyAtExchange(executor, `verify-${randomUUID()}`, key.exchange, credentials, clock.now(), { testnet: key.isTestnet }))
       } catch (err) {
         if (err instanceof AppError && err.code === 'KEY_HAS_WITHDRAW_PERMISSION') return dangerous('the key can now withdraw or transfer funds: remove that permission at the exchange, then ask to enable it')
         if (err instanceof AppError && err.code === 'EXCHANGE_AUTH') return dangerous('the exchange no longer accepts this key (revoked or expired there)')

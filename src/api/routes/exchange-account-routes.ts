@@ -25,6 +25,7 @@ const accountView = z.object({
   apiKeyHint: z.string(),
   verification: z.record(z.string(), z.unknown()),
   limits: keyLimits.nullable(),
+  testnet: z.boolean(),
   createdAt: z.string(),
   keyCreatedAt: z.string(),
   keyAgeDays: z.number(),
@@ -75,7 +76,7 @@ export const exchangeAccountRoutes = (app: App, deps: ExchangeAccountRouteDeps) 
   )
   app.post(
     base,
-    { schema: { tags: ['exchanges'], params: ws, body: z.object({ exchange: z.string().min(1).max(40), label, envelope: sealedEnvelope }).strict(), response: { 201: accountView } }, config: { action: 'keys.manage' }, preValidation: sensitive },
+    { schema: { tags: ['exchanges'], params: ws, body: z.object({ exchange: z.string().min(1).max(40), label, envelope: sealedEnvelope, testnet: z.boolean().optional() }).strict(), response: { 201: accountView } }, config: { action: 'keys.manage' }, preValidation: sensitive },
     async (req, reply) => reply.code(201).send(await exchangeAccounts.connect(userActor(req), req.params.workspaceId, req.body)),
   )
   app.post(

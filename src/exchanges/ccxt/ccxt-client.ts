@@ -1,6 +1,7 @@
 import ccxt, { type Exchange } from 'ccxt'
 import { AppError } from '../../lib/errors.js'
 import { venueSpec } from '../venues/registry.js'
+import { enableTestEnvironment } from './sandbox.js'
 
 type ErrorHandler = (code: number, reason: string, url: string, ...rest: unknown[]) => unknown
 
@@ -59,6 +60,8 @@ export type CcxtClientOptions = {
   timeoutMs?: number
   /** Classes for venues ccxt no longer ships (EXMO: src/exchanges/exmo/), keyed by venue id. */
   customClasses?: Readonly<Record<string, ExchangeClass>>
+  /** The venue's testnet/demo environment (enableTestEnvironment), for accounts marked testnet. */
+  testnet?: boolean
 }
 
 /**
@@ -81,6 +84,8 @@ export const createCcxtClient = (venue: string, opts: CcxtClientOptions = {}): E
     options: { ...structuredClone(spec.ccxt.options), adjustForTimeDifference: spec.catalogue.clock.adjustForTimeDifference },
     ...(spec.ccxt.has ? { has: { ...spec.ccxt.has } } : {}),
   })
+  // The test environment first: a redirect (emulator, proxy) then applies to the test URLs.
+  if (opts.testnet) enableTestEnvironment(exchange, venue)
   const base = opts.endpoints?.[venue] ?? (ccxtId === null ? undefined : opts.endpoints?.[ccxtId])
   if (base) redirectEndpoints(exchange, base)
   return exchange
