@@ -10,7 +10,7 @@ export const binance: VenueSpec = {
     implementation: 'ccxt',
     market: 'spot',
     credentials: ['apiKey', 'secret'],
-    credentialLabels: { apiKey: 'API Key', secret: 'Secret Key (or the Ed25519 private key Bulwark generated)' },
+    credentialLabels: { apiKey: 'API Key', secret: 'Secret Key' },
     permissionCheck: 'binance-api-restrictions',
     verification: {
       kind: 'endpoint',
@@ -46,11 +46,11 @@ export const binance: VenueSpec = {
     keyGuide: {
       url: 'https://www.binance.com/en/my/settings/api-management',
       steps: [
-        'Open Profile → API Management → Create API. Choose "System generated" for an HMAC key, or "Self-generated" and paste the Ed25519 public key Bulwark made for you.',
+        'Open Profile → API Management → Create API. Choose "System generated" for an HMAC key, or "Self-generated" and paste the public key Bulwark shows after you choose "Let Bulwark generate an Ed25519 key" here (the private key never leaves the signer).',
         'Edit restrictions: keep "Enable Reading" and tick "Enable Spot & Margin Trading" only.',
         `Choose "Restrict access to trusted IPs only" and ${pasteEgressIps}.`,
         neverTick,
-        'Paste the API key (and the secret for an HMAC key) here.',
+        'Paste the API key here (and the Secret Key for a system-generated key).',
       ],
     },
   },

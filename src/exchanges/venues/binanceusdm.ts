@@ -10,7 +10,7 @@ export const binanceusdm: VenueSpec = {
     implementation: 'ccxt',
     market: 'linear',
     credentials: ['apiKey', 'secret'],
-    credentialLabels: { apiKey: 'API Key', secret: 'Secret Key (or the Ed25519 private key Bulwark generated)' },
+    credentialLabels: { apiKey: 'API Key', secret: 'Secret Key' },
     permissionCheck: 'binance-api-restrictions',
     verification: {
       kind: 'endpoint',
@@ -46,11 +46,11 @@ export const binanceusdm: VenueSpec = {
     keyGuide: {
       url: 'https://www.binance.com/en/my/settings/api-management',
       steps: [
-        'Open Profile → API Management → Create API ("System generated", or "Self-generated" with the Ed25519 public key Bulwark made).',
+        'Open Profile → API Management → Create API ("System generated", or "Self-generated" with the public key Bulwark shows after you choose "Let Bulwark generate an Ed25519 key" here).',
         `Binance only offers futures on a key restricted to IPs: choose "Restrict access to trusted IPs only" and ${pasteEgressIps}.`,
         'Edit restrictions: keep "Enable Reading" and tick "Enable Futures". Your Binance account must have a USDⓈ-M futures wallet opened first.',
         neverTick,
-        'Paste the API key (and the secret for an HMAC key) here.',
+        'Paste the API key here (and the Secret Key for a system-generated key).',
       ],
     },
   },

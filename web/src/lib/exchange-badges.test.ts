@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { accountBadges, canDisable, canEnable, disabledText, keyAgeLabel } from './exchange-badges'
+import { accountBadges, canDisable, canEnable, canReplaceKey, canVerifyNow, disabledText, keyAgeLabel } from './exchange-badges'
 import { connectErrorHint } from './exchange-errors'
 import { parseExchangeAccount, type ExchangeAccount } from './exchange-parsers'
 
@@ -9,6 +9,7 @@ const now = new Date('2025-03-01T12:00:00.000Z')
 const account = (patch: Record<string, unknown> = {}): ExchangeAccount =>
   parseExchangeAccount({
     id: 'a1',
+    keyId: 'k1',
     workspaceId: 'w1',
     exchange: 'binance',
     label: 'Main',
@@ -74,6 +75,18 @@ describe('account badges', () => {
     expect([canEnable(disabled), canDisable(disabled)]).toEqual([true, false])
     expect([canEnable(account()), canDisable(account())]).toEqual([false, true])
     expect([canEnable(account({ state: 'unverified' })), canDisable(account({ state: 'unverified' }))]).toEqual([true, true])
+    expect([canVerifyNow(account()), canReplaceKey(account())]).toEqual([true, true])
+  })
+
+  it('shows a generated key pair as waiting for its API key, with nothing to do but finish or remove it', () => {
+    const waiting = account({
+      state: 'unverified',
+      apiKeyHint: 'awai…cafe',
+      keyAgeDays: 0,
+      verification: { status: 'awaiting_api_key', publicKeyPem: '-----BEGIN PUBLIC KEY-----\nMCow\n-----END PUBLIC KEY-----\n' },
+    })
+    expect(labels(waiting)).toEqual(['warn:Unverified: cannot trade', 'warn:Waiting for its API key from Binance', 'pending:Key added today'])
+    expect([canEnable(waiting), canDisable(waiting), canVerifyNow(waiting), canReplaceKey(waiting)]).toEqual([false, false, false, false])
   })
 })
 

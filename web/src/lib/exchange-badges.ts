@@ -1,6 +1,7 @@
 import type { StatusTone } from '../components/status-badge'
 import { formatCheckName } from './readiness'
 import type { CatalogueEntry, ExchangeAccount } from './exchange-parsers'
+import { isAwaitingApiKey } from './exchange-keypair'
 
 /**
  * The badges of an exchange account: what state the key is in, what the exchange said about it when
@@ -62,6 +63,9 @@ export const accountBadges = (account: ExchangeAccount, exchangeName: string, no
     case 'unreachable':
       push({ id: 'verification', tone: 'warn', label: `Not verified: ${exchangeName} did not answer` })
       break
+    case 'awaiting_api_key':
+      push({ id: 'verification', tone: 'warn', label: `Waiting for its API key from ${exchangeName}` })
+      break
     default:
       push({ id: 'verification', tone: 'pending', label: 'Not verified yet' })
   }
@@ -69,7 +73,8 @@ export const accountBadges = (account: ExchangeAccount, exchangeName: string, no
   if (v.withdrawEnabled === true) push({ id: 'withdraw', tone: 'bad', label: 'Can withdraw' })
   else if (v.transferEnabled === true) push({ id: 'withdraw', tone: 'bad', label: 'Can transfer funds' })
   else if (v.withdrawEnabled === false) push({ id: 'withdraw', tone: 'ok', label: 'Withdraw-free' })
-  else if (v.status !== 'verified') push({ id: 'withdraw', tone: 'warn', label: 'Withdraw permission not checked' })
+  // A generated key pair has no key at the exchange yet: there are no permissions to check, and it cannot be used.
+  else if (v.status !== 'verified' && v.status !== 'awaiting_api_key') push({ id: 'withdraw', tone: 'warn', label: 'Withdraw permission not checked' })
 
   if (v.ipRestricted === true) push({ id: 'ip', tone: 'ok', label: 'IP-whitelisted' })
   else if (v.ipRestricted === false) push({ id: 'ip', tone: 'warn', label: 'No IP whitelist' })
@@ -97,9 +102,15 @@ export const disabledText = (account: ExchangeAccount): string | undefined => {
   return reason === undefined || reason === '' ? 'Disabled.' : `Disabled: ${reason}.`.replace(/\.\.$/, '.')
 }
 
-/** A key that is not active can be asked to come back (a widening); an active or unverified one can be disabled. */
-export const canEnable = (account: ExchangeAccount): boolean => account.state === 'disabled' || account.state === 'unverified'
-export const canDisable = (account: ExchangeAccount): boolean => account.state === 'active' || account.state === 'unverified'
+/**
+ * A key that is not active can be asked to come back (a widening); an active or unverified one can be
+ * disabled. A generated key pair still waiting for its API key can only be finished or removed: there
+ * is nothing at the exchange yet to verify, replace, enable or disable.
+ */
+export const canEnable = (account: ExchangeAccount): boolean => !isAwaitingApiKey(account) && (account.state === 'disabled' || account.state === 'unverified')
+export const canDisable = (account: ExchangeAccount): boolean => !isAwaitingApiKey(account) && (account.state === 'active' || account.state === 'unverified')
+export const canVerifyNow = (account: ExchangeAccount): boolean => !isAwaitingApiKey(account)
+export const canReplaceKey = (account: ExchangeAccount): boolean => !isAwaitingApiKey(account)
 
 /** "Binance (spot)", "Bybit USDT perpetuals (linear)": the exchange as the catalogue names it, or its id. */
 export const exchangeDisplayName = (exchangeId: string, catalogue: readonly CatalogueEntry[]): string =>

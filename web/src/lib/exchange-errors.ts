@@ -1,4 +1,4 @@
-import type { ApiError } from './api'
+import { isApiError, type ApiError } from './api'
 
 /**
  * What to do next after connecting or replacing a key failed. The server's message says what went
@@ -36,3 +36,35 @@ export const connectErrorHint = (error: Pick<ApiError, 'code' | 'reason'>): Conn
       return undefined
   }
 }
+
+/**
+ * What to do after "Finish connecting" failed. The key pair stays in the signer and the account keeps
+ * waiting, so the fix is made at the exchange and the same button pressed again.
+ */
+export const finishConnectingHint = (error: Pick<ApiError, 'code' | 'reason'>, exchangeName: string): ConnectHint | undefined => {
+  switch (error.code) {
+    case 'KEY_HAS_WITHDRAW_PERMISSION':
+      return { text: `Bulwark never keeps a key that can move funds. Edit the key's restrictions at ${exchangeName} as described, then select Finish connecting again.` }
+    case 'EXCHANGE_AUTH':
+      return {
+        text: `Check that you pasted the API key ${exchangeName} issued for this public key, that the key is enabled, and that its IP whitelist holds the addresses shown. Then select Finish connecting again.`,
+      }
+    case 'EXCHANGE_UNAVAILABLE':
+      return { text: `${exchangeName} could not be reached to check the key. Try again in a few minutes: the key pair is kept.` }
+    case 'CONFLICT':
+      return { text: 'This API key is already connected in Bulwark, or this account already has its key. Reload the page to see the current state.' }
+    default:
+      return policyHint(error)
+  }
+}
+
+/** The refusals that come from the account policy (R26), before anything reaches the signer. */
+const policyCodes: ReadonlySet<string> = new Set(['SECOND_FACTOR_REQUIRED', 'PHISHING_RESISTANT_FACTOR_REQUIRED', 'EMAIL_NOT_VERIFIED', 'FORBIDDEN'])
+
+const policyHint = (error: Pick<ApiError, 'code' | 'reason'>): ConnectHint | undefined => (policyCodes.has(error.code) ? connectErrorHint(error) : undefined)
+
+/** After generating a key pair failed: only the account-policy refusals have a next step on this page (nothing was typed). */
+export const generateErrorHint = (error: Pick<ApiError, 'code' | 'reason'>): ConnectHint | undefined => policyHint(error)
+
+/** The widening confirm options refused because this person has no passkey: the change still applies after its delay. */
+export const isNoPasskeyRefusal = (error: unknown): boolean => isApiError(error) && error.reason === 'NO_PASSKEY'

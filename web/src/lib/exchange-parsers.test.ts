@@ -2,11 +2,14 @@ import { describe, expect, it } from 'vitest'
 // eslint-disable-next-line import-x/no-restricted-paths -- checks the parser against the catalogue the server serves
 import { catalogue as serverCatalogue } from '../../../src/exchanges/index'
 import {
+  hmacSecretLabel,
   isConnectable,
   parseCatalogue,
   parseExchangeAccounts,
+  parseGeneratedKey,
   parseLimitsResult,
   parseOperationOutcome,
+  parseSealingKey,
   parseWideningOperations,
   proposedLimits,
   safeExternalUrl,
@@ -28,6 +31,25 @@ const operation = {
   note: null,
 }
 
+const generatedAccount = {
+  id: 'a2',
+  keyId: 'k2',
+  workspaceId: 'w1',
+  exchange: 'binance',
+  label: 'Ed key',
+  state: 'unverified',
+  disabledReason: null,
+  apiKeyHint: 'awai…cafe',
+  verification: { status: 'awaiting_api_key', checkedAt: '2025-03-01T12:00:00.000Z', publicKeyPem: '-----BEGIN PUBLIC KEY-----\nMCow\n-----END PUBLIC KEY-----\n', note: 'register this public key at Binance' },
+  limits: null,
+  createdAt: '2025-03-01T12:00:00.000Z',
+  keyCreatedAt: '2025-03-01T12:00:00.000Z',
+  keyAgeDays: 0,
+  lastUsedAt: null,
+  lastVerifiedAt: null,
+  stale: false,
+}
+
 describe('the exchange catalogue', () => {
   it("reads the server's own catalogue, guide and labels included, with every entry connectable", () => {
     const parsed = parseCatalogue({ egressIps: ['203.0.113.7'], exchanges: serverCatalogue.map((entry) => ({ ...entry })) })
@@ -43,6 +65,15 @@ describe('the exchange catalogue', () => {
     expect(okx?.credentialLabels.password).toBe('Passphrase')
     const unverifiable = parsed.exchanges.filter((entry) => !entry.canVerify)
     for (const entry of unverifiable) expect(entry.unverifiableReason).toMatch(/^cannot be verified on /)
+    // The secret field is for HMAC secrets only: a generated Ed25519 private key is never pasted.
+    for (const entry of parsed.exchanges) expect(entry.credentialLabels.secret).not.toMatch(/ed25519/i)
+    expect(parsed.exchanges.find((entry) => entry.id === 'binance')?.credentialLabels.secret).toBe('Secret Key')
+  })
+
+  it('keeps a secret label as the exchange words it, minus any aside about generated Ed25519 keys', () => {
+    expect(hmacSecretLabel('Secret Key (or the Ed25519 private key Bulwark generated)')).toBe('Secret Key')
+    expect(hmacSecretLabel('API Secret (HMAC)')).toBe('API Secret (HMAC)')
+    expect(hmacSecretLabel('(Ed25519 key)')).toBe('Secret key')
   })
 
   it('keeps a minimal entry, drops a broken one, and does not offer one it cannot fill in', () => {
@@ -81,6 +112,7 @@ describe('accounts and pending changes', () => {
     const [first] = parseExchangeAccounts([
       {
         id: 'a1',
+        keyId: 'k1',
         exchange: 'okx',
         label: 'Main',
         state: 'active',
@@ -97,8 +129,24 @@ describe('accounts and pending changes', () => {
       },
     ])
     expect(first?.limits?.maxOrderNotional).toBe('500')
+    expect(first?.keyId).toBe('k1')
     expect(first?.verification).toMatchObject({ status: 'verified', withdrawEnabled: false, note: undefined, ipRestricted: undefined })
     expect(() => parseExchangeAccounts([{ id: 'a1' }])).toThrow(/exchange/)
+    expect(() => parseExchangeAccounts([{ ...generatedAccount, keyId: undefined }])).toThrow(/keyId/)
+  })
+
+  it('reads a generated key pair: the account waiting for its API key, and the public key to register', () => {
+    const generated = parseGeneratedKey({ account: generatedAccount, publicKeyPem: '-----BEGIN PUBLIC KEY-----\nMCow\n-----END PUBLIC KEY-----\n' })
+    expect(generated.publicKeyPem).toMatch(/^-----BEGIN PUBLIC KEY-----/)
+    expect(generated.account.verification).toMatchObject({ status: 'awaiting_api_key', publicKeyPem: generatedAccount.verification.publicKeyPem })
+    expect(() => parseGeneratedKey({ account: generatedAccount })).toThrow(/publicKeyPem/)
+  })
+
+  it("reads the sealing key with the server's clock, and refuses one without it", () => {
+    const key = { publicKey: 'BPk', algorithm: 'ECDH-P256/HKDF-SHA256/AES-256-GCM', maxEnvelopeAgeSeconds: 300 }
+    expect(parseSealingKey({ ...key, now: '2025-03-01T12:00:00.000Z' }).now).toBe('2025-03-01T12:00:00.000Z')
+    expect(() => parseSealingKey(key)).toThrow(/now/)
+    expect(() => parseSealingKey({ ...key, now: 'soon' })).toThrow(/now/)
   })
 
   it('reads pending operations and the limits they propose', () => {

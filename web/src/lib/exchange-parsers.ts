@@ -26,7 +26,7 @@ export type CatalogueEntry = {
   unknownCredentials: string[]
   /** What the venue calls each field. */
   credentialLabels: Readonly<Record<CredentialField, string>>
-  /** The venue takes an Ed25519 private key (PEM) in place of an HMAC secret. */
+  /** The venue takes an Ed25519 key, which the signer can generate (the private key never leaves it). */
   acceptsEd25519: boolean
   /** Bulwark can read the key's permissions at this venue. */
   canVerify: boolean
@@ -46,6 +46,16 @@ export const safeExternalUrl = (value: unknown): string | undefined => {
   } catch {
     return undefined
   }
+}
+
+/**
+ * The secret's label for the paste path. A venue that also takes a generated Ed25519 key may mention it
+ * in the label ("Secret Key (or the Ed25519 private key Bulwark generated)"), but that private key stays
+ * in the signer and is never pasted: the field asks for the HMAC secret only.
+ */
+export const hmacSecretLabel = (label: string): string => {
+  const bare = label.replace(/\s*\([^()]*ed25519[^()]*\)\s*$/i, '').trim()
+  return bare === '' ? defaultCredentialLabels.secret : bare
 }
 
 const stringList = (value: unknown): string[] => (Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : [])
@@ -73,7 +83,7 @@ const parseCatalogueEntry = (value: unknown): CatalogueEntry | undefined => {
     market: stringField(value, 'market') ?? 'spot',
     credentials,
     unknownCredentials,
-    credentialLabels: { apiKey: label('apiKey'), secret: label('secret'), password: label('password') },
+    credentialLabels: { apiKey: label('apiKey'), secret: hmacSecretLabel(label('secret')), password: label('password') },
     acceptsEd25519: booleanField(value, 'acceptsEd25519') ?? false,
     canVerify,
     unverifiableReason: canVerify || verification === undefined ? undefined : stringField(verification, 'reason'),
@@ -113,7 +123,8 @@ export const parseKeyLimits = (value: unknown): KeyLimits => {
   }
 }
 
-export type VerificationStatus = 'verified' | 'unverifiable' | 'unreachable'
+/** 'awaiting_api_key': the signer generated an Ed25519 key pair and waits for the API key the exchange issues for it. */
+export type VerificationStatus = 'verified' | 'unverifiable' | 'unreachable' | 'awaiting_api_key'
 
 /** What the signer learned from the exchange about the key; every field may be missing. */
 export type Verification = {
@@ -127,9 +138,11 @@ export type Verification = {
   ipRestricted: boolean | undefined
   expiresAt: string | undefined
   note: string | undefined
+  /** The public half of a key pair the signer generated, to register at the exchange (SPKI PEM). */
+  publicKeyPem: string | undefined
 }
 
-const verificationStatuses: readonly VerificationStatus[] = ['verified', 'unverifiable', 'unreachable']
+const verificationStatuses: readonly VerificationStatus[] = ['verified', 'unverifiable', 'unreachable', 'awaiting_api_key']
 
 export const parseVerification = (value: JsonRecord): Verification => {
   const status = stringField(value, 'status')
@@ -142,6 +155,7 @@ export const parseVerification = (value: JsonRecord): Verification => {
     ipRestricted: booleanField(value, 'ipRestricted'),
     expiresAt: stringField(value, 'expiresAt'),
     note: stringField(value, 'note'),
+    publicKeyPem: stringField(value, 'publicKeyPem'),
   }
 }
 
@@ -164,8 +178,8 @@ export type ExchangeAccount = {
   lastVerifiedAt: string | null
   /** The signer did not answer just now: state and badges are the last known ones. */
   stale: boolean
-  /** The signer's key id, if the server sends it (it lets pending changes name their account). */
-  keyId: string | undefined
+  /** The signer's key id: pending changes refer to the account by it. */
+  keyId: string
 }
 
 export const parseExchangeAccount = (value: unknown): ExchangeAccount => {
@@ -186,19 +200,35 @@ export const parseExchangeAccount = (value: unknown): ExchangeAccount => {
     lastUsedAt: fields.nullableString('lastUsedAt'),
     lastVerifiedAt: fields.nullableString('lastVerifiedAt'),
     stale: fields.boolean('stale'),
-    keyId: isRecord(value) ? stringField(value, 'keyId') : undefined,
+    keyId: fields.string('keyId'),
   }
 }
 
 export const parseExchangeAccounts: Parse<ExchangeAccount[]> = (body) => readList(body, 'exchange accounts', parseExchangeAccount)
 
-export type SealingKey = { publicKey: string; algorithm: string; maxEnvelopeAgeSeconds: number }
+export type SealingKey = {
+  publicKey: string
+  algorithm: string
+  maxEnvelopeAgeSeconds: number
+  /** The server's clock when it answered (ISO): envelopes expire by it, not by this browser's clock. */
+  now: string
+}
 
 export const parseSealingKey: Parse<SealingKey> = (body) => {
   const fields = readObject(body, 'sealing key')
   const publicKey = fields.string('publicKey')
   if (publicKey === '') throw new Error('sealing key: empty public key')
-  return { publicKey, algorithm: fields.string('algorithm'), maxEnvelopeAgeSeconds: fields.number('maxEnvelopeAgeSeconds') }
+  const now = fields.string('now')
+  if (Number.isNaN(Date.parse(now))) throw new Error('sealing key: now is not a date')
+  return { publicKey, algorithm: fields.string('algorithm'), maxEnvelopeAgeSeconds: fields.number('maxEnvelopeAgeSeconds'), now }
+}
+
+/** POST …/exchange-accounts/ed25519: the new account (awaiting its API key) and the public key to register. */
+export type GeneratedKey = { account: ExchangeAccount; publicKeyPem: string }
+
+export const parseGeneratedKey: Parse<GeneratedKey> = (body) => {
+  const fields = readObject(body, 'generated key')
+  return { account: parseExchangeAccount(fields.record('account')), publicKeyPem: fields.string('publicKeyPem') }
 }
 
 /** A widening waiting for a passkey confirmation or its delay: raised limits, enabling a key, trusting a passkey. */
@@ -214,8 +244,6 @@ export type WideningOperation = {
   createdAt: string
   /** When it applies by itself unless cancelled. */
   notBefore: string
-  /** Sent by newer servers: the account the key belongs to. */
-  exchangeAccountId: string | undefined
 }
 
 export const parseWideningOperation = (value: unknown): WideningOperation => {
@@ -228,7 +256,6 @@ export const parseWideningOperation = (value: unknown): WideningOperation => {
     state: fields.string('state'),
     createdAt: fields.string('createdAt'),
     notBefore: fields.string('notBefore'),
-    exchangeAccountId: isRecord(value) ? stringField(value, 'exchangeAccountId') : undefined,
   }
 }
 

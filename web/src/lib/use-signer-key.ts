@@ -2,11 +2,17 @@ import { useCallback, useState } from 'react'
 import { fetchSealingKey } from '../api/exchanges/queries'
 import { ApiError, isApiError } from './api'
 import type { SealingKey } from './exchange-parsers'
+import { serverClockOffsetMs } from './exchange-sealing'
 import { useAppSession } from './session-context'
 import { assessSignerKey, maySealTo, readRememberedFingerprint, rememberFingerprint, signerKeyFingerprint, type SignerTrust } from './signer-trust'
 import { useResource } from './use-resource'
 
-export type LoadedSignerKey = { key: SealingKey; fingerprint: string }
+export type LoadedSignerKey = {
+  key: SealingKey
+  fingerprint: string
+  /** Server clock minus this browser's, measured when the key loaded: envelopes expire by the server's time. */
+  clockOffsetMs: number
+}
 
 /**
  * The signer's sealing key for the forms that seal credentials, with its fingerprint and the
@@ -19,8 +25,9 @@ export const useSignerKey = (workspaceId: string, isEnabled: boolean) => {
     async (signal: AbortSignal): Promise<LoadedSignerKey | undefined> => {
       if (!isEnabled) return undefined
       const key = await fetchSealingKey(client, workspaceId, signal)
+      const clockOffsetMs = serverClockOffsetMs(key.now, Date.now())
       try {
-        return { key, fingerprint: await signerKeyFingerprint(key.publicKey) }
+        return { key, fingerprint: await signerKeyFingerprint(key.publicKey), clockOffsetMs }
       } catch (cause) {
         throw new ApiError('BAD_SIGNER_KEY', 'The server sent a signer key that is not a P-256 public key. Do not connect keys until your operator has checked the signer.', { cause })
       }

@@ -4,6 +4,7 @@ import { parseNothing } from '../../lib/api'
 import type { ApiClient } from '../../lib/api-client'
 import {
   parseExchangeAccount,
+  parseGeneratedKey,
   parseLimitsResult,
   parseOperationOutcome,
   parsePendingResult,
@@ -31,6 +32,21 @@ export type ConnectBody = { exchange: string; label: string; envelope: SealedEnv
 export const connectExchangeAccount = (client: ApiClient, workspaceId: string, body: ConnectBody) =>
   client.write('POST', accountsPath(workspaceId), parseExchangeAccount, body)
 
+/**
+ * Ed25519 (catalogue entries with `acceptsEd25519`): the signer generates the key pair and keeps the
+ * private key; the answer is the account, waiting for its API key, and the public key to register.
+ * @throws ApiError SECOND_FACTOR_REQUIRED, EMAIL_NOT_VERIFIED, FORBIDDEN (reason FACTOR_COOLDOWN), BAD_INPUT
+ */
+export const generateEd25519Account = (client: ApiClient, workspaceId: string, body: { exchange: string; label: string }) =>
+  client.write('POST', `${accountsPath(workspaceId)}/ed25519`, parseGeneratedKey, body)
+
+/**
+ * The API key the exchange issued for the generated public key; the signer verifies the key there.
+ * @throws ApiError KEY_HAS_WITHDRAW_PERMISSION, EXCHANGE_AUTH, CONFLICT (that API key is already connected)
+ */
+export const completeGeneratedAccount = (client: ApiClient, workspaceId: string, id: string, apiKey: string) =>
+  client.write('POST', `${accountPath(workspaceId, id)}/api-key`, parseExchangeAccount, { apiKey })
+
 export const verifyExchangeAccount = (client: ApiClient, workspaceId: string, id: string) =>
   client.write('POST', `${accountPath(workspaceId, id)}/verify`, parseExchangeAccount)
 
@@ -53,7 +69,7 @@ export const setExchangeLimits = (client: ApiClient, workspaceId: string, id: st
 export const enableExchangeAccount = (client: ApiClient, workspaceId: string, id: string) =>
   client.write('POST', `${accountPath(workspaceId, id)}/enable`, parsePendingResult)
 
-/** WebAuthn options whose challenge is the operation's hash. @throws ApiError BAD_INPUT (400) when the person has no passkey */
+/** WebAuthn options whose challenge is the operation's hash. @throws ApiError BAD_INPUT with reason NO_PASSKEY when the person has no passkey */
 export const wideningPasskeyOptions = (client: ApiClient, workspaceId: string, operationId: string) =>
   client.write('POST', `${wideningPath(workspaceId, operationId)}/options`, parseRequestOptions)
 

@@ -5,27 +5,31 @@ import { ConfirmAction } from '../../components/confirm-action'
 import { StatusBadge } from '../../components/status-badge'
 import { TimeText } from '../../components/time-text'
 import { asSentence, formatDateTime } from '../../lib/account-format'
-import { accountBadges, canDisable, canEnable, disabledText, marketLabel } from '../../lib/exchange-badges'
-import type { CatalogueEntry, ExchangeAccount, KeyLimits, WideningOperation } from '../../lib/exchange-parsers'
+import { accountBadges, canDisable, canEnable, canReplaceKey, canVerifyNow, disabledText, marketLabel } from '../../lib/exchange-badges'
+import { awaitingPublicKey, isAwaitingApiKey } from '../../lib/exchange-keypair'
+import type { CatalogueEntry, ExchangeAccount, KeyLimits } from '../../lib/exchange-parsers'
 import { useAppSession } from '../../lib/session-context'
 import { useAction } from '../../lib/use-action'
 import type { SignerKey } from '../../lib/use-signer-key'
 import { DisableForm } from './disable-form'
+import { FinishConnectingForm } from './finish-connecting-form'
 import { LimitsEditor } from './limits-editor'
 import { ReplaceKeyForm } from './replace-key-form'
 
-type Panel = 'limits' | 'replace' | 'disable'
+type Panel = 'finish' | 'limits' | 'replace' | 'disable'
 
 export type AccountRowProps = {
   account: ExchangeAccount
   /** undefined for an exchange the catalogue no longer lists. */
   entry: CatalogueEntry | undefined
   workspaceId: string
+  /** The addresses to whitelist, for finishing a generated key. */
+  egressIps: readonly string[]
   canManage: boolean
   signer: SignerKey
   onChanged: () => void
-  /** A widening this row started: the pending panel names the account from it. */
-  onPending: (operation: WideningOperation, account: ExchangeAccount) => void
+  /** This row started a widening: the pending changes (which name the account by its key id) load again. */
+  onPending: () => void
 }
 
 export const LimitsSummary = ({ limits }: { limits: KeyLimits }) => (
@@ -54,7 +58,7 @@ export const LimitsSummary = ({ limits }: { limits: KeyLimits }) => (
 )
 
 /** One exchange account: badges, facts, and (for owners and admins) what can be done with it. */
-export const AccountRow = ({ account, entry, workspaceId, canManage, signer, onChanged, onPending }: AccountRowProps) => {
+export const AccountRow = ({ account, entry, workspaceId, egressIps, canManage, signer, onChanged, onPending }: AccountRowProps) => {
   const { client } = useAppSession()
   const action = useAction()
   const [panel, setPanel] = useState<Panel | undefined>(undefined)
@@ -62,6 +66,8 @@ export const AccountRow = ({ account, entry, workspaceId, canManage, signer, onC
   const exchangeName = entry?.name ?? account.exchange
   const badges = accountBadges(account, exchangeName, new Date())
   const disabled = disabledText(account)
+  const isAwaiting = isAwaitingApiKey(account)
+  const publicKeyPem = awaitingPublicKey(account)
   const titleId = `account-${account.id}-title`
   const panelId = `account-${account.id}-panel`
 
@@ -89,7 +95,7 @@ export const AccountRow = ({ account, entry, workspaceId, canManage, signer, onC
     void action.run(async () => {
       setStatus(null)
       const { operation } = await enableExchangeAccount(client, workspaceId, account.id)
-      onPending(operation, account)
+      onPending()
       finish(
         <>
           Enabling waits for your confirmation under Pending changes: confirm with a passkey, or it takes effect{' '}
@@ -136,7 +142,7 @@ export const AccountRow = ({ account, entry, workspaceId, canManage, signer, onC
         {disabled === undefined ? null : <p className="account__disabled">{disabled}</p>}
         {account.verification.note === undefined ? null : <p className="row__meta">{asSentence(account.verification.note).replace(/\.?$/, '.')}</p>}
         <p className="row__meta">
-          Key <code>{account.apiKeyHint}</code> · added <TimeText iso={account.keyCreatedAt} /> ·{' '}
+          {isAwaiting ? 'No API key yet' : <>Key <code>{account.apiKeyHint}</code></>} · added <TimeText iso={account.keyCreatedAt} /> ·{' '}
           {account.lastUsedAt === null ? 'never used' : <>last used <TimeText iso={account.lastUsedAt} /></>}
           {account.lastVerifiedAt === null ? null : (
             <>
@@ -158,7 +164,29 @@ export const AccountRow = ({ account, entry, workspaceId, canManage, signer, onC
         )}
         {panel === undefined ? null : (
           <div className="account__panel" id={panelId}>
-            {panel === 'limits' ? (
+            {panel === 'finish' ? (
+              publicKeyPem === undefined ? (
+                <p>The signer did not record a public key for this account, so it cannot be finished. Remove it and connect the key again.</p>
+              ) : (
+                <FinishConnectingForm
+                  account={account}
+                  publicKeyPem={publicKeyPem}
+                  entry={entry}
+                  egressIps={egressIps}
+                  workspaceId={workspaceId}
+                  idPrefix={`account-${account.id}-finish`}
+                  laterLabel="Cancel"
+                  onLater={() => setPanel(undefined)}
+                  onFinished={(updated) =>
+                    finish(
+                      updated.state === 'active'
+                        ? `Connected: ${exchangeName} confirmed the key can trade and cannot withdraw.`
+                        : `The API key is stored, but the key is not active yet: its badges show what ${exchangeName} reported.`,
+                    )
+                  }
+                />
+              )
+            ) : panel === 'limits' ? (
               account.limits === null ? (
                 <p>The limits cannot be changed while the signer does not answer. Try again in a moment.</p>
               ) : (
@@ -169,7 +197,7 @@ export const AccountRow = ({ account, entry, workspaceId, canManage, signer, onC
                   onCancel={() => setPanel(undefined)}
                   onApplied={() => finish('The new limits apply now.')}
                   onPending={(operation) => {
-                    onPending(operation, account)
+                    onPending()
                     finish(
                       <>
                         The raised limits wait for your confirmation under Pending changes: confirm with a passkey, or they take effect{' '}
@@ -200,11 +228,14 @@ export const AccountRow = ({ account, entry, workspaceId, canManage, signer, onC
       </div>
       {canManage ? (
         <div className="row__actions">
-          <button type="button" className="button button--secondary button--small" aria-label={`Verify now: ${account.label}`} disabled={action.isBusy} onClick={verify}>
-            Verify now
-          </button>
+          {isAwaiting ? actionButton('finish', 'Finish connecting') : null}
+          {canVerifyNow(account) ? (
+            <button type="button" className="button button--secondary button--small" aria-label={`Verify now: ${account.label}`} disabled={action.isBusy} onClick={verify}>
+              Verify now
+            </button>
+          ) : null}
           {actionButton('limits', 'Edit limits')}
-          {actionButton('replace', 'Replace key')}
+          {canReplaceKey(account) ? actionButton('replace', 'Replace key') : null}
           {canDisable(account) ? actionButton('disable', 'Disable') : null}
           {canEnable(account) ? (
             <button type="button" className="button button--secondary button--small" aria-label={`Enable: ${account.label}`} disabled={action.isBusy} onClick={enable}>

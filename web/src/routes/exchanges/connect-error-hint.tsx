@@ -1,11 +1,10 @@
 import { Link } from '../../components/link'
 import type { ApiError } from '../../lib/api'
-import { connectErrorHint } from '../../lib/exchange-errors'
+import { connectErrorHint, type ConnectHint } from '../../lib/exchange-errors'
 import { routePaths } from '../../lib/router'
 
-/** The next step after a refused key, under the error itself (which already has role="alert"). */
-export const ConnectErrorHint = ({ error }: { error: ApiError }) => {
-  const hint = connectErrorHint(error)
+/** The next step after a refusal, under the error itself (which already has role="alert"). */
+export const ErrorHint = ({ hint }: { hint: ConnectHint | undefined }) => {
   if (hint === undefined) return null
   return (
     <p className="hint">
@@ -19,3 +18,6 @@ export const ConnectErrorHint = ({ error }: { error: ApiError }) => {
     </p>
   )
 }
+
+/** The next step after a refused key. */
+export const ConnectErrorHint = ({ error }: { error: ApiError }) => <ErrorHint hint={connectErrorHint(error)} />

@@ -1,9 +1,9 @@
-import { useCallback, useState } from 'react'
+import { useCallback } from 'react'
 import { fetchCatalogue, fetchExchangeAccounts, fetchKeyWidenings } from '../../api/exchanges/queries'
 import { PageHeading } from '../../components/page-heading'
 import { ResourceView } from '../../components/resource-view'
 import type { Workspace } from '../../lib/account-parsers'
-import type { Catalogue, ExchangeAccount, WideningOperation } from '../../lib/exchange-parsers'
+import type { Catalogue, WideningOperation } from '../../lib/exchange-parsers'
 import { useAppSession, useClientResource } from '../../lib/session-context'
 import { useResource } from '../../lib/use-resource'
 import { useSignerKey } from '../../lib/use-signer-key'
@@ -29,14 +29,9 @@ const WorkspaceExchanges = ({ workspace }: { workspace: Workspace }) => {
   )
   const widenings = useResource(loadWidenings, { refreshMs: REFRESH_MS })
   const signer = useSignerKey(workspace.id, canManage)
-  const [startedHere, setStartedHere] = useState<ReadonlyMap<string, string>>(() => new Map())
 
   const reloadAll = () => {
     accounts.reload()
-    widenings.reload()
-  }
-  const rememberPending = (operation: WideningOperation, account: ExchangeAccount) => {
-    setStartedHere((previous) => new Map(previous).set(operation.operationId, account.id))
     widenings.reload()
   }
 
@@ -51,7 +46,6 @@ const WorkspaceExchanges = ({ workspace }: { workspace: Workspace }) => {
           widenings={widenings.resource}
           onRetry={widenings.reload}
           accounts={accountList}
-          startedHere={startedHere}
           onChanged={reloadAll}
         />
       ) : null}
@@ -71,10 +65,11 @@ const WorkspaceExchanges = ({ workspace }: { workspace: Workspace }) => {
                     account={account}
                     entry={catalogueData.exchanges.find((entry) => entry.id === account.exchange)}
                     workspaceId={workspace.id}
+                    egressIps={catalogueData.egressIps}
                     canManage={canManage}
                     signer={signer}
                     onChanged={reloadAll}
-                    onPending={rememberPending}
+                    onPending={widenings.reload}
                   />
                 ))}
               </ul>

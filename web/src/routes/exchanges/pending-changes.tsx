@@ -6,35 +6,16 @@ import { Notice } from '../../components/notice'
 import { ResourceView } from '../../components/resource-view'
 import { TimeText } from '../../components/time-text'
 import { asSentence, formatDateTime } from '../../lib/account-format'
-import { isApiError } from '../../lib/api'
+import { isNoPasskeyRefusal } from '../../lib/exchange-errors'
 import { proposedLimits, type ExchangeAccount, type WideningOperation } from '../../lib/exchange-parsers'
 import { limitChanges } from '../../lib/key-limits'
+import { accountForOperation, describeOperation } from '../../lib/pending-changes'
 import { canUsePasskeys, signWithPasskey } from '../../lib/passkey'
 import { routePaths } from '../../lib/router'
 import { useAppSession, useMe } from '../../lib/session-context'
 import { useAction } from '../../lib/use-action'
 import type { Resource } from '../../lib/use-resource'
 import { LimitsSummary } from './account-row'
-
-/** The operation's account: named by newer servers, else remembered from this page's own request. */
-const accountOf = (operation: WideningOperation, accounts: readonly ExchangeAccount[], startedHere: ReadonlyMap<string, string>) => {
-  const id = operation.exchangeAccountId ?? startedHere.get(operation.operationId)
-  return accounts.find((account) => account.id === id || (operation.keyId !== null && account.keyId === operation.keyId))
-}
-
-export const describeOperation = (operation: WideningOperation, account: ExchangeAccount | undefined): string => {
-  const name = account === undefined ? 'a key' : `“${account.label}”`
-  switch (operation.kind) {
-    case 'limits':
-      return `Raise the limits of ${name}`
-    case 'enable':
-      return `Enable ${name}`
-    case 'trust_passkey':
-      return 'Trust a new passkey for confirming key changes'
-    default:
-      return `Widen ${name} (${operation.kind})`
-  }
-}
 
 type Outcome = { tone: 'success' | 'warning'; text: string }
 
@@ -58,9 +39,10 @@ const PendingRow = ({ operation, account, workspaceId, onDone }: RowProps) => {
 
   const confirm = () =>
     void action.run(async () => {
-      // 400: this person has no passkey to confirm with; the change still applies after its delay.
+      // This person has no passkey to confirm with; the change still applies after its delay. Any other
+      // refusal (the operation is no longer pending, …) is shown as the error it is.
       const options = await wideningPasskeyOptions(client, workspaceId, operation.operationId).catch((error: unknown) => {
-        if (isApiError(error) && error.code === 'BAD_INPUT') return undefined
+        if (isNoPasskeyRefusal(error)) return undefined
         throw error
       })
       if (options === undefined) return setHasNoPasskey(true)
@@ -139,8 +121,6 @@ type Props = {
   widenings: Resource<WideningOperation[]>
   onRetry: () => void
   accounts: readonly ExchangeAccount[]
-  /** operationId → exchange account id, for the changes this page asked for. */
-  startedHere: ReadonlyMap<string, string>
   onChanged: () => void
 }
 
@@ -148,7 +128,7 @@ type Props = {
  * Widenings waiting for a passkey or their delay. The signer checks the passkey itself, against the
  * passkeys it trusts, so a TOTP code or a stolen session cannot confirm them.
  */
-export const PendingChanges = ({ workspaceId, widenings, onRetry, accounts, startedHere, onChanged }: Props) => {
+export const PendingChanges = ({ workspaceId, widenings, onRetry, accounts, onChanged }: Props) => {
   const [outcome, setOutcome] = useState<Outcome | undefined>(undefined)
   return (
     <section className="card" aria-labelledby="pending-changes-title">
@@ -168,7 +148,7 @@ export const PendingChanges = ({ workspaceId, widenings, onRetry, accounts, star
                 <PendingRow
                   key={operation.operationId}
                   operation={operation}
-                  account={accountOf(operation, accounts, startedHere)}
+                  account={accountForOperation(operation, accounts)}
                   workspaceId={workspaceId}
                   onDone={(result) => {
                     setOutcome(result)

@@ -2,7 +2,7 @@ import { useState, type FormEvent } from 'react'
 import { replaceExchangeKey } from '../../api/exchanges/mutations'
 import { ActionError } from '../../components/action-error'
 import type { CatalogueEntry, CredentialField, ExchangeAccount } from '../../lib/exchange-parsers'
-import { prepareCredentials, type CredentialProblems, type KeyKind } from '../../lib/exchange-sealing'
+import { prepareCredentials, type CredentialProblems } from '../../lib/exchange-sealing'
 import { useAppSession, useMe } from '../../lib/session-context'
 import { useAction } from '../../lib/use-action'
 import type { SignerKey } from '../../lib/use-signer-key'
@@ -24,7 +24,6 @@ type Props = {
 export const ReplaceKeyForm = ({ account, entry, workspaceId, signer, onCancel, onReplaced }: Props) => {
   const { client, refreshMe } = useAppSession()
   const me = useMe()
-  const [keyKind, setKeyKind] = useState<KeyKind>('hmac')
   const [problems, setProblems] = useState<CredentialProblems>({})
   const inputs = useCredentialInputs()
   const action = useAction()
@@ -32,11 +31,11 @@ export const ReplaceKeyForm = ({ account, entry, workspaceId, signer, onCancel, 
 
   const submit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault()
-    const prepared = prepareCredentials(entry.credentials, inputs.read(keyKind), entry.credentialLabels, keyKind)
+    const prepared = prepareCredentials(entry.credentials, inputs.read(), entry.credentialLabels)
     if (!prepared.ok) {
       setProblems(prepared.problems)
       const first = entry.credentials.find((field) => prepared.problems[field] !== undefined)
-      if (first !== undefined) inputs.focus(first, keyKind)
+      if (first !== undefined) inputs.focus(first)
       return
     }
     setProblems({})
@@ -63,8 +62,11 @@ export const ReplaceKeyForm = ({ account, entry, workspaceId, signer, onCancel, 
       <p className="field__help">
         Create a new key at {entry.name} first, with the same permissions and IP whitelist. Bulwark checks the new key and stores it before it destroys the
         old one; delete the old key at {entry.name} afterwards.
+        {entry.acceptsEd25519
+          ? ` This replaces it with a system-generated key (API key and secret). For a new Ed25519 key that Bulwark generates, connect a new account with it and remove this one.`
+          : null}
       </p>
-      <CredentialInputFields idPrefix={idPrefix} entry={entry} inputs={inputs} keyKind={keyKind} onKeyKindChange={setKeyKind} problems={problems} onEdited={edited} labelPrefix="New " />
+      <CredentialInputFields idPrefix={idPrefix} entry={entry} inputs={inputs} problems={problems} onEdited={edited} labelPrefix="New " />
       <SignerKeyNotice signer={signer} idPrefix={idPrefix} />
       <ActionError action={action} />
       {action.error === undefined ? null : <ConnectErrorHint error={action.error} />}
