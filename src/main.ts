@@ -111,6 +111,7 @@ export const startPlatform = async (config: Config, opts: StartOptions = {}): Pr
       publicOrigin: config.PUBLIC_ORIGIN,
       host: config.HOST,
       signupMode: config.SIGNUP,
+      passwordParams: { memorySize: config.ARGON2_MEMORY_KIB, iterations: config.ARGON2_ITERATIONS, parallelism: 1, hashLength: 32 },
       ...(passkeyTrust ? { onPasskeyAdded: passkeyTrust.added, onPasskeyRemoved: passkeyTrust.removed } : {}),
     })
 

@@ -3,7 +3,7 @@ import { AppError, systemErrorCode } from '../lib/errors.js'
 import type { Clock } from '../lib/clock.js'
 import { schema, type Db, type DbOrTx } from '../db/index.js'
 import type { Alerts, AuditChain } from '../monitoring/index.js'
-import { hashPassword, verifyPassword, argon2Params } from './password.js'
+import { hashPassword, verifyPassword, argon2Params, type Argon2Params } from './password.js'
 import { assertAcceptablePassword } from './password-policy.js'
 import type { ActiveSession, SessionService } from './session-service.js'
 import type { LoginThrottle } from './login-throttle.js'
@@ -34,7 +34,7 @@ export type AccountDeps = {
   mailer: AccountMailer
   factors: Pick<Factors, 'summary'>
   signup: Pick<SignupPolicy, 'isOpen'>
-  passwordParams?: typeof argon2Params
+  passwordParams?: Argon2Params
 }
 
 /**

@@ -2,7 +2,7 @@ import { eq } from 'drizzle-orm'
 import type { Clock } from '../lib/clock.js'
 import { schema, type Db } from '../db/index.js'
 import type { Alerts, AuditChain } from '../monitoring/index.js'
-import type { argon2Params } from './password.js'
+import type { Argon2Params } from './password.js'
 import { createSessionService, type SessionPolicy } from './session-service.js'
 import { createLoginThrottle } from './login-throttle.js'
 import { createLoginService } from './login-service.js'
@@ -34,7 +34,7 @@ export type AccountsDeps = {
   host: string
   signupMode: SignupMode
   sessionPolicy?: SessionPolicy
-  passwordParams?: typeof argon2Params
+  passwordParams?: Argon2Params
   /** Tells the signer about a new passkey (it trusts it only after its delay). */
   onPasskeyAdded?: (userId: string, passkeyId: string) => Promise<void>
   onPasskeyRemoved?: (userId: string, credentialId: string) => Promise<void>

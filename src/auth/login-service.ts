@@ -6,7 +6,7 @@ import type { Clock } from '../lib/clock.js'
 import { randomToken, sha256Hex } from '../crypto/index.js'
 import { schema, type Db, type DbOrTx } from '../db/index.js'
 import type { Alerts, AuditChain } from '../monitoring/index.js'
-import { hashPassword, needsRehash, verifyPassword, argon2Params } from './password.js'
+import { hashPassword, needsRehash, verifyPassword, argon2Params, type Argon2Params } from './password.js'
 import type { AuthFactor, SessionContext, SessionService } from './session-service.js'
 import { throttlePolicy, type LoginThrottle } from './login-throttle.js'
 import type { Devices } from './devices.js'
@@ -46,7 +46,7 @@ export type LoginDeps = {
   factors: Pick<Factors, 'summary' | 'methods' | 'verify'>
   passkeys: Pick<PasskeyService, 'verifyAuthentication' | 'authenticationOptions'>
   /** argon2id parameters new hashes get; older, weaker hashes are rewritten at the next sign-in (R22). */
-  passwordParams?: typeof argon2Params
+  passwordParams?: Argon2Params
 }
 
 /**

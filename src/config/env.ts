@@ -87,6 +87,8 @@ export const envSchema = z
       .default('auto')
       .describe('Run the signer and the api as two dedicated OS users (bulwark-signer, bulwark-api); auto: when started as root'),
     BULWARK_SETUP_TOKEN_TTL_HOURS: wholeNumber(1, 720).default(24).describe('Lifetime of the first-start setup token'),
+    ARGON2_MEMORY_KIB: wholeNumber(19_456, 4_194_304).default(19_456).describe('argon2id memory per password hash (KiB); never below the OWASP floor; raising it rehashes each user at their next sign-in'),
+    ARGON2_ITERATIONS: wholeNumber(2, 100).default(2).describe('argon2id passes per password hash; raising it rehashes each user at their next sign-in'),
     BULWARK_EGRESS_IPS: z
       .string()
       .default('')
