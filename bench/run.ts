@@ -3,6 +3,7 @@ const benches: Record<string, () => Promise<void>> = {
   startup: async () => (await import('./startup.js')).run(),
   vault: async () => (await import('./vault.js')).run(),
   auth: async () => (await import('./auth.js')).run(),
+  demo: async () => (await import('./demo.js')).run(),
 }
 
 const name = process.argv[2]
