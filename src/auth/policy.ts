@@ -14,6 +14,9 @@ export const policy = {
   'audit.read': ['owner', 'admin'],
   'keys.read': ['owner', 'admin', 'trader', 'viewer'],
   'keys.manage': ['owner', 'admin'],
+  // Demo Spot / Demo Futures accounts (paper trading): everyone reads, traders and up place orders.
+  'demo.read': ['owner', 'admin', 'trader', 'viewer'],
+  'demo.trade': ['owner', 'admin', 'trader'],
   // Which API-token scopes a member may create: never more than their role could do themselves.
   'tokens.read': ['owner', 'admin', 'trader', 'viewer'],
   'tokens.trade': ['owner', 'admin', 'trader'],
@@ -33,6 +36,8 @@ export const tokenScopeFor: Record<Action, ApiTokenScope | null> = {
   'audit.read': 'admin',
   'keys.read': 'read',
   'keys.manage': null,
+  'demo.read': 'read',
+  'demo.trade': 'trade',
   'tokens.read': null,
   'tokens.trade': null,
   'tokens.admin': null,

@@ -1,28 +1,13 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { AsyncLocalStorage } from 'node:async_hooks'
-import { randomBytes } from 'node:crypto'
-import { verifyRegistrationResponse } from '@simplewebauthn/server'
+import { readFileSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startBinanceEmulator, type BinanceEmulator } from '../../test/emulator/binance-emulator.js'
 import { randomApiKey, randomHmacSecret } from '../../test/emulator/emulator-fixtures.js'
-import { backends, openTestDatabase, type TestDatabase } from '../../test/support/databases.js'
+import { backends } from '../../test/support/databases.js'
+import { directCtx, registerPasskey, startSignerHarness, type SignerHarness } from '../../test/support/signer-harness.js'
 import { createSoftAuthenticator, type AssertionKnobs, type SoftAuthenticator } from '../../test/support/soft-authenticator.js'
 import { createManualClock } from '../lib/clock.js'
 import { AppError } from '../lib/errors.js'
 import { newId } from '../lib/ids.js'
-import { createLogger } from '../lib/logger.js'
-import { encodeCredentialFields, generateRecipientKeyPair, sealTo } from '../crypto/sealing.js'
-import { createDatabaseShareStore, createDirectoryShareStore, createKeyHierarchy, createVault, loadOrCreateKeyFile } from '../vault/index.js'
-import { createSignerAuditLog } from './audit-log.js'
-import { createSignerClient, type SignerClient } from './client.js'
 import { operationChallenge } from './confirmations.js'
-import { createExecutor } from './executor.js'
-import { createSignerHandlers } from './handlers.js'
-import { createRateBudget } from './rate-budget.js'
-import { startRpcServer } from './rpc-server.js'
-import { createSignerService, type Ctx, type SignerService } from './signer-service.js'
 import type { KeyLimits, KeyView, SignerAuditEvent, TrustedPasskeyView, WideningOperationView } from './signer-types.js'
 
 const ORIGIN = 'http://localhost:8080'
@@ -35,13 +20,7 @@ const DAY_MS = 86_400_000
  * api's own socket with the api's own client: everything a compromised api could send, it sends there.
  */
 describe.each(backends)('signer-verified confirmations of widenings (%s)', (kind) => {
-  let database: TestDatabase
-  let emulator: BinanceEmulator
-  let dir: string
-  let service: SignerService
-  let api: SignerClient
-  let server: { close: () => Promise<void> }
-  let signerPublicKey: string
+  let signer: SignerHarness
   const clock = createManualClock(Date.now())
   const ws = newId()
   const otherWs = newId()
@@ -52,51 +31,25 @@ describe.each(backends)('signer-verified confirmations of widenings (%s)', (kind
   const attacker = createSoftAuthenticator({ origin: ORIGIN })
 
   beforeAll(async () => {
-    database = await openTestDatabase(kind, 'vault')
-    dir = mkdtempSync(join(tmpdir(), 'bulwark-confirm-'))
-    emulator = await startBinanceEmulator({
-      accounts: accounts.map((a) => ({ ...a, ipRestrict: true, ipWhitelist: ['127.0.0.1'], balances: { USDT: '100000', BTC: '10' } })),
-      prices: { BTCUSDT: '50000', ETHUSDT: '3000', SOLUSDT: '150' },
-    })
-    const recipient = await generateRecipientKeyPair()
-    signerPublicKey = recipient.publicKey
-    const vault = createVault({
-      db: database.db,
-      stores: [createDatabaseShareStore('store-1', database.db), createDirectoryShareStore('store-2', join(dir, 's2')), createDirectoryShareStore('store-3', join(dir, 's3'))],
-      keys: createKeyHierarchy(join(dir, 'master.key')),
-      fingerprintKey: loadOrCreateKeyFile(join(dir, 'fp.key')),
+    signer = await startSignerHarness(kind, {
       clock,
-      threshold: 2,
-      onEvent: () => {},
+      origin: ORIGIN,
+      wideningDelayMs: DAY_MS,
+      emulator: {
+        accounts: accounts.map((a) => ({ ...a, ipRestrict: true, ipWhitelist: ['127.0.0.1'], balances: { USDT: '100000', BTC: '10' } })),
+        prices: { BTCUSDT: '50000', ETHUSDT: '3000', SOLUSDT: '150' },
+      },
     })
-    service = createSignerService({
-      vault,
-      db: database.db,
-      executor: createExecutor({ endpoints: { binance: emulator.url }, budget: createRateBudget(), onRefusal: () => {} }),
-      audit: createSignerAuditLog(join(dir, 'audit.log')),
-      recipient: { keyPair: recipient.keyPair, publicKey: signerPublicKey },
-      clock,
-      widening: { delayMs: DAY_MS, origin: ORIGIN, rpId: RP_ID },
-    })
-    // The api's socket, with exactly the handlers the signer process serves there.
-    const handlers = createSignerHandlers({ service, vault, requestEvents: new AsyncLocalStorage<SignerAuditEvent[]>() })
-    const socketPath = join(dir, 'api.sock')
-    server = await startRpcServer(socketPath, handlers.api, createLogger({ level: 'silent', name: 'signer-test' }))
-    api = createSignerClient({ socketPath })
   })
   afterAll(async () => {
-    api.close()
-    await server.close()
-    await emulator.close()
-    await database.dispose()
-    rmSync(dir, { recursive: true, force: true })
+    await signer.close()
   })
 
   /** The operator socket's authority, called on the service directly (its token is not the api's). */
-  const operator = (workspaceId = ws): Ctx => ({ workspaceId, requestId: `op-${randomBytes(4).toString('hex')}`, events: [] })
+  const operator = (workspaceId = ws) => directCtx(workspaceId)
 
   const call = async <T>(op: string, params: Record<string, unknown>, workspaceId = ws) => {
-    const { result, events } = await api.call(op as 'listKeys', workspaceId, params as never)
+    const { result, events } = await signer.client.call(op as 'listKeys', workspaceId, params as never)
     return { result: result as T, events }
   }
   const failure = async (promise: Promise<unknown>) => {
@@ -110,36 +63,15 @@ describe.each(backends)('signer-verified confirmations of widenings (%s)', (kind
   }
   const typesOf = (events: SignerAuditEvent[]) => events.map((e) => e.type)
 
-  const connectKey = async (account: { apiKey: string; secret: string }) => {
-    const envelope = await sealTo(signerPublicKey, encodeCredentialFields(account), {
-      workspaceId: ws,
-      exchange: 'binance',
-      nonce: randomBytes(18).toString('base64url'),
-      expiresAt: new Date(clock.now().getTime() + 120_000).toISOString(),
-      purpose: 'exchange-credentials',
-    })
-    return (await call<KeyView>('connect', { exchange: 'binance', exchangeAccountId: newId(), envelope })).result
-  }
+  const connectKey = async (account: { apiKey: string; secret: string }) =>
+    (await call<KeyView>('connect', { exchange: 'binance', exchangeAccountId: newId(), envelope: await signer.seal(ws, account) })).result
   const keyOf = async (keyId: string) => {
     const key = (await call<KeyView[]>('listKeys', {})).result.find((k) => k.keyId === keyId)
     if (!key) throw new Error(`key ${keyId} not listed`)
     return key
   }
 
-  /** A registration the way the api does it, giving what it relays to the signer. */
-  const register = async (authenticator: SoftAuthenticator) => {
-    const challenge = randomBytes(32).toString('base64url')
-    const response = authenticator.register({
-      challenge,
-      rp: { id: RP_ID, name: 'Bulwark' },
-      user: { id: randomBytes(16).toString('base64url'), name: 'trader@example.com', displayName: 'Trader' },
-      pubKeyCredParams: [{ alg: -7, type: 'public-key' }],
-    })
-    const verified = await verifyRegistrationResponse({ response, expectedChallenge: challenge, expectedOrigin: ORIGIN, expectedRPID: RP_ID, requireUserVerification: true })
-    if (!verified.verified) throw new Error('registration did not verify')
-    const c = verified.registrationInfo.credential
-    return { userId, authenticatorId: c.id, publicKey: Buffer.from(c.publicKey).toString('base64url'), counter: c.counter }
-  }
+  const register = (authenticator: SoftAuthenticator) => registerPasskey(authenticator, userId, ORIGIN)
   const assert = (authenticator: SoftAuthenticator, authenticatorId: string, challenge: string, knobs: AssertionKnobs = {}) =>
     authenticator.authenticate({ challenge, rpId: RP_ID, allowCredentials: [{ id: authenticatorId, type: 'public-key' }] }, { credentialId: authenticatorId, ...knobs })
 
@@ -215,7 +147,7 @@ describe.each(backends)('signer-verified confirmations of widenings (%s)', (kind
 
   it('(2) a trusted passkey confirms a widening at once with a UV assertion over the operation hash', async () => {
     userPasskey = await register(user)
-    const trusted = await service.trustPasskey(operator(), userPasskey, true)
+    const trusted = await signer.service.trustPasskey(operator(), userPasskey, true)
     expect(trusted).toMatchObject({ state: 'applied', resolvedVia: 'operator' })
 
     const before = await keyOf(keyA.keyId)
@@ -262,7 +194,7 @@ describe.each(backends)('signer-verified confirmations of widenings (%s)', (kind
 
     // The user's own passkey, trusted by the signer — for another workspace.
     const elsewhere = await register(user)
-    await service.trustPasskey(operator(otherWs), elsewhere, true)
+    await signer.service.trustPasskey(operator(otherWs), elsewhere, true)
     await expectRefused(assert(user, elsewhere.authenticatorId, op.challenge), 'passkey_not_trusted')
 
     // A cloned authenticator: a genuine signature whose counter did not move forward.
@@ -294,7 +226,7 @@ describe.each(backends)('signer-verified confirmations of widenings (%s)', (kind
     expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1)
 
     // Every refusal is in the signer's own audit log too.
-    const log = readFileSync(join(dir, 'audit.log'), 'utf8')
+    const log = readFileSync(signer.auditLogPath, 'utf8')
     for (const reason of ['challenge_mismatch', 'user_not_verified', 'passkey_not_trusted', 'operation_not_pending', 'counter_regression']) expect(log).toContain(`"reason":"${reason}"`)
     await call('untrustPasskey', { authenticatorId: pending.authenticatorId })
   })

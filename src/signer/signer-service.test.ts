@@ -1,78 +1,40 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { randomBytes } from 'node:crypto'
+import { readFileSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startBinanceEmulator, type BinanceEmulator } from '../../test/emulator/binance-emulator.js'
 import { randomApiKey, randomHmacSecret } from '../../test/emulator/emulator-fixtures.js'
-import { openTestDatabase, type TestDatabase } from '../../test/support/databases.js'
+import { directCtx, startSignerHarness, type SignerHarness } from '../../test/support/signer-harness.js'
 import { systemClock } from '../lib/clock.js'
 import { newId } from '../lib/ids.js'
 import { armFaultPoints, parseFaultPoints } from '../lib/fault.js'
-import { encodeCredentialFields, generateRecipientKeyPair, sealTo } from '../crypto/sealing.js'
-import { createDatabaseShareStore, createDirectoryShareStore, createKeyHierarchy, createVault, loadOrCreateKeyFile } from '../vault/index.js'
-import { createSignerAuditLog } from './audit-log.js'
-import { createExecutor } from './executor.js'
-import { createRateBudget } from './rate-budget.js'
-import { createSignerService, type Ctx } from './signer-service.js'
 import type { KeyView } from './signer-types.js'
 
 describe('signer operations (real vault on PGlite, real ccxt, emulator)', () => {
-  let database: TestDatabase
-  let emulator: BinanceEmulator
-  let dir: string
-  let service: ReturnType<typeof createSignerService>
-  let publicKey: string
+  let signer: SignerHarness
+  let service: SignerHarness['service']
+  let emulator: SignerHarness['emulator']
   const responses: string[] = []
   const good = { apiKey: randomApiKey(), secret: randomHmacSecret() }
   const risky = { apiKey: randomApiKey(), secret: randomHmacSecret() }
   const ws = newId()
 
   beforeAll(async () => {
-    database = await openTestDatabase('pglite', 'vault')
-    dir = mkdtempSync(join(tmpdir(), 'bulwark-signer-'))
-    emulator = await startBinanceEmulator({
-      accounts: [
-        { ...good, ipRestrict: true, ipWhitelist: ['127.0.0.1'], balances: { USDT: '100000', BTC: '10' } },
-        { ...risky, permissions: { permitsUniversalTransfer: true }, balances: { USDT: '10' } },
-      ],
-      prices: { BTCUSDT: '50000', ETHUSDT: '3000' },
-    })
-    const recipient = await generateRecipientKeyPair()
-    publicKey = recipient.publicKey
-    const vault = createVault({
-      db: database.db,
-      stores: [createDatabaseShareStore('store-1', database.db), createDirectoryShareStore('store-2', join(dir, 's2')), createDirectoryShareStore('store-3', join(dir, 's3'))],
-      keys: createKeyHierarchy(join(dir, 'master.key')),
-      fingerprintKey: loadOrCreateKeyFile(join(dir, 'fp.key')),
+    signer = await startSignerHarness('pglite', {
       clock: systemClock,
-      threshold: 2,
-      onEvent: () => {},
+      emulator: {
+        accounts: [
+          { ...good, ipRestrict: true, ipWhitelist: ['127.0.0.1'], balances: { USDT: '100000', BTC: '10' } },
+          { ...risky, permissions: { permitsUniversalTransfer: true }, balances: { USDT: '10' } },
+        ],
+        prices: { BTCUSDT: '50000', ETHUSDT: '3000' },
+      },
     })
-    service = createSignerService({
-      vault,
-      db: database.db,
-      executor: createExecutor({ endpoints: { binance: emulator.url }, budget: createRateBudget(), onRefusal: () => {} }),
-      audit: createSignerAuditLog(join(dir, 'audit.log')),
-      recipient: { keyPair: recipient.keyPair, publicKey },
-      clock: systemClock,
-    })
+    ;({ service, emulator } = signer)
   })
   afterAll(async () => {
-    await emulator.close()
-    await database.dispose()
-    rmSync(dir, { recursive: true, force: true })
+    await signer.close()
   })
 
-  const ctx = (workspaceId = ws): Ctx => ({ workspaceId, requestId: `r-${randomBytes(4).toString('hex')}`, events: [] })
-  const seal = (k: { apiKey: string; secret: string }, over: Partial<{ workspaceId: string; expiresAt: string; nonce: string }> = {}) =>
-    sealTo(publicKey, encodeCredentialFields(k), {
-      workspaceId: over.workspaceId ?? ws,
-      exchange: 'binance',
-      nonce: over.nonce ?? randomBytes(18).toString('base64url'),
-      expiresAt: over.expiresAt ?? new Date(Date.now() + 120_000).toISOString(),
-      purpose: 'exchange-credentials',
-    })
+  const ctx = (workspaceId = ws) => directCtx(workspaceId)
+  const seal = (k: { apiKey: string; secret: string }, { workspaceId = ws, ...over }: { workspaceId?: string; expiresAt?: string; nonce?: string } = {}) => signer.seal(workspaceId, k, 'binance', over)
   const keep = <T>(v: T) => (responses.push(JSON.stringify(v)), v)
 
   let key: KeyView
@@ -141,7 +103,7 @@ describe('signer operations (real vault on PGlite, real ccxt, emulator)', () => 
 
   it('R11(a): no response and no audit record carries the secret in any form', () => {
     const forms = [good.secret, Buffer.from(good.secret).toString('base64'), Buffer.from(good.secret).toString('hex')]
-    const audit = readFileSync(join(dir, 'audit.log'), 'utf8')
+    const audit = readFileSync(signer.auditLogPath, 'utf8')
     for (const text of [...responses, audit]) for (const f of forms) expect(text.includes(f)).toBe(false)
     expect(audit).toContain('key_connected')
   })

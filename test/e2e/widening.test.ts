@@ -1,31 +1,16 @@
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { AsyncLocalStorage } from 'node:async_hooks'
-import { randomBytes } from 'node:crypto'
-import { verifyRegistrationResponse } from '@simplewebauthn/server'
 import { and, asc, eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startBinanceEmulator, type BinanceEmulator } from '../emulator/binance-emulator.js'
 import { randomApiKey, randomHmacSecret } from '../emulator/emulator-fixtures.js'
 import { backends, openTestDatabase, type TestDatabase } from '../support/databases.js'
+import { registerPasskey, startSignerHarness, type SignerHarness } from '../support/signer-harness.js'
 import { createSoftAuthenticator } from '../support/soft-authenticator.js'
 import { createManualClock } from '../../src/lib/clock.js'
 import { newId } from '../../src/lib/ids.js'
-import { createLogger } from '../../src/lib/logger.js'
 import { schema } from '../../src/db/index.js'
-import { encodeCredentialFields, generateRecipientKeyPair, sealTo } from '../../src/crypto/sealing.js'
 import { createAlerts, createAuditChain, verifyChain, workspaceChain } from '../../src/monitoring/index.js'
 import { createKeyRelay } from '../../src/keys/index.js'
-import { createSignerClient, type KeyView, type SignerClient } from '../../src/signer/index.js'
-import { createDatabaseShareStore, createDirectoryShareStore, createKeyHierarchy, createVault, loadOrCreateKeyFile } from '../../src/vault/index.js'
-import { createSignerAuditLog } from '../../src/signer/audit-log.js'
-import { createExecutor } from '../../src/signer/executor.js'
-import { createSignerHandlers } from '../../src/signer/handlers.js'
-import { createRateBudget } from '../../src/signer/rate-budget.js'
-import { startRpcServer } from '../../src/signer/rpc-server.js'
-import { createSignerService, type SignerService } from '../../src/signer/signer-service.js'
-import type { SignerAuditEvent, WideningOperationView } from '../../src/signer/signer-types.js'
+import type { KeyView } from '../../src/signer/index.js'
+import type { WideningOperationView } from '../../src/signer/signer-types.js'
 
 const ORIGIN = 'http://localhost:8080'
 const DAY_MS = 86_400_000
@@ -37,12 +22,7 @@ const DAY_MS = 86_400_000
  */
 describe.each(backends)('widening through the api relay (%s)', (kind) => {
   let apiDb: TestDatabase
-  let vaultDb: TestDatabase
-  let emulator: BinanceEmulator
-  let dir: string
-  let service: SignerService
-  let client: SignerClient
-  let server: { close: () => Promise<void> }
+  let signer: SignerHarness
   let relay: ReturnType<typeof createKeyRelay>
   let alerts: ReturnType<typeof createAlerts>
   const clock = createManualClock(Date.now())
@@ -52,50 +32,20 @@ describe.each(backends)('widening through the api relay (%s)', (kind) => {
 
   beforeAll(async () => {
     apiDb = await openTestDatabase(kind, 'api')
-    vaultDb = await openTestDatabase(kind, 'vault')
-    dir = mkdtempSync(join(tmpdir(), 'bulwark-widening-'))
-    emulator = await startBinanceEmulator({ accounts: [{ ...account, ipRestrict: true, ipWhitelist: ['127.0.0.1'], balances: { USDT: '1000' } }], prices: { BTCUSDT: '50000' } })
-    const recipient = await generateRecipientKeyPair()
-    const vault = createVault({
-      db: vaultDb.db,
-      stores: [createDatabaseShareStore('store-1', vaultDb.db), createDirectoryShareStore('store-2', join(dir, 's2')), createDirectoryShareStore('store-3', join(dir, 's3'))],
-      keys: createKeyHierarchy(join(dir, 'master.key')),
-      fingerprintKey: loadOrCreateKeyFile(join(dir, 'fp.key')),
+    signer = await startSignerHarness(kind, {
       clock,
-      threshold: 2,
-      onEvent: () => {},
+      origin: ORIGIN,
+      wideningDelayMs: DAY_MS,
+      emulator: { accounts: [{ ...account, ipRestrict: true, ipWhitelist: ['127.0.0.1'], balances: { USDT: '1000' } }], prices: { BTCUSDT: '50000' } },
     })
-    service = createSignerService({
-      vault,
-      db: vaultDb.db,
-      executor: createExecutor({ endpoints: { binance: emulator.url }, budget: createRateBudget(), onRefusal: () => {} }),
-      audit: createSignerAuditLog(join(dir, 'audit.log')),
-      recipient,
-      clock,
-      widening: { delayMs: DAY_MS, origin: ORIGIN },
-    })
-    const handlers = createSignerHandlers({ service, vault, requestEvents: new AsyncLocalStorage<SignerAuditEvent[]>() })
-    server = await startRpcServer(join(dir, 'api.sock'), handlers.api, createLogger({ level: 'silent', name: 'signer-test' }))
-    client = createSignerClient({ socketPath: join(dir, 'api.sock') })
     await apiDb.db.insert(schema.workspaces).values({ id: ws, name: 'Desk', createdAt: clock.now() })
     alerts = createAlerts({ db: apiDb.db, clock })
-    relay = createKeyRelay({ db: apiDb.db, signer: client, audit: createAuditChain({ db: apiDb.db, clock }), alerts })
-    const envelope = await sealTo(recipient.publicKey, encodeCredentialFields(account), {
-      workspaceId: ws,
-      exchange: 'binance',
-      nonce: randomBytes(18).toString('base64url'),
-      expiresAt: new Date(clock.now().getTime() + 120_000).toISOString(),
-      purpose: 'exchange-credentials',
-    })
-    await relay.connect(ws, 'binance', envelope)
+    relay = createKeyRelay({ db: apiDb.db, signer: signer.client, audit: createAuditChain({ db: apiDb.db, clock }), alerts })
+    await relay.connect(ws, 'binance', await signer.seal(ws, account))
   })
   afterAll(async () => {
-    client.close()
-    await server.close()
-    await emulator.close()
+    await signer.close()
     await apiDb.dispose()
-    await vaultDb.dispose()
-    rmSync(dir, { recursive: true, force: true })
   })
 
   const chainTypes = async () =>
@@ -111,11 +61,7 @@ describe.each(backends)('widening through the api relay (%s)', (kind) => {
     expect(await alertOf('key_widening_pending')).toMatchObject({ severity: 'warning', details: expect.objectContaining({ operationId: pending.operationId, notBefore: pending.notBefore }) })
 
     // The user's passkey, registered by the api and relayed: pending too, and announced.
-    const challenge = randomBytes(32).toString('base64url')
-    const registration = user.register({ challenge, rp: { id: 'localhost', name: 'Bulwark' }, user: { id: randomBytes(16).toString('base64url'), name: 'u', displayName: 'U' }, pubKeyCredParams: [{ alg: -7, type: 'public-key' }] })
-    const { registrationInfo } = await verifyRegistrationResponse({ response: registration, expectedChallenge: challenge, expectedOrigin: ORIGIN, expectedRPID: 'localhost' })
-    if (!registrationInfo) throw new Error('registration did not verify')
-    const passkey = { userId: actor.id, authenticatorId: registrationInfo.credential.id, publicKey: Buffer.from(registrationInfo.credential.publicKey).toString('base64url'), counter: 0 }
+    const passkey = await registerPasskey(user, actor.id, ORIGIN)
     const trust = (await relay.trustPasskey(ws, passkey, actor)) as WideningOperationView
     expect(trust.state).toBe('pending')
     expect(await alertOf('passkey_trust_pending')).toMatchObject({ severity: 'warning', details: expect.objectContaining({ operationId: trust.operationId, authenticatorId: passkey.authenticatorId }) })

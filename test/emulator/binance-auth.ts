@@ -66,8 +66,6 @@ export const verifySignature = (account: AccountState, payload: string, signatur
   }
 }
 
-export const normalizeAddress = (address: string | undefined) => (address ?? '').replace(/^::ffff:/, '')
-
 const checkTimestamp = (params: Record<string, string>, nowMs: number) => {
   const timestamp = params['timestamp']
   if (timestamp === undefined || !/^\d+$/.test(timestamp)) throw binanceErrors.mandatory('timestamp')

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { Decimal } from 'decimal.js'
 import { fmt8, marketBySymbol, type MarketSpec } from './binance-markets.js'
 import { binanceErrors, type AccountState, type OrderRecord, type OrderSide, type OrderType, type TimeInForce } from './binance-types.js'
+import { adjust, balanceOf, settleFill, unlock } from './spot-ledger.js'
 
 /**
  * Order placement and matching. There is no order book between accounts: orders trade against the
@@ -41,18 +42,6 @@ const required = <T>(name: string, value: T | undefined): T => {
 
 const isMultipleOf = (value: Decimal, step: string) => value.mod(step).isZero()
 
-/** Reads an asset's balance as decimals; missing assets are zero. */
-const balanceOf = (account: AccountState, asset: string) => {
-  const entry = account.balances.get(asset)
-  return { free: new Decimal(entry?.free ?? '0'), locked: new Decimal(entry?.locked ?? '0') }
-}
-
-/** Adds (possibly negative) deltas to an asset's free and locked amounts. */
-const adjust = (account: AccountState, asset: string, freeDelta: Decimal.Value, lockedDelta: Decimal.Value = 0) => {
-  const { free, locked } = balanceOf(account, asset)
-  account.balances.set(asset, { free: free.plus(freeDelta).toFixed(), locked: locked.plus(lockedDelta).toFixed() })
-}
-
 export const freeBalance = (account: AccountState, asset: string) => balanceOf(account, asset).free
 
 /** Moves `amount` of `asset` out of (negative) or into the free spot balance; used by withdraw and transfer. */
@@ -88,18 +77,10 @@ export const createOrderBook = ({ now, prices }: OrderBookDeps) => {
   const fill = (account: AccountState, order: OrderRecord, price: Decimal, isMaker: boolean) => {
     const market = marketBySymbol(order.symbol)
     const qty = new Decimal(order.origQty)
-    const quote = qty.mul(price)
-    const reserved = new Decimal(order.reserved.amount)
     const isBuyer = order.side === 'BUY'
-    const commission = (isBuyer ? qty : quote).mul(commissionRate).toDecimalPlaces(8, Decimal.ROUND_UP)
-    const commissionAsset = isBuyer ? market.baseAsset : market.quoteAsset
-    if (isBuyer) {
-      adjust(account, market.quoteAsset, reserved.minus(quote), reserved.neg())
-      adjust(account, market.baseAsset, qty.minus(commission))
-    } else {
-      adjust(account, market.baseAsset, 0, reserved.neg())
-      adjust(account, market.quoteAsset, quote.minus(commission))
-    }
+    const { quoteQty: quote, fee: commission, feeAsset: commissionAsset } = settleFill(account, {
+      isBuy: isBuyer, base: market.baseAsset, quote: market.quoteAsset, qty, price, reserved: order.reserved.amount, feeRate: commissionRate,
+    })
     const tradeId = nextTradeId++
     const time = now()
     order.fills.push({ price: fmt8(price), qty: fmt8(qty), commission: fmt8(commission), commissionAsset, tradeId })
@@ -115,8 +96,7 @@ export const createOrderBook = ({ now, prices }: OrderBookDeps) => {
   }
 
   const release = (account: AccountState, order: OrderRecord, status: 'CANCELED' | 'EXPIRED') => {
-    const amount = new Decimal(order.reserved.amount)
-    adjust(account, order.reserved.asset, amount, amount.neg())
+    unlock(account, order.reserved)
     order.status = status
     order.updateTime = now()
     order.reserved = { asset: order.reserved.asset, amount: '0' }

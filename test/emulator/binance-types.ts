@@ -1,3 +1,5 @@
+import { newWallet } from './spot-ledger.js'
+
 /**
  * Shared types and the error table of the Binance spot emulator. Error codes, messages and HTTP statuses
  * follow Binance's REST API so that ccxt's production error mapping (`binance.exceptions`) applies.
@@ -42,6 +44,19 @@ export type EmulatorAccountSettings = {
 }
 
 export type EmulatorAccount = AccountCredential & EmulatorAccountSettings & { apiKey: string }
+
+export const toAccountState = (a: EmulatorAccount, createTime: number): AccountState => ({
+  apiKey: a.apiKey,
+  credential: a.secret !== undefined ? { secret: a.secret } : { ed25519PublicKeyPem: a.ed25519PublicKeyPem },
+  permissions: { ...defaultPermissions, ...a.permissions },
+  ipRestrict: a.ipRestrict ?? false,
+  ipWhitelist: [...(a.ipWhitelist ?? [])],
+  tradingAuthorityExpirationTime: a.tradingAuthorityExpirationTime,
+  createTime,
+  balances: newWallet(a.balances),
+  orders: [],
+  trades: [],
+})
 
 /** One asset in the spot wallet; decimal strings without exponent. */
 export type BalanceEntry = { free: string; locked: string }

@@ -1,10 +1,9 @@
-import { Decimal } from 'decimal.js'
 import { authenticate, type AuthOutcome } from './binance-auth.js'
 import { createRateLimiter } from './binance-rate-limit.js'
-import { BinanceApiError, binanceErrors, defaultPermissions, type EmulatorAccount } from './binance-types.js'
+import { BinanceApiError, binanceErrors, toAccountState, type EmulatorAccount } from './binance-types.js'
 import { createFuturesEngine, futuresDefaultPrices, futuresMarket, newFuturesState, type FuturesAccountState } from './binance-usdm-engine.js'
 import { createUsdmRoutes } from './binance-usdm-routes.js'
-import { startEmulatorServer, headerOf, type Reply } from './emulator-server.js'
+import { accountLookup, createEmulatorClock, headerOf, startEmulatorServer, type EmulatorOptions, type Reply } from './emulator-server.js'
 
 export type { FuturesAccountState } from './binance-usdm-engine.js'
 
@@ -19,43 +18,27 @@ export type UsdmEmulatorAccount = EmulatorAccount & {
   futuresBalance?: string
 }
 
-export type UsdmEmulatorOptions = {
-  accounts: UsdmEmulatorAccount[]
-  /** Prices per symbol, e.g. `{ BTCUSDT: '50000' }`. */
-  prices?: Record<string, string>
-  clockOffsetMs?: number
-  latencyMs?: number
-  weightLimitPerMinute?: number
-  port?: number
-}
+export type UsdmEmulatorOptions = EmulatorOptions<UsdmEmulatorAccount> & { weightLimitPerMinute?: number }
 
 const toState = (a: UsdmEmulatorAccount, createTime: number): FuturesAccountState => ({
-  apiKey: a.apiKey,
-  credential: a.secret !== undefined ? { secret: a.secret } : { ed25519PublicKeyPem: a.ed25519PublicKeyPem },
   // A futures key has "Enable Futures" ticked unless the test says otherwise.
-  permissions: { ...defaultPermissions, enableFutures: true, ...a.permissions },
-  ipRestrict: a.ipRestrict ?? false,
-  ipWhitelist: [...(a.ipWhitelist ?? [])],
-  tradingAuthorityExpirationTime: a.tradingAuthorityExpirationTime,
-  createTime,
-  balances: new Map(Object.entries(a.balances ?? {}).map(([asset, free]) => [asset, { free: new Decimal(free).toFixed(), locked: '0' }])),
-  orders: [],
-  trades: [],
+  ...toAccountState({ ...a, permissions: { enableFutures: true, ...a.permissions } }, createTime),
   futures: newFuturesState(a.futuresBalance ?? '0'),
 })
 
 export const startBinanceUsdmEmulator = async (options: UsdmEmulatorOptions) => {
-  let now = () => Date.now() + (options.clockOffsetMs ?? 0)
+  const clock = createEmulatorClock(options.clockOffsetMs)
+  const { now } = clock
   const accounts = new Map(options.accounts.map((a) => [a.apiKey, toState(a, now() - 86_400_000)]))
   const prices = new Map(Object.entries({ ...futuresDefaultPrices, ...options.prices }))
-  const engine = createFuturesEngine({ now: () => now(), prices })
-  const routes = createUsdmRoutes({ engine, now: () => now() })
-  const limiter = createRateLimiter(options.weightLimitPerMinute, () => now())
+  const engine = createFuturesEngine({ now, prices })
+  const routes = createUsdmRoutes({ engine, now })
+  const limiter = createRateLimiter(options.weightLimitPerMinute, now)
 
   const server = await startEmulatorServer({
     port: options.port,
     latencyMs: options.latencyMs,
-    clockOffsetMs: options.clockOffsetMs,
+    clock,
     redact: ['signature'],
     handle: (req, entry): Reply => {
       const route = routes.find((r) => r.path === req.path && r.method === req.method)
@@ -77,31 +60,24 @@ export const startBinanceUsdmEmulator = async (options: UsdmEmulatorOptions) => 
         }
         entry.isSignatureValid = outcome.isSignatureValid
         const body = route.handle(params, account)
-        return { status: 200, body, headers, ...(route.fundMovement ? { fundMovement: route.fundMovement } : {}) }
+        return { status: 200, body, headers, fundMovement: route.fundMovement }
       } catch (err) {
         entry.isSignatureValid = outcome.isSignatureValid
         if (!(err instanceof BinanceApiError)) throw err
         return {
           status: err.status, body: { code: err.code, msg: err.msg }, errorCode: String(err.code),
           headers: { ...err.headers, 'X-MBX-USED-WEIGHT-1M': String(limiter.usedWeight(req.remoteAddress)) },
-          ...(route?.fundMovement ? { fundMovement: route.fundMovement } : {}),
+          fundMovement: route?.fundMovement,
         }
       }
     },
   })
-  now = server.now
-
-  const account = (apiKey: string): FuturesAccountState => {
-    const found = accounts.get(apiKey)
-    if (!found) throw new Error('the emulator has no account with that API key')
-    return found
-  }
 
   return {
     ...server,
     family: 'binanceusdm' as const,
     /** The live state of a key: `permissions`, `ipRestrict`, `ipWhitelist`, spot `balances`, and `futures`. */
-    account,
+    account: accountLookup(accounts),
     price: (symbol: string) => prices.get(futuresMarket(symbol).symbol),
     /** Moves the price and fills the resting limit orders it crosses. */
     setPrice: (symbol: string, price: string) => engine.setPrice(accounts.values(), symbol, price),

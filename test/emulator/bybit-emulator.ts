@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { authenticateBybit } from './bybit-auth.js'
 import { bybitDefaultPrices, bybitMarkets, createBybitRoutes, toBybit } from './bybit-routes.js'
 import { BybitApiError, bybitErrors, defaultBybitPermissions, type BybitAccount, type BybitAccountState } from './bybit-types.js'
-import { startEmulatorServer, type Reply } from './emulator-server.js'
+import { accountLookup, createEmulatorClock, jsonParams, startEmulatorServer, type EmulatorOptions, type Reply } from './emulator-server.js'
 import { createSpotLedger, LedgerError, newSpotAccount, numericIds } from './spot-ledger.js'
 
 export type { BybitAccount, BybitAccountSettings, BybitAccountState, BybitPermissions } from './bybit-types.js'
@@ -12,14 +12,7 @@ export type { BybitAccount, BybitAccountSettings, BybitAccountState, BybitPermis
  * README.md). Private routes check Bybit's header signature, timestamp window, bound IPs, expiry and the
  * key's permissions; `GET /v5/user/query-api` reports them as Bybit does.
  */
-export type BybitEmulatorOptions = {
-  accounts: BybitAccount[]
-  /** Prices per symbol, e.g. `{ BTCUSDT: '50000' }`. */
-  prices?: Record<string, string>
-  clockOffsetMs?: number
-  latencyMs?: number
-  port?: number
-}
+export type BybitEmulatorOptions = EmulatorOptions<BybitAccount>
 
 const ninetyDaysMs = 90 * 86_400_000
 
@@ -44,53 +37,39 @@ const toState = (a: BybitAccount, userId: number, nowMs: number): BybitAccountSt
 }
 
 export const startBybitEmulator = async (options: BybitEmulatorOptions) => {
-  let now = () => Date.now() + (options.clockOffsetMs ?? 0)
+  const clock = createEmulatorClock(options.clockOffsetMs)
+  const { now } = clock
   let nextUser = 100_000_000 + randomBytes(2).readUInt16BE(0) * 100
   const accounts = new Map(options.accounts.map((a) => [a.apiKey, toState(a, nextUser++, now())]))
   const prices = new Map(Object.entries({ ...bybitDefaultPrices, ...options.prices }))
-  const ledger = createSpotLedger({ now: () => now(), prices, markets: bybitMarkets, newOrderId: numericIds(1_900_000_000_000_000_000n) })
-  const routes = createBybitRoutes({ ledger, prices, now: () => now() })
+  const ledger = createSpotLedger({ now, prices, markets: bybitMarkets, newOrderId: numericIds(1_900_000_000_000_000_000n) })
+  const routes = createBybitRoutes({ ledger, prices, now })
 
   const server = await startEmulatorServer({
     port: options.port,
     latencyMs: options.latencyMs,
-    clockOffsetMs: options.clockOffsetMs,
+    clock,
     handle: (req, entry): Reply => {
       const route = routes.find((r) => r.path === req.path && r.method === req.method)
       const envelope = (retCode: number, retMsg: string, result: unknown) => ({ retCode, retMsg, result, retExtInfo: {}, time: now() })
       try {
         if (!route) throw bybitErrors.notFound()
         const account = route.need ? authenticateBybit(accounts, req, entry, route.need) : undefined
-        let params: Record<string, unknown> = req.query
-        if (req.method === 'POST') {
-          try {
-            params = req.rawBody ? (JSON.parse(req.rawBody) as Record<string, unknown>) : {}
-          } catch {
-            throw bybitErrors.params('body')
-          }
-        }
-        const result = route.handle(params, account)
-        return { status: 200, body: envelope(0, 'OK', result), ...(route.fundMovement ? { fundMovement: route.fundMovement } : {}) }
+        const result = route.handle(jsonParams(req, () => bybitErrors.params('body')), account)
+        return { status: 200, body: envelope(0, 'OK', result), fundMovement: route.fundMovement }
       } catch (err) {
         const e = err instanceof LedgerError ? toBybit(err) : err
         if (!(e instanceof BybitApiError)) throw e
-        return { status: e.status, body: envelope(e.retCode, e.retMsg, {}), errorCode: String(e.retCode), ...(route?.fundMovement ? { fundMovement: route.fundMovement } : {}) }
+        return { status: e.status, body: envelope(e.retCode, e.retMsg, {}), errorCode: String(e.retCode), fundMovement: route?.fundMovement }
       }
     },
   })
-  now = server.now
-
-  const account = (apiKey: string): BybitAccountState => {
-    const found = accounts.get(apiKey)
-    if (!found) throw new Error('the emulator has no account with that API key')
-    return found
-  }
 
   return {
     ...server,
     family: 'bybit' as const,
     /** The live state of a key: mutate `permissions`, `readOnly`, `ips`, `expiredAt`, `balances` at run time. */
-    account,
+    account: accountLookup(accounts),
     price: (symbol: string) => prices.get(symbol),
     setPrice: (symbol: string, price: string) => ledger.setPrice(accounts.values(), symbol, price),
   }

@@ -1,7 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto'
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { Decimal } from 'decimal.js'
+import { accountLookup, headerOf, startEmulatorCore, type AuthLogFields, type EmulatorOptions, type EmulatorRequest, type FailureMode, type HttpReply, type LogEntryBase } from './emulator-server.js'
 
 /**
  * A local EXMO (API v1.1) REST emulator for tests that drive our EXMO ccxt class (src/exchanges/exmo).
@@ -29,13 +28,7 @@ export type ExmoEmulatorAccount = {
   ipWhitelist?: string[]
 }
 
-export type ExmoEmulatorOptions = {
-  accounts: ExmoEmulatorAccount[]
-  /** Prices per pair, e.g. `{ BTC_USDT: '50000' }`; defaults cover every emulated pair. */
-  prices?: Record<string, string>
-  latencyMs?: number
-  port?: number
-}
+export type ExmoEmulatorOptions = Omit<EmulatorOptions<ExmoEmulatorAccount>, 'clockOffsetMs'>
 
 export type ExmoOrderType = 'buy' | 'sell' | 'market_buy' | 'market_sell' | 'market_buy_total' | 'market_sell_total'
 export type ExmoOrder = {
@@ -77,28 +70,17 @@ export type ExmoAccountState = {
   trades: ExmoTrade[]
 }
 
-export type ExmoRequestLogEntry = {
-  time: number
-  method: string
-  path: string
+export type ExmoRequestLogEntry = LogEntryBase & AuthLogFields & {
   /** Body (POST) or query (GET) parameters, `nonce` included. */
   params: Record<string, string>
-  apiKey: string | undefined
-  remoteAddress: string
-  isSigned: boolean
-  /** undefined when the checks stopped before the signature (public route, unknown key, refused IP). */
-  isSignatureValid: boolean | undefined
-  status: number | undefined
   /** The EXMO error text sent, if any ("Error 40005: …"). */
   error?: string
-  fault?: ExmoFailureMode
 }
 
 export type ExmoFundMovementKind = 'withdraw' | 'voucher' | 'address' | 'margin'
 export type ExmoFundMovementRecord = { time: number; path: string; kind: ExmoFundMovementKind; apiKey: string | undefined; params: Record<string, string>; isAccepted: boolean }
 
-/** 'timeout': never answered, not executed. 'error500': HTTP 500, not executed. 'afterExecute-timeout': executed, never answered. */
-export type ExmoFailureMode = 'timeout' | 'error500' | 'afterExecute-timeout'
+export type ExmoFailureMode = FailureMode
 
 type PairSettings = { min_quantity: string; max_quantity: string; min_price: string; max_price: string; min_amount: string; max_amount: string; price_precision: number; commission_taker_percent: string; commission_maker_percent: string }
 
@@ -135,21 +117,10 @@ const str = (d: Decimal) => d.toFixed()
 const limitParam = (p: Params) => Math.min(Math.max(Number(p['limit'] ?? recentDefault) || recentDefault, 1), recentMax)
 const offsetParam = (p: Params) => Math.max(Number(p['offset'] ?? 0) || 0, 0)
 
-const readBody = (req: IncomingMessage) =>
-  new Promise<string>((resolve, reject) => {
-    const chunks: Buffer[] = []
-    req.on('data', (chunk: Buffer) => chunks.push(chunk))
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')))
-    req.on('error', reject)
-  })
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
-const header = (req: IncomingMessage, name: string) => {
-  const v = req.headers[name]
-  return Array.isArray(v) ? v[0] : v
-}
+const paramsOf = (req: EmulatorRequest): Params => (req.method === 'POST' ? Object.fromEntries(new URLSearchParams(req.rawBody)) : req.query)
+const json = (status: number, body: unknown): HttpReply => ({ status, body, headers: { 'Content-Type': 'application/json; charset=utf-8' } })
 
 export const startExmoEmulator = async (options: ExmoEmulatorOptions) => {
-  let latencyMs = options.latencyMs ?? 0
   const prices = new Map(Object.entries({ ...defaultPrices, ...options.prices }).map(([pair, price]) => [pair, new Decimal(price)]))
   let nextOrderId = 28_000_000_000
   let nextTradeId = 700_000_000
@@ -170,9 +141,7 @@ export const startExmoEmulator = async (options: ExmoEmulatorOptions) => {
       },
     ]),
   )
-  const requests: ExmoRequestLogEntry[] = []
   const fundMovements: ExmoFundMovementRecord[] = []
-  const faults: { pathPrefix: string; mode: ExmoFailureMode; remaining: number }[] = []
   const currencies = () => [...new Set(Object.keys(exmoPairs).flatMap((p) => p.split('_')))]
 
   const wallet = (account: ExmoAccountState, currency: string) => {
@@ -323,6 +292,16 @@ export const startExmoEmulator = async (options: ExmoEmulatorOptions) => {
 
   // ------------------------------------------------------------ routes
 
+  /** Takes `amount` of `currency` out of the free balance, for a key that may withdraw. */
+  const withdrawFrom = (account: ExmoAccountState, p: Params) => {
+    if (!account.canWithdraw) throw denied()
+    const amount = decimalParam(p, 'amount')
+    const funds = wallet(account, p['currency'] ?? '')
+    if (funds.free.lt(amount)) throw fail(50052, 'Insufficient funds')
+    funds.free = funds.free.sub(amount)
+    return amount
+  }
+
   const routes: Route[] = [
     { path: 'pair_settings', isPrivate: false, handle: () => exmoPairs },
     { path: 'currency', isPrivate: false, handle: () => currencies() },
@@ -401,11 +380,7 @@ export const startExmoEmulator = async (options: ExmoEmulatorOptions) => {
     {
       path: 'withdraw_crypt', isPrivate: true, fundMovement: 'withdraw',
       handle: (p, a) => {
-        if (!a.canWithdraw) throw denied()
-        const amount = decimalParam(p, 'amount')
-        const funds = wallet(a, p['currency'] ?? '')
-        if (funds.free.lt(amount)) throw fail(50052, 'Insufficient funds')
-        funds.free = funds.free.sub(amount)
+        withdrawFrom(a, p)
         return { result: true, error: '', task_id: nextTradeId++ }
       },
     },
@@ -413,11 +388,7 @@ export const startExmoEmulator = async (options: ExmoEmulatorOptions) => {
     {
       path: 'excode_create', isPrivate: true, fundMovement: 'voucher',
       handle: (p, a) => {
-        if (!a.canWithdraw) throw denied()
-        const amount = decimalParam(p, 'amount')
-        const funds = wallet(a, p['currency'] ?? '')
-        if (funds.free.lt(amount)) throw fail(50052, 'Insufficient funds')
-        funds.free = funds.free.sub(amount)
+        const amount = withdrawFrom(a, p)
         return { result: true, error: '', task_id: nextTradeId++, code: `EX-CODE_EMULATED_${nextTradeId}`, amount: str(amount), currency: p['currency'] }
       },
     },
@@ -433,12 +404,12 @@ export const startExmoEmulator = async (options: ExmoEmulatorOptions) => {
   ]
 
   /** EXMO's checks, in order: Key → IP → Sign → nonce. The nonce advances only after a valid signature. */
-  const authenticate = (req: IncomingMessage, rawBody: string, params: Params, entry: ExmoRequestLogEntry): ExmoAccountState => {
+  const authenticate = (req: EmulatorRequest, params: Params, entry: ExmoRequestLogEntry): ExmoAccountState => {
     const account = entry.apiKey === undefined ? undefined : accounts.get(entry.apiKey)
     if (!account) throw fail(40017, 'Wrong api key')
     if (account.ipWhitelist.length > 0 && !account.ipWhitelist.includes(entry.remoteAddress)) throw denied()
-    const sign = header(req, 'sign') ?? ''
-    const expected = createHmac('sha512', account.secret).update(rawBody).digest()
+    const sign = headerOf(req.headers, 'sign') ?? ''
+    const expected = createHmac('sha512', account.secret).update(req.rawBody).digest()
     const provided = /^[0-9a-fA-F]{128}$/.test(sign) ? Buffer.from(sign, 'hex') : Buffer.alloc(0)
     entry.isSignatureValid = provided.length === expected.length && timingSafeEqual(provided, expected)
     if (!entry.isSignatureValid) throw fail(40005, 'Authorization error, incorrect signature')
@@ -450,101 +421,49 @@ export const startExmoEmulator = async (options: ExmoEmulatorOptions) => {
     return account
   }
 
-  const send = (res: ServerResponse, entry: ExmoRequestLogEntry, status: number, body: unknown) => {
-    entry.status = status
-    res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8' })
-    res.end(JSON.stringify(body))
-  }
-
-  const handle = async (req: IncomingMessage, res: ServerResponse) => {
-    const method = req.method ?? 'GET'
-    const url = new URL(req.url ?? '/', 'http://emulator')
-    const rawBody = method === 'POST' ? await readBody(req) : ''
-    const params: Params = Object.fromEntries(method === 'POST' ? new URLSearchParams(rawBody) : url.searchParams)
-    const entry: ExmoRequestLogEntry = {
-      time: Date.now(), method, path: url.pathname, params, apiKey: header(req, 'key'), remoteAddress: (req.socket.remoteAddress ?? '').replace(/^::ffff:/, ''),
-      isSigned: header(req, 'sign') !== undefined, isSignatureValid: undefined, status: undefined,
-    }
-    requests.push(entry)
-    if (latencyMs > 0) await sleep(latencyMs)
-    const faultIndex = faults.findIndex((f) => url.pathname.startsWith(f.pathPrefix))
-    const fault = faults[faultIndex]
-    if (fault && --fault.remaining <= 0) faults.splice(faultIndex, 1)
-    if (fault) entry.fault = fault.mode
-    if (fault?.mode === 'timeout') return
-    if (fault?.mode === 'error500') {
-      entry.status = 500
-      res.writeHead(500, { 'Content-Type': 'text/html' })
-      res.end('<html><body><h1>500 Internal Server Error</h1></body></html>')
-      return
-    }
-    if (!url.pathname.startsWith('/v1.1/')) return send(res, entry, 404, { error: 'not found' })
-    const route = routes.find((r) => `/v1.1/${r.path}` === url.pathname)
-    let body: unknown
-    let isAccepted = false
-    try {
-      if (!route || (route.isPrivate && method !== 'POST')) throw fail(40015, 'API function do not exist')
-      body = route.isPrivate ? route.handle(params, authenticate(req, rawBody, params, entry)) : route.handle(params)
-      isAccepted = true
-    } catch (err) {
-      if (!(err instanceof ExmoApiError)) throw err
-      entry.error = err.text
-      body = { result: false, error: err.text }
-    }
-    if (route?.fundMovement) fundMovements.push({ time: entry.time, path: route.path, kind: route.fundMovement, apiKey: entry.apiKey, params, isAccepted })
-    if (fault?.mode === 'afterExecute-timeout') {
-      entry.status = 200
-      return
-    }
-    send(res, entry, 200, body)
-  }
-
-  const server = createServer((req, res) => {
-    handle(req, res).catch((err: unknown) => {
-      res.writeHead(500, { 'Content-Type': 'text/plain' })
-      res.end(`emulator bug: ${err instanceof Error ? err.message : String(err)}`)
-    })
+  const server = await startEmulatorCore<ExmoRequestLogEntry>({
+    port: options.port,
+    latencyMs: options.latencyMs,
+    logEntry: (req, base) => ({ ...base, params: paramsOf(req), apiKey: headerOf(req.headers, 'key'), isSigned: headerOf(req.headers, 'sign') !== undefined, isSignatureValid: undefined }),
+    handle: (req, entry) => {
+      if (!req.path.startsWith('/v1.1/')) return json(404, { error: 'not found' })
+      const { params } = entry
+      const route = routes.find((r) => `/v1.1/${r.path}` === req.path)
+      let body: unknown
+      let isAccepted = false
+      try {
+        if (!route || (route.isPrivate && req.method !== 'POST')) throw fail(40015, 'API function do not exist')
+        body = route.isPrivate ? route.handle(params, authenticate(req, params, entry)) : route.handle(params)
+        isAccepted = true
+      } catch (err) {
+        if (!(err instanceof ExmoApiError)) throw err
+        entry.error = err.text
+        body = { result: false, error: err.text }
+      }
+      if (route?.fundMovement) fundMovements.push({ time: entry.time, path: route.path, kind: route.fundMovement, apiKey: entry.apiKey, params, isAccepted })
+      return json(200, body)
+    },
   })
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(options.port ?? 0, '127.0.0.1', () => resolve())
-  })
-  const { port } = server.address() as AddressInfo
-
-  const account = (apiKey: string): ExmoAccountState => {
-    const found = accounts.get(apiKey)
-    if (!found) throw new Error('the emulator has no account with that API key')
-    return found
-  }
+  const { url, requests, clearRequests, failNext, setLatency, close } = server
 
   return {
-    url: `http://127.0.0.1:${port}`,
+    url,
     /** Every request, in arrival order. */
-    requests: requests as readonly ExmoRequestLogEntry[],
-    clearRequests: () => {
-      requests.length = 0
-    },
+    requests,
+    clearRequests,
     /** How many requests reached `/v1.1/<path>` (e.g. `hits('withdraw_crypt')`). */
     hits: (path: string) => requests.filter((r) => r.path === `/v1.1/${path}`).length,
     /** Every request that reached a fund-moving route, accepted or refused. */
     fundMovements: fundMovements as readonly ExmoFundMovementRecord[],
     /** The live state of a key: mutate `canTrade`, `canWithdraw`, `ipWhitelist`, `balances` at run time. */
-    account,
+    account: accountLookup(accounts),
     price: (pair: string) => priceOf(pair).toFixed(),
     /** Moves the price and fills the resting limit orders it crosses, at their own price (maker). */
     setPrice,
     /** Makes the next `times` (default 1) requests whose path starts with `pathPrefix` fail as `mode` says. */
-    failNext: (pathPrefix: string, { mode, times = 1 }: { mode: ExmoFailureMode; times?: number }) => {
-      faults.push({ pathPrefix, mode, remaining: times })
-    },
-    setLatency: (ms: number) => {
-      latencyMs = ms
-    },
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((err) => (err ? reject(err) : resolve()))
-        server.closeAllConnections()
-      }),
+    failNext,
+    setLatency,
+    close,
   }
 }
 export type ExmoEmulator = Awaited<ReturnType<typeof startExmoEmulator>>

@@ -3,7 +3,7 @@ import { Decimal } from 'decimal.js'
 
 /**
  * A venue-neutral spot wallet and matching engine for the OKX and Bybit families (the Binance spot
- * emulator keeps its own, typed to Binance's errors). Each family validates its wire format, calls this,
+ * emulator keeps its own matching, typed to Binance's errors, on the same wallet helpers). Each family validates its wire format, calls this,
  * and maps a `LedgerError` to its own error code. Invariants, as in the Binance emulator:
  * - an open order's `reserved` amount sits in `locked`, and nowhere else;
  * - market orders and limit orders that cross the price fill at once, in full, at the current price;
@@ -93,20 +93,48 @@ export const parseAmount = (name: string, value: string | undefined): Decimal | 
   return new Decimal(value)
 }
 
-export const newSpotAccount = (balances: Record<string, string> = {}): SpotAccount => ({
-  balances: new Map(Object.entries(balances).map(([asset, free]) => [asset, { free: new Decimal(free).toFixed(), locked: '0' }])),
-  orders: [],
-  trades: [],
-})
+/** A wallet from decimal strings, e.g. `{ USDT: '10000' }`: all free, nothing locked. */
+export const newWallet = (balances: Record<string, string> = {}): Map<string, Balance> =>
+  new Map(Object.entries(balances).map(([asset, free]) => [asset, { free: new Decimal(free).toFixed(), locked: '0' }]))
 
-const balanceOf = (account: SpotAccount, asset: string) => {
+export const newSpotAccount = (balances: Record<string, string> = {}): SpotAccount => ({ balances: newWallet(balances), orders: [], trades: [] })
+
+type Wallet = { balances: Map<string, Balance> }
+
+/** An asset's balance as decimals; a missing asset is zero. */
+export const balanceOf = (account: Wallet, asset: string) => {
   const b = account.balances.get(asset)
   return { free: new Decimal(b?.free ?? '0'), locked: new Decimal(b?.locked ?? '0') }
 }
 
-const adjust = (account: SpotAccount, asset: string, freeDelta: Decimal.Value, lockedDelta: Decimal.Value = 0) => {
+/** Adds (possibly negative) deltas to an asset's free and locked amounts. */
+export const adjust = (account: Wallet, asset: string, freeDelta: Decimal.Value, lockedDelta: Decimal.Value = 0) => {
   const { free, locked } = balanceOf(account, asset)
   account.balances.set(asset, { free: free.plus(freeDelta).toFixed(), locked: locked.plus(lockedDelta).toFixed() })
+}
+
+/** Returns an open order's reservation from `locked` to `free` (cancel, expiry). */
+export const unlock = (account: Wallet, reserved: { asset: string; amount: string }) => {
+  const amount = new Decimal(reserved.amount)
+  adjust(account, reserved.asset, amount, amount.neg())
+}
+
+/**
+ * Settles an order's full fill in the wallet: its reservation leaves `locked` (a buy gets back what it
+ * held beyond the cost) and the fee is `feeRate` of the asset received, rounded up to 8 places.
+ */
+export const settleFill = (account: Wallet, f: { isBuy: boolean; base: string; quote: string; qty: Decimal; price: Decimal; reserved: string; feeRate: string }) => {
+  const quoteQty = f.qty.mul(f.price)
+  const reserved = new Decimal(f.reserved)
+  const fee = (f.isBuy ? f.qty : quoteQty).mul(f.feeRate).toDecimalPlaces(8, Decimal.ROUND_UP)
+  if (f.isBuy) {
+    adjust(account, f.quote, reserved.minus(quoteQty), reserved.neg())
+    adjust(account, f.base, f.qty.minus(fee))
+  } else {
+    adjust(account, f.base, 0, reserved.neg())
+    adjust(account, f.quote, quoteQty.minus(fee))
+  }
+  return { quoteQty, fee, feeAsset: f.isBuy ? f.base : f.quote }
 }
 
 /** Moves `amount` into (positive) or out of (negative) the free balance; withdraw and transfer routes use it. */
@@ -128,18 +156,7 @@ export const createSpotLedger = ({ now, prices, markets, newOrderId }: { now: ()
   const fill = (account: SpotAccount, order: SpotOrder, price: Decimal, isMaker: boolean) => {
     const m = market(order.marketId)
     const qty = new Decimal(order.qty)
-    const quote = qty.mul(price)
-    const reserved = new Decimal(order.reserved.amount)
-    const isBuy = order.side === 'buy'
-    const fee = (isBuy ? qty : quote).mul(spotFeeRate).toDecimalPlaces(8, Decimal.ROUND_UP)
-    const feeAsset = isBuy ? m.base : m.quote
-    if (isBuy) {
-      adjust(account, m.quote, reserved.minus(quote), reserved.neg())
-      adjust(account, m.base, qty.minus(fee))
-    } else {
-      adjust(account, m.base, 0, reserved.neg())
-      adjust(account, m.quote, quote.minus(fee))
-    }
+    const { quoteQty: quote, fee, feeAsset } = settleFill(account, { isBuy: order.side === 'buy', base: m.base, quote: m.quote, qty, price, reserved: order.reserved.amount, feeRate: spotFeeRate })
     const time = now()
     Object.assign(order, {
       filledQty: qty.toFixed(), cumQuote: quote.toFixed(), avgPrice: price.toFixed(), fee: fee.toFixed(), feeAsset, status: 'filled', updatedAt: time,
@@ -149,8 +166,7 @@ export const createSpotLedger = ({ now, prices, markets, newOrderId }: { now: ()
   }
 
   const release = (account: SpotAccount, order: SpotOrder, status: 'canceled' | 'expired') => {
-    const amount = new Decimal(order.reserved.amount)
-    adjust(account, order.reserved.asset, amount, amount.neg())
+    unlock(account, order.reserved)
     Object.assign(order, { status, updatedAt: now(), reserved: { asset: order.reserved.asset, amount: '0' } })
   }
 
