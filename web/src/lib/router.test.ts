@@ -41,6 +41,7 @@ describe('the router', () => {
   it('titles pages for the browser tab', () => {
     expect(documentTitle({ name: 'home' })).toBe('Bulwark')
     expect(documentTitle({ name: 'tokens' })).toBe('API tokens · Bulwark')
+    expect(documentTitle({ name: 'demo' })).toBe('Demo exchange · Bulwark')
     expect(documentTitle({ name: 'notFound', path: '/x' })).toBe('Page not found · Bulwark')
   })
 

@@ -17,6 +17,7 @@ export const routePaths = {
   security: '/security',
   tokens: '/tokens',
   exchanges: '/exchanges',
+  demo: '/demo',
   alerts: '/alerts',
 } as const
 
@@ -47,6 +48,7 @@ const titles: Record<RouteName | 'notFound', string> = {
   security: 'Security',
   tokens: 'API tokens',
   exchanges: 'Exchanges',
+  demo: 'Demo exchange',
   alerts: 'Alerts',
   notFound: 'Page not found',
 }

@@ -1,7 +1,8 @@
-import { useCallback, useEffect, useId, useState } from 'react'
+import { lazy, useCallback, useEffect, useId, useState } from 'react'
 import { fetchAlerts } from '../api/alerts/queries'
 import type { VersionInfo } from '../api/system/queries'
 import { AppHeader } from '../components/app-header'
+import { LazyPage } from '../components/lazy-page'
 import { Link } from '../components/link'
 import type { Me, Workspace } from '../lib/account-parsers'
 import { routePaths, type Route } from '../lib/router'
@@ -19,11 +20,15 @@ import { TokensPage } from './tokens-page'
 
 const UNREAD_REFRESH_MS = 60_000
 
+// Its chart library is most of its weight: only those who open the Demo page download it.
+const DemoPage = lazy(() => import('./demo/demo-page').then((module) => ({ default: module.DemoPage })))
+
 type NavItem = { to: string; label: string; isCurrent: (route: Route) => boolean }
 
 const navItems: readonly NavItem[] = [
   { to: routePaths.home, label: 'Overview', isCurrent: (route) => route.name === 'home' },
   { to: routePaths.exchanges, label: 'Exchanges', isCurrent: (route) => route.name === 'exchanges' },
+  { to: routePaths.demo, label: 'Demo', isCurrent: (route) => route.name === 'demo' },
   { to: routePaths.security, label: 'Security', isCurrent: (route) => route.name === 'security' },
   { to: routePaths.tokens, label: 'API tokens', isCurrent: (route) => route.name === 'tokens' },
 ]
@@ -145,6 +150,12 @@ export const SignedInShell = ({ me, version }: { me: Me; version: Resource<Versi
         return <TokensPage workspaces={me.workspaces} defaultWorkspaceId={workspaceId} />
       case 'exchanges':
         return <ExchangesPage workspace={workspace} />
+      case 'demo':
+        return (
+          <LazyPage loadingLabel="Loading the Demo page">
+            <DemoPage workspace={workspace} />
+          </LazyPage>
+        )
       case 'alerts':
         return <AlertsPage workspace={workspace} onChanged={unread.reload} />
       case 'notFound':
