@@ -15,6 +15,7 @@ import { buildApp, startAdminSocket, type App } from './api/index.js'
 import { createSignerClient, type SignerTls } from './signer/index.js'
 import { bulwarkVersion } from './version.js'
 import { createExchangeAccounts, createKeyRelay, createPasskeyTrustSync, keyAdminHandlers } from './keys/index.js'
+import { createDemoRuntime, createDemoService, demoFeedSettings, openDemoFeed } from './demo/index.js'
 import { parseConfig, formatConfigProblems } from './config/index.js'
 
 export type Platform = {
@@ -123,6 +124,19 @@ export const startPlatform = async (config: Config, opts: StartOptions = {}): Pr
     reverifyDaily.unref()
     undo.push(() => clearInterval(reverifyDaily))
 
+    // The demo exchanges: one engine fed by the configured market data (replay of the bundled set by default).
+    const demoRuntime = createDemoRuntime({
+      db: database.db,
+      clock,
+      logger,
+      alerts,
+      seed: config.DEMO_SEED,
+      openFeed: (after) => openDemoFeed(demoFeedSettings(config, clock.now().getTime()), { clock, logger }, after),
+    })
+    await demoRuntime.start()
+    undo.push(() => demoRuntime.stop())
+    const demo = createDemoService({ runtime: demoRuntime, clock, audit })
+
     // Used and expired WebAuthn challenges are worthless; drop them hourly so the table stays small.
     const purge = setInterval(() => void accounts.passkeys.purgeExpiredChallenges().catch((err: unknown) => logger.warn({ err }, 'challenge purge failed')), 3_600_000)
     purge.unref()
@@ -140,7 +154,7 @@ export const startPlatform = async (config: Config, opts: StartOptions = {}): Pr
       setup,
       webRoot,
       tls,
-      auth: { db: database.db, accounts, alerts, exchangeAccounts, egressIps: config.BULWARK_EGRESS_IPS },
+      auth: { db: database.db, accounts, alerts, exchangeAccounts, egressIps: config.BULWARK_EGRESS_IPS, demo },
     })
     undo.push(() => app.close())
 
@@ -190,6 +204,7 @@ export const startPlatform = async (config: Config, opts: StartOptions = {}): Pr
         const sweep = setInterval(() => app.server.closeIdleConnections(), 50)
         await admin.close()
         await app.close()
+        await demoRuntime.stop()
         clearTimeout(force)
         clearInterval(sweep)
         await audit.append({ workspaceId: null, type: 'platform_stopped', actor: { type: 'system' }, outcome: 'success', details: { reason } }).catch(() => {})

@@ -95,6 +95,31 @@ export const envSchema = z
       .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
       .refine((list) => list.every(isCidr), 'must be a comma-separated list of IP addresses or CIDR ranges')
       .describe("This platform's outgoing IP addresses, shown in the connect guide for the exchange's IP whitelist"),
+    MARKET_SOURCE: z.enum(['replay', 'live', 'synthetic']).default('replay').describe("Market data for the demo exchanges: replay (bundled real candles, offline), live (the reference exchange's public API) or synthetic (seeded)"),
+    MARKET_REPLAY_SPEED: z
+      .union([z.literal('max'), z.coerce.number({ error: 'must be "max" or a number above 0' }).positive('must be above 0').max(1_000_000)])
+      .default(1)
+      .describe('Replay speed: 1 is real time, 60 is a minute per second, max as fast as the engine takes it'),
+    MARKET_REPLAY_DIR: optionalPath.describe('Folder of replay CSVs (candles time,open,high,low,close,volume); the bundled data/market set when unset'),
+    MARKET_REPLAY_FILES: z
+      .string()
+      .optional()
+      .transform((v) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : undefined))
+      .describe('Comma-separated replay files within MARKET_REPLAY_DIR; all bundled ones when unset'),
+    MARKET_LIVE_EXCHANGE: z.string().regex(/^[a-z0-9]{2,30}$/, 'must be a ccxt exchange id like binance').default('binance').describe('Reference exchange for live market data (public endpoints, no keys)'),
+    MARKET_LIVE_SYMBOLS: z
+      .string()
+      .default('BTC/USDT,ETH/USDT')
+      .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
+      .describe('Symbols the live feed follows'),
+    MARKET_LIVE_POLL_MS: wholeNumber(100, 3_600_000).default(2_000).describe('Live feed polling interval'),
+    MARKET_ALLOW_REPLAY_FALLBACK: z
+      .enum(['true', 'false'])
+      .default('false')
+      .transform((v) => v === 'true')
+      .describe('When live data is unreachable, switch to replay (shown as "fallback"; never silently)'),
+    MARKET_SYNTHETIC_SEED: wholeNumber(0, 2_147_483_647).default(1).describe('Seed of the synthetic market'),
+    DEMO_SEED: z.string().min(1).max(100).default('bulwark-demo').describe('Seed of the demo exchange engine (same seed and data → same fills)'),
     SMTP_URL: z
       .string()
       .regex(/^smtps?:\/\/[^\s]+$/, 'must be smtp://host:port or smtps://user:pass@host:port')

@@ -429,3 +429,132 @@ export const exchangeActivity = pgTable(
   },
   (t) => [index('exchange_activity_workspace_time_idx').on(t.workspaceId, t.occurredAt), check('exchange_activity_outcome_valid', sql`${t.outcome} in ('success', 'failure', 'denied')`)],
 )
+
+// ---------------------------------------------------------------------------------------------
+// Demo Spot / Demo Futures (src/demo). The engine's event log is the record; the other tables are
+// projections of it written in the same transaction, for history queries the engine does not answer.
+// (Imports hoist; kept here so the demo tables are one appended block.)
+import { json, numeric } from 'drizzle-orm/pg-core'
+
+export const demoAccountKinds = ['spot', 'futures'] as const
+export type DemoAccountKind = (typeof demoAccountKinds)[number]
+
+/** Demo accounts of a workspace; balances, orders and positions live in the demo engine and its log. */
+export const demoAccounts = pgTable(
+  'demo_accounts',
+  {
+    /** Also the engine's account id. */
+    id: uuid('id').primaryKey(),
+    workspaceId: uuid('workspace_id')
+      .notNull()
+      .references(() => workspaces.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    kind: text('kind', { enum: demoAccountKinds }).notNull(),
+    createdBy: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
+    resetCount: integer('reset_count').notNull().default(0),
+    /** Event seq of the latest reset (0: never): PnL counts from there, history before it is kept. */
+    resetSeq: bigint('reset_seq', { mode: 'number' }).notNull().default(0),
+    lastResetAt: timestamp('last_reset_at', { withTimezone: true }),
+  },
+  (t) => [index('demo_accounts_workspace_idx').on(t.workspaceId), check('demo_accounts_kind_valid', sql`${t.kind} in ('spot', 'futures')`)],
+)
+
+/**
+ * The demo engine's event log: every event in engine order, gap-free `seq`, append-only (trigger).
+ * `json`, not `jsonb`: the text is kept as written, key order included.
+ */
+export const demoEvents = pgTable('demo_events', {
+  seq: bigint('seq', { mode: 'number' }).primaryKey(),
+  /** Engine (market data) time, Unix ms. */
+  time: bigint('time', { mode: 'number' }).notNull(),
+  type: text('type').notNull(),
+  accountId: uuid('account_id'),
+  event: json('event').notNull(),
+})
+
+/** Engine snapshots: the state after event `seq`, market model included. Older ones are pruned. */
+export const demoSnapshots = pgTable('demo_snapshots', {
+  seq: bigint('seq', { mode: 'number' }).primaryKey(),
+  time: bigint('time', { mode: 'number' }).notNull(),
+  takenAt: timestamp('taken_at', { withTimezone: true }).notNull(),
+  snapshot: json('snapshot').notNull(),
+})
+
+/** Orders that ended (filled, canceled, expired), as of their last event; open ones are in the engine. */
+export const demoOrders = pgTable(
+  'demo_orders',
+  {
+    /** The engine's order id. */
+    id: text('id').primaryKey(),
+    seq: bigint('seq', { mode: 'number' }).notNull(),
+    accountId: uuid('account_id').notNull(),
+    symbol: text('symbol').notNull(),
+    clientOrderId: text('client_order_id'),
+    status: text('status').notNull(),
+    /** Engine time of the last change, Unix ms. */
+    updatedAt: bigint('updated_at', { mode: 'number' }).notNull(),
+    order: json('order').notNull(),
+  },
+  (t) => [index('demo_orders_account_idx').on(t.accountId, t.seq), index('demo_orders_client_idx').on(t.accountId, t.clientOrderId)],
+)
+
+export const demoFills = pgTable(
+  'demo_fills',
+  {
+    id: text('id').primaryKey(),
+    seq: bigint('seq', { mode: 'number' }).notNull(),
+    orderId: text('order_id').notNull(),
+    clientOrderId: text('client_order_id'),
+    accountId: uuid('account_id').notNull(),
+    symbol: text('symbol').notNull(),
+    side: text('side').notNull(),
+    positionSide: text('position_side').notNull(),
+    amount: numeric('amount').notNull(),
+    price: numeric('price').notNull(),
+    cost: numeric('cost').notNull(),
+    fee: numeric('fee').notNull(),
+    feeCurrency: text('fee_currency').notNull(),
+    liquidity: text('liquidity').notNull(),
+    realizedPnl: numeric('realized_pnl'),
+    time: bigint('time', { mode: 'number' }).notNull(),
+  },
+  (t) => [index('demo_fills_account_idx').on(t.accountId, t.seq), index('demo_fills_order_idx').on(t.orderId)],
+)
+
+/** Funding payments (signed: negative paid, positive received). */
+export const demoFunding = pgTable(
+  'demo_funding',
+  {
+    seq: bigint('seq', { mode: 'number' }).primaryKey(),
+    accountId: uuid('account_id').notNull(),
+    symbol: text('symbol').notNull(),
+    positionSide: text('position_side').notNull(),
+    rate: numeric('rate').notNull(),
+    markPrice: numeric('mark_price').notNull(),
+    contracts: numeric('contracts').notNull(),
+    amount: numeric('amount').notNull(),
+    fundingTime: bigint('funding_time', { mode: 'number' }).notNull(),
+  },
+  (t) => [index('demo_funding_account_idx').on(t.accountId, t.seq)],
+)
+
+export const demoLiquidations = pgTable(
+  'demo_liquidations',
+  {
+    id: text('id').primaryKey(),
+    seq: bigint('seq', { mode: 'number' }).notNull(),
+    accountId: uuid('account_id').notNull(),
+    symbol: text('symbol').notNull(),
+    positionSide: text('position_side').notNull(),
+    marginMode: text('margin_mode').notNull(),
+    side: text('side').notNull(),
+    contracts: numeric('contracts').notNull(),
+    markPrice: numeric('mark_price').notNull(),
+    realizedPnl: numeric('realized_pnl').notNull(),
+    fee: numeric('fee').notNull(),
+    lossCovered: numeric('loss_covered').notNull(),
+    time: bigint('time', { mode: 'number' }).notNull(),
+  },
+  (t) => [index('demo_liquidations_account_idx').on(t.accountId, t.seq)],
+)

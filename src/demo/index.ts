@@ -1,0 +1,7 @@
+export { createDemoRuntime, type DemoRuntime, type DemoRuntimeDeps, type DemoCommandInput, type DemoPriceInput } from './demo-runtime.js'
+export { createDemoService, type DemoService, type DemoServiceDeps, type DemoActor } from './demo-service.js'
+export { createDemoVenue, demoVenueCalls, type DemoVenue, type DemoVenueMethod, type TradeView, type PositionView } from './demo-venue.js'
+export { createDemoStore, type DemoStore } from './demo-store.js'
+export { demoMarketsFor, priceRoutes, settleAsset } from './demo-markets.js'
+export { openDemoFeed, demoFeedSettings, defaultDemoFeedConfig, type DemoFeedConfig } from './demo-feed.js'
+export * from './demo-types.js'
