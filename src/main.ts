@@ -15,7 +15,7 @@ import { buildApp, startAdminSocket, type App } from './api/index.js'
 import { createSignerClient, type SignerTls } from './signer/index.js'
 import { bulwarkVersion } from './version.js'
 import { createExchangeAccounts, createKeyRelay, createPasskeyTrustSync, keyAdminHandlers } from './keys/index.js'
-import { createDemoRuntime, createDemoService, demoFeedSettings, openDemoFeed } from './demo/index.js'
+import { createDemoRuntime, createDemoService, demoFeedSettings, openDemoFeed, openDemoFunding } from './demo/index.js'
 import { parseConfig, formatConfigProblems } from './config/index.js'
 
 export type Platform = {
@@ -125,11 +125,14 @@ export const startPlatform = async (config: Config, opts: StartOptions = {}): Pr
     undo.push(() => clearInterval(reverifyDaily))
 
     // The demo exchanges: one engine fed by the configured market data (replay of the bundled set by default).
+    // Funding rates: the reference exchange's live rate with MARKET_SOURCE=live, else the configured one (said so).
+    const funding = await openDemoFunding(config, { clock, logger })
     const demoRuntime = createDemoRuntime({
       db: database.db,
       clock,
       logger,
       alerts,
+      funding,
       seed: config.DEMO_SEED,
       openFeed: (after) => openDemoFeed(demoFeedSettings(config, clock.now().getTime()), { clock, logger }, after),
     })

@@ -105,7 +105,7 @@ describe.each(backends)('demo API on %s', (kind) => {
 
   it('registers every demo route with a declared policy action', () => {
     const demo = routeTableOf(app).filter((r) => r.url.includes('/demo'))
-    expect(demo.length).toBe(16)
+    expect(demo.length).toBe(17)
     for (const r of demo) expect([`${r.method} ${r.url}`, r.action]).toEqual([`${r.method} ${r.url}`, r.method === 'GET' ? 'demo.read' : 'demo.trade'])
   })
 
@@ -216,9 +216,19 @@ describe.each(backends)('demo API on %s', (kind) => {
   it('sets leverage, margin mode and position mode on a futures account', async () => {
     const account = (await call(owner, 'POST', '/accounts', { name: 'Perp', kind: 'futures' })).json<{ id: string }>()
     const a = `/accounts/${account.id}`
+    const settings = async () => {
+      const res = await call(viewer, 'GET', `${a}/settings`)
+      return [res.statusCode, res.json()]
+    }
+    expect(await settings()).toEqual([200, { hedged: false, symbols: [{ symbol: 'BTC/USDT:USDT', leverage: 20, marginMode: 'cross' }] }]) // the engine's defaults
     expect((await call(owner, 'POST', `${a}/leverage`, { symbol: 'BTC/USDT:USDT', leverage: 10 })).json()).toEqual({ symbol: 'BTC/USDT:USDT', leverage: 10, marginMode: 'cross' })
+    expect(await settings()).toEqual([200, { hedged: false, symbols: [{ symbol: 'BTC/USDT:USDT', leverage: 10, marginMode: 'cross' }] }])
     expect((await call(owner, 'POST', `${a}/margin-mode`, { symbol: 'BTC/USDT:USDT', mode: 'isolated' })).json()).toEqual({ symbol: 'BTC/USDT:USDT', leverage: 10, marginMode: 'isolated' })
     expect((await call(owner, 'POST', `${a}/position-mode`, { hedged: true })).json()).toEqual({ hedged: true })
+    expect(await settings()).toEqual([200, { hedged: true, symbols: [{ symbol: 'BTC/USDT:USDT', leverage: 10, marginMode: 'isolated' }] }])
+    // A spot account has neither: one-way and no symbols, like its empty positions list.
+    const spot = (await call(owner, 'POST', '/accounts', { name: 'Spot settings', kind: 'spot' })).json<{ id: string }>()
+    expect((await call(viewer, 'GET', `/accounts/${spot.id}/settings`)).json()).toEqual({ hedged: false, symbols: [] })
     const o = await call(owner, 'POST', `${a}/orders`, { symbol: 'BTC/USDT:USDT', type: 'market', side: 'buy', amount: '0.01', positionSide: 'long' })
     expect(o.json()).toMatchObject({ status: 'closed', filled: '0.01', average: '19500.1' }) // the perpetual follows BTC/USDT: ask = 19,500 + one 0.1 tick
     expect((await call(owner, 'GET', `${a}/positions`)).json()).toEqual([

@@ -113,6 +113,7 @@ export const envSchema = z
       .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
       .describe('Symbols the live feed follows'),
     MARKET_LIVE_POLL_MS: wholeNumber(100, 3_600_000).default(2_000).describe('Live feed polling interval'),
+    MARKET_LIVE_FUNDING_POLL_MS: wholeNumber(1_000, 86_400_000).default(300_000).describe("How often the live feed reads perpetual funding rates from the reference exchange's public API"),
     MARKET_ALLOW_REPLAY_FALLBACK: z
       .enum(['true', 'false'])
       .default('false')

@@ -1,4 +1,6 @@
+import type { Clock } from '../lib/clock.js'
 import { AppError } from '../lib/errors.js'
+import type { Logger } from '../lib/logger.js'
 import {
   createReplayFeed,
   loadReplaySet,
@@ -9,8 +11,10 @@ import {
   type MarketFeedDeps,
   type MarketFeedSettings,
   type ReplaySpeed,
+  type Scheduler,
   type SyntheticModel,
 } from '../market/index.js'
+import { createConfiguredFunding, createFundingRateExchange, createLiveFunding, type FundingRateApi, type FundingSource } from './funding-source.js'
 
 /**
  * The demo exchange's market feed from the operator's settings. Replay is the offline default (the
@@ -30,6 +34,8 @@ export type DemoFeedConfig = {
   MARKET_LIVE_POLL_MS: number
   MARKET_ALLOW_REPLAY_FALLBACK: boolean
   MARKET_SYNTHETIC_SEED: number
+  /** Live: how often the reference exchange's funding rates are fetched (default 300,000 ms). */
+  MARKET_LIVE_FUNDING_POLL_MS?: number | undefined
 }
 
 export const defaultDemoFeedConfig: DemoFeedConfig = {
@@ -40,6 +46,7 @@ export const defaultDemoFeedConfig: DemoFeedConfig = {
   MARKET_LIVE_POLL_MS: 2000,
   MARKET_ALLOW_REPLAY_FALLBACK: false,
   MARKET_SYNTHETIC_SEED: 1,
+  MARKET_LIVE_FUNDING_POLL_MS: 300_000,
 }
 
 /** Synthetic prices start near the bundled data's levels. */
@@ -95,4 +102,33 @@ export const openDemoFeed = async (settings: MarketFeedSettings, deps: MarketFee
     return openMarketFeed({ ...settings, model: { ...settings.model, startTime: resumeAfter + 1 } }, deps)
   }
   return openMarketFeed(settings, deps)
+}
+
+export type DemoFundingDeps = {
+  clock: Clock
+  scheduler?: Scheduler
+  logger?: Pick<Logger, 'info' | 'warn'>
+  /** Tests point the keyless ccxt instance at a local server here. */
+  prepareExchange?: (exchange: FundingRateApi & { urls: { api: unknown } }) => void
+}
+
+/**
+ * Where the perpetuals' funding rate comes from (funding-source.ts): the reference exchange's live rate
+ * with a `live` market source, else the configured rate, stated as such. A live exchange whose ccxt class
+ * has no funding rates is configured too, and says why.
+ * @throws AppError BAD_INPUT when ccxt has no such exchange or the interval is out of range
+ */
+export const openDemoFunding = async (config: DemoFeedConfig, deps: DemoFundingDeps): Promise<FundingSource> => {
+  const { clock, logger } = deps
+  if (config.MARKET_SOURCE !== 'live') return createConfiguredFunding({ clock, logger, reason: `the market source is ${config.MARKET_SOURCE}, which has no live funding rate` })
+  const exchange = await createFundingRateExchange(config.MARKET_LIVE_EXCHANGE)
+  if (exchange === null) return createConfiguredFunding({ clock, logger, reason: `ccxt cannot fetch funding rates from ${config.MARKET_LIVE_EXCHANGE}` })
+  deps.prepareExchange?.(exchange)
+  return createLiveFunding({
+    exchange,
+    clock,
+    scheduler: deps.scheduler ?? createTimerScheduler(clock),
+    logger,
+    pollIntervalMs: config.MARKET_LIVE_FUNDING_POLL_MS ?? 300_000,
+  })
 }

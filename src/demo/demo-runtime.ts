@@ -9,6 +9,7 @@ import { createCandleBook, timeframesFrom } from './candle-book.js'
 import { candleSourceOf, demoMarketsFor, priceRoutes } from './demo-markets.js'
 import { createDemoStore } from './demo-store.js'
 import { createEventWriter } from './event-writer.js'
+import type { FundingSource, FundingStatus } from './funding-source.js'
 import {
   createDemoEngine,
   projectEvents,
@@ -46,6 +47,8 @@ export type DemoRuntimeDeps = {
   engineDefaults?: Partial<DemoEngineDefaults>
   /** Opens the feed; `resumeAfter` is the engine's time, so a replay can start after it. No feed: prices come only from `ingest`. */
   openFeed?: (resumeAfter: number | null) => Promise<MarketFeed>
+  /** Sets the perpetuals' funding rates through `execute` while running (demo-feed.ts `openDemoFunding`). None: the configured rates. */
+  funding?: FundingSource
   /** Sleeps between attempts to rebuild after a failed write (default: real timers). */
   scheduler?: Scheduler
   logger?: Pick<Logger, 'info' | 'warn' | 'error'>
@@ -283,6 +286,7 @@ export const createDemoRuntime = (deps: DemoRuntimeDeps) => {
       routes = priceRoutes(engine.markets(), feedSymbols)
       state = 'running'
       if (feed !== null) startFeed(feed)
+      deps.funding?.start({ execute, read })
     } catch (err) {
       state = 'stopped'
       engine = null
@@ -298,6 +302,7 @@ export const createDemoRuntime = (deps: DemoRuntimeDeps) => {
     state = 'stopping'
     stopping.abort()
     unsubscribeStatus?.()
+    await deps.funding?.stop()
     await feed?.stop()
     await Promise.all(loops)
     if (rebuilding !== null) await rebuilding
@@ -317,8 +322,14 @@ export const createDemoRuntime = (deps: DemoRuntimeDeps) => {
     state = 'stopped'
   }
 
-  const feedStatus = (): FeedStatus =>
-    feed?.status() ?? { source: 'replay', state: 'stopped', detail: 'no market data feed is configured for the demo exchange', since: clock.now().getTime() }
+  const fundingStatus = (): FundingStatus =>
+    deps.funding?.status() ?? { source: 'configured', since: 0, detail: 'configured funding rate: no funding rate source is set up for the demo exchange', markets: [] }
+
+  /** The feed's status; with a funding source, its detail also says where the funding rate comes from. */
+  const feedStatus = (): FeedStatus => {
+    const s = feed?.status() ?? { source: 'replay', state: 'stopped', detail: 'no market data feed is configured for the demo exchange', since: clock.now().getTime() }
+    return deps.funding === undefined ? s : { ...s, detail: `${s.detail}; funding: ${fundingStatus().detail}` }
+  }
 
   /**
    * The feed's latest closed candles for a market (a perpetual shows its price source's candles).
@@ -341,6 +352,8 @@ export const createDemoRuntime = (deps: DemoRuntimeDeps) => {
     execute,
     read,
     feedStatus,
+    /** Where the perpetuals' funding rate comes from right now ('live' or 'configured'), since when and why. */
+    fundingStatus,
     candles: candlesOf,
     /** Resolves once every change made so far is in the database (history reads wait for it). */
     barrier: () => writer.barrier(),

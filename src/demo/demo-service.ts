@@ -28,6 +28,9 @@ import { defaultTiers, type DemoEngine, type DemoFill, type DemoOrder } from './
 
 export type DemoActor = { userId: string; tokenId?: string | undefined }
 
+/** GET …/accounts/:id/settings; the route's zod schema matches it. */
+export type DemoSettingsApiView = { hedged: boolean; symbols: { symbol: string; leverage: number; marginMode: 'isolated' | 'cross' }[] }
+
 export type DemoServiceDeps = {
   runtime: DemoRuntime
   clock: Clock
@@ -251,6 +254,19 @@ export const createDemoService = ({ runtime, clock, audit, maxAccountsPerWorkspa
 
   const setPositionMode = async (workspaceId: string, id: string, body: { hedged: boolean }) => (await venue(workspaceId, id)).setPositionMode(body)
 
+  /**
+   * Position mode and every perpetual's leverage and margin mode, set or default. A spot account has
+   * neither: one-way and no symbols, as GET …/positions answers it with an empty list.
+   */
+  const settings = async (workspaceId: string, id: string): Promise<DemoSettingsApiView> => {
+    await accountOf(workspaceId, id)
+    const a = await engineCall('fetchSettings', () => runtime.read((e) => e.account(id)))
+    const symbols = Object.entries(a.symbols)
+      .map(([symbol, s]) => ({ symbol, leverage: s.leverage, marginMode: s.marginMode }))
+      .sort((x, y) => (x.symbol < y.symbol ? -1 : x.symbol > y.symbol ? 1 : 0))
+    return { hedged: a.hedged, symbols }
+  }
+
   /** Since the latest reset. Futures: equity = wallet + unrealized PnL; spot: every asset valued at its last price. */
   const pnl = async (workspaceId: string, id: string): Promise<DemoPnlView> => {
     const row = await accountOf(workspaceId, id)
@@ -331,6 +347,7 @@ export const createDemoService = ({ runtime, clock, audit, maxAccountsPerWorkspa
     setLeverage,
     setMarginMode,
     setPositionMode,
+    settings,
     pnl,
   }
 }

@@ -3,5 +3,5 @@ export { createDemoService, type DemoService, type DemoServiceDeps, type DemoAct
 export { createDemoVenue, demoVenueCalls, type DemoVenue, type DemoVenueMethod, type TradeView, type PositionView } from './demo-venue.js'
 export { createDemoStore, type DemoStore } from './demo-store.js'
 export { demoMarketsFor, priceRoutes, settleAsset } from './demo-markets.js'
-export { openDemoFeed, demoFeedSettings, defaultDemoFeedConfig, type DemoFeedConfig } from './demo-feed.js'
+export { openDemoFeed, openDemoFunding, demoFeedSettings, defaultDemoFeedConfig, type DemoFeedConfig } from './demo-feed.js'
 export * from './demo-types.js'

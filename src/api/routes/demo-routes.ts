@@ -31,6 +31,9 @@ import { actorOf, authorizeWorkspace, requireActor } from '../session-guard.js'
 
 const ws = z.object({ workspaceId: z.string().uuid('must be a workspace id') })
 const account = ws.extend({ id: z.string().uuid('must be a demo account id') })
+// Belongs beside demoSymbolSettingsView in demo/demo-types.ts; kept here while that file is not ours.
+const demoSettingsView = demoPositionModeView.extend({ symbols: z.array(demoSymbolSettingsView) })
+
 const order = account.extend({ orderId: z.string().regex(/^[0-9]{1,20}$/, 'must be an order id') })
 
 // Policy rows (auth/policy.ts): demo.read for every role and read-scope tokens, demo.trade for
@@ -96,6 +99,9 @@ export const demoRoutes = (app: App, { db, sessions, apiTokens, demo }: DemoRout
   )
   app.get(`${acct}/pnl`, { schema: { tags, params: account, response: { 200: demoPnlView } }, config: { action: read }, preValidation: member }, async (req) =>
     demo.pnl(req.params.workspaceId, req.params.id),
+  )
+  app.get(`${acct}/settings`, { schema: { tags, params: account, response: { 200: demoSettingsView } }, config: { action: read }, preValidation: member }, async (req) =>
+    demo.settings(req.params.workspaceId, req.params.id),
   )
   app.post(`${acct}/leverage`, { schema: { tags, params: account, body: setDemoLeverageBody, response: { 200: demoSymbolSettingsView } }, config: { action: trade }, preValidation: member }, async (req) =>
     demo.setLeverage(req.params.workspaceId, req.params.id, req.body),

@@ -31,7 +31,7 @@ const perp = marketFor(perpDef, LAST)
 
 /**
  * s: spot, plenty of USDT and BTC. f: futures one-way, long 0.01 BTC (so a small reduce-only sell is
- * valid). Prices: BTC/USDT and BTC/USDT:USDT at 20,000; ETH/USDT has no price yet.
+ * valid). h: futures in hedge mode, long 0.01 BTC on its long side. Prices: BTC/USDT and BTC/USDT:USDT at 20,000; ETH/USDT has no price yet.
  */
 const world = () => {
   const engine = createDemoEngine({ seed: 'web-order-form', markets: [spotDef, quietDef, perpDef] })
@@ -41,15 +41,21 @@ const world = () => {
   engine.update({ symbol: spotDef.symbol, price: LAST, time: ++time })
   engine.update({ symbol: perpDef.symbol, price: LAST, time: ++time })
   engine.execute({ type: 'placeOrder', order: { accountId: 'f', symbol: perpDef.symbol, type: 'limit', side: 'buy', amount: '0.01', price: LAST }, time: ++time })
+  engine.execute({ type: 'createAccount', accountId: 'h', kind: 'futures', balances: { USDT: '100000' }, hedged: true, time: ++time })
+  engine.execute({ type: 'placeOrder', order: { accountId: 'h', symbol: perpDef.symbol, type: 'limit', side: 'buy', amount: '0.01', price: LAST, positionSide: 'long' }, time: ++time })
   engine.update({ symbol: perpDef.symbol, price: '19990', time: ++time })
   return { engine, next: () => ++time }
 }
 
-/** What the engine says to the draft sent as typed: its rejection message, or undefined when it accepts. */
-const engineVerdict = (accountKind: DemoAccountKind, draft: OrderDraft): string | undefined => {
+/**
+ * What the engine says to the draft sent as typed: its rejection message, or undefined when it accepts.
+ * `positionSide` is sent when given, whatever the account's mode.
+ */
+const engineVerdict = (accountKind: DemoAccountKind, draft: OrderDraft, account?: { hedged: boolean; positionSide?: boolean }): string | undefined => {
   const { engine, next } = world()
   const order: PlaceOrderInput = {
-    accountId: accountKind === 'spot' ? 's' : 'f',
+    accountId: accountKind === 'spot' ? 's' : account?.hedged === true ? 'h' : 'f',
+    ...(account?.positionSide === true ? { positionSide: draft.positionSide } : {}),
     symbol: draft.symbol,
     type: draft.type,
     side: draft.side,
@@ -79,6 +85,7 @@ const draft = (change: Partial<OrderDraft>): OrderDraft => ({
   timeInForce: 'GTC',
   postOnly: false,
   reduceOnly: false,
+  positionSide: 'long',
   ...change,
 })
 
@@ -160,6 +167,29 @@ describe('the order form checks', () => {
     const input = draft({ side: 'sell', price: '21000', reduceOnly: true })
     const result = checkOrder(input, spot, 'spot')
     expect(result.ok ? undefined : result.errors.order).toBe(engineVerdict('spot', input))
+  })
+
+  it('sends the position side in hedge mode only, as the engine requires', () => {
+    const sell = draft({ symbol: perp.symbol, side: 'sell', amount: '0.001', price: '21000', positionSide: 'short' }) // opens a short
+    const oneWay = checkOrder(sell, perp, 'futures')
+    expect(oneWay.ok && oneWay.body.positionSide).toBe(undefined)
+    expect(engineVerdict('futures', sell, { hedged: false, positionSide: true })).toBe("Order's position side does not match user's setting.")
+    const hedged = checkOrder(sell, perp, 'futures', true)
+    expect(hedged.ok && hedged.body).toEqual({ symbol: 'BTC/USDT:USDT', type: 'limit', side: 'sell', amount: '0.001', price: '21000', timeInForce: 'GTC', positionSide: 'short' })
+    expect(engineVerdict('futures', sell, { hedged: true })).toBe("Order's position side does not match user's setting.") // hedge mode without a side
+    expect(engineVerdict('futures', sell, { hedged: true, positionSide: true })).toBeUndefined()
+    const spotOrder = checkOrder(draft({ positionSide: 'short' }), spot, 'spot', true)
+    expect(spotOrder.ok && spotOrder.body.positionSide).toBe(undefined)
+  })
+
+  it('refuses a reduce-only order that would open a hedge-mode position, with the engine words', () => {
+    const opening = draft({ symbol: perp.symbol, side: 'buy', amount: '0.001', price: '19000', reduceOnly: true, positionSide: 'long' }) // a buy grows the long side
+    const result = checkOrder(opening, perp, 'futures', true)
+    expect(result.ok ? undefined : result.errors.order).toBe(engineVerdict('futures', opening, { hedged: true, positionSide: true }))
+    expect(result.ok).toBe(false)
+    const closing = draft({ symbol: perp.symbol, side: 'sell', amount: '0.001', price: '21000', reduceOnly: true, positionSide: 'long' }) // a sell shrinks the long 0.01
+    expect(checkOrder(closing, perp, 'futures', true).ok).toBe(true)
+    expect(engineVerdict('futures', closing, { hedged: true, positionSide: true })).toBeUndefined()
   })
 
   it('computes the order value exactly', () => {

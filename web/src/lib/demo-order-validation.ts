@@ -10,6 +10,10 @@ import type { DemoAccountKind, DemoMarket, OrderSide } from './demo-parsers'
 
 export type DemoOrderType = 'market' | 'limit' | 'stop_market' | 'stop_limit'
 export type TimeInForce = 'GTC' | 'IOC' | 'FOK'
+/** Hedge mode: the long and the short position of a symbol are apart, and each order names one. */
+export type PositionSide = 'long' | 'short'
+
+export const positionSideLabels: Readonly<Record<PositionSide, string>> = { long: 'Long', short: 'Short' }
 
 export const orderTypeLabels: Readonly<Record<DemoOrderType, string>> = {
   market: 'Market',
@@ -35,6 +39,8 @@ export type OrderDraft = {
   timeInForce: TimeInForce
   postOnly: boolean
   reduceOnly: boolean
+  /** Sent only when the account is in hedge mode. */
+  positionSide: PositionSide
 }
 
 /** POST …/orders, as the contract names it. */
@@ -48,6 +54,7 @@ export type PlaceOrderBody = {
   timeInForce?: TimeInForce
   postOnly?: true
   reduceOnly?: true
+  positionSide?: PositionSide
 }
 
 export type OrderField = 'amount' | 'price' | 'stopPrice' | 'order'
@@ -84,8 +91,10 @@ export const orderNotional = (amount: string, referencePrice: string | null): st
 /**
  * Checks a draft against the market's filters and builds the request body.
  * `accountKind` decides the notional rule: spot always, futures except reduce-only (as Binance USDⓈ-M).
+ * `hedged` (futures in hedge mode) adds the position side, which the engine then requires; in one-way
+ * mode the engine refuses one, so it is never sent.
  */
-export const checkOrder = (draft: OrderDraft, market: DemoMarket, accountKind: DemoAccountKind): OrderCheck => {
+export const checkOrder = (draft: OrderDraft, market: DemoMarket, accountKind: DemoAccountKind, hedged = false): OrderCheck => {
   const errors: OrderErrors = {}
   const { type } = draft
 
@@ -122,6 +131,9 @@ export const checkOrder = (draft: OrderDraft, market: DemoMarket, accountKind: D
   const reduceOnly = draft.reduceOnly && accountKind === 'futures'
   if (draft.postOnly && !canPostOnly(type, draft.timeInForce)) errors.order = 'Post-only applies to GTC limit orders only.'
   if (draft.reduceOnly && accountKind === 'spot') errors.order = 'reduceOnly is not supported for spot orders.'
+  const positionSide = hedged && accountKind === 'futures' ? draft.positionSide : undefined
+  // In hedge mode only a sell on the long side or a buy on the short side closes.
+  if (reduceOnly && positionSide !== undefined && (positionSide === 'long') === (draft.side === 'buy')) errors.order = 'ReduceOnly Order is rejected.'
 
   if (type !== 'limit' && market.last === null && errors.order === undefined) {
     errors.order = `No price for ${market.symbol} yet: market and stop orders wait for the first trade.`
@@ -152,6 +164,7 @@ export const checkOrder = (draft: OrderDraft, market: DemoMarket, accountKind: D
       ...(timeInForce === undefined ? {} : { timeInForce }),
       ...(postOnly ? { postOnly: true as const } : {}),
       ...(reduceOnly ? { reduceOnly: true as const } : {}),
+      ...(positionSide === undefined ? {} : { positionSide }),
     },
   }
 }

@@ -8,7 +8,9 @@ import {
   demoMarketView,
   demoOrderView,
   demoPnlView,
+  demoPositionModeView,
   demoPositionView,
+  demoSymbolSettingsView,
 } from '../../../src/demo/demo-types'
 import { feedStatusView } from '../../../src/market/market-types'
 // eslint-disable-next-line import-x/no-restricted-paths -- reads the order shape the demo venue really produces
@@ -25,6 +27,8 @@ import {
   parseDemoOrders,
   parseDemoPnl,
   parseDemoPositions,
+  parseDemoSettings,
+  symbolSettingsOf,
 } from './demo-parsers'
 
 const asJson = (value: unknown): unknown => JSON.parse(JSON.stringify(value))
@@ -216,6 +220,19 @@ describe('demo fills, positions, candles and PnL', () => {
     expect(() => parseDemoPositions([{ ...position, leverage: '10x' }])).toThrow(/"leverage"/)
   })
 
+  it('reads the position mode and per-symbol settings, and finds one symbol among them', () => {
+    const settings = { hedged: true, symbols: [{ symbol: 'BTC/USDT:USDT', leverage: 10, marginMode: 'isolated' }, { symbol: 'ETH/USDT:USDT', leverage: 20, marginMode: 'cross' }] }
+    const parsed = parseDemoSettings(settings)
+    expect(parsed).toEqual(settings)
+    expect(symbolSettingsOf(parsed, 'ETH/USDT:USDT')).toEqual({ symbol: 'ETH/USDT:USDT', leverage: 20, marginMode: 'cross' })
+    expect(symbolSettingsOf(parsed, 'BTC/USDT')).toBeUndefined()
+    expect(symbolSettingsOf(undefined, 'BTC/USDT:USDT')).toBeUndefined()
+    expect(parseDemoSettings({ hedged: false, symbols: [] })).toEqual({ hedged: false, symbols: [] })
+    expect(() => parseDemoSettings({ hedged: 'yes', symbols: [] })).toThrow(/"hedged"/)
+    expect(() => parseDemoSettings({ ...settings, symbols: [{ symbol: 'BTC/USDT:USDT', leverage: 10, marginMode: 'portfolio' }] })).toThrow(/"marginMode"/)
+    expect(() => parseDemoSettings({ hedged: false })).toThrow(/"symbols"/)
+  })
+
   it('reads candles with decimal strings or plain numbers', () => {
     expect(parseCandles([{ time: 1_740_830_400_000, open: '1', high: '2.5', low: '0.5', close: '2', volume: '10.25' }])).toEqual([
       { timeMs: 1_740_830_400_000, open: '1', high: '2.5', low: '0.5', close: '2', volume: '10.25' },
@@ -250,6 +267,9 @@ describe("the server's own response schemas", () => {
     expect(served(demoPositionView, position, (body) => parseDemoPositions([body]))[0]?.leverage).toBe(20)
     expect(served(demoPositionView, { ...position, markPrice: null, liquidationPrice: null }, (body) => parseDemoPositions([body]))[0]?.markPrice).toBeNull()
     expect(served(demoCandleView, { time: 60_000, open: '1', high: '2', low: '0.5', close: '1.5', volume: '7' }, (body) => parseCandles([body]))).toHaveLength(1)
+    // The route's view (src/api/routes/demo-routes.ts) is built from these two.
+    const settingsView = demoPositionModeView.extend({ symbols: demoSymbolSettingsView.array() })
+    expect(served(settingsView, { hedged: true, symbols: [{ symbol: 'BTC/USDT:USDT', leverage: 5, marginMode: 'cross' }] }, parseDemoSettings).symbols[0]?.leverage).toBe(5)
     expect(served(demoPnlView, { equity: '1', realizedPnl: '-1', unrealizedPnl: '0', fees: '0.1', funding: '0' }, parseDemoPnl).realizedPnl).toBe('-1')
   })
 })

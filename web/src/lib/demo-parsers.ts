@@ -103,6 +103,11 @@ export type DemoPosition = {
   roePct: string
 }
 
+export type DemoSymbolSettings = { symbol: string; leverage: number; marginMode: 'isolated' | 'cross' }
+
+/** GET …/accounts/:id/settings: hedge mode and every perpetual's leverage and margin mode (spot: none). */
+export type DemoSettings = { hedged: boolean; symbols: DemoSymbolSettings[] }
+
 export type Candle = { timeMs: number; open: string; high: string; low: string; close: string; volume: string }
 
 export type DemoPnl = { equity: string; realizedPnl: string; unrealizedPnl: string; fees: string; funding: string }
@@ -267,6 +272,20 @@ export const parseDemoPosition = (value: unknown): DemoPosition => {
 }
 
 export const parseDemoPositions: Parse<DemoPosition[]> = (body) => readList(body, 'demo positions', parseDemoPosition)
+
+const parseDemoSymbolSettings = (value: unknown): DemoSymbolSettings => {
+  const fields = readDemo(value, 'demo symbol settings')
+  return { symbol: fields.string('symbol'), leverage: fields.integer('leverage'), marginMode: fields.oneOf('marginMode', ['isolated', 'cross'] as const) }
+}
+
+export const parseDemoSettings: Parse<DemoSettings> = (body) => {
+  const fields = readDemo(body, 'demo settings')
+  return { hedged: fields.boolean('hedged'), symbols: fields.array('symbols', parseDemoSymbolSettings) }
+}
+
+/** The settings of one symbol, or undefined before they load or for a symbol the account cannot trade. */
+export const symbolSettingsOf = (settings: DemoSettings | null | undefined, symbol: string): DemoSymbolSettings | undefined =>
+  settings?.symbols.find((entry) => entry.symbol === symbol)
 
 export const parseCandle = (value: unknown): Candle => {
   const fields = readDemo(value, 'candle')

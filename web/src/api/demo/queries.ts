@@ -9,6 +9,7 @@ import {
   parseDemoOrders,
   parseDemoPnl,
   parseDemoPositions,
+  parseDemoSettings,
 } from '../../lib/demo-parsers'
 import type { Timeframe } from '../../lib/demo-chart-data'
 
@@ -50,6 +51,10 @@ export const fetchDemoFills = (client: ApiClient, workspaceId: string, accountId
 
 export const fetchDemoPositions = (client: ApiClient, workspaceId: string, accountId: string, signal: AbortSignal) =>
   client.read(`${demoAccountPath(workspaceId, accountId)}/positions`, parseDemoPositions, { signal })
+
+/** Position mode and per-symbol leverage and margin mode, set or default. */
+export const fetchDemoSettings = (client: ApiClient, workspaceId: string, accountId: string, signal: AbortSignal) =>
+  client.read(`${demoAccountPath(workspaceId, accountId)}/settings`, parseDemoSettings, { signal })
 
 export const fetchDemoPnl = (client: ApiClient, workspaceId: string, accountId: string, signal: AbortSignal) =>
   client.read(`${demoAccountPath(workspaceId, accountId)}/pnl`, parseDemoPnl, { signal })

@@ -1,28 +1,36 @@
 import { useCallback, useId, useState } from 'react'
 import { cancelDemoOrder } from '../../api/demo/mutations'
-import { fetchDemoBalance, fetchDemoFills, fetchDemoOrders, fetchDemoPnl, fetchDemoPositions } from '../../api/demo/queries'
+import { fetchDemoBalance, fetchDemoFills, fetchDemoOrders, fetchDemoPnl, fetchDemoPositions, fetchDemoSettings } from '../../api/demo/queries'
 import { ActionError } from '../../components/action-error'
 import { SelectField } from '../../components/select-field'
 import { TimeText } from '../../components/time-text'
 import { accountKindLabels, isoOf } from '../../lib/demo-format'
 import { symbolParts } from '../../lib/demo-order-validation'
-import type { BalanceLine, DemoAccount, DemoFeed, DemoFill, DemoMarket, DemoOrder, DemoPnl, DemoPosition } from '../../lib/demo-parsers'
+import { symbolSettingsOf, type BalanceLine, type DemoAccount, type DemoFeed, type DemoFill, type DemoMarket, type DemoOrder, type DemoPnl, type DemoPosition, type DemoSettings } from '../../lib/demo-parsers'
 import { useAppSession } from '../../lib/session-context'
 import { useAction } from '../../lib/use-action'
 import { useResource, type Resource } from '../../lib/use-resource'
 import { BalancesTable, FillsTable, OpenOrdersTable, PnlSummary, PositionsTable } from './account-tables'
 import { CandleChart } from './candle-chart'
 import { FeedStatus } from './feed-status'
-import { FuturesSettings } from './futures-settings'
+import { FuturesSettings, PositionModeSetting } from './futures-settings'
 import { OrderForm } from './order-form'
 import { PolledView, useKeptData } from './polled'
 
 const SNAPSHOT_REFRESH_MS = 5_000
 const FILLS_LIMIT = 100
 
-type Snapshot = { balance: BalanceLine[]; openOrders: DemoOrder[]; fills: DemoFill[]; positions: DemoPosition[]; pnl: DemoPnl }
+/** `settings` is null for spot accounts, which have none. */
+type Snapshot = { balance: BalanceLine[]; openOrders: DemoOrder[]; fills: DemoFill[]; positions: DemoPosition[]; pnl: DemoPnl; settings: DemoSettings | null }
 
-const emptySnapshot: Snapshot = { balance: [], openOrders: [], fills: [], positions: [], pnl: { equity: '0', realizedPnl: '0', unrealizedPnl: '0', fees: '0', funding: '0' } }
+const emptySnapshot: Snapshot = {
+  balance: [],
+  openOrders: [],
+  fills: [],
+  positions: [],
+  pnl: { equity: '0', realizedPnl: '0', unrealizedPnl: '0', fees: '0', funding: '0' },
+  settings: null,
+}
 
 /** Last, bid, ask, and for perpetuals mark and funding: what the order is measured against. */
 const MarketFacts = ({ market }: { market: DemoMarket }) => (
@@ -83,14 +91,15 @@ export const AccountPanel = ({ workspaceId, account, markets, onRetryMarkets, fe
 
   const loadSnapshot = useCallback(
     async (signal: AbortSignal): Promise<Snapshot> => {
-      const [balance, openOrders, fills, positions, pnl] = await Promise.all([
+      const [balance, openOrders, fills, positions, pnl, settings] = await Promise.all([
         fetchDemoBalance(client, workspaceId, account.id, signal),
         fetchDemoOrders(client, workspaceId, account.id, { status: 'open' }, signal),
         fetchDemoFills(client, workspaceId, account.id, { limit: FILLS_LIMIT }, signal),
         isFutures ? fetchDemoPositions(client, workspaceId, account.id, signal) : Promise.resolve([]),
         fetchDemoPnl(client, workspaceId, account.id, signal),
+        isFutures ? fetchDemoSettings(client, workspaceId, account.id, signal) : Promise.resolve(null),
       ])
-      return { balance, openOrders, fills, positions, pnl }
+      return { balance, openOrders, fills, positions, pnl, settings }
     },
     [client, workspaceId, account.id, isFutures],
   )
@@ -119,7 +128,7 @@ export const AccountPanel = ({ workspaceId, account, markets, onRetryMarkets, fe
 
   const settle = market === undefined ? 'USDT' : symbolParts(market.symbol).quote
   const titleId = `demo-account-${account.id}-title`
-  const position = market === undefined ? undefined : data.positions.find((entry) => entry.symbol === market.symbol)
+  const hedged = data.settings?.hedged ?? false
 
   return (
     <>
@@ -165,7 +174,7 @@ export const AccountPanel = ({ workspaceId, account, markets, onRetryMarkets, fe
             <h3 id={`${titleId}-order`} className="card__title">
               Place an order
             </h3>
-            <OrderForm key={market.symbol} workspaceId={workspaceId} account={account} market={market} onPlaced={snapshot.reload} />
+            <OrderForm key={market.symbol} workspaceId={workspaceId} account={account} market={market} hedged={hedged} onPlaced={snapshot.reload} />
           </section>
         )}
         <section className="card" aria-labelledby={`${titleId}-funds`}>
@@ -191,17 +200,23 @@ export const AccountPanel = ({ workspaceId, account, markets, onRetryMarkets, fe
           <PolledView resource={snapshot.resource} kept={kept} loadingLabel="Loading positions" onRetry={snapshot.reload}>
             {(loaded) => <PositionsTable positions={loaded.positions} />}
           </PolledView>
-          {market === undefined ? null : (
+          {/* The fields start from the server's settings, so they wait for the first snapshot. */}
+          {kept === undefined || kept.settings === null ? null : (
             <>
-              <h4 className="subsection__title">Leverage and margin for {market.symbol}</h4>
-              <FuturesSettings
-                key={market.symbol}
-                workspaceId={workspaceId}
-                accountId={account.id}
-                market={market}
-                position={position}
-                onChanged={snapshot.reload}
-              />
+              <PositionModeSetting workspaceId={workspaceId} accountId={account.id} hedged={kept.settings.hedged} onChanged={snapshot.reload} />
+              {market === undefined ? null : (
+                <>
+                  <h4 className="subsection__title">Leverage and margin for {market.symbol}</h4>
+                  <FuturesSettings
+                    key={market.symbol}
+                    workspaceId={workspaceId}
+                    accountId={account.id}
+                    market={market}
+                    current={symbolSettingsOf(kept.settings, market.symbol)}
+                    onChanged={snapshot.reload}
+                  />
+                </>
+              )}
             </>
           )}
         </section>

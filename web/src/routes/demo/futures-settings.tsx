@@ -1,11 +1,11 @@
 import { useState, type FormEvent } from 'react'
-import { setDemoLeverage, setDemoMarginMode } from '../../api/demo/mutations'
+import { setDemoLeverage, setDemoMarginMode, setDemoPositionMode } from '../../api/demo/mutations'
 import { ActionError } from '../../components/action-error'
 import { Notice } from '../../components/notice'
 import { SelectField } from '../../components/select-field'
 import { TextField } from '../../components/text-field'
 import { checkLeverage } from '../../lib/demo-order-validation'
-import type { DemoMarket, DemoPosition } from '../../lib/demo-parsers'
+import type { DemoMarket, DemoSymbolSettings } from '../../lib/demo-parsers'
 import { useAppSession } from '../../lib/session-context'
 import { useAction } from '../../lib/use-action'
 
@@ -15,8 +15,8 @@ type Props = {
   workspaceId: string
   accountId: string
   market: DemoMarket
-  /** The open position on this symbol, whose settings the fields start from. */
-  position: DemoPosition | undefined
+  /** The symbol's settings as the server holds them (GET …/settings), which the fields start from. */
+  current: DemoSymbolSettings | undefined
   onChanged: () => void
 }
 
@@ -25,11 +25,11 @@ type Props = {
  * the symbol has a position or open orders, and leverage beyond the bracket of the position; its
  * words come back as an alert.
  */
-export const FuturesSettings = ({ workspaceId, accountId, market, position, onChanged }: Props) => {
+export const FuturesSettings = ({ workspaceId, accountId, market, current, onChanged }: Props) => {
   const { client } = useAppSession()
-  const [leverage, setLeverage] = useState(position === undefined ? '' : String(position.leverage))
+  const [leverage, setLeverage] = useState(current === undefined ? '' : String(current.leverage))
   const [leverageError, setLeverageError] = useState<string | undefined>(undefined)
-  const [mode, setMode] = useState<MarginMode>(position?.marginMode ?? 'cross')
+  const [mode, setMode] = useState<MarginMode>(current?.marginMode ?? 'cross')
   const [done, setDone] = useState<string | undefined>(undefined)
   const leverageAction = useAction()
   const modeAction = useAction()
@@ -67,7 +67,7 @@ export const FuturesSettings = ({ workspaceId, accountId, market, position, onCh
         <TextField
           id={`${idPrefix}-leverage`}
           label="Leverage"
-          help={`1 to ${market.maxLeverage ?? 125}×${position === undefined ? '' : `; now ${position.leverage}×`}.`}
+          help={`1 to ${market.maxLeverage ?? 125}×${current === undefined ? '' : `; now ${current.leverage}×`}.`}
           inputMode="numeric"
           autoComplete="off"
           className="field__input--short"
@@ -85,7 +85,7 @@ export const FuturesSettings = ({ workspaceId, accountId, market, position, onCh
         <SelectField
           id={`${idPrefix}-margin-mode`}
           label="Margin mode"
-          help={position === undefined ? 'Cannot change while the symbol has a position or open orders.' : `Now ${position.marginMode}; cannot change while the position is open.`}
+          help={`${current === undefined ? '' : `Now ${current.marginMode}; `}cannot change while the symbol has a position or open orders.`}
           value={mode}
           onChange={(event) => setMode(event.target.value === 'isolated' ? 'isolated' : 'cross')}
         >
@@ -100,6 +100,65 @@ export const FuturesSettings = ({ workspaceId, accountId, market, position, onCh
       </form>
       <ActionError action={leverageAction} />
       <ActionError action={modeAction} />
+      {done === undefined ? null : <Notice tone="success">{done}</Notice>}
+    </div>
+  )
+}
+
+type PositionModeProps = {
+  workspaceId: string
+  accountId: string
+  /** As the server holds it (GET …/settings). */
+  hedged: boolean
+  onChanged: () => void
+}
+
+/**
+ * One-way (one net position per symbol) or hedge (a long and a short side, each order naming one).
+ * The exchange refuses the switch while the account has any position or open order.
+ */
+export const PositionModeSetting = ({ workspaceId, accountId, hedged, onChanged }: PositionModeProps) => {
+  const { client } = useAppSession()
+  const [wantsHedge, setWantsHedge] = useState(hedged)
+  const [done, setDone] = useState<string | undefined>(undefined)
+  const action = useAction()
+  const name = `position-mode-${accountId}`
+  const helpId = `${name}-help`
+
+  const submit = (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault()
+    setDone(undefined)
+    void action.run(async () => {
+      await setDemoPositionMode(client, workspaceId, accountId, wantsHedge)
+      setDone(`Position mode set to ${wantsHedge ? 'hedge' : 'one-way'}.`)
+      onChanged()
+    })
+  }
+
+  return (
+    <div className="futures-settings">
+      <form className="form form--row" onSubmit={submit} noValidate aria-busy={action.isBusy}>
+        <fieldset className="choices" aria-describedby={helpId}>
+          <legend className="field__label">Position mode</legend>
+          <label className="choice">
+            <input type="radio" name={name} value="one-way" checked={!wantsHedge} onChange={() => setWantsHedge(false)} />
+            One-way
+          </label>
+          <label className="choice">
+            <input type="radio" name={name} value="hedge" checked={wantsHedge} onChange={() => setWantsHedge(true)} />
+            Hedge
+          </label>
+          <span className="field__help" id={helpId}>
+            Now {hedged ? 'hedge: long and short positions are kept apart' : 'one-way: one position per symbol'}; cannot change while the account has a position or open orders.
+          </span>
+        </fieldset>
+        <div className="form__actions">
+          <button type="submit" className="button button--secondary" disabled={action.isBusy}>
+            {action.isBusy ? 'Setting…' : 'Set position mode'}
+          </button>
+        </div>
+      </form>
+      <ActionError action={action} />
       {done === undefined ? null : <Notice tone="success">{done}</Notice>}
     </div>
   )

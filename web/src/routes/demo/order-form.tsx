@@ -12,6 +12,7 @@ import {
   needsStopPrice,
   orderNotional,
   orderTypeLabels,
+  positionSideLabels,
   suggestAmount,
   suggestPrice,
   symbolParts,
@@ -20,6 +21,7 @@ import {
   type DemoOrderType,
   type OrderDraft,
   type OrderField,
+  type PositionSide,
   type TimeInForce,
 } from '../../lib/demo-order-validation'
 import type { DemoAccount, DemoMarket, DemoOrder } from '../../lib/demo-parsers'
@@ -28,6 +30,7 @@ import { useAction } from '../../lib/use-action'
 
 const orderTypes = Object.keys(orderTypeLabels) as DemoOrderType[]
 const timesInForce = Object.keys(timeInForceLabels) as TimeInForce[]
+const positionSides = Object.keys(positionSideLabels) as PositionSide[]
 
 const emptyDraft = (symbol: string): OrderDraft => ({
   symbol,
@@ -39,6 +42,7 @@ const emptyDraft = (symbol: string): OrderDraft => ({
   timeInForce: 'GTC',
   postOnly: false,
   reduceOnly: false,
+  positionSide: 'long',
 })
 
 const statusWords: Readonly<Record<string, string>> = { open: 'open', closed: 'filled', canceled: 'cancelled', expired: 'expired', rejected: 'rejected' }
@@ -63,6 +67,8 @@ type Props = {
   workspaceId: string
   account: DemoAccount
   market: DemoMarket
+  /** Futures in hedge mode: each order names the long or the short position. */
+  hedged: boolean
   /** After an order was accepted: balances, orders and fills change. */
   onPlaced: () => void
 }
@@ -72,7 +78,7 @@ type Props = {
  * way the exchange does (same words) before sending; what the exchange still refuses comes back as
  * its own message, read out as an alert.
  */
-export const OrderForm = ({ workspaceId, account, market, onPlaced }: Props) => {
+export const OrderForm = ({ workspaceId, account, market, hedged, onPlaced }: Props) => {
   const { client } = useAppSession()
   const [draft, setDraft] = useState<OrderDraft>(() => emptyDraft(market.symbol))
   const [hasTried, setHasTried] = useState(false)
@@ -94,7 +100,8 @@ export const OrderForm = ({ workspaceId, account, market, onPlaced }: Props) => 
   const idPrefix = `order-${account.id}`
 
   const { base, quote } = symbolParts(market.symbol)
-  const check = checkOrder({ ...draft, symbol: market.symbol }, market, account.kind)
+  const isHedged = hedged && account.kind === 'futures'
+  const check = checkOrder({ ...draft, symbol: market.symbol }, market, account.kind, isHedged)
   const errors = hasTried && !check.ok ? check.errors : {}
   const update = (change: Partial<OrderDraft>) => {
     setPlaced(undefined)
@@ -139,6 +146,26 @@ export const OrderForm = ({ workspaceId, account, market, onPlaced }: Props) => 
           Sell
         </label>
       </fieldset>
+      {isHedged ? (
+        <fieldset className="choices" aria-describedby={`${idPrefix}-position-side-help`}>
+          <legend className="field__label">Position side</legend>
+          {positionSides.map((positionSide) => (
+            <label key={positionSide} className="choice">
+              <input
+                type="radio"
+                name={`${idPrefix}-position-side`}
+                value={positionSide}
+                checked={draft.positionSide === positionSide}
+                onChange={() => update({ positionSide })}
+              />
+              {positionSideLabels[positionSide]}
+            </label>
+          ))}
+          <span className="field__help" id={`${idPrefix}-position-side-help`}>
+            Hedge mode: buy long or sell short opens; sell long or buy short closes.
+          </span>
+        </fieldset>
+      ) : null}
       <SelectField id={`${idPrefix}-type`} label="Order type" value={draft.type} onChange={(event) => update({ type: event.target.value as DemoOrderType })}>
         {orderTypes.map((type) => (
           <option key={type} value={type}>
