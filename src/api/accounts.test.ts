@@ -91,6 +91,18 @@ describe.each(backends)('accounts on %s', (kind) => {
     }
   })
 
+  it('R24: parallel guesses on one sign-in ticket get five tries in all, counted before the code is checked', async () => {
+    await t.addUser('burst@example.com')
+    const s = await t.signIn('burst@example.com')
+    const { secret } = await enableTotp(s)
+    const ticket = (await t.post('/api/auth/login', { email: 'burst@example.com', password: PASSWORD })).json<{ ticket: string }>().ticket
+    const guesses = await Promise.all(Array.from({ length: 12 }, (_, i) => t.post('/api/auth/login', { ticket, totp: String(100_000 + i) })))
+    expect(guesses.every((g) => g.statusCode === 401)).toBe(true)
+    nextStep()
+    // The ticket is spent: even the right code is refused on it.
+    expect((await t.post('/api/auth/login', { ticket, totp: codeFor(secret) })).json()).toMatchObject({ code: 'UNAUTHENTICATED', message: expect.stringMatching(/expired/) })
+  })
+
   it('R23/R27: TOTP at sign-in, each code once (replay → OTP_REPLAY), step −2 refused, recovery codes single-use', async () => {
     await t.addUser('totp@example.com')
     const s = await t.signIn('totp@example.com')
@@ -191,9 +203,16 @@ describe.each(backends)('accounts on %s', (kind) => {
     const alerts = (await t.call('GET', `/api/workspaces/${workspaceId}/alerts`, home)).json<Array<{ rule: string }>>()
     expect(alerts.filter((a) => a.rule === 'new_device')).toHaveLength(1)
 
+    // The intruder's session (the new device) makes itself an API token before the owner reacts.
+    const intruder = await t.signIn('device@example.com', PASSWORD, { 'user-agent': 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) Firefox/133.0' })
+    const token = (await t.post('/api/tokens', { name: 'mine now', workspaceId, scope: 'read', expiresInDays: 30 }, intruder)).json<{ token: string }>().token
+    const bearer = () => t.app.inject({ url: `/api/workspaces/${workspaceId}/alerts`, headers: { authorization: `Bearer ${token}` } })
+    expect((await bearer()).statusCode).toBe(200)
     const notMe = await t.linkToken('device@example.com', 'new_device')
     expect((await t.post('/api/auth/not-me', { token: notMe })).json()).toMatchObject({ status: 'locked' })
     expect((await t.me(home.cookie)).statusCode).toBe(401)
+    expect((await t.me(intruder.cookie)).statusCode).toBe(401)
+    expect((await bearer()).statusCode).toBe(401) // API tokens end with the sessions
     expect((await t.post('/api/auth/login', { email: 'device@example.com', password: PASSWORD })).statusCode).toBe(401)
     // Recovery: the reset link that came with the lock.
     const reset = await t.linkToken('device@example.com', 'password_reset')

@@ -79,6 +79,13 @@ describe.each(backends)('authorization matrix on %s (R41)', (kind) => {
     }
   })
 
+  it('a malformed workspace id is simply not found (never a 500)', async () => {
+    for (const r of workspaceRoutes()) {
+      const res = await t.call(r.method as 'GET', urlFor(r.url, 'not-a-uuid'), members.owner, r.method === 'GET' ? undefined : {})
+      expect({ route: `${r.method} ${r.url}`, status: res.statusCode }).toEqual({ route: `${r.method} ${r.url}`, status: 404 })
+    }
+  })
+
   it('R41: no request by a viewer reaches the signer (viewers read snapshots)', async () => {
     signerCalls = 0
     for (const r of workspaceRoutes()) await t.call(r.method as 'GET', urlFor(r.url, workspaceId), members.viewer, r.method === 'GET' ? undefined : {})

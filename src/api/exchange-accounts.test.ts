@@ -136,6 +136,8 @@ describe.each(backends)('exchange accounts on %s', (kind) => {
     expect(rotated.statusCode).toBe(200)
     const after = rotated.json<{ id: string; keyId: string; label: string; state: string }>()
     expect(after).toMatchObject({ id: before?.id, label: before?.label, state: 'active' })
+    // Replacing the key never widens the account: the narrowed limits come along (not the defaults).
+    expect(after).toMatchObject({ limits: { maxOrderNotional: '50', symbols: ['BTC/USDT'] } })
     expect(after.keyId).not.toBe(before?.keyId)
     // The account now trades with the new key; the old key's shares are gone from the signer.
     expect(await t.relay?.execute(workspaceId, after.keyId, 'fetchBalance', {}, { type: 'user' })).toMatchObject({ USDT: { total: '777' } })

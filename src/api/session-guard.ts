@@ -13,6 +13,7 @@ declare module 'fastify' {
 }
 
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 /** The value of one cookie from a Cookie header (no cookie library needed for two names). */
 export const readCookie = (header: string | undefined, name: string): string | undefined => {
@@ -94,7 +95,7 @@ export const requireActor =
 export const requireStepUp = (stepUp: Pick<StepUp, 'require'>, opts: { workspaceParam?: string } = {}) => async (req: FastifyRequest) => {
   if (!req.session) throw new AppError('UNAUTHENTICATED', 'sign in first')
   const workspaceId = opts.workspaceParam ? (req.params as Record<string, string | undefined>)[opts.workspaceParam] : undefined
-  await stepUp.require(req.session, workspaceId ? { workspaceId } : {})
+  await stepUp.require(req.session, workspaceId && UUID.test(workspaceId) ? { workspaceId } : {})
 }
 
 /** The signed-in session of a route guarded by `requireSession` (a bug, not a user error, when missing). */
@@ -116,5 +117,7 @@ export const authorizeWorkspace = (db: DbOrTx) => async (req: FastifyRequest) =>
   const action = req.routeOptions.config.action
   const workspaceId = (req.params as Record<string, string | undefined>).workspaceId
   if (!action || !workspaceId) throw new AppError('FORBIDDEN', 'this route declares no permission, so nobody may use it')
+  // This runs before params are validated: a malformed id is simply a workspace that does not exist.
+  if (!UUID.test(workspaceId)) throw new AppError('NOT_FOUND', `workspace "${workspaceId.slice(0, 40)}" not found`)
   req.workspaceRole = await authorizeActor(db, actorOf(req), workspaceId, action)
 }

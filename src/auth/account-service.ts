@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm'
+import { and, eq, gte, isNull } from 'drizzle-orm'
 import { AppError, systemErrorCode } from '../lib/errors.js'
 import type { Clock } from '../lib/clock.js'
 import { schema, type Db, type DbOrTx } from '../db/index.js'
@@ -35,6 +35,8 @@ export type AccountDeps = {
   factors: Pick<Factors, 'summary'>
   signup: Pick<SignupPolicy, 'isOpen'>
   passwordParams?: Argon2Params
+  /** Tells the signer a passkey is gone (it stops trusting it for confirmations). */
+  onPasskeyRemoved?: (userId: string, credentialId: string) => Promise<void>
 }
 
 /**
@@ -46,6 +48,10 @@ export type AccountDeps = {
  */
 export const createAccountService = (deps: AccountDeps) => {
   const { db, clock, audit, alerts, sessions, throttle, tokens, mailer, factors, signup } = deps
+
+  /** API tokens are sessions of a kind: a reset or a "this wasn't me" ends them too. */
+  const revokeApiTokensIn = (tx: DbOrTx, userId: string) =>
+    tx.update(schema.apiTokens).set({ revokedAt: now() }).where(and(eq(schema.apiTokens.userId, userId), isNull(schema.apiTokens.revokedAt))).returning({ id: schema.apiTokens.id })
   const params = deps.passwordParams ?? argon2Params
   const now = () => clock.now()
   // Inside a transaction, reads go through `tx`: PGlite has one connection, and a read on `db` would wait for the transaction.
@@ -120,6 +126,7 @@ export const createAccountService = (deps: AccountDeps) => {
       if (used.userId !== userId) throw new AppError('BAD_INPUT', 'this link is not valid any more')
       await tx.update(users).set({ passwordHash, passwordChangedAt: now(), lockedAt: null }).where(eq(users.id, userId))
       const ended = await sessions.revokeAllIn(tx, userId)
+      await revokeApiTokensIn(tx, userId)
       await notice(tx, user, 'password_changed', ctx, 'by a reset link')
       await audit.appendIn(tx, { workspaceId: null, type: 'password_reset', actor: { type: 'user', id: userId }, outcome: 'success', ...ctx, details: { sessionsEnded: ended } })
     })
@@ -197,19 +204,40 @@ export const createAccountService = (deps: AccountDeps) => {
    * "This wasn't me" from a new-device email (R33): every session ends and the account is locked until
    * its owner sets a new password through the reset link sent now.
    */
-  const notMe = async (token: string, ctx: RequestContext) =>
-    db.transaction(async (tx) => {
-      const { userId } = await tokens.consumeIn(tx, token, 'not_me')
+  const notMe = async (token: string, ctx: RequestContext) => {
+    const removed: string[] = []
+    let owner = ''
+    const result = await db.transaction(async (tx) => {
+      const { userId, payload } = await tokens.consumeIn(tx, token, 'not_me')
+      owner = userId
       const user = await userRow(userId, tx)
       await tx.update(users).set({ lockedAt: now() }).where(eq(users.id, userId))
       const ended = await sessions.revokeAllIn(tx, userId)
+      const tokensRevoked = (await revokeApiTokensIn(tx, userId)).length
+      // Whatever was added since the sign-in the owner disowns is the intruder's: passkeys and an authenticator app.
+      const since = typeof payload.since === 'string' ? new Date(payload.since) : undefined
+      if (since && !Number.isNaN(since.getTime())) {
+        const gone = await tx.delete(schema.passkeys).where(and(eq(schema.passkeys.userId, userId), gte(schema.passkeys.createdAt, since))).returning({ credentialId: schema.passkeys.credentialId })
+        removed.push(...gone.map((g) => g.credentialId))
+        await tx.delete(schema.totpCredentials).where(and(eq(schema.totpCredentials.userId, userId), gte(schema.totpCredentials.createdAt, since)))
+      }
       const link = await tokens.issueIn(tx, userId, 'reset_password')
       await mailer.sendIn(tx, { userId, address: user.email }, { template: 'password_reset', vars: { link, expiresMinutes: accountTokenTtlMinutes.reset_password } })
       const workspaceId = await personalWorkspaceOf(tx, userId)
       if (workspaceId) await alerts.raiseIn(tx, { workspaceId, rule: 'account_locked_by_owner', severity: 'critical', details: { userId, ip: ctx.ip ?? null } })
-      await audit.appendIn(tx, { workspaceId: null, type: 'account_locked', actor: { type: 'user', id: userId }, outcome: 'success', ...ctx, details: { via: 'not_me', sessionsEnded: ended } })
+      await audit.appendIn(tx, {
+        workspaceId: null,
+        type: 'account_locked',
+        actor: { type: 'user', id: userId },
+        outcome: 'success',
+        ...ctx,
+        details: { via: 'not_me', sessionsEnded: ended, scriptGrantsRevoked: tokensRevoked, authenticatorsRemoved: removed.length },
+      })
       return { status: 'locked' as const }
     })
+    for (const credentialId of removed) await deps.onPasskeyRemoved?.(owner, credentialId)
+    return result
+  }
 
   /**
    * Before any exchange key is connected: a verified email, and (workspace policy, default on) a second

@@ -55,7 +55,7 @@ export const createAccounts = (deps: AccountsDeps) => {
   const passwordParams = deps.passwordParams ? { passwordParams: deps.passwordParams } : {}
   const login = createLoginService({ db, clock, sessions, audit, alerts, throttle, devices, tokens, mailer, factors, passkeys, ...passwordParams })
   const stepUp = createStepUp({ db, sessions, factors, passkeys, throttle, audit })
-  const accounts = createAccountService({ db, clock, audit, alerts, sessions, throttle, tokens, mailer, factors, signup, ...passwordParams })
+  const accounts = createAccountService({ db, clock, audit, alerts, sessions, throttle, tokens, mailer, factors, signup, ...passwordParams, ...(deps.onPasskeyRemoved ? { onPasskeyRemoved: deps.onPasskeyRemoved } : {}) })
   const factorService = createFactorService({ db, clock, sessions, totp, recovery, passkeys, factors, mailer, audit, ...(deps.onPasskeyAdded ? { onPasskeyAdded: deps.onPasskeyAdded } : {}), ...(deps.onPasskeyRemoved ? { onPasskeyRemoved: deps.onPasskeyRemoved } : {}) })
   const apiTokens = createApiTokens({ db, clock, audit, mailer })
   const isOperator = async (userId: string) => {

@@ -106,7 +106,7 @@ export const createLoginService = (deps: LoginDeps) => {
     const time = clock.now().toISOString()
     const workspaceId = await personalWorkspaceOf(tx, user.id)
     if (workspaceId) await alerts.raiseIn(tx, { workspaceId, rule: 'signin_after_failures', severity: 'warning', details: { userId: user.id, failures, ip: ctx.ip ?? null, browser: describeDevice(ctx.userAgent) } })
-    const notMeLink = await tokens.issueIn(tx, user.id, 'not_me')
+    const notMeLink = await tokens.issueIn(tx, user.id, 'not_me', { since: time })
     await mailer.sendIn(tx, { userId: user.id, address: user.email }, { template: 'security_notice', vars: { change: 'signin_after_failures', time, ip: ctx.ip, detail: `${failures} failed attempts before it`, notMeLink } })
   }
 
@@ -116,7 +116,7 @@ export const createLoginService = (deps: LoginDeps) => {
     const browser = describeDevice(ctx.userAgent)
     const workspaceId = await personalWorkspaceOf(tx, user.id)
     if (workspaceId) await alerts.raiseIn(tx, { workspaceId, rule: 'new_device', severity: 'warning', details: { userId: user.id, time, ip: ctx.ip ?? null, browser } })
-    const notMeLink = await tokens.issueIn(tx, user.id, 'not_me')
+    const notMeLink = await tokens.issueIn(tx, user.id, 'not_me', { since: time })
     await mailer.sendIn(tx, { userId: user.id, address: user.email }, { template: 'new_device', vars: { time, ip: ctx.ip ?? 'unknown', browser, notMeLink } })
   }
 
@@ -181,12 +181,19 @@ export const createLoginService = (deps: LoginDeps) => {
       await audit.append({ workspaceId: null, type: 'login_throttled', actor: { type: 'user', id: row.userId }, outcome: 'denied', ip: ctx.ip, requestId: ctx.requestId, details: {} })
       throw err
     }
+    // Each try is counted before the factor is checked, atomically: parallel guesses on one ticket get five
+    // tries in all, never five each.
+    const counted = await db
+      .update(loginTickets)
+      .set({ failures: sql`${loginTickets.failures} + 1` })
+      .where(and(eq(loginTickets.id, row.id), isNull(loginTickets.usedAt), lt(loginTickets.failures, TICKET_MAX_FAILURES)))
+      .returning({ id: loginTickets.id })
+    if (counted.length === 0) throw new AppError('UNAUTHENTICATED', 'the sign-in has expired: enter your email and password again')
     let factor: AuthFactor
     try {
       factor = await factors.verify(row.userId, proof, { purpose: 'second_factor', bindingId: row.id })
     } catch (err) {
       if (!(err instanceof AppError) || (err.code !== 'UNAUTHENTICATED' && err.code !== 'OTP_REPLAY')) throw err
-      await db.update(loginTickets).set({ failures: sql`${loginTickets.failures} + 1` }).where(eq(loginTickets.id, row.id))
       await countFailure(row.email, row.userId, ctx)
       await auditFailure(err.code === 'OTP_REPLAY' ? 'otp_replay' : 'login_failed', row.userId, ctx, { factor: Object.keys(proof)[0] })
       // R33: a right password followed by a wrong second factor means someone may hold the password.

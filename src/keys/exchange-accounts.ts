@@ -169,7 +169,7 @@ export const createExchangeAccounts = ({
   const rotate = async (actor: AuditActor & { id: string }, workspaceId: string, id: string, envelope: unknown) => {
     const row = await rowOf(workspaceId, id)
     await mayConnect(actor.id, workspaceId)
-    const key = await relay.connect(workspaceId, row.exchange, envelope, { exchangeAccountId: row.id, actor, testnet: row.testnet })
+    const key = await relay.connect(workspaceId, row.exchange, envelope, { exchangeAccountId: row.id, actor, testnet: row.testnet, replacesKeyId: row.keyId })
     const now = clock.now()
     const [updated] = await db
       .update(exchangeAccounts)

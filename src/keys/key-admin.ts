@@ -114,8 +114,13 @@ export const createKeyRelay = ({ db, signer, audit, alerts }: KeyAdminDeps) => {
 
   return {
     operatorWorkspace,
-    connect: (ws: string, exchange: string, envelope: unknown, opts: { exchangeAccountId?: string; actor?: AuditActor; testnet?: boolean } = {}) =>
-      relay<KeyView>(ws, 'connect', { exchange, exchangeAccountId: opts.exchangeAccountId ?? newId(), envelope: sealedEnvelope.parse(envelope), ...(opts.testnet ? { testnet: true } : {}) }, opts.actor),
+    connect: (ws: string, exchange: string, envelope: unknown, opts: { exchangeAccountId?: string; actor?: AuditActor; testnet?: boolean; replacesKeyId?: string } = {}) =>
+      relay<KeyView>(
+        ws,
+        'connect',
+        { exchange, exchangeAccountId: opts.exchangeAccountId ?? newId(), envelope: sealedEnvelope.parse(envelope), ...(opts.testnet ? { testnet: true } : {}), ...(opts.replacesKeyId ? { replacesKeyId: opts.replacesKeyId } : {}) },
+        opts.actor,
+      ),
     execute: (ws: string, keyId: string, method: string, args: Record<string, unknown>, actor?: AuditActor) => relay(ws, 'execute', { keyId, method, args }, actor),
     generateKeyPair: (ws: string, exchange: string, exchangeAccountId: string, actor?: AuditActor) =>
       relay<{ key: KeyView; publicKeyPem: string }>(ws, 'generateKeyPair', { exchange, exchangeAccountId }, actor),

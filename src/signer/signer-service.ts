@@ -128,7 +128,8 @@ export const createSignerService = ({ vault, db, executor, audit, recipient, clo
   const completeKeyPair = (ctx: Ctx, p: SignerParams<'completeKeyPair'>) =>
     exclusive(`key:${p.keyId}`, async () => {
       const key = await vault.getKey(p.keyId, ctx.workspaceId)
-      if ((key.verification as { status?: string }).status !== 'awaiting_api_key') throw new AppError('CONFLICT', 'this key is not waiting for an API key')
+      // Only a key still waiting for its API key: one disabled meanwhile (lockdown, a member) stays disabled.
+      if (key.state !== 'unverified' || (key.verification as { status?: string }).status !== 'awaiting_api_key') throw new AppError('CONFLICT', 'this key is not waiting for an API key')
       const apiKey = Buffer.from(p.apiKey.trim())
       try {
         await vault.setApiKey(p.keyId, ctx.workspaceId, apiKey)
@@ -149,6 +150,12 @@ export const createSignerService = ({ vault, db, executor, audit, recipient, clo
     const entry = catalogueEntry(p.exchange)
     if (!entry) throw new AppError('BAD_INPUT', `exchange "${p.exchange}" is not supported`)
     if (p.testnet && entry.sandbox.switch === null) throw new AppError('BAD_INPUT', `${entry.name} has no testnet or demo environment Bulwark can use: ${entry.sandbox.note}`)
+    // A replacement inherits the key it replaces: its limits and a disabled state. Swapping the key must
+    // never widen what the account may do (that goes through confirmations).
+    const replaced = p.replacesKeyId ? await vault.getKey(p.replacesKeyId, ctx.workspaceId) : undefined
+    if (replaced && (replaced.exchangeAccountId !== p.exchangeAccountId || replaced.exchange !== p.exchange || replaced.state === 'destroyed')) {
+      throw new AppError('BAD_INPUT', 'the key to replace belongs to another exchange account')
+    }
     const c = p.envelope.context
     const now = clock.now()
     if (c.workspaceId !== ctx.workspaceId || c.exchange !== p.exchange) throw new AppError('BAD_INPUT', 'the sealed credentials were made for another workspace or exchange: seal them again')
@@ -194,9 +201,14 @@ export const createSignerService = ({ vault, db, executor, audit, recipient, clo
         // describe (Binance demo has no permission endpoint) may still trade there.
         state: verification.status === 'verified' || (p.testnet === true && verification.status === 'unverifiable') ? 'active' : 'unverified',
         verification,
-        limits: defaultKeyLimits,
+        limits: replaced ? keyLimits.parse(replaced.limits) : defaultKeyLimits,
         isTestnet: p.testnet === true,
       })
+      if (replaced?.state === 'disabled' && key.state === 'active') {
+        const stillDisabled = await vault.setState(key.keyId, ctx.workspaceId, 'disabled', `replaced a disabled key: ${replaced.disabledReason ?? 'disabled'}`)
+        await record(ctx, { type: 'key_connected', outcome: 'success', details: { keyId: key.keyId, keyVersion: key.keyVersion, exchange: p.exchange, fingerprint: key.fingerprint.slice(0, 16), state: stillDisabled.state, replaces: replaced.keyId } })
+        return view(stillDisabled)
+      }
       await record(ctx, { type: 'key_connected', outcome: 'success', details: { keyId: key.keyId, keyVersion: key.keyVersion, exchange: p.exchange, fingerprint: key.fingerprint.slice(0, 16), state: key.state } })
       return view(key)
     } finally {

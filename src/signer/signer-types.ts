@@ -80,7 +80,7 @@ export type WideningChange = z.infer<typeof wideningChange>
 
 export const signerOps = {
   publicKey: z.object({}).strict(),
-  connect: z.object({ exchange: z.string().max(40), exchangeAccountId: id, envelope: sealedEnvelope, testnet: z.boolean().optional() }).strict(),
+  connect: z.object({ exchange: z.string().max(40), exchangeAccountId: id, envelope: sealedEnvelope, testnet: z.boolean().optional(), replacesKeyId: id.optional() }).strict(),
   execute: z.object({ keyId: id, method: z.enum(venueMethods as [string, ...string[]]), args: z.record(z.string(), z.unknown()) }).strict(),
   disable: z.object({ keyId: id, reason: z.string().min(1).max(200) }).strict(),
   enable: z.object({ keyId: id }).strict(),

@@ -4,7 +4,7 @@ import { DEVICE_COOKIE, DEVICE_COOKIE_MAX_AGE_SECONDS, emailAddress, type Device
 import type { Db } from '../../db/index.js'
 import { AppError } from '../../lib/errors.js'
 import type { App } from '../app-types.js'
-import { clearedSessionCookie, hostCookie, readCookie, requireSession, sessionCookie, sessionOf } from '../session-guard.js'
+import { clearedSessionCookie, hostCookie, readCookie, requireSession, requireStepUp, sessionCookie, sessionOf } from '../session-guard.js'
 import { asOptions, authenticationResponse, webauthnOptions } from './webauthn-schemas.js'
 
 const ticket = z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'is the ticket from the password step')
@@ -53,7 +53,7 @@ export type AuthRouteDeps = {
 const contextOf = (req: FastifyRequest) => ({ ip: req.ip, userAgent: req.headers['user-agent'], requestId: req.id, deviceCookie: readCookie(req.headers.cookie, DEVICE_COOKIE) })
 
 /** Sign-in (both steps, and passwordless), sign-out, who am I, and the user's own sessions and devices. */
-export const authRoutes = (app: App, { login, sessions, me, devices, sessionMaxAgeSeconds }: AuthRouteDeps) => {
+export const authRoutes = (app: App, { login, sessions, me, devices, stepUp, sessionMaxAgeSeconds }: AuthRouteDeps) => {
   const signedIn = requireSession(sessions)
 
   const sendSignedIn = (reply: FastifyReply, result: SignedIn) => {
@@ -104,12 +104,14 @@ export const authRoutes = (app: App, { login, sessions, me, devices, sessionMaxA
     return sessions.list(s.userId, s.sessionId)
   })
 
-  app.delete('/api/sessions/:id', { schema: { tags: ['auth'], params: z.object({ id: z.string().uuid('must be a session id') }) }, preValidation: signedIn }, async (req, reply) => {
+  // R31: ending sessions needs a fresh proof, so a stolen session cannot throw the owner out.
+  const fresh = requireStepUp(stepUp)
+  app.delete('/api/sessions/:id', { schema: { tags: ['auth'], params: z.object({ id: z.string().uuid('must be a session id') }) }, preValidation: [signedIn, fresh] }, async (req, reply) => {
     await sessions.revoke(sessionOf(req).userId, req.params.id)
     return reply.code(204).send()
   })
 
-  app.post('/api/sessions/revoke-others', { schema: { tags: ['auth'], response: { 200: z.object({ revoked: z.number() }) } }, preValidation: signedIn }, async (req) => {
+  app.post('/api/sessions/revoke-others', { schema: { tags: ['auth'], response: { 200: z.object({ revoked: z.number() }) } }, preValidation: [signedIn, fresh] }, async (req) => {
     const s = sessionOf(req)
     return { revoked: await sessions.revokeOthers(s.userId, s.sessionId) }
   })
