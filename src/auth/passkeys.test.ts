@@ -271,6 +271,8 @@ describe.each(backends)('passkeys on %s (R25)', (kind) => {
     const opHash = (op: object) => new Uint8Array(createHash('sha256').update(JSON.stringify(op)).digest())
     const raise = opHash({ op: 'raise_limit', key: 'k1', nonce: newId() })
     const other = opHash({ op: 'raise_limit', key: 'k2', nonce: newId() })
+    // A prompt the user dismissed: the same operation's challenge can be asked for again while unused.
+    await passkeys.authenticationOptions({ purpose: 'confirm', userId: a.userId, sessionId: a.sessionId, challenge: raise })
     const options = await passkeys.authenticationOptions({ purpose: 'confirm', userId: a.userId, sessionId: a.sessionId, challenge: raise })
     expect(options.challenge).toBe(Buffer.from(raise).toString('base64url'))
     expect(options.userVerification).toBe('required')

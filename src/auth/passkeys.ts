@@ -155,8 +155,18 @@ export const createPasskeyService = ({ db, clock, audit, alerts, rpId, rpName, o
       .values({ id: newId(now.getTime()), challenge, purpose, userId, sessionId, createdAt: now, expiresAt: new Date(now.getTime() + CHALLENGE_TTL_MS) })
       .onConflictDoNothing({ target: webauthnChallenges.challenge })
       .returning({ id: webauthnChallenges.id })
-    // Only a caller-supplied challenge can collide: the same operation asked to be confirmed twice.
-    if (inserted.length === 0) throw new AppError('CONFLICT', 'this challenge was issued before: include a fresh nonce in the operation')
+    if (inserted.length > 0) return
+    // Only a caller-supplied challenge can collide: the same operation asked to be confirmed again. A prompt
+    // the user dismissed left it unused: re-issue it (for this user and session, with a fresh expiry).
+    if (purpose === 'confirm') {
+      const reissued = await db
+        .update(webauthnChallenges)
+        .set({ userId, sessionId, createdAt: now, expiresAt: new Date(now.getTime() + CHALLENGE_TTL_MS) })
+        .where(and(eq(webauthnChallenges.challenge, challenge), eq(webauthnChallenges.purpose, 'confirm'), isNull(webauthnChallenges.usedAt)))
+        .returning({ id: webauthnChallenges.id })
+      if (reissued.length > 0) return
+    }
+    throw new AppError('CONFLICT', 'this challenge was issued before: include a fresh nonce in the operation')
   }
 
   /** Single use, enforced by the database: the row is claimed only if unused, unexpired and bound as expected. */
