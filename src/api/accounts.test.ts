@@ -204,6 +204,7 @@ describe.each(backends)('accounts on %s', (kind) => {
     expect(alerts.filter((a) => a.rule === 'new_device')).toHaveLength(1)
 
     // The intruder's session (the new device) makes itself an API token before the owner reacts.
+    t.clock.advance(1_000) // its alert email is then unambiguously the newest
     const intruder = await t.signIn('device@example.com', PASSWORD, { 'user-agent': 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) Firefox/133.0' })
     const token = (await t.post('/api/tokens', { name: 'mine now', workspaceId, scope: 'read', expiresInDays: 30 }, intruder)).json<{ token: string }>().token
     const bearer = () => t.app.inject({ url: `/api/workspaces/${workspaceId}/alerts`, headers: { authorization: `Bearer ${token}` } })
