@@ -145,8 +145,9 @@ export const buildApp = async (deps: AppDeps): Promise<App> => {
     const sessionMaxAgeSeconds = a.sessions.policy.absoluteHours * 3600
     // Whatever a change did, the changer's cached account view is dropped before the answer goes out;
     // a change by an emailed link (no session) drops them all. GETs never change anything.
-    app.addHook('onSend', async (req, _reply, payload) => {
-      if (req.method === 'GET' || req.method === 'HEAD') return payload
+    app.addHook('onSend', async (req, reply, payload) => {
+      // A refused request changed nothing: no reason to drop anything (and no way for strangers to empty the cache).
+      if (req.method === 'GET' || req.method === 'HEAD' || reply.statusCode >= 300) return payload
       if (req.session) a.me.forget(req.session.userId)
       else if (req.url.startsWith('/api/auth/')) a.me.forgetAll()
       return payload
