@@ -2,4 +2,4 @@ export { openDatabase, describePostgresUrl, rowsOf, type Database, type Db, type
 export { migrate, migrationStatus, defaultMigrationsFolder, apiMigrations, type MigrationStatus, type MigrationSet } from './migrate.js'
 export { acquireLockFile, readLockHolder, type LockFile, type LockHolder } from './lock-file.js'
 export * as schema from './schema.js'
-export type { Role, AlertSeverity, AccountTokenPurpose, ApiTokenScope } from './schema.js'
+export type { Role, AlertSeverity, AccountTokenPurpose, ApiTokenScope, BotKind, BotStatus, IntentState, TradingAccountKind } from './schema.js'

@@ -558,3 +558,6 @@ export const demoLiquidations = pgTable(
   },
   (t) => [index('demo_liquidations_account_idx').on(t.accountId, t.seq)],
 )
+
+// Trading (src/trading): bots, the order journal, signals, leases — in their own file.
+export * from './schema-trading.js'
