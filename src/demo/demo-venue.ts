@@ -61,12 +61,16 @@ export type DemoVenueMethod = keyof typeof demoVenueCalls
 /** Exchange messages can echo request parameters; keep one line, as the ccxt mapping does. */
 const firstLine = (message: string) => (message.split('\n')[0] ?? '').slice(0, 160)
 
-/** DemoRejection → what ccxt's error mapping makes of the same exchange error (exchanges/ccxt/error-map.ts). */
+/**
+ * DemoRejection → what ccxt's error mapping makes of the same exchange error (exchanges/ccxt/error-map.ts).
+ * The rejection's code rides along as `reason` (ORDER_NOT_FOUND, DUPLICATE_CLIENT_ORDER_ID, …): the order
+ * journal tells "no such order" from other refusals by it.
+ */
 export const venueError = (method: string, err: unknown): unknown => {
   if (!(err instanceof DemoRejection)) return err
   const details = { errorType: err.errorType, reason: err.reason }
-  if (err.errorType === 'InsufficientFunds') return new AppError('EXCHANGE_REJECTED', `${method}: insufficient funds at the exchange (${firstLine(err.message)})`, { cause: err, details })
-  return new AppError('EXCHANGE_REJECTED', `${method}: the exchange rejected it (${firstLine(err.message)})`, { cause: err, details })
+  if (err.errorType === 'InsufficientFunds') return new AppError('EXCHANGE_REJECTED', `${method}: insufficient funds at the exchange (${firstLine(err.message)})`, { cause: err, details, reason: err.reason })
+  return new AppError('EXCHANGE_REJECTED', `${method}: the exchange rejected it (${firstLine(err.message)})`, { cause: err, details, reason: err.reason })
 }
 
 export const tradeView = (f: DemoFill): TradeView => ({

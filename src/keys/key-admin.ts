@@ -121,7 +121,9 @@ export const createKeyRelay = ({ db, signer, audit, alerts }: KeyAdminDeps) => {
         { exchange, exchangeAccountId: opts.exchangeAccountId ?? newId(), envelope: sealedEnvelope.parse(envelope), ...(opts.testnet ? { testnet: true } : {}), ...(opts.replacesKeyId ? { replacesKeyId: opts.replacesKeyId } : {}) },
         opts.actor,
       ),
-    execute: (ws: string, keyId: string, method: string, args: Record<string, unknown>, actor?: AuditActor) => relay(ws, 'execute', { keyId, method, args }, actor),
+    /** `ttlMs`: the signer does not send the call once it has waited that long (orders: see trading/journal). */
+    execute: (ws: string, keyId: string, method: string, args: Record<string, unknown>, actor?: AuditActor, opts: { ttlMs?: number } = {}) =>
+      relay(ws, 'execute', { keyId, method, args, ...(opts.ttlMs === undefined ? {} : { ttlMs: opts.ttlMs }) }, actor),
     generateKeyPair: (ws: string, exchange: string, exchangeAccountId: string, actor?: AuditActor) =>
       relay<{ key: KeyView; publicKeyPem: string }>(ws, 'generateKeyPair', { exchange, exchangeAccountId }, actor),
     completeKeyPair: (ws: string, keyId: string, apiKey: string, actor?: AuditActor) => relay<KeyView>(ws, 'completeKeyPair', { keyId, apiKey }, actor),

@@ -177,7 +177,7 @@ export const createExecutor = ({ endpoints, budget, onRefusal, onRequest }: Exec
   }
 
   /** One venue call with a key; calls on the same key run one at a time. Never retried here. */
-  const run = async (keyId: string, venue: string, credentials: Credentials, method: VenueMethod, args: Record<string, unknown>, opts: { testnet?: boolean } = {}): Promise<unknown> => {
+  const run = async (keyId: string, venue: string, credentials: Credentials, method: VenueMethod, args: Record<string, unknown>, opts: { testnet?: boolean; deadline?: number | undefined } = {}): Promise<unknown> => {
     // The venue's public state (markets) may need loading first: its failures are the exchange's, mapped too.
     const entry = await keyClient(keyId, venue, opts.testnet).catch((err: unknown) => {
       throw mapCcxtError(err, 'loading the markets')
@@ -185,6 +185,10 @@ export const createExecutor = ({ endpoints, budget, onRefusal, onRequest }: Exec
     const queued = performance.now()
     const result = entry.tail.then(() => {
       addStage('queueMs', queued)
+      // A call that waited past its deadline (performance.now() time) is not sent: its caller has given up on it.
+      if (opts.deadline !== undefined && performance.now() > opts.deadline) {
+        throw new AppError('UNAVAILABLE', `${method}: not sent, the request waited past its deadline in the signer`, { reason: 'DEADLINE_PASSED' })
+      }
       return withVenueCredentials(entry.exchange, venue, credentials, () => call(entry.exchange, venue, method, args)).catch((err: unknown) => {
         throw mapCcxtError(err, method)
       })

@@ -218,6 +218,11 @@ export const createSignerService = ({ vault, db, executor, audit, recipient, clo
 
   const execute = async (ctx: Ctx, p: SignerParams<'execute'>) => {
     const method = p.method as VenueMethod
+    // Monotonic, from receipt: the caller's clock and the wire do not matter (signer-types.ts `ttlMs`).
+    const deadline = p.ttlMs === undefined ? undefined : performance.now() + p.ttlMs
+    const assertInTime = () => {
+      if (deadline !== undefined && performance.now() > deadline) throw new AppError('UNAVAILABLE', `${method}: not sent, the request waited past its deadline in the signer`, { reason: 'DEADLINE_PASSED' })
+    }
     await confirmations.applyDue(ctx)
     // Parsed once, here: every check below and the call itself see the same validated values.
     const parsed = venueCalls[method].safeParse(p.args)
@@ -229,7 +234,7 @@ export const createSignerService = ({ vault, db, executor, audit, recipient, clo
       return key
     }
     const run = (key: VaultKey) =>
-      vault.withSecret(p.keyId, ctx.workspaceId, (credentials) => executor.run(p.keyId, key.exchange, credentials, method, args, { testnet: key.isTestnet })).catch(async (err: unknown) => {
+      vault.withSecret(p.keyId, ctx.workspaceId, (credentials) => executor.run(p.keyId, key.exchange, credentials, method, args, { testnet: key.isTestnet, deadline })).catch(async (err: unknown) => {
         // An IP ban stops the venue for every key (the executor paused its budget): the workspace hears it as critical.
         if (err instanceof AppError && err.reason === 'IP_BANNED') await record(ctx, { type: 'venue_ip_banned', outcome: 'failure', details: { keyId: key.keyId, exchange: key.exchange } })
         throw err
@@ -241,7 +246,9 @@ export const createSignerService = ({ vault, db, executor, audit, recipient, clo
     }
     const order = args as OrderIntent & { clientOrderId?: string }
     return serialized(p.keyId, async () => {
-      // Read inside the lock: a key disabled (or locked down) while this order waited does not sign it.
+      // Read inside the lock: a key disabled (or locked down) while this order waited does not sign it,
+      // and an order whose caller gave up meanwhile is not sent at all.
+      assertInTime()
       const key = await activeKey()
       const limits = keyLimits.parse(key.limits)
       const now = clock.now()

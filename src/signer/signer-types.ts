@@ -81,7 +81,19 @@ export type WideningChange = z.infer<typeof wideningChange>
 export const signerOps = {
   publicKey: z.object({}).strict(),
   connect: z.object({ exchange: z.string().max(40), exchangeAccountId: id, envelope: sealedEnvelope, testnet: z.boolean().optional(), replacesKeyId: id.optional() }).strict(),
-  execute: z.object({ keyId: id, method: z.enum(venueMethods as [string, ...string[]]), args: z.record(z.string(), z.unknown()) }).strict(),
+  execute: z
+    .object({
+      keyId: id,
+      method: z.enum(venueMethods as [string, ...string[]]),
+      args: z.record(z.string(), z.unknown()),
+      /**
+       * Milliseconds from the signer's receipt after which it must not send the request any more (it
+       * answers UNAVAILABLE / DEADLINE_PASSED instead). The order journal relies on it: once the deadline
+       * has passed, "the exchange has no such order" stays true, so re-sending cannot double an order.
+       */
+      ttlMs: z.number().int().min(100).max(120_000).optional(),
+    })
+    .strict(),
   disable: z.object({ keyId: id, reason: z.string().min(1).max(200) }).strict(),
   enable: z.object({ keyId: id }).strict(),
   reverify: z.object({ keyId: id }).strict(),

@@ -9,7 +9,12 @@ export const mapCcxtError = (err: unknown, what: string): AppError => {
   if (err instanceof AppError) return err
   const e = err as Error
   if (e instanceof ccxt.InsufficientFunds) return new AppError('EXCHANGE_REJECTED', `${what}: insufficient funds at the exchange`, { cause: err })
-  if (e instanceof ccxt.InvalidOrder || e instanceof ccxt.OrderNotFound || e instanceof ccxt.BadSymbol) return new AppError('EXCHANGE_REJECTED', `${what}: the exchange rejected it (${firstLine(e)})`, { cause: err })
+  // The order journal acts on these two: "no such order" lets it send a lost order again; "duplicate" means it exists.
+  if (e instanceof ccxt.OrderNotFound) return new AppError('EXCHANGE_REJECTED', `${what}: the exchange rejected it (${firstLine(e)})`, { cause: err, reason: 'ORDER_NOT_FOUND' })
+  if (e instanceof ccxt.DuplicateOrderId || (e instanceof ccxt.InvalidOrder && /duplicate/i.test(e.message))) {
+    return new AppError('EXCHANGE_REJECTED', `${what}: the exchange rejected it (${firstLine(e)})`, { cause: err, reason: 'DUPLICATE_CLIENT_ORDER_ID' })
+  }
+  if (e instanceof ccxt.InvalidOrder || e instanceof ccxt.BadSymbol) return new AppError('EXCHANGE_REJECTED', `${what}: the exchange rejected it (${firstLine(e)})`, { cause: err })
   // HTTP 418 is Binance's IP ban (other venues answer 403 with "banned"): every key of the platform is cut off.
   if (e instanceof ccxt.DDoSProtection && /\b418\b|banned/i.test(e.message)) {
     return new AppError('RATE_LIMITED', `${what}: the exchange has banned this platform's IP address for now; the signer stops using it until the ban ends`, { cause: err, reason: 'IP_BANNED' })

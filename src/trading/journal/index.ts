@@ -1,0 +1,5 @@
+export { createOrderJournal, classifyPlaceError, intentStateOf, type OrderJournal, type OrderJournalDeps, type PlaceInput } from './order-journal.js'
+export { createForeignOrderScan, type ForeignOrderScan, type ForeignOrderScanDeps, type ForeignOrder } from './foreign-orders.js'
+export { createExchangeTradingVenue, type ExchangeTradingVenueInput } from './exchange-venue.js'
+export { clientOrderIdFor, type ClientOrderIdRule } from './client-order-id.js'
+export type { ResolveSummary } from './reconcile.js'
