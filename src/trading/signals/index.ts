@@ -1,0 +1,7 @@
+export { createSignalIngress, type SignalIngress, type SignalIngressDeps, type WebhookRequest, type AcceptedSignal } from './signal-ingress.js'
+export { generateWebhookSecret, sealWebhookSecret, openWebhookSecret, webhookSecretPattern, WEBHOOK_SECRET_PREFIX } from './webhook-secret.js'
+export { signWebhook, validateAllowIps, webhookSignatureHeaders, webhookSignatureScheme, WEBHOOK_UNAUTHENTICATED_MESSAGE } from './webhook-auth.js'
+export { MAX_WEBHOOK_BODY_BYTES, signalActions } from './webhook-payload.js'
+export { recordSignal, listSignals, type RecordSignalInput, type SignalDetails, type SignalLogEntry, type SignalSource, type SignalVerdict } from './signal-log.js'
+export { tradingViewMessage, webhookInfo, type WebhookInfo } from './tradingview.js'
+export { createIndicatorSignal, type IndicatorSignal, type IndicatorAction } from './indicators.js'
