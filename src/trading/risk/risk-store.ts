@@ -1,0 +1,153 @@
+import { and, eq, gt, inArray, or } from 'drizzle-orm'
+import { AppError } from '../../lib/errors.js'
+import type { Clock } from '../../lib/clock.js'
+import { toDecimal } from '../../lib/decimal.js'
+import { schema, type Db, type DbOrTx, type IntentState } from '../../db/index.js'
+import { riskLimitsSchema, type RiskLimits } from '../trading-api-types.js'
+import type { AccountRef, OrderPurpose, OrderSide } from '../trading-types.js'
+import { openIntentStates, type RiskIntent } from './positions.js'
+
+const { accountRiskLimits, orderIntents, demoAccounts, exchangeAccounts } = schema
+
+/**
+ * SQL for the risk module: the account limits, and the journal rows the guard reads (the only risk
+ * file that imports db/). The order journal itself is written by journal/; this reads it.
+ */
+
+const describeIssue = (error: { issues: readonly { path: readonly PropertyKey[]; message: string }[] }): string =>
+  error.issues.map((i) => (i.path.length > 0 ? `${i.path.map(String).join('.')}: ${i.message}` : i.message)).join('; ')
+
+/** Stricter of two optional values; `undefined` means "no limit at this level". */
+const stricter = <T>(a: T | undefined, b: T | undefined, isStricter: (x: T, y: T) => boolean): T | undefined => {
+  if (a === undefined) return b
+  if (b === undefined) return a
+  return isStricter(b, a) ? b : a
+}
+const smallerDecimal = (x: string, y: string) => toDecimal(x).lt(toDecimal(y))
+
+/**
+ * The limits that apply to a bot on an account: for each field the stricter of the two — the smaller
+ * amount, count and band, the longer cooldown. A field set at one level only applies as set there.
+ */
+export const effectiveLimits = (accountLimits: RiskLimits, botLimits: RiskLimits | undefined): RiskLimits => {
+  const bot = botLimits ?? {}
+  const out: RiskLimits = {}
+  const maxOrderNotional = stricter(accountLimits.maxOrderNotional, bot.maxOrderNotional, smallerDecimal)
+  const maxPositionNotional = stricter(accountLimits.maxPositionNotional, bot.maxPositionNotional, smallerDecimal)
+  const maxOpenOrders = stricter(accountLimits.maxOpenOrders, bot.maxOpenOrders, (x, y) => x < y)
+  const maxDailyLoss = stricter(accountLimits.maxDailyLoss, bot.maxDailyLoss, smallerDecimal)
+  const cooldownAfterStopLossSeconds = stricter(accountLimits.cooldownAfterStopLossSeconds, bot.cooldownAfterStopLossSeconds, (x, y) => x > y)
+  const priceBandPercent = stricter(accountLimits.priceBandPercent, bot.priceBandPercent, smallerDecimal)
+  if (maxOrderNotional !== undefined) out.maxOrderNotional = maxOrderNotional
+  if (maxPositionNotional !== undefined) out.maxPositionNotional = maxPositionNotional
+  if (maxOpenOrders !== undefined) out.maxOpenOrders = maxOpenOrders
+  if (maxDailyLoss !== undefined) out.maxDailyLoss = maxDailyLoss
+  if (cooldownAfterStopLossSeconds !== undefined) out.cooldownAfterStopLossSeconds = cooldownAfterStopLossSeconds
+  if (priceBandPercent !== undefined) out.priceBandPercent = priceBandPercent
+  return out
+}
+
+/** Journal rows as the risk module reads them. */
+const toRiskIntent = (r: {
+  id: string
+  botId: string | null
+  symbol: string
+  side: string
+  amount: string
+  price: string | null
+  stopPrice: string | null
+  reduceOnly: boolean
+  purpose: string
+  state: IntentState
+  filled: string
+  average: string | null
+  fee: string | null
+  feeCurrency: string | null
+  createdAt: Date
+  sentAt: Date | null
+  updatedAt: Date
+}): RiskIntent => ({
+  ...r,
+  side: r.side as OrderSide,
+  purpose: r.purpose as OrderPurpose,
+  createdAt: r.createdAt.toISOString(),
+  sentAt: r.sentAt?.toISOString() ?? null,
+  updatedAt: r.updatedAt.toISOString(),
+})
+
+export const createRiskStore = ({ db, clock }: { db: Db; clock: Clock }) => {
+  /** The account's limits; `{}` (no limits) when none were set. */
+  const getAccountLimits = async (workspaceId: string, account: AccountRef, tx: DbOrTx = db): Promise<RiskLimits> => {
+    const [row] = await tx
+      .select({ limits: accountRiskLimits.limits })
+      .from(accountRiskLimits)
+      .where(and(eq(accountRiskLimits.workspaceId, workspaceId), eq(accountRiskLimits.accountKind, account.kind), eq(accountRiskLimits.accountId, account.id)))
+    if (row === undefined) return {}
+    const parsed = riskLimitsSchema.safeParse(row.limits)
+    // Written only through setAccountLimits, so a row that does not parse was changed behind our back:
+    // trading on it must stop rather than run without limits.
+    if (!parsed.success) throw new AppError('INTEGRITY_FAILED', `the stored risk limits of this ${account.kind} account are not valid; set them again`)
+    return parsed.data
+  }
+
+  /**
+   * Replaces the account's limits (validated; `{}` removes them all).
+   * @throws AppError BAD_INPUT for invalid limits, NOT_FOUND when the account is not the workspace's.
+   */
+  const setAccountLimits = async (input: { workspaceId: string; account: AccountRef; limits: unknown; updatedBy: string | null }, tx: DbOrTx = db): Promise<RiskLimits> => {
+    const parsed = riskLimitsSchema.safeParse(input.limits)
+    if (!parsed.success) throw new AppError('BAD_INPUT', `risk limits: ${describeIssue(parsed.error)}`)
+    const table = input.account.kind === 'demo' ? demoAccounts : exchangeAccounts
+    const [owned] = await tx
+      .select({ id: table.id })
+      .from(table)
+      .where(and(eq(table.id, input.account.id), eq(table.workspaceId, input.workspaceId)))
+    if (owned === undefined) throw new AppError('NOT_FOUND', `${input.account.kind} account "${input.account.id}" not found`)
+    const row = { accountKind: input.account.kind, accountId: input.account.id, workspaceId: input.workspaceId, limits: parsed.data, updatedBy: input.updatedBy, updatedAt: clock.now() }
+    await tx
+      .insert(accountRiskLimits)
+      .values(row)
+      .onConflictDoUpdate({ target: [accountRiskLimits.accountKind, accountRiskLimits.accountId], set: { limits: row.limits, updatedBy: row.updatedBy, updatedAt: row.updatedAt } })
+    return parsed.data
+  }
+
+  /**
+   * The account's intents that matter to risk: those with a fill (positions, PnL, stop-loss times)
+   * and those still open (open orders). Rows that ended without a fill are left out.
+   */
+  const riskIntentsOf = async (workspaceId: string, account: AccountRef, tx: DbOrTx = db): Promise<RiskIntent[]> => {
+    const rows = await tx
+      .select({
+        id: orderIntents.id,
+        botId: orderIntents.botId,
+        symbol: orderIntents.symbol,
+        side: orderIntents.side,
+        amount: orderIntents.amount,
+        price: orderIntents.price,
+        stopPrice: orderIntents.stopPrice,
+        reduceOnly: orderIntents.reduceOnly,
+        purpose: orderIntents.purpose,
+        state: orderIntents.state,
+        filled: orderIntents.filled,
+        average: orderIntents.average,
+        fee: orderIntents.fee,
+        feeCurrency: orderIntents.feeCurrency,
+        createdAt: orderIntents.createdAt,
+        sentAt: orderIntents.sentAt,
+        updatedAt: orderIntents.updatedAt,
+      })
+      .from(orderIntents)
+      .where(
+        and(
+          eq(orderIntents.workspaceId, workspaceId),
+          eq(orderIntents.accountKind, account.kind),
+          eq(orderIntents.accountId, account.id),
+          or(gt(orderIntents.filled, '0'), inArray(orderIntents.state, [...openIntentStates])),
+        ),
+      )
+    return rows.map(toRiskIntent)
+  }
+
+  return { getAccountLimits, setAccountLimits, riskIntentsOf }
+}
+export type RiskStore = ReturnType<typeof createRiskStore>
