@@ -15,7 +15,12 @@ import { buildApp, startAdminSocket, type App } from './api/index.js'
 import { createSignerClient, type SignerTls } from './signer/index.js'
 import { bulwarkVersion } from './version.js'
 import { createExchangeAccounts, createKeyRelay, createPasskeyTrustSync, keyAdminHandlers } from './keys/index.js'
-import { createDemoRuntime, createDemoService, demoFeedSettings, openDemoFeed, openDemoFunding } from './demo/index.js'
+import { createDemoPriceSource, createDemoRuntime, createDemoService, createDemoTradingVenue, demoFeedSettings, openDemoFeed, openDemoFunding } from './demo/index.js'
+import { createPolledPrices, createTrading, createVenueResolver, routePrices } from './trading/index.js'
+import { createPublicExchange } from './market/index.js'
+import { catalogueEntry } from './exchanges/index.js'
+import { hostname } from 'node:os'
+import { randomUUID } from 'node:crypto'
 import { parseConfig, formatConfigProblems } from './config/index.js'
 
 export type Platform = {
@@ -140,6 +145,55 @@ export const startPlatform = async (config: Config, opts: StartOptions = {}): Pr
     undo.push(() => demoRuntime.stop())
     const demo = createDemoService({ runtime: demoRuntime, clock, audit })
 
+    // Trading: bots drive demo accounts in this process and exchange accounts through the signer.
+    const venues = createVenueResolver({
+      db: database.db,
+      demo: async (workspaceId, accountId) => {
+        const row = await demoRuntime.store.accountIn(workspaceId, accountId)
+        return row ? createDemoTradingVenue({ runtime: demoRuntime, accountId: row.id, kind: row.kind }) : null
+      },
+      execute: async (workspaceId, keyId, method, args, opts) => {
+        if (!keyRelay) throw new AppError('UNAVAILABLE', 'no signer is configured: exchange accounts cannot trade')
+        return keyRelay.execute(workspaceId, keyId, method, args, { type: 'system', id: 'bot-runtime' }, opts)
+      },
+    })
+    const publicClients = new Map<string, Promise<Awaited<ReturnType<typeof createPublicExchange>>>>()
+    const exchangePrices = createPolledPrices({
+      logger,
+      fetchLast: async (venue, symbol) => {
+        const ccxtId = catalogueEntry(venue)?.ccxtId
+        if (!ccxtId) throw new AppError('BAD_INPUT', `no public prices for venue "${venue}"`)
+        let client = publicClients.get(ccxtId)
+        if (!client) publicClients.set(ccxtId, (client = createPublicExchange(ccxtId)))
+        const ticker = await (await client).fetchTicker(symbol)
+        if (typeof ticker.last !== 'number' || !Number.isFinite(ticker.last)) throw new AppError('EXCHANGE_UNAVAILABLE', `${venue} gave no last price for ${symbol}`)
+        return String(ticker.last)
+      },
+    })
+    undo.push(() => exchangePrices.stop())
+    const demoPrices = createDemoPriceSource(demoRuntime)
+    const trading = createTrading({
+      db: database.db,
+      clock,
+      logger,
+      audit,
+      alerts,
+      venues,
+      prices: routePrices([
+        { handles: demoPrices.handles, source: demoPrices },
+        { handles: () => true, source: exchangePrices },
+      ]),
+      disableAccount: async (workspaceId, exchangeAccountId, reason) => {
+        if (!exchangeAccounts) throw new AppError('UNAVAILABLE', 'no signer is configured')
+        await exchangeAccounts.disable({ type: 'system', id: 'reconciliation' }, workspaceId, exchangeAccountId, reason)
+      },
+      webhookKey: secrets.webhookSecret,
+      publicOrigin: config.PUBLIC_ORIGIN,
+      instanceId: `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
+    })
+    await trading.start()
+    undo.push(() => trading.stop())
+
     // Used and expired WebAuthn challenges are worthless; drop them hourly so the table stays small.
     const purge = setInterval(() => void accounts.passkeys.purgeExpiredChallenges().catch((err: unknown) => logger.warn({ err }, 'challenge purge failed')), 3_600_000)
     purge.unref()
@@ -157,7 +211,7 @@ export const startPlatform = async (config: Config, opts: StartOptions = {}): Pr
       setup,
       webRoot,
       tls,
-      auth: { db: database.db, accounts, alerts, exchangeAccounts, egressIps: config.BULWARK_EGRESS_IPS, demo },
+      auth: { db: database.db, accounts, alerts, exchangeAccounts, egressIps: config.BULWARK_EGRESS_IPS, demo, trading: { service: trading, ingress: trading.ingress } },
     })
     undo.push(() => app.close())
 
@@ -207,6 +261,8 @@ export const startPlatform = async (config: Config, opts: StartOptions = {}): Pr
         const sweep = setInterval(() => app.server.closeIdleConnections(), 50)
         await admin.close()
         await app.close()
+        await trading.stop()
+        exchangePrices.stop()
         await demoRuntime.stop()
         clearTimeout(force)
         clearInterval(sweep)

@@ -12,6 +12,7 @@ import type { Db } from '../db/index.js'
 import type { Alerts } from '../monitoring/index.js'
 import type { ExchangeAccounts } from '../keys/index.js'
 import type { DemoService } from '../demo/index.js'
+import type { SignalIngress, TradingService } from '../trading/index.js'
 import { registerErrorHandler, registerNotFoundHandler } from './error-handler.js'
 import { healthRoutes, type ReadinessCheck } from './routes/health-routes.js'
 import { metaRoutes } from './routes/meta-routes.js'
@@ -23,6 +24,8 @@ import { tokenRoutes } from './routes/token-routes.js'
 import { alertRoutes } from './routes/alert-routes.js'
 import { exchangeAccountRoutes } from './routes/exchange-account-routes.js'
 import { demoRoutes } from './routes/demo-routes.js'
+import { tradingRoutes } from './routes/trading-routes.js'
+import { webhookRoutes } from './routes/webhook-routes.js'
 import { checkOrigin } from './session-guard.js'
 import type { App } from './app-types.js'
 
@@ -43,7 +46,7 @@ export type AppDeps = {
   /** PEM certificate and key: serve HTTPS and send HSTS. */
   tls?: { cert: Buffer; key: Buffer } | undefined
   /** Accounts, sessions and the workspace routes that need a signed-in actor (absent in tests of the bare app). */
-  auth?: { db: Db; accounts: Accounts; alerts: Pick<Alerts, 'list' | 'markRead'>; exchangeAccounts?: ExchangeAccounts | undefined; egressIps?: readonly string[]; demo?: DemoService | undefined } | undefined
+  auth?: { db: Db; accounts: Accounts; alerts: Pick<Alerts, 'list' | 'markRead'>; exchangeAccounts?: ExchangeAccounts | undefined; egressIps?: readonly string[]; demo?: DemoService | undefined; trading?: { service: TradingService; ingress: Pick<SignalIngress, 'receive'> } | undefined } | undefined
 }
 
 /** Content Security Policy for the dashboard: nothing inline, nothing from elsewhere. */
@@ -161,6 +164,10 @@ export const buildApp = async (deps: AppDeps): Promise<App> => {
       exchangeAccountRoutes(app, { db, sessions: a.sessions, apiTokens: a.apiTokens, stepUp: a.stepUp, passkeys: a.passkeys, exchangeAccounts: deps.auth.exchangeAccounts, egressIps: deps.auth.egressIps ?? [] })
     }
     if (deps.auth.demo) demoRoutes(app, { db, sessions: a.sessions, apiTokens: a.apiTokens, demo: deps.auth.demo })
+    if (deps.auth.trading) {
+      tradingRoutes(app, { db, sessions: a.sessions, apiTokens: a.apiTokens, stepUp: a.stepUp, trading: deps.auth.trading.service })
+      await webhookRoutes(app, { ingress: deps.auth.trading.ingress })
+    }
   }
 
   const hasWeb = deps.webRoot !== undefined && webBuilt(deps.webRoot)

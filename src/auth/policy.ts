@@ -17,6 +17,14 @@ export const policy = {
   // Demo Spot / Demo Futures accounts (paper trading): everyone reads, traders and up place orders.
   'demo.read': ['owner', 'admin', 'trader', 'viewer'],
   'demo.trade': ['owner', 'admin', 'trader'],
+  // Smart Trades and Signal Bots: everyone reads, traders and up run them. The kill switch is for anyone who
+  // can trade (stopping is always safe); lifting it, risk limits and promotion to a real account are not.
+  'trading.read': ['owner', 'admin', 'trader', 'viewer'],
+  'trading.trade': ['owner', 'admin', 'trader'],
+  'trading.halt': ['owner', 'admin', 'trader'],
+  'trading.resume': ['owner', 'admin'],
+  'trading.risk': ['owner', 'admin'],
+  'trading.promote': ['owner', 'admin', 'trader'],
   // Which API-token scopes a member may create: never more than their role could do themselves.
   'tokens.read': ['owner', 'admin', 'trader', 'viewer'],
   'tokens.trade': ['owner', 'admin', 'trader'],
@@ -38,6 +46,12 @@ export const tokenScopeFor: Record<Action, ApiTokenScope | null> = {
   'keys.manage': null,
   'demo.read': 'read',
   'demo.trade': 'trade',
+  'trading.read': 'read',
+  'trading.trade': 'trade',
+  'trading.halt': 'trade',
+  'trading.resume': null,
+  'trading.risk': null,
+  'trading.promote': null,
   'tokens.read': null,
   'tokens.trade': null,
   'tokens.admin': null,

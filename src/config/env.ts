@@ -67,6 +67,7 @@ export const envSchema = z
     CSRF_KEY_FILE: optionalPath.describe('CSRF token key file; generated when unset'),
     AUDIT_HMAC_KEY_FILE: optionalPath.describe('Key for HMAC of secret-derived audit identifiers; generated when unset'),
     TOTP_SEED_KEY_FILE: optionalPath.describe('Key that encrypts TOTP seeds at rest; generated when unset'),
+    WEBHOOK_SECRET_KEY_FILE: optionalPath.describe('Key that encrypts Signal Bot webhook secrets at rest; generated when unset'),
     BULWARK_FAULT_POINTS: z
       .string()
       .default('')

@@ -16,6 +16,7 @@ export const platformSecretSpecs = {
   csrf: { fileVar: 'CSRF_KEY_FILE', rotationDays: 180, purpose: 'derives CSRF tokens' },
   auditHmac: { fileVar: 'AUDIT_HMAC_KEY_FILE', rotationDays: 365, purpose: 'HMACs secret-derived identifiers in the audit log' },
   totpSeed: { fileVar: 'TOTP_SEED_KEY_FILE', rotationDays: 365, purpose: 'encrypts TOTP seeds at rest' },
+  webhookSecret: { fileVar: 'WEBHOOK_SECRET_KEY_FILE', rotationDays: 365, purpose: 'encrypts Signal Bot webhook secrets at rest' },
 } as const satisfies Record<string, { fileVar: keyof Config; rotationDays: number; purpose: string }>
 
 export type PlatformSecretName = keyof typeof platformSecretSpecs

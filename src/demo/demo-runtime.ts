@@ -4,7 +4,7 @@ import { uuidPattern } from '../lib/ids.js'
 import type { Logger } from '../lib/logger.js'
 import type { Db, Tx } from '../db/index.js'
 import type { Alerts } from '../monitoring/index.js'
-import { createTimerScheduler, type FeedStatus, type MarketEvent, type MarketFeed, type Scheduler, type Subscription, type Timeframe } from '../market/index.js'
+import { createTimerScheduler, type CandleEvent, type FeedStatus, type MarketEvent, type MarketFeed, type Scheduler, type Subscription, type Timeframe } from '../market/index.js'
 import { createCandleBook, timeframesFrom } from './candle-book.js'
 import { candleSourceOf, demoMarketsFor, priceRoutes } from './demo-markets.js'
 import { createDemoStore } from './demo-store.js'
@@ -89,6 +89,19 @@ export const createDemoRuntime = (deps: DemoRuntimeDeps) => {
   /** True after a failed write until the engine is rebuilt: the engine is then ahead of the database. */
   let isDiverged = false
   let stopping = new AbortController()
+  /** Who watches prices and closed candles (the bot runtime): called after the engine applied them. */
+  const priceListeners = new Set<(p: { symbol: string; price: string; time: number }) => void>()
+  const candleListeners = new Set<(c: CandleEvent) => void>()
+  const notify = <T>(listeners: ReadonlySet<(v: T) => void>, value: T) => {
+    for (const l of listeners) {
+      try {
+        l(value)
+      } catch (err) {
+        // A watcher's bug must not stop the exchange's feed.
+        logger?.error({ err }, 'a demo price listener threw')
+      }
+    }
+  }
 
   /** The latest snapshot with every later event applied: the accounts exactly as last committed. */
   const loadProjected = async (): Promise<DemoSnapshot | null> => {
@@ -188,6 +201,7 @@ export const createDemoRuntime = (deps: DemoRuntimeDeps) => {
         continue
       }
       updatesSinceSnapshot++
+      if (priceListeners.size > 0) notify(priceListeners, { symbol, price: p.price, time: p.time })
       if (events.length > 0) {
         eventsSinceSnapshot += events.length
         writer.enqueue({ events })
@@ -261,7 +275,10 @@ export const createDemoRuntime = (deps: DemoRuntimeDeps) => {
       const sub = f.subscribe({ symbols: group, ticks: false, trades: false, timeframes: timeframesFrom(tf) })
       loops.push(
         runLoop('candles', sub, (e) => {
-          if (e.kind === 'candle') candles.add(e)
+          if (e.kind === 'candle') {
+            candles.add(e)
+            if (candleListeners.size > 0) notify(candleListeners, e)
+          }
           return undefined
         }),
       )
@@ -360,6 +377,18 @@ export const createDemoRuntime = (deps: DemoRuntimeDeps) => {
     /** Events queued for the database (backpressure, diagnostics). */
     pendingEvents: () => writer.pendingEvents(),
     isRunning: () => state === 'running' && rebuilding === null,
+    /** Every price the engine applied, per demo market symbol ("BTC/USDT", "BTC/USDT:USDT"); returns the unsubscribe. */
+    onPrice: (listener: (p: { symbol: string; price: string; time: number }) => void) => {
+      priceListeners.add(listener)
+      return () => void priceListeners.delete(listener)
+    },
+    /** Every closed candle of the feed (feed symbols: a perpetual's candles are its spot source's, see `candleSource`). */
+    onCandle: (listener: (c: CandleEvent) => void) => {
+      candleListeners.add(listener)
+      return () => void candleListeners.delete(listener)
+    },
+    /** Where a market's candles come from (its own series or its spot source), or null. */
+    candleSource: (symbol: string) => (feedSymbols === null ? null : candleSourceOf(symbol, feedSymbols)),
     store,
   }
 }

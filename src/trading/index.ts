@@ -1,0 +1,6 @@
+export { createTrading, type Trading, type TradingDeps, type TradingService } from './trading.js'
+export { createVenueResolver, type VenueResolverDeps } from './venue-resolver.js'
+export type { SignalIngress } from './signals/index.js'
+export type { AccountRef, PriceSource, TradingVenue, VenueResolver, IntentView } from './trading-types.js'
+export * from './trading-api-types.js'
+export { createPolledPrices, routePrices } from './price-sources.js'

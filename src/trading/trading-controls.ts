@@ -1,0 +1,91 @@
+import { and, desc, eq, inArray, type SQL } from 'drizzle-orm'
+import { schema, type Db, type IntentState } from '../db/index.js'
+import { AppError } from '../lib/errors.js'
+import type { AuditActor, AuditChain } from '../monitoring/index.js'
+import type { TradingActor } from './bot-service.js'
+import type { OrderApiView, RiskLimits } from './trading-api-types.js'
+import type { AccountRef } from './trading-types.js'
+import type { TradingAccounts } from './trading-accounts.js'
+import { toIntentView } from './journal/order-journal.js'
+import type { RiskStore } from './risk/index.js'
+import { listSignals } from './signals/index.js'
+import type { BotRuntime } from './runtime/index.js'
+
+export type TradingControlsDeps = {
+  db: Db
+  audit: Pick<AuditChain, 'append'>
+  accounts: Pick<TradingAccounts, 'get'>
+  risk: Pick<RiskStore, 'getAccountLimits' | 'setAccountLimits'>
+  runtime: Pick<BotRuntime, 'haltWorkspace' | 'resumeWorkspace'>
+}
+
+const openStates: IntentState[] = ['intent', 'sent', 'acknowledged', 'partially_filled']
+const finalStates: IntentState[] = ['filled', 'cancelled', 'rejected']
+
+const auditActor = (a: TradingActor): AuditActor => ({ type: a.tokenId ? 'api_token' : 'user', id: a.userId })
+
+/** The workspace-wide controls: the kill switch, account risk limits, and the order journal and signal log as read models. */
+export const createTradingControls = ({ db, audit, accounts, risk, runtime }: TradingControlsDeps) => {
+  const haltStatus = async (workspaceId: string) => {
+    const [row] = await db.select().from(schema.tradingHalts).where(eq(schema.tradingHalts.workspaceId, workspaceId))
+    return { halted: row !== undefined, haltedAt: row?.haltedAt.toISOString() ?? null, reason: row?.reason ?? null }
+  }
+
+  /** Every bot of the workspace pauses now and none can start until the halt is lifted (the runtime audits it). */
+  const halt = async (actor: TradingActor, workspaceId: string, reason: string) => {
+    await runtime.haltWorkspace(workspaceId, actor.userId, reason)
+    return haltStatus(workspaceId)
+  }
+
+  /** Lifts the halt; bots stay paused and are started again one by one. */
+  const resume = async (actor: TradingActor, workspaceId: string) => {
+    const before = await haltStatus(workspaceId)
+    if (!before.halted) throw new AppError('CONFLICT', 'trading is not halted in this workspace')
+    await runtime.resumeWorkspace(workspaceId)
+    await audit.append({ workspaceId, type: 'trading_resumed', actor: auditActor(actor), outcome: 'success', details: {} })
+    return haltStatus(workspaceId)
+  }
+
+  const riskLimits = async (workspaceId: string, account: AccountRef): Promise<RiskLimits> => {
+    await accounts.get(workspaceId, account)
+    return risk.getAccountLimits(workspaceId, account)
+  }
+
+  const setRiskLimits = async (actor: TradingActor, workspaceId: string, account: AccountRef, limits: RiskLimits): Promise<RiskLimits> => {
+    await accounts.get(workspaceId, account)
+    const before = await risk.getAccountLimits(workspaceId, account)
+    const after = await risk.setAccountLimits({ workspaceId, account, limits, updatedBy: actor.userId })
+    await audit.append({
+      workspaceId,
+      type: 'risk_limits_changed',
+      actor: auditActor(actor),
+      outcome: 'success',
+      details: { accountKind: account.kind, accountId: account.id, before: JSON.stringify(before), after: JSON.stringify(after) },
+    })
+    return after
+  }
+
+  const orders = async (workspaceId: string, query: { botId?: string | undefined; state?: 'open' | 'final' | 'unknown' | undefined; limit: number }): Promise<OrderApiView[]> => {
+    const where: SQL[] = [eq(schema.orderIntents.workspaceId, workspaceId)]
+    if (query.botId !== undefined) where.push(eq(schema.orderIntents.botId, query.botId))
+    if (query.state === 'open') where.push(inArray(schema.orderIntents.state, openStates))
+    if (query.state === 'final') where.push(inArray(schema.orderIntents.state, finalStates))
+    if (query.state === 'unknown') where.push(eq(schema.orderIntents.state, 'unknown'))
+    const rows = await db
+      .select()
+      .from(schema.orderIntents)
+      .where(and(...where))
+      .orderBy(desc(schema.orderIntents.createdAt))
+      .limit(query.limit)
+    return rows.map(toIntentView)
+  }
+
+  const signals = async (workspaceId: string, botId: string) => {
+    const [bot] = await db.select({ id: schema.bots.id }).from(schema.bots).where(and(eq(schema.bots.id, botId), eq(schema.bots.workspaceId, workspaceId)))
+    if (!bot) throw new AppError('NOT_FOUND', `bot "${botId}" not found in this workspace`)
+    return (await listSignals(db, botId, { limit: 200 })).map(({ details: _details, ...view }) => view)
+  }
+
+  return { haltStatus, halt, resume, riskLimits, setRiskLimits, orders, signals }
+}
+export type TradingControls = ReturnType<typeof createTradingControls>
