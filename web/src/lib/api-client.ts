@@ -35,6 +35,8 @@ export type ReadOptions = {
 export type WriteOptions = {
   /** False for the step-up request itself: it must never open a second step-up. */
   canStepUp?: boolean
+  /** Extra headers, such as `Idempotency-Key`; sent with every attempt, the repeat after a step-up too. */
+  headers?: Readonly<Record<string, string>>
 }
 
 export const createApiClient = (deps: ApiClientDeps) => {
@@ -79,7 +81,7 @@ export const createApiClient = (deps: ApiClientDeps) => {
       return requestJson(path, parse, {
         method,
         ...(body === undefined ? {} : { body }),
-        ...(token === undefined ? {} : { headers: { [CSRF_HEADER]: token } }),
+        headers: { ...options.headers, ...(token === undefined ? {} : { [CSRF_HEADER]: token }) },
         ...(fetch === undefined ? {} : { fetch }),
       })
     }

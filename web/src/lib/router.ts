@@ -18,12 +18,19 @@ export const routePaths = {
   tokens: '/tokens',
   exchanges: '/exchanges',
   demo: '/demo',
+  smartTrades: '/smart-trades',
+  bots: '/bots',
   alerts: '/alerts',
 } as const
 
 export type RouteName = keyof typeof routePaths
 
-export type Route = { name: RouteName } | { name: 'notFound'; path: string }
+/** `id` is set on a page that lists things and shows one of them: "/bots/<id>". */
+export type Route = { name: RouteName; id?: string } | { name: 'notFound'; path: string }
+
+/** Pages that open one of their items at "<page>/<id>" (ids are the server's UUIDs). */
+const itemPages: readonly RouteName[] = ['smartTrades', 'bots']
+const ITEM_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 
 /** Pages opened from an account email; shown the same way whether or not someone is signed in. */
 export type EmailLinkRouteName = 'resetPassword' | 'verifyEmail' | 'confirmEmail' | 'unlock' | 'notMe'
@@ -49,6 +56,8 @@ const titles: Record<RouteName | 'notFound', string> = {
   tokens: 'API tokens',
   exchanges: 'Exchanges',
   demo: 'Demo exchange',
+  smartTrades: 'Smart Trades',
+  bots: 'Signal Bots',
   alerts: 'Alerts',
   notFound: 'Page not found',
 }
@@ -57,15 +66,23 @@ const byPath: ReadonlyMap<string, RouteName> = new Map(
   Object.entries(routePaths).map(([name, path]) => [path, name as RouteName]),
 )
 
-/** "/Security/" and "/security" are the same page; anything unknown is `notFound`. */
+/** "/Security/" and "/security" are the same page; "/bots/<uuid>" is the Bots page showing one; anything unknown is `notFound`. */
 export const matchRoute = (pathname: string): Route => {
   const trimmed = pathname.replace(/\/+$/, '')
   const normalized = trimmed === '' ? '/' : trimmed.toLowerCase()
   const name = byPath.get(normalized)
-  return name === undefined ? { name: 'notFound', path: pathname } : { name }
+  if (name !== undefined) return { name }
+  const slash = normalized.lastIndexOf('/')
+  const parent = byPath.get(normalized.slice(0, slash))
+  const id = normalized.slice(slash + 1)
+  if (parent !== undefined && itemPages.includes(parent) && ITEM_ID.test(id)) return { name: parent, id }
+  return { name: 'notFound', path: pathname }
 }
 
 export const pathFor = (name: RouteName): string => routePaths[name]
+
+/** "/bots/<id>": one item of a page that lists them. */
+export const itemPathFor = (name: 'smartTrades' | 'bots', id: string): string => `${routePaths[name]}/${encodeURIComponent(id)}`
 
 /** The document title for a page: "Security · Bulwark". */
 export const documentTitle = (route: Route): string => (route.name === 'home' ? 'Bulwark' : `${titles[route.name]} · Bulwark`)

@@ -22,6 +22,9 @@ const UNREAD_REFRESH_MS = 60_000
 
 // Its chart library is most of its weight: only those who open the Demo page download it.
 const DemoPage = lazy(() => import('./demo/demo-page').then((module) => ({ default: module.DemoPage })))
+// The trading pages bring the API's zod schemas (client-side checks): loaded when opened.
+const SmartTradesPage = lazy(() => import('./trading/smart-trades-page').then((module) => ({ default: module.SmartTradesPage })))
+const BotsPage = lazy(() => import('./trading/bots-page').then((module) => ({ default: module.BotsPage })))
 
 type NavItem = { to: string; label: string; isCurrent: (route: Route) => boolean }
 
@@ -29,6 +32,8 @@ const navItems: readonly NavItem[] = [
   { to: routePaths.home, label: 'Overview', isCurrent: (route) => route.name === 'home' },
   { to: routePaths.exchanges, label: 'Exchanges', isCurrent: (route) => route.name === 'exchanges' },
   { to: routePaths.demo, label: 'Demo', isCurrent: (route) => route.name === 'demo' },
+  { to: routePaths.smartTrades, label: 'Smart Trades', isCurrent: (route) => route.name === 'smartTrades' },
+  { to: routePaths.bots, label: 'Bots', isCurrent: (route) => route.name === 'bots' },
   { to: routePaths.security, label: 'Security', isCurrent: (route) => route.name === 'security' },
   { to: routePaths.tokens, label: 'API tokens', isCurrent: (route) => route.name === 'tokens' },
 ]
@@ -154,6 +159,18 @@ export const SignedInShell = ({ me, version }: { me: Me; version: Resource<Versi
         return (
           <LazyPage loadingLabel="Loading the Demo page">
             <DemoPage workspace={workspace} />
+          </LazyPage>
+        )
+      case 'smartTrades':
+        return (
+          <LazyPage loadingLabel="Loading the Smart Trades page">
+            <SmartTradesPage workspace={workspace} itemId={route.id} />
+          </LazyPage>
+        )
+      case 'bots':
+        return (
+          <LazyPage loadingLabel="Loading the Bots page">
+            <BotsPage workspace={workspace} itemId={route.id} />
           </LazyPage>
         )
       case 'alerts':

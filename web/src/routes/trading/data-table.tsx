@@ -1,0 +1,20 @@
+import type { ReactNode } from 'react'
+
+/** A table that scrolls sideways on a narrow screen; focusable so a keyboard can scroll it too. */
+export const DataTable = ({ label, head, children }: { label: string; head: readonly string[]; children: ReactNode }) => (
+  <div className="table-scroll" role="region" aria-label={label} tabIndex={0}>
+    <table className="data-table">
+      <caption className="visually-hidden">{label}</caption>
+      <thead>
+        <tr>
+          {head.map((title, index) => (
+            <th key={`${index}-${title}`} scope="col">
+              {title === '' ? <span className="visually-hidden">Actions</span> : title}
+            </th>
+          ))}
+        </tr>
+      </thead>
+      <tbody>{children}</tbody>
+    </table>
+  </div>
+)

@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest'
+import type { BotView } from '../../api/trading/queries'
+import { accountText, botCommandsFor, orderStateText, orderStateTone, signalSourceText, smartTradeHeadline, tradingAccountOption } from './trading-format'
+
+const bot = (patch: Partial<BotView>): BotView => ({
+  id: 'b1',
+  kind: 'signal_bot',
+  name: 'Bot',
+  account: { kind: 'demo', id: 'a1', label: 'Paper' },
+  status: 'draft',
+  statusReason: null,
+  config: {},
+  live: {},
+  pnl: { realized: '0', unrealized: '0', fees: '0', currency: 'USDT' },
+  createdAt: '2025-01-01T00:00:00.000Z',
+  startedAt: null,
+  promotedAt: null,
+  ...patch,
+})
+
+describe('trading words', () => {
+  it('offers only the commands that make sense in each status', () => {
+    expect(botCommandsFor('draft')).toEqual({ canStart: true, canPause: false, canStop: false })
+    expect(botCommandsFor('running')).toEqual({ canStart: false, canPause: true, canStop: true })
+    expect(botCommandsFor('paused')).toEqual({ canStart: true, canPause: false, canStop: true })
+    expect(botCommandsFor('finished')).toEqual({ canStart: false, canPause: false, canStop: false })
+  })
+
+  it('names accounts so demo and real money are never confused', () => {
+    expect(accountText({ kind: 'demo', label: 'Paper' })).toBe('Paper (demo)')
+    expect(accountText({ kind: 'exchange', label: 'Main' })).toBe('Main (real account)')
+    expect(tradingAccountOption({ kind: 'exchange', id: 'x', label: 'Main', venue: 'binance', market: 'linear', stopsOnExchange: true, canTrade: false })).toBe(
+      'Main — binance futures (cannot trade: key not active)',
+    )
+    expect(tradingAccountOption({ kind: 'demo', id: 'd', label: 'Paper', venue: 'demo-spot', market: 'spot', stopsOnExchange: true, canTrade: true })).toBe('Paper — Demo spot')
+  })
+
+  it('summarizes a bot from its config, and copes with one it cannot read', () => {
+    const webhookConfig = {
+      symbols: ['BTC/USDT'],
+      sizing: { kind: 'base', amount: '0.01' },
+      source: { kind: 'indicator', indicator: { type: 'ema_cross', fast: 9, slow: 21 }, timeframe: '1h' },
+    }
+    expect(signalSourceText(bot({ config: webhookConfig }))).toBe('EMA cross on 1h')
+    expect(signalSourceText(bot({ config: { nonsense: true } }))).toBe('—')
+    expect(smartTradeHeadline(bot({ kind: 'smart_trade', config: { symbol: 'ETH/USDT:USDT', direction: 'short' } }))).toEqual({ symbol: 'ETH/USDT:USDT', direction: 'Short' })
+    expect(smartTradeHeadline(bot({ kind: 'smart_trade', name: 'Odd', config: null }))).toEqual({ symbol: 'Odd', direction: '—' })
+  })
+
+  it('flags orders whose outcome is not known', () => {
+    expect(orderStateTone({ state: 'unknown', unresolved: false })).toBe('warn')
+    expect(orderStateText({ state: 'unknown', unresolved: true })).toBe('Unresolved — check the exchange')
+    expect(orderStateTone({ state: 'rejected', unresolved: false })).toBe('bad')
+    expect(orderStateText({ state: 'partially_filled', unresolved: false })).toBe('Partially filled')
+  })
+})
