@@ -388,6 +388,8 @@ export const createDemoRuntime = (deps: DemoRuntimeDeps) => {
       return () => void candleListeners.delete(listener)
     },
     /** Where a market's candles come from (its own series or its spot source), or null. */
+    /** The markets the engine trades (definitions: tick and lot sizes), as of the last start. */
+    marketDefs: (): readonly DemoMarketDef[] => markets,
     candleSource: (symbol: string) => (feedSymbols === null ? null : candleSourceOf(symbol, feedSymbols)),
     store,
   }

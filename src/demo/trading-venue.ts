@@ -1,4 +1,5 @@
 import { createDemoVenue, type DemoVenueDeps, type TradeView } from './demo-venue.js'
+import type { DemoRuntime } from './demo-runtime.js'
 import type { OrderView } from '../exchanges/index.js'
 
 /**
@@ -7,7 +8,13 @@ import type { OrderView } from '../exchanges/index.js'
  * same methods and errors as the demo's signer-shaped venue; stop orders rest on the engine, so a demo
  * bot's stop survives the platform being down like an exchange's would.
  */
-export type DemoTradingVenueInput = DemoVenueDeps & { kind: 'spot' | 'futures' }
+export type DemoTradingVenueInput = DemoVenueDeps & { kind: 'spot' | 'futures'; runtime: Partial<Pick<DemoRuntime, 'marketDefs'>> }
+
+/** "0.01" → 2: the decimals a price on this tick has (ticks here are powers of ten). */
+const decimalsOfTick = (tick: string): number => {
+  const dot = tick.indexOf('.')
+  return dot === -1 ? 0 : tick.replace(/0+$/, '').length - dot - 1
+}
 
 /** The demo's client order id rule (demo-types.ts `demoClientOrderId`). */
 const clientOrderIdRule = { maxLength: 36, pattern: '^[A-Za-z0-9._:-]{1,36}$' }
@@ -32,6 +39,10 @@ export const createDemoTradingVenue = ({ runtime, accountId, kind }: DemoTrading
     recovery: 'client-order-id' as const,
     clientOrderId: clientOrderIdRule,
     supportsStopOrders: true,
+    priceDecimals: (symbol: string): number | null => {
+      const def = runtime.marketDefs?.().find((m) => m.symbol === symbol)
+      return def === undefined ? null : decimalsOfTick(def.tickSize)
+    },
     createOrder: (o: DemoPlaceOrder): Promise<OrderView> =>
       venue.createOrder({
         symbol: o.symbol,

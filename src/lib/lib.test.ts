@@ -13,6 +13,12 @@ describe('redaction', () => {
     expect(JSON.stringify(out)).not.toMatch(/"p"|"s"|"t"|"k"/)
     expect(out).toMatchObject({ user: 'ann', password: '[redacted]' })
   })
+  it('scrubs our bearer secrets by their shape inside text (API tokens, webhook secrets)', () => {
+    const secret = `bwh_${'A'.repeat(43)}`
+    const out = redactSecrets({ note: `pasted ${secret} here`, list: [`bwt_${'x'.repeat(43)}`], short: 'bwh_abc' })
+    expect(JSON.stringify(out)).not.toContain(secret)
+    expect(out).toEqual({ note: 'pasted [redacted] here', list: ['[redacted]'], short: 'bwh_abc' })
+  })
   it('removes query values from URLs', () => {
     expect(redactUrl('/verify?token=abc&x=1')).toBe('/verify?token=[redacted]&x=[redacted]')
     expect(redactUrl('/plain')).toBe('/plain')

@@ -1,5 +1,5 @@
 import { pino, type Logger as PinoLogger, type DestinationStream } from 'pino'
-import { redactSecrets, redactUrl } from './redact.js'
+import { redactSecrets, redactUrl, scrubSecretValues } from './redact.js'
 
 export type Logger = PinoLogger
 
@@ -25,7 +25,10 @@ export const createLogger = ({ level, name, destination }: LoggerOptions): Logge
       // HTTP request logs carry the path but never query values (tokens in emailed links).
       serializers: {
         req: (req: { method?: string; url?: string; id?: string; ip?: string }) => ({ method: req.method, url: redactUrl(req.url ?? ''), id: req.id, ip: req.ip }),
-        err: pino.stdSerializers.err,
+        err: (e: Error) => {
+          const out = pino.stdSerializers.err(e)
+          return { ...out, message: scrubSecretValues(out.message), ...(out.stack ? { stack: scrubSecretValues(out.stack) } : {}) }
+        },
       },
       formatters: {
         level: (label) => ({ level: label }),

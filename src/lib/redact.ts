@@ -8,10 +8,20 @@ const secretKeyPattern =
 
 export const REDACTED = '[redacted]'
 
+/**
+ * Our own bearer secrets by their shape, wherever they appear in text: API tokens (`bwt_`) and Signal
+ * Bot webhook secrets (`bwh_`). A secret pasted into a free-text field or echoed in an error still never
+ * reaches a log.
+ */
+const secretValuePattern = /\bbw[ht]_[A-Za-z0-9_-]{20,}/g
+
+export const scrubSecretValues = (text: string): string => text.replace(secretValuePattern, REDACTED)
+
 export const isSecretFieldName = (key: string): boolean => secretKeyPattern.test(key)
 
 /** Returns a copy with secret-named fields replaced; depth-bounded so a hostile object cannot hang a log call. */
 export const redactSecrets = (value: unknown, depth = 0): unknown => {
+  if (typeof value === 'string') return scrubSecretValues(value)
   if (value === null || typeof value !== 'object') return value
   if (depth > 8) return '[depth limit]'
   if (Array.isArray(value)) return value.map((v) => redactSecrets(v, depth + 1))

@@ -121,11 +121,18 @@ export const editSmartTradeBody = z
 // ---------------------------------------------------------------------------------------------
 // Signal Bots
 
+const fastBelowSlow = { message: 'the fast period must be shorter than the slow one', path: ['fast'] }
 export const indicatorSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('rsi'), period: z.number().int().min(2).max(100), oversold: z.number().min(1).max(50), overbought: z.number().min(50).max(99) }).strict(),
-  z.object({ type: z.literal('ema_cross'), fast: z.number().int().min(2).max(200), slow: z.number().int().min(3).max(400) }).strict(),
-  z.object({ type: z.literal('sma_cross'), fast: z.number().int().min(2).max(200), slow: z.number().int().min(3).max(400) }).strict(),
-  z.object({ type: z.literal('macd_cross'), fast: z.number().int().min(2).max(100), slow: z.number().int().min(3).max(200), signal: z.number().int().min(2).max(100) }).strict(),
+  z
+    .object({ type: z.literal('rsi'), period: z.number().int().min(2).max(100), oversold: z.number().min(1).max(50), overbought: z.number().min(50).max(99) })
+    .strict()
+    .refine((i) => i.oversold < i.overbought, { message: 'oversold must be below overbought', path: ['oversold'] }),
+  z.object({ type: z.literal('ema_cross'), fast: z.number().int().min(2).max(200), slow: z.number().int().min(3).max(400) }).strict().refine((i) => i.fast < i.slow, fastBelowSlow),
+  z.object({ type: z.literal('sma_cross'), fast: z.number().int().min(2).max(200), slow: z.number().int().min(3).max(400) }).strict().refine((i) => i.fast < i.slow, fastBelowSlow),
+  z
+    .object({ type: z.literal('macd_cross'), fast: z.number().int().min(2).max(100), slow: z.number().int().min(3).max(200), signal: z.number().int().min(2).max(100) })
+    .strict()
+    .refine((i) => i.fast < i.slow, fastBelowSlow),
   z.object({ type: z.literal('bollinger'), period: z.number().int().min(5).max(200), deviation: z.number().min(0.5).max(5) }).strict(),
 ])
 export type IndicatorConfig = z.infer<typeof indicatorSchema>

@@ -1,4 +1,8 @@
 import type { IntentState, TradingAccountKind } from '../db/index.js'
+import type { SmartTradeConfig } from './trading-api-types.js'
+
+/** What an edit of a running smart trade may change. */
+export type SmartTradeEdit = { takeProfit?: SmartTradeConfig['takeProfit'] | null; stopLoss?: SmartTradeConfig['stopLoss'] | null }
 
 /**
  * The contracts the trading modules share (README.md has the picture). Amounts and prices are decimal
@@ -58,6 +62,8 @@ export type TradingVenue = {
   clientOrderId: { maxLength: number; pattern: string }
   /** Whether stop orders can rest on the venue (then a stop survives the platform being down). */
   supportsStopOrders: boolean
+  /** Decimals the venue quotes a symbol's price in (its tick), when known: prices a bot computes are rounded to it. */
+  priceDecimals?: (symbol: string) => number | null
   createOrder(order: PlaceOrder & { clientOrderId: string }): Promise<VenueOrder>
   cancelOrder(args: { symbol: string; id: string }): Promise<VenueOrder>
   fetchOrder(args: { symbol: string; id?: string; clientOrderId?: string }): Promise<VenueOrder>
@@ -126,6 +132,8 @@ export type BotEvent =
   | { type: 'timer'; time: number }
   /** The user (or the kill switch) asks: close at market, or cancel what is not yet filled. */
   | { type: 'command'; command: 'close' | 'cancel'; time: number }
+  /** The user changes a running smart trade's exits (absent: unchanged; null: removed). */
+  | { type: 'edit'; takeProfit?: SmartTradeEdit['takeProfit']; stopLoss?: SmartTradeEdit['stopLoss']; timeoutSeconds?: number | null | undefined; time: number }
   /** A signal bot's signal, already authenticated and accepted. */
   | { type: 'signal'; signal: SignalInput; time: number }
 
@@ -168,6 +176,8 @@ export type MachineContext = {
   now: number
   /** The last price the runtime saw for a symbol on this bot's venue, or null. */
   lastPrice: (symbol: string) => string | null
+  /** The venue's price decimals for a symbol (its tick), or null when unknown. */
+  priceDecimals: (symbol: string) => number | null
 }
 
 /** A bot kind as the runtime drives it. The state is plain JSON (persisted on every transition). */

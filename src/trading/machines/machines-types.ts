@@ -68,6 +68,8 @@ export type SmartTradeState = {
   startedAt: number
   /** Decimals the market quotes in (the most seen in config prices and price events); null: none seen yet. */
   pricePrecision: number | null
+  /** True when pricePrecision is the venue's tick (then prices seen do not change it). */
+  precisionFromVenue?: boolean
   orders: Record<string, TradeOrder>
   book: TradeBook
   /** Fixed when the position opened (entry filled, or cancelled with a fill). */

@@ -245,6 +245,8 @@ const step = (state: SignalBotState, event: BotEvent, ctx: MachineContext): Tran
   }
   const st: Step = { s: structuredClone(state), ctx, time: event.time, out: [] }
   const { s } = st
+  // A signal bot's exits come from its config (edited while it is stopped), not from edit events.
+  if (event.type === 'edit') return { state, commands: [] }
   if (event.type === 'signal') onSignal(st, event.signal)
   else if (event.type === 'command') onCommand(st, event.command)
   else if (event.type === 'price') {

@@ -40,7 +40,7 @@ const trade = (input: unknown, venue: Venue = spot, lastPrice: string | null = '
   const config = smartTradeConfigSchema.parse(input)
   let now = T0
   const prices: Record<string, string> = lastPrice === null ? {} : { [config.symbol]: lastPrice }
-  const ctx = (): MachineContext => ({ ...venue, now, lastPrice: (symbol) => prices[symbol] ?? null })
+  const ctx = (): MachineContext => ({ ...venue, now, priceDecimals: () => null, lastPrice: (symbol) => prices[symbol] ?? null })
   const placed = new Set<string>()
   const take = (commands: BotCommand[]): BotCommand[] => {
     for (const c of commands) {
@@ -70,6 +70,7 @@ const trade = (input: unknown, venue: Venue = spot, lastPrice: string | null = '
     },
     live: () => smartTradeMachine.live(state) as Live,
     now: () => now,
+    send,
     price: (price: string) => {
       prices[config.symbol] = price
       return send({ type: 'price', symbol: config.symbol, price, time: now + 1000 })
@@ -476,5 +477,45 @@ describe('bookkeeping', () => {
       { type: 'place', key: 'tp1', purpose: 'take_profit', order: { symbol: 'BTC/USDT', side: 'sell', type: 'limit', amount: '0.2', price: '105' } },
       { type: 'place', key: 'tp2', purpose: 'take_profit', order: { symbol: 'BTC/USDT', side: 'sell', type: 'limit', amount: '0.3', price: '110' } },
     ])
+  })
+})
+
+describe('editing a running trade', () => {
+  it('before the entry fills, new targets and stop replace the old ones', () => {
+    const t = trade({ symbol: 'BTC/USDT', direction: 'long', amount: '1', entry: { type: 'limit', price: '100' }, takeProfit: { targets: [{ percent: '5', sharePercent: '100' }] } })
+    t.send({ type: 'edit', takeProfit: { targets: [{ price: '120', sharePercent: '100' }] }, stopLoss: { price: '90' }, time: t.now() + 1000 })
+    expect(t.order('entry', 'filled', '1', '100')).toEqual([{ type: 'place', key: 'tp1', purpose: 'take_profit', order: { symbol: 'BTC/USDT', side: 'sell', type: 'limit', amount: '1', price: '120' } }])
+    expect(t.live()).toMatchObject({ stopPrice: '90', stopPlacement: 'platform' })
+  })
+
+  it('once open, a new stop replaces the one resting on the venue (cancel first, then the new level), even a looser one', () => {
+    const t = trade({ symbol: 'BTC/USDT:USDT', direction: 'long', amount: '1', entry: { type: 'market' }, stopLoss: { price: '95' } }, futuresWithStops, '100')
+    t.order('entry', 'filled', '1', '100')
+    t.order('sl', 'acknowledged')
+    expect(t.send({ type: 'edit', stopLoss: { price: '93' }, time: t.now() + 1000 })).toEqual([{ type: 'cancel', key: 'sl' }])
+    expect(t.order('sl', 'cancelled')).toEqual([
+      { type: 'place', key: 'sl.2', purpose: 'stop_loss', order: { symbol: 'BTC/USDT:USDT', side: 'sell', type: 'stop_market', amount: '1', stopPrice: '93', reduceOnly: true } },
+    ])
+    // Removing the stop cancels it and places none.
+    t.order('sl.2', 'acknowledged')
+    expect(t.send({ type: 'edit', stopLoss: null, time: t.now() + 1000 })).toEqual([{ type: 'cancel', key: 'sl.2' }])
+    expect(t.order('sl.2', 'cancelled')).toEqual([])
+    expect(t.live().stopPrice).toBeNull()
+  })
+
+  it('a new timeout counts from the entry fill and wakes the runtime', () => {
+    const t = trade({ symbol: 'BTC/USDT', direction: 'long', amount: '1', entry: { type: 'market' } })
+    t.order('entry', 'filled', '1', '100')
+    const opened = t.now()
+    expect(t.send({ type: 'edit', timeoutSeconds: 600, time: opened + 5000 })).toEqual([{ type: 'wake', at: opened + 600_000 }])
+  })
+
+  it('uses the venue tick for prices it computes when the venue tells it', () => {
+    const config = smartTradeConfigSchema.parse({ symbol: 'BTC/USDT', direction: 'long', amount: '1', entry: { type: 'market' }, takeProfit: { targets: [{ percent: '1.234', sharePercent: '100' }] } })
+    const ctx: MachineContext = { ...spot, now: T0, priceDecimals: () => 2, lastPrice: () => '100.12345' }
+    const started = smartTradeMachine.start(config, ctx)
+    const filled = smartTradeMachine.step(started.state, { type: 'order', key: 'entry', state: 'filled', filled: '1', average: '100.12345', fee: null, feeCurrency: null, reason: null, time: T0 + 1 }, ctx)
+    // 100.12345 × 1.01234 = 101.3589… → 101.36 at the venue's 0.01 tick
+    expect(filled.commands).toEqual([{ type: 'place', key: 'tp1', purpose: 'take_profit', order: { symbol: 'BTC/USDT', side: 'sell', type: 'limit', amount: '1', price: '101.36' } }])
   })
 })

@@ -41,7 +41,8 @@ const exitSide = (s: SmartTradeState) => (s.config.direction === 'long' ? 'sell'
 const pricePlaces = (s: SmartTradeState): number => s.pricePrecision ?? 8
 
 const notePrecision = (s: SmartTradeState, price: string | null | undefined): void => {
-  if (price === null || price === undefined) return
+  // The venue's own tick is the rule once known; prices seen only guess it.
+  if (price === null || price === undefined || s.precisionFromVenue === true) return
   const d = Math.min(decimalsOf(price), 12)
   if (s.pricePrecision === null || d > s.pricePrecision) s.pricePrecision = d
 }
@@ -401,6 +402,38 @@ const onCommand = (st: Step, command: 'close' | 'cancel'): void => {
   for (const o of Object.values(s.orders)) cancel(st, o)
 }
 
+/**
+ * A user's change to a running trade's exits. Before the position opens, the new targets, stop and
+ * timeout simply replace the old (they are computed when the entry fills). Once open, the stop and the
+ * timeout move at once (a stop resting on the venue is cancelled and placed again at the new price);
+ * targets already resting stay as they are — the API refuses target changes then (edit them by closing).
+ */
+const onEdit = (st: Step, ev: Extract<BotEvent, { type: 'edit' }>): void => {
+  const s = st.s
+  if (s.phase === 'closing' || s.phase === 'finished' || s.phase === 'cancelled') return
+  const before = s.phase
+  if (ev.takeProfit !== undefined && (before === 'waiting' || before === 'entering')) {
+    if (ev.takeProfit === null) delete s.config.takeProfit
+    else s.config.takeProfit = ev.takeProfit
+  }
+  if (ev.stopLoss !== undefined) {
+    if (ev.stopLoss === null) delete s.config.stopLoss
+    else s.config.stopLoss = ev.stopLoss
+    if (before === 'open' && s.averageEntry !== null) {
+      s.stop.price = initialStop(s, dec(s.averageEntry))
+      const resting = s.stop.key === null ? undefined : s.orders[s.stop.key]
+      if (resting !== undefined && !isFinal(resting) && resting.state !== 'unknown' && resting.stopPrice !== s.stop.price) cancel(st, resting)
+    }
+  }
+  if (ev.timeoutSeconds !== undefined) {
+    if (ev.timeoutSeconds === null) delete s.config.timeoutSeconds
+    else s.config.timeoutSeconds = ev.timeoutSeconds
+    const from = before === 'open' ? s.openedAt : s.startedAt
+    s.deadline = ev.timeoutSeconds === null || from === null ? null : from + ev.timeoutSeconds * 1000
+    if (s.deadline !== null) st.out.push({ type: 'wake', at: s.deadline })
+  }
+}
+
 const onTimer = (st: Step): void => {
   const s = st.s
   if (s.deadline === null || st.time < s.deadline) return
@@ -424,6 +457,11 @@ const start = (config: SmartTradeConfig, ctx: MachineContext): Transition<SmartT
   }
   const st: Step = { s, ctx, time: ctx.now, out: [] }
   const e = config.entry
+  const venueDecimals = ctx.priceDecimals(config.symbol)
+  if (venueDecimals !== null) {
+    s.pricePrecision = venueDecimals
+    s.precisionFromVenue = true
+  }
   for (const p of [e.type === 'limit' ? e.price : undefined, e.type === 'conditional' ? e.triggerPrice : undefined, e.type === 'conditional' ? e.limitPrice : undefined, config.stopLoss?.price, ...(config.takeProfit?.targets ?? []).map((t) => t.price), ctx.lastPrice(config.symbol)]) notePrecision(s, p)
   const futures = config.symbol.includes(':')
   if (futures !== (ctx.market === 'linear')) {
@@ -452,6 +490,7 @@ const step = (state: SmartTradeState, event: BotEvent, ctx: MachineContext): Tra
     onPrice(st, dec(event.price))
   } else if (event.type === 'order') onOrder(st, event)
   else if (event.type === 'timer') onTimer(st)
+  else if (event.type === 'edit') onEdit(st, event)
   else onCommand(st, event.command)
   // A finished trade still books late reports (so its PnL stays true) but asks for nothing more.
   if (state.finishedAt !== null) return { state: st.s, commands: [] }

@@ -39,8 +39,14 @@ export type LiveBot = {
   name: string
   account: AccountRef
   config: unknown
+  /**
+   * Put in front of the machine's order keys in the journal. Empty until the bot is promoted; then the
+   * promotion time, so the fresh machine on the real account (which names its orders "p1.entry" again)
+   * can never be handed the demo era's intents by the journal's one-intent-per-(bot, key) rule.
+   */
+  keyPrefix: string
   machine: BotMachine<unknown, unknown>
-  venue: Pick<TradingVenue, 'venue' | 'market' | 'supportsStopOrders'>
+  venue: Pick<TradingVenue, 'venue' | 'market' | 'supportsStopOrders' | 'priceDecimals'>
   version: number
   saved: RuntimeState
   savedJson: string
@@ -90,6 +96,15 @@ const botSymbolsOf = (config: unknown): string[] | undefined => {
   return typeof c?.symbol === 'string' ? [c.symbol] : undefined
 }
 
+/** The journal key prefix of a bot promoted at `promotedAt` (see LiveBot.keyPrefix). */
+export const journalKeyPrefix = (promotedAt: Date | null): string => (promotedAt === null ? '' : `live${promotedAt.getTime().toString(36)}.`)
+
+/** A journal view as this bot's machine names it, or null for an intent of the bot's earlier (demo) era. */
+export const localView = (bot: Pick<LiveBot, 'keyPrefix'>, view: IntentView): IntentView | null => {
+  if (bot.keyPrefix === '') return view
+  return view.intentKey.startsWith(bot.keyPrefix) ? { ...view, intentKey: view.intentKey.slice(bot.keyPrefix.length) } : null
+}
+
 export const createBotDriver = (deps: BotDriverDeps) => {
   const { store, clock, owner, journal, risk, alerts, logger } = deps
 
@@ -98,6 +113,7 @@ export const createBotDriver = (deps: BotDriverDeps) => {
     supportsStopOrders: bot.venue.supportsStopOrders,
     now: clock.now().getTime(),
     lastPrice: (symbol) => deps.lastPrice(bot.venue.venue, symbol),
+    priceDecimals: (symbol) => bot.venue.priceDecimals?.(symbol) ?? null,
   })
 
   const noteFinal = (bot: LiveBot, key: string) => {
@@ -183,7 +199,9 @@ export const createBotDriver = (deps: BotDriverDeps) => {
     }
     let view: IntentView
     try {
-      view = await journal.place({ workspaceId: bot.workspaceId, botId: bot.id, key: cmd.key, account: bot.account, purpose: cmd.purpose, order: cmd.order })
+      const placed = localView(bot, await journal.place({ workspaceId: bot.workspaceId, botId: bot.id, key: bot.keyPrefix + cmd.key, account: bot.account, purpose: cmd.purpose, order: cmd.order }))
+      if (placed === null) throw new Error('the journal answered with an intent of another key (bug)')
+      view = placed
     } catch (err) {
       // The journal throws only when nothing was written or sent (a bad order, a removed account).
       if (err instanceof AppError && placeRefusals.has(err.code)) return refuse(cmd.key, err.message)
@@ -193,10 +211,11 @@ export const createBotDriver = (deps: BotDriverDeps) => {
   }
 
   const cancel = async (bot: LiveBot, key: string): Promise<Step | null> => {
-    const intent = await journal.byKey(bot.id, key)
+    const intent = await journal.byKey(bot.id, bot.keyPrefix + key)
     if (intent === null || isFinalState(intent.state)) return null
     try {
-      const view = await journal.cancel(intent.id)
+      const view = localView(bot, await journal.cancel(intent.id))
+      if (view === null) return null
       return isNewsFor(bot, view) ? { kind: 'event', event: orderEventOf(view, clock.now().getTime()), view } : null
     } catch (err) {
       // Never retried blindly: the poll and reconciliation report what became of the order.
@@ -286,15 +305,19 @@ export const createBotDriver = (deps: BotDriverDeps) => {
           // Whatever the last transition left undone, then what became of the orders while we were away.
           const steps = await carryOut(bot, bot.saved.outbox)
           for (const key of Object.keys(bot.saved.orders)) {
-            const view = await journal.byKey(bot.id, key)
+            const found = await journal.byKey(bot.id, bot.keyPrefix + key)
+            const view = found === null ? null : localView(bot, found)
             if (view !== null) steps.push({ kind: 'event', event: orderEventOf(view, clock.now().getTime()), view })
           }
           return await advance(bot, steps)
         }
         case 'event':
           return await advance(bot, [{ kind: 'event', event: work.event }])
-        case 'intent':
-          return await advance(bot, [{ kind: 'event', event: orderEventOf(work.view, clock.now().getTime()), view: work.view }])
+        case 'intent': {
+          const view = localView(bot, work.view)
+          if (view === null) return // an order of the bot's demo era: its record, not this machine's business
+          return await advance(bot, [{ kind: 'event', event: orderEventOf(view, clock.now().getTime()), view }])
+        }
         case 'indicator':
           // The log is a record, not a gate: a failed write is logged and the signal still acted on.
           await deps.logSignal(bot, { action: work.action, symbol: work.symbol, message: work.label }).catch((err: unknown) => logger?.warn({ botId: bot.id, err }, 'could not log an indicator signal'))

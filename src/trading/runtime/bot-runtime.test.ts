@@ -48,6 +48,8 @@ const counter: BotMachine<CounterState, CounterConfig> = {
         return { state: { ...s, orders: { ...s.orders, [e.key]: `${e.state}: ${e.reason ?? ''}` } }, commands: [] }
       case 'command':
         return { state: s, commands: [{ type: 'finish', status: 'finished', reason: 'closed by the user' }] }
+      case 'edit':
+        return { state: s, commands: [] }
     }
   },
   interest: (s) => ({ symbols: [s.config.symbol] }),

@@ -9,7 +9,7 @@ import type { RiskGuard } from '../risk/index.js'
 import { createIndicatorSignal, recordSignal } from '../signals/index.js'
 import type { SignalBotConfig } from '../trading-api-types.js'
 import type { BotEvent, BotMachine, IntentView, PriceSource, VenueResolver } from '../trading-types.js'
-import { createBotDriver, type LiveBot, type Work } from './bot-driver.js'
+import { createBotDriver, journalKeyPrefix, type LiveBot, type Work } from './bot-driver.js'
 import { createBotQueue } from './bot-queue.js'
 import { createBotStore, type BotRow } from './bot-store.js'
 import { createHeartbeat } from './heartbeat.js'
@@ -178,6 +178,7 @@ export const createBotRuntime = (deps: BotRuntimeDeps) => {
         name: row.name,
         account,
         config: row.config,
+        keyPrefix: journalKeyPrefix(row.promotedAt),
         machine: machines[row.kind],
         venue: { venue: venue.venue, market: venue.market, supportsStopOrders: venue.supportsStopOrders },
         version: row.version,
