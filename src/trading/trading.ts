@@ -72,6 +72,9 @@ export const createTrading = (deps: TradingDeps) => {
     deliver: async (bot, signal) => {
       await runtime.deliver(bot.id, { type: 'signal', signal, time: clock.now().getTime() })
     },
+    pause: async (bot, reason) => {
+      await runtime.pauseBot(bot.id, reason)
+    },
   })
   const foreignOrders = createForeignOrderScan({ db, clock, venues, disableAccount: deps.disableAccount, alerts, audit, logger })
 

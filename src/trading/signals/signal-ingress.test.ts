@@ -41,6 +41,8 @@ describe.each(backends)('signal ingress on %s', (kind) => {
   const delivered: Array<{ botId: string; signal: SignalInput }> = []
   /** Bots whose delivery fails (the runtime could not take the signal). */
   const undeliverable = new Set<string>()
+  /** Bots the ingress asked to pause (R18), with the reason. */
+  const paused: Array<{ botId: string; reason: string }> = []
   const secrets: string[] = []
 
   beforeAll(async () => {
@@ -57,6 +59,10 @@ describe.each(backends)('signal ingress on %s', (kind) => {
       deliver: async (bot, signal) => {
         if (undeliverable.has(bot.id)) throw new AppError('CONFLICT', 'the bot is restarting: send the signal again')
         delivered.push({ botId: bot.id, signal })
+      },
+      pause: async (bot, reason) => {
+        paused.push({ botId: bot.id, reason })
+        await database.db.update(bots).set({ status: 'paused', statusReason: reason }).where(eq(bots.id, bot.id))
       },
     })
   })
@@ -117,6 +123,27 @@ describe.each(backends)('signal ingress on %s', (kind) => {
     expect(deliveriesTo(botId)).toHaveLength(before)
     return row
   }
+
+  it('R18: a burst of 50 authenticated signals on a symbol outside the list is refused before any order, pauses the bot and raises a critical alert', async () => {
+    const bot = await addBot({ symbols: ['BTC/USDT'], source: { ratePerMinute: 600 } })
+    const results = []
+    for (let i = 0; i < 50; i++) results.push(await outcome(ingress.receive(request(bot.id, bodyOf(bot.secret, { symbol: 'SHIBXUSDT' })))))
+    // The first is refused for the symbol and pauses the bot; the rest meet a paused bot.
+    expect(results[0]).toBe('BAD_INPUT:UNKNOWN_SYMBOL')
+    expect(results.slice(1).every((r) => r === 'CONFLICT:BOT_NOT_RUNNING')).toBe(true)
+    expect(deliveriesTo(bot.id)).toHaveLength(0)
+    expect(paused.filter((p) => p.botId === bot.id)).toHaveLength(1)
+    expect(paused.find((p) => p.botId === bot.id)?.reason).toContain('not in this bot')
+    const raised = (await alerts.list(workspaceId)).filter((a) => a.rule === 'signal_symbol_not_allowed' && a.details.botId === bot.id)
+    expect(raised).toHaveLength(1)
+    expect(raised[0]?.severity).toBe('critical')
+  })
+
+  it('a wrong secret never pauses a bot, however often it is sent', async () => {
+    const bot = await addBot({ symbols: ['BTC/USDT'] })
+    for (let i = 0; i < 12; i++) await outcome(ingress.receive(request(bot.id, bodyOf(`bwh_${'x'.repeat(43)}`, { symbol: 'SHIBXUSDT' }))))
+    expect(paused.filter((p) => p.botId === bot.id)).toHaveLength(0)
+  })
 
   it('accepts a TradingView alert as TradingView fills it in, logs it and hands it to the bot', async () => {
     const bot = await addBot({ source: { allowIps: ['tradingview'] } })
@@ -250,9 +277,10 @@ describe.each(backends)('signal ingress on %s', (kind) => {
     expect(row?.action).toBe('buy')
     const placeholder = await expectRefused(bot.id, request(bot.id, bodyOf(bot.secret, { price: '{{close}}' })), 'BAD_INPUT:UNFILLED_PLACEHOLDER')
     expect(placeholder?.message).toMatch(/^price /)
-    await expectRefused(bot.id, request(bot.id, bodyOf(bot.secret, { symbol: 'ETHUSDT' })), 'BAD_INPUT:UNKNOWN_SYMBOL')
     await expectRefused(bot.id, request(bot.id, bodyOf(bot.secret, { amount: '1e3' })), 'BAD_INPUT:INVALID_NUMBER')
     await expectRefused(bot.id, request(bot.id, bodyOf(bot.secret, { action: 'enter_short' })), 'BAD_INPUT:SIDE_NOT_ALLOWED')
+    // Last: an authenticated off-list symbol also pauses the bot (R18, below).
+    await expectRefused(bot.id, request(bot.id, bodyOf(bot.secret, { symbol: 'ETHUSDT' })), 'BAD_INPUT:UNKNOWN_SYMBOL')
   })
 
   it('refuses a malformed body, an oversize body and another media type — the same answer with or without a bot', async () => {

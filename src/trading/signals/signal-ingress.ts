@@ -32,6 +32,12 @@ export type SignalIngressDeps = {
   webhookKey: Uint8Array
   /** Hands an accepted signal to the bot runtime; throws when it could not (the signal is then refused). */
   deliver: (bot: { id: string; workspaceId: string }, signal: SignalInput) => Promise<void>
+  /**
+   * Pauses a bot (R18): an AUTHENTICATED signal for a symbol outside the bot's list means its secret is
+   * used by someone else or the sender is misconfigured — either way the bot stops taking signals until a
+   * person looks. Wrong-secret noise never pauses anything (that would hand strangers an off switch).
+   */
+  pause?: (bot: { id: string; workspaceId: string }, reason: string) => Promise<void>
   alerts: Pick<Alerts, 'raise'>
   logger?: Pick<Logger, 'warn' | 'error'> | undefined
   /**
@@ -56,7 +62,7 @@ const conflict = (reason: string, message: string) => new AppError('CONFLICT', m
  * an existing signal bot is logged with its verdict and counted; nothing reaches `deliver` unless the
  * accepted row was written, and the partial unique index makes that happen once per signal id.
  */
-export const createSignalIngress = ({ db, clock, webhookKey, deliver, alerts, logger, burst }: SignalIngressDeps) => {
+export const createSignalIngress = ({ db, clock, webhookKey, deliver, pause, alerts, logger, burst }: SignalIngressDeps) => {
   const threshold = burst?.rejections ?? 10
   const windowMs = burst?.windowMs ?? 60_000
   const maxLogged = Math.max(burst?.maxLogged ?? 100, threshold)
@@ -114,7 +120,13 @@ export const createSignalIngress = ({ db, clock, webhookKey, deliver, alerts, lo
     }
     if (bot.status !== 'running') throw conflict('BOT_NOT_RUNNING', `the bot is ${bot.status}, not running: start it to act on signals`)
 
-    const signal = toSignalInput(body, symbols)
+    let signal: SignalInput
+    try {
+      signal = toSignalInput(body, symbols)
+    } catch (err) {
+      if (err instanceof AppError && err.reason === 'UNKNOWN_SYMBOL') await offList(bot, body.symbol ?? '')
+      throw err
+    }
     seen.details = { ...seen.details, action: signal.action, symbol: signal.symbol, amount: signal.amount, price: signal.price, takeProfit: signal.takeProfit, stopLoss: signal.stopLoss }
     if ((signal.action === 'enter_short' && sides === 'long') || (signal.action === 'enter_long' && sides === 'short')) {
       throw new AppError('BAD_INPUT', `this bot takes ${sides} entries only: ${signal.action} is refused`, { reason: 'SIDE_NOT_ALLOWED' })
@@ -152,6 +164,13 @@ export const createSignalIngress = ({ db, clock, webhookKey, deliver, alerts, lo
       throw refusal
     }
     return { signalRowId: row.id, action: signal.action, symbol: signal.symbol }
+  }
+
+  /** R18: an authenticated signal for a symbol the bot does not trade pauses it, with a critical alert. */
+  const offList = async (bot: BotRow, symbol: string) => {
+    const reason = `paused: an authenticated signal asked for "${symbol.slice(0, 40)}", which is not in this bot's symbol list (is the webhook secret used elsewhere?)`
+    await alerts.raise({ workspaceId: bot.workspaceId, rule: 'signal_symbol_not_allowed', severity: 'critical', details: { botId: bot.id, symbol: symbol.slice(0, 40) }, dedupKey: bot.id })
+    await pause?.({ id: bot.id, workspaceId: bot.workspaceId }, reason).catch((err: unknown) => logger?.error({ err, botId: bot.id }, 'could not pause a bot after an off-list signal'))
   }
 
   const raiseBurst = async (bot: BotRow, count: number, err: AppError) => {
