@@ -43,6 +43,10 @@ export const createDemoTradingVenue = ({ runtime, accountId, kind }: DemoTrading
       const def = runtime.marketDefs?.().find((m) => m.symbol === symbol)
       return def === undefined ? null : decimalsOfTick(def.tickSize)
     },
+    amountDecimals: (symbol: string): number | null => {
+      const def = runtime.marketDefs?.().find((m) => m.symbol === symbol)
+      return def === undefined ? null : decimalsOfTick(def.lotSize)
+    },
     createOrder: (o: DemoPlaceOrder): Promise<OrderView> =>
       venue.createOrder({
         symbol: o.symbol,

@@ -64,6 +64,14 @@ export type TradingVenue = {
   supportsStopOrders: boolean
   /** Decimals the venue quotes a symbol's price in (its tick), when known: prices a bot computes are rounded to it. */
   priceDecimals?: (symbol: string) => number | null
+  /** Decimals of the venue's amount step (lot size) for a symbol, when known: amounts a bot computes are rounded down to it. */
+  amountDecimals?: (symbol: string) => number | null
+  /**
+   * The venue's dead-man switch (cancel-all-after), where it has one (catalogue `deadManSwitch`; demo
+   * venues have none): `armCancelAllAfter` starts or replaces a countdown after which the venue cancels
+   * every open order of the symbol ('symbol') or of the whole account ('account'); 0 stops it.
+   */
+  deadManSwitch?: { scope: 'symbol' | 'account'; maxTimeoutMs: number | null; armCancelAllAfter(symbol: string, timeoutMs: number): Promise<void> }
   createOrder(order: PlaceOrder & { clientOrderId: string }): Promise<VenueOrder>
   cancelOrder(args: { symbol: string; id: string }): Promise<VenueOrder>
   fetchOrder(args: { symbol: string; id?: string; clientOrderId?: string }): Promise<VenueOrder>
@@ -178,6 +186,8 @@ export type MachineContext = {
   lastPrice: (symbol: string) => string | null
   /** The venue's price decimals for a symbol (its tick), or null when unknown. */
   priceDecimals: (symbol: string) => number | null
+  /** The venue's amount-step decimals for a symbol, or null when unknown. */
+  amountDecimals: (symbol: string) => number | null
 }
 
 /** A bot kind as the runtime drives it. The state is plain JSON (persisted on every transition). */

@@ -70,6 +70,8 @@ export type SmartTradeState = {
   pricePrecision: number | null
   /** True when pricePrecision is the venue's tick (then prices seen do not change it). */
   precisionFromVenue?: boolean
+  /** Decimals of the venue's amount step, when known: exits are rounded down to it (less than a step is dust, not a position). */
+  amountPrecision?: number | null
   orders: Record<string, TradeOrder>
   book: TradeBook
   /** Fixed when the position opened (entry filled, or cancelled with a fill). */

@@ -27,7 +27,7 @@ type Live = {
 const bot = (input: unknown, venue: Venue = spot, prices: Record<string, string> = { 'BTC/USDT': '46969.15', 'ETH/USDT': '3646.24' }) => {
   const config = signalBotConfigSchema.parse(input)
   let now = T0
-  const ctx = (): MachineContext => ({ ...venue, now, priceDecimals: () => null, lastPrice: (symbol) => prices[symbol] ?? null })
+  const ctx = (): MachineContext => ({ ...venue, now, priceDecimals: () => null, amountDecimals: () => null, lastPrice: (symbol) => prices[symbol] ?? null })
   const placed = new Set<string>()
   const take = (commands: BotCommand[]): BotCommand[] => {
     for (const c of commands) {
@@ -144,8 +144,8 @@ describe('signal bot on spot', () => {
   it('ignores price updates of a flat symbol without copying its state, and reports of unknown keys', () => {
     const b = bot(config)
     const before = b.state
-    expect(signalBotMachine.step(before, { type: 'price', symbol: 'BTC/USDT', price: '1', time: T0 }, { ...spot, now: T0, priceDecimals: () => null, lastPrice: () => null }).state).toBe(before)
-    expect(signalBotMachine.step(before, { type: 'order', key: 'p9.entry', state: 'filled', filled: '1', average: '1', fee: null, feeCurrency: null, reason: null, time: T0 }, { ...spot, now: T0, priceDecimals: () => null, lastPrice: () => null }).state).toBe(before)
+    expect(signalBotMachine.step(before, { type: 'price', symbol: 'BTC/USDT', price: '1', time: T0 }, { ...spot, now: T0, priceDecimals: () => null, amountDecimals: () => null, lastPrice: () => null }).state).toBe(before)
+    expect(signalBotMachine.step(before, { type: 'order', key: 'p9.entry', state: 'filled', filled: '1', average: '1', fee: null, feeCurrency: null, reason: null, time: T0 }, { ...spot, now: T0, priceDecimals: () => null, amountDecimals: () => null, lastPrice: () => null }).state).toBe(before)
   })
 })
 

@@ -119,7 +119,7 @@ const openPosition = (st: Step, symbol: string, side: TradeDirection, signal: Si
   let amount = signal.amount ?? (cfg.sizing.kind === 'base' ? cfg.sizing.amount : null)
   if (amount === null) {
     if (ref === null) return refused(st, `no price is known for ${symbol} yet, so the quote amount ${cfg.sizing.amount} cannot be turned into an amount`, true)
-    const base = floorTo(dec(cfg.sizing.amount).div(dec(ref)), quoteSizingDecimals)
+    const base = floorTo(dec(cfg.sizing.amount).div(dec(ref)), Math.min(quoteSizingDecimals, ctx.amountDecimals(symbol) ?? quoteSizingDecimals))
     if (base.lte(0)) return refused(st, `the quote amount ${cfg.sizing.amount} buys less than 0.00000001 ${symbol.split('/')[0] ?? ''} at ${ref}`)
     amount = str(base)
   }

@@ -33,7 +33,7 @@ const replay = (input: unknown, venue: Pick<MachineContext, 'market' | 'supports
   if (first === undefined) throw new Error('no data')
   let price = first.price
   let now = first.time
-  const ctx = (): MachineContext => ({ ...venue, now, priceDecimals: () => null, lastPrice: (s) => (s === config.symbol ? price : null) })
+  const ctx = (): MachineContext => ({ ...venue, now, priceDecimals: () => null, amountDecimals: () => null, lastPrice: (s) => (s === config.symbol ? price : null) })
   const resting = new Map<string, Resting>()
   const log: BotCommand[] = []
   const inbox: BotEvent[] = []

@@ -40,7 +40,7 @@ const trade = (input: unknown, venue: Venue = spot, lastPrice: string | null = '
   const config = smartTradeConfigSchema.parse(input)
   let now = T0
   const prices: Record<string, string> = lastPrice === null ? {} : { [config.symbol]: lastPrice }
-  const ctx = (): MachineContext => ({ ...venue, now, priceDecimals: () => null, lastPrice: (symbol) => prices[symbol] ?? null })
+  const ctx = (): MachineContext => ({ ...venue, now, priceDecimals: () => null, amountDecimals: () => null, lastPrice: (symbol) => prices[symbol] ?? null })
   const placed = new Set<string>()
   const take = (commands: BotCommand[]): BotCommand[] => {
     for (const c of commands) {
@@ -512,10 +512,26 @@ describe('editing a running trade', () => {
 
   it('uses the venue tick for prices it computes when the venue tells it', () => {
     const config = smartTradeConfigSchema.parse({ symbol: 'BTC/USDT', direction: 'long', amount: '1', entry: { type: 'market' }, takeProfit: { targets: [{ percent: '1.234', sharePercent: '100' }] } })
-    const ctx: MachineContext = { ...spot, now: T0, priceDecimals: () => 2, lastPrice: () => '100.12345' }
+    const ctx: MachineContext = { ...spot, now: T0, priceDecimals: () => 2, amountDecimals: () => null, lastPrice: () => '100.12345' }
     const started = smartTradeMachine.start(config, ctx)
     const filled = smartTradeMachine.step(started.state, { type: 'order', key: 'entry', state: 'filled', filled: '1', average: '100.12345', fee: null, feeCurrency: null, reason: null, time: T0 + 1 }, ctx)
     // 100.12345 × 1.01234 = 101.3589… → 101.36 at the venue's 0.01 tick
     expect(filled.commands).toEqual([{ type: 'place', key: 'tp1', purpose: 'take_profit', order: { symbol: 'BTC/USDT', side: 'sell', type: 'limit', amount: '1', price: '101.36' } }])
+  })
+})
+
+describe('the venue amount step', () => {
+  it('sells what a spot fee in the coin leaves, rounded down to the step, and calls the remainder dust', () => {
+    const config = smartTradeConfigSchema.parse({ symbol: 'BTC/USDT', direction: 'long', amount: '0.001', entry: { type: 'market' }, takeProfit: { targets: [{ percent: '1', sharePercent: '100' }] } })
+    const ctx: MachineContext = { ...spot, now: T0, priceDecimals: () => 2, amountDecimals: () => 5, lastPrice: () => '100' }
+    const started = smartTradeMachine.start(config, ctx)
+    // Bought 0.001, paid 0.000001 BTC in fee: 0.000999 held, 0.00099 at the 0.00001 step.
+    const filled = smartTradeMachine.step(started.state, { type: 'order', key: 'entry', state: 'filled', filled: '0.001', average: '100', fee: '0.000001', feeCurrency: 'BTC', reason: null, time: T0 + 1 }, ctx)
+    expect(filled.commands).toEqual([{ type: 'place', key: 'tp1', purpose: 'take_profit', order: { symbol: 'BTC/USDT', side: 'sell', type: 'limit', amount: '0.00099', price: '101' } }])
+    const acked = smartTradeMachine.step(filled.state, { type: 'order', key: 'tp1', state: 'acknowledged', filled: '0', average: null, fee: null, feeCurrency: null, reason: null, time: T0 + 2 }, ctx)
+    const done = smartTradeMachine.step(acked.state, { type: 'order', key: 'tp1', state: 'filled', filled: '0.00099', average: '101', fee: '0.0001', feeCurrency: 'USDT', reason: null, time: T0 + 3 }, ctx)
+    // 0.000009 BTC of dust is left in the account; the trade is done.
+    expect(done.commands).toEqual([{ type: 'finish', status: 'finished', reason: expect.any(String) as string }])
+    expect(smartTradeMachine.live(done.state)).toMatchObject({ phase: 'finished', exitReason: 'take_profit' })
   })
 })

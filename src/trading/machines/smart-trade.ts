@@ -3,7 +3,7 @@ import { AppError } from '../../lib/errors.js'
 import type { Decimal } from '../../lib/decimal.js'
 import type { SmartTradeConfig } from '../trading-api-types.js'
 import { finalIntentStates, type BotCommand, type BotEvent, type BotMachine, type MachineContext, type OrderPurpose, type OrderType, type PlaceOrder, type Transition } from '../trading-types.js'
-import { averageEntryOf, betterOf, bookFee, bookFill, currenciesOf, dec, decimalsOf, emptyBook, heldOf, isBetter, money, offsetPrice, reachedAgainst, reachedInFavour, realizedOf, roundPrice, splitByShares, str, zero } from './levels.js'
+import { averageEntryOf, betterOf, bookFee, bookFill, currenciesOf, dec, decimalsOf, emptyBook, floorTo, heldOf, isBetter, money, offsetPrice, reachedAgainst, reachedInFavour, realizedOf, roundPrice, splitByShares, str, zero } from './levels.js'
 import type { ExitReason, SmartTradeState, StopPlacement, TradeOrder, TradePhase, TradeTarget } from './machines-types.js'
 
 /**
@@ -45,6 +45,16 @@ const notePrecision = (s: SmartTradeState, price: string | null | undefined): vo
   if (price === null || price === undefined || s.precisionFromVenue === true) return
   const d = Math.min(decimalsOf(price), 12)
   if (s.pricePrecision === null || d > s.pricePrecision) s.pricePrecision = d
+}
+
+/**
+ * What can be sold (bought back) of the position: what is held, rounded down to the venue's amount step.
+ * A spot buy's fee taken in the coin leaves a remainder below one step that no exchange would take: dust,
+ * which stays in the account and does not keep the trade open.
+ */
+const tradeable = (s: SmartTradeState): Decimal => {
+  const held = heldOf(s.book)
+  return s.amountPrecision === undefined || s.amountPrecision === null ? held : floorTo(held, s.amountPrecision)
 }
 
 const place = (st: Step, key: string, purpose: OrderPurpose, order: PlaceOrder): void => {
@@ -113,7 +123,7 @@ const openPosition = (st: Step): void => {
   const s = st.s
   const { direction } = s.config
   const avg = averageEntryOf(s.book) ?? zero
-  const held = heldOf(s.book)
+  const held = tradeable(s)
   s.phase = 'open'
   s.openedAt = st.time
   s.averageEntry = str(avg.toDecimalPlaces(12))
@@ -127,6 +137,8 @@ const openPosition = (st: Step): void => {
   const shares = targets.map((t) => t.sharePercent)
   let places = Math.max(decimalsOf(s.config.amount), decimalsOf(s.book.entryQty), decimalsOf(str(held)))
   while (places < 8 && splitByShares(held, shares, places).some((a) => a.lte(0))) places += 1
+  // The venue's step is the rule when known: a share smaller than one step is skipped, never sent.
+  if (s.amountPrecision !== undefined && s.amountPrecision !== null) places = s.amountPrecision
   const amounts = splitByShares(held, shares, places)
   s.targets = targets.map((t, i) => {
     const amount = amounts[i] ?? zero
@@ -160,7 +172,7 @@ const worthMoving = (s: SmartTradeState, placed: Decimal, desired: Decimal): boo
 const maintainExchangeStop = (st: Step): void => {
   const s = st.s
   if (s.phase !== 'open' || s.stop.placement !== 'exchange' || s.stop.price === null) return
-  const held = heldOf(s.book)
+  const held = tradeable(s)
   if (held.lte(0)) return
   const current = s.stop.key === null ? undefined : s.orders[s.stop.key]
   if (current !== undefined && !isFinal(current)) {
@@ -187,7 +199,7 @@ const onPrice = (st: Step, price: Decimal): void => {
   }
   if (s.phase === 'entering') {
     const avg = averageEntryOf(s.book)
-    const stop = avg === null || heldOf(s.book).lte(0) ? null : initialStop(s, avg)
+    const stop = avg === null || tradeable(s).lte(0) ? null : initialStop(s, avg)
     if (stop !== null && reachedAgainst(direction, price, dec(stop))) beginClosing(st, 'stop_loss')
     return
   }
@@ -231,7 +243,7 @@ const priceMatters = (s: SmartTradeState, text: string, price: Decimal): boolean
   }
   if (s.phase === 'entering') {
     const avg = averageEntryOf(s.book)
-    const stop = avg === null || heldOf(s.book).lte(0) ? null : initialStop(s, avg)
+    const stop = avg === null || tradeable(s).lte(0) ? null : initialStop(s, avg)
     return stop !== null && reachedAgainst(direction, price, dec(stop))
   }
   if (s.phase !== 'open') return false
@@ -332,7 +344,7 @@ const driveClosing = (st: Step): void => {
   for (const o of orders) if (!isCloseOrder(o)) cancel(st, o)
   if (orders.some((o) => !isCloseOrder(o) && inFlight.has(o.state))) return
   if (orders.some((o) => isCloseOrder(o) && !isFinal(o))) return
-  const held = heldOf(s.book)
+  const held = tradeable(s)
   const unknownExits = isFutures(s) ? zero : orders.filter((o) => o.state === 'unknown' && o.purpose !== 'entry').reduce((sum, o) => sum.plus(dec(o.amount)).minus(dec(o.filled)), zero)
   const exposure = held.minus(unknownExits)
   const reason = s.closing?.reason ?? 'close'
@@ -365,12 +377,12 @@ const driveOnce = (st: Step): void => {
     return finish(st, 'stopped', 'cancelled', why)
   }
   if (s.phase === 'open') {
-    if (heldOf(s.book).lte(0)) return beginClosing(st, 'take_profit')
+    if (tradeable(s).lte(0)) return beginClosing(st, 'take_profit')
     return maintainExchangeStop(st)
   }
   if (s.phase === 'closing') return driveClosing(st)
   if (s.phase === 'cancelled' && !Object.values(s.orders).some((o) => inFlight.has(o.state))) {
-    const held = heldOf(s.book)
+    const held = tradeable(s)
     const unknown = Object.values(s.orders).filter((o) => o.state === 'unknown').map((o) => o.key)
     if (unknown.length > 0) alert(st, 'trade_unknown_orders_left', 'warning', `the trade stopped with orders whose outcome is not known yet: ${unknown.join(', ')}`, { keys: unknown.join(',') })
     finish(st, 'stopped', 'cancelled', held.gt(0) ? `cancelled by the user; a position of ${str(held)} ${currenciesOf(s.config.symbol).base} is left open and no longer managed` : 'cancelled by the user')
@@ -398,7 +410,7 @@ const onCommand = (st: Step, command: 'close' | 'cancel'): void => {
   }
   if (s.phase === 'finished' || s.phase === 'cancelled') return
   s.phase = 'cancelled'
-  if (heldOf(s.book).gt(0)) s.exitReason = 'cancel'
+  if (tradeable(s).gt(0)) s.exitReason = 'cancel'
   for (const o of Object.values(s.orders)) cancel(st, o)
 }
 
@@ -457,6 +469,7 @@ const start = (config: SmartTradeConfig, ctx: MachineContext): Transition<SmartT
   }
   const st: Step = { s, ctx, time: ctx.now, out: [] }
   const e = config.entry
+  s.amountPrecision = ctx.amountDecimals(config.symbol)
   const venueDecimals = ctx.priceDecimals(config.symbol)
   if (venueDecimals !== null) {
     s.pricePrecision = venueDecimals

@@ -43,10 +43,22 @@ describe('PnL by average cost', () => {
 
   it('values a base-currency fee at the fill average and marks the open long to the last price', () => {
     const intents = [fill({ symbol: 'ETH/USDT', side: 'buy', filled: '2', average: '1500', fee: '0.002', feeCurrency: 'ETH', at: '2026-03-01T10:00:00Z' })]
-    // fee: 0.002 ETH × 1500 = 3 USDT → realized −3; unrealized (1600 − 1500) × 2 = 200
-    expect(pnlOfIntents(intents, (s) => (s === 'ETH/USDT' ? '1600' : null))).toEqual({ realized: '-3', unrealized: '200', fees: '3', currency: 'USDT' })
+    // fee: 0.002 ETH × 1500 = 3 USDT → realized −3; the fee never arrived, so 1.998 ETH are held:
+    // unrealized (1600 − 1500) × 1.998 = 199.8
+    expect(pnlOfIntents(intents, (s) => (s === 'ETH/USDT' ? '1600' : null))).toEqual({ realized: '-3', unrealized: '199.8', fees: '3', currency: 'USDT' })
+    expect(positionsOf(intents)).toEqual([{ symbol: 'ETH/USDT', net: '1.998', averageEntry: '1500' }])
     // without a last price the open position is not valued
     expect(pnlOfIntents(intents, noPrice).unrealized).toBe('0')
+  })
+
+  it('a spot round trip whose buy fee was taken in the coin ends flat: no phantom position, no unrealized PnL', () => {
+    const intents = [
+      fill({ symbol: 'BTC/USDT', side: 'buy', filled: '0.01', average: '20000', fee: '0.00001', feeCurrency: 'BTC', at: '2026-03-01T10:00:00Z' }),
+      fill({ symbol: 'BTC/USDT', side: 'sell', filled: '0.00999', average: '20100', fee: '0.2', feeCurrency: 'USDT', at: '2026-03-01T11:00:00Z' }),
+    ]
+    // (20100 − 20000) × 0.00999 = 0.999; fees 0.00001 × 20000 = 0.2 and 0.2 → realized 0.999 − 0.4 = 0.599
+    expect(pnlOfIntents(intents, () => '30000')).toEqual({ realized: '0.599', unrealized: '0', fees: '0.4', currency: 'USDT' })
+    expect(positionsOf(intents)).toEqual([])
   })
 
   it('realizes a short partly covered and marks the rest', () => {

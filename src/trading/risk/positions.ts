@@ -110,7 +110,10 @@ export const ledgerOf = (intents: readonly RiskIntent[]): { books: Book[]; steps
       book = { key, botId: intent.botId, symbol: intent.symbol, net: zero, averageEntry: null, realized: zero }
       books.set(key, book)
     }
-    const qty = intent.side === 'buy' ? filled : filled.neg()
+    // A spot buy whose fee was taken in the coin bought delivers that much less (the fee itself is
+    // charged in PnL at the fill price, see pnl.ts): counting it would leave a phantom position.
+    const feeInCoin = intent.side === 'buy' && !intent.symbol.includes(':') && intent.fee !== null && intent.feeCurrency === currenciesOf(intent.symbol).base ? toDecimal(intent.fee) : zero
+    const qty = intent.side === 'buy' ? filled.minus(feeInCoin) : filled.neg()
     const price = fillPriceOf(intent, book)
     const before = book.net
     let realized = zero

@@ -46,7 +46,7 @@ export type LiveBot = {
    */
   keyPrefix: string
   machine: BotMachine<unknown, unknown>
-  venue: Pick<TradingVenue, 'venue' | 'market' | 'supportsStopOrders' | 'priceDecimals'>
+  venue: Pick<TradingVenue, 'venue' | 'market' | 'supportsStopOrders' | 'priceDecimals' | 'amountDecimals'>
   version: number
   saved: RuntimeState
   savedJson: string
@@ -114,6 +114,7 @@ export const createBotDriver = (deps: BotDriverDeps) => {
     now: clock.now().getTime(),
     lastPrice: (symbol) => deps.lastPrice(bot.venue.venue, symbol),
     priceDecimals: (symbol) => bot.venue.priceDecimals?.(symbol) ?? null,
+    amountDecimals: (symbol) => bot.venue.amountDecimals?.(symbol) ?? null,
   })
 
   const noteFinal = (bot: LiveBot, key: string) => {
