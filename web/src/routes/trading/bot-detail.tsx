@@ -13,12 +13,12 @@ import { useAction } from '../../lib/use-action'
 import { useResource } from '../../lib/use-resource'
 import { PolledView, useKeptData } from '../demo/polled'
 import { DemoRecordPanel } from './demo-record'
-import { LiveStateView, PnlSummary } from './live-panel'
+import { LiveStateView, PnlSummary, feesOtherOf } from './live-panel'
 import { OrdersTable } from './orders-table'
 import { SignalBotForm } from './signal-bot-form'
 import { readSignalBotConfig, signalBotDraftFrom } from './signal-bot-draft'
 import { SignalLog } from './signal-log'
-import { accountText, botCommandsFor, botStatusLabels, botStatusTones, canTrade, phaseText, signalBotSymbols, signalSourceText } from './trading-format'
+import { accountText, botCommandsFor, botStatusLabels, botStatusTones, canTrade, statusLine, signalBotSymbols, signalSourceText } from './trading-format'
 import { useLiveRefresh } from './use-live-refresh'
 import { WebhookPanel } from './webhook-panel'
 
@@ -78,7 +78,6 @@ const BotOverview = ({ workspace, bot, accounts, webhook, onChanged }: ViewProps
   const [isEditing, setIsEditing] = useState(false)
   const config = readSignalBotConfig(bot.config)
   const mayTrade = canTrade(workspace.role)
-  const phase = phaseText(bot)
   return (
     <>
       <section className="card stack" aria-labelledby="bot-title">
@@ -99,15 +98,13 @@ const BotOverview = ({ workspace, bot, accounts, webhook, onChanged }: ViewProps
           )}
         </p>
         <p className="trading-status" role="status">
-          {botStatusLabels[bot.status]}
-          {phase === null ? '' : ` — ${phase}`}
-          {bot.statusReason === null ? '' : `: ${bot.statusReason}`}
+          {statusLine(bot)}
         </p>
         {mayTrade ? <BotControls workspaceId={workspace.id} bot={bot} onChanged={onChanged} /> : null}
         <h4 className="subsection__title">Live state</h4>
-        <LiveStateView live={bot.live} />
+        <LiveStateView bot={bot} />
         <h4 className="subsection__title">Profit and loss</h4>
-        <PnlSummary pnl={bot.pnl} />
+        <PnlSummary pnl={bot.pnl} feesOther={feesOtherOf(bot)} />
       </section>
       {config?.source.kind === 'webhook' ? (
         <section className="card stack" aria-labelledby="bot-webhook-title">

@@ -30,7 +30,7 @@ const BotList = ({ bots }: { bots: readonly BotView[] }) =>
   bots.length === 0 ? (
     <p className="empty">No Signal Bots yet.</p>
   ) : (
-    <DataTable label="Signal Bots" head={['Name', 'Account', 'Signals', 'Symbols', 'Realized PnL', 'Status']}>
+    <DataTable label="Signal Bots" head={['Name', 'Account', 'Signals', 'Symbols', 'Realized PnL', 'Status']} numeric={[4]}>
       {bots.map((bot) => (
         <tr key={bot.id}>
           <th scope="row">

@@ -1,14 +1,18 @@
 import type { ReactNode } from 'react'
 
-/** A table that scrolls sideways on a narrow screen; focusable so a keyboard can scroll it too. */
-export const DataTable = ({ label, head, children }: { label: string; head: readonly string[]; children: ReactNode }) => (
+/**
+ * A table that scrolls sideways on a narrow screen; focusable so a keyboard can scroll it too.
+ * `numeric` lists the columns (by index) whose cells are right-aligned numbers: their headers align
+ * with them.
+ */
+export const DataTable = ({ label, head, numeric = [], children }: { label: string; head: readonly string[]; numeric?: readonly number[]; children: ReactNode }) => (
   <div className="table-scroll" role="region" aria-label={label} tabIndex={0}>
     <table className="data-table">
       <caption className="visually-hidden">{label}</caption>
       <thead>
         <tr>
           {head.map((title, index) => (
-            <th key={`${index}-${title}`} scope="col">
+            <th key={`${index}-${title}`} scope="col" className={numeric.includes(index) ? 'num' : undefined}>
               {title === '' ? <span className="visually-hidden">Actions</span> : title}
             </th>
           ))}

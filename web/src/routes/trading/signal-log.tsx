@@ -23,7 +23,7 @@ export const SignalLog = ({ signals }: { signals: readonly SignalView[] }) =>
             <StatusBadge tone={signal.verdict === 'accepted' ? 'ok' : 'bad'} label={signal.verdict === 'accepted' ? 'Accepted' : 'Rejected'} />
           </td>
           <td className="trading-wrap">
-            {signal.code === null ? null : <code className="trading-code">{signal.code}</code>} {asSentence(signal.message)}
+            {signal.code === null ? null : <code className="trading-code">{signal.code}</code>} {/^[a-z]+_/.test(signal.message) ? signal.message : asSentence(signal.message)}
           </td>
           <td>{signal.sourceIp ?? '—'}</td>
         </tr>

@@ -13,11 +13,11 @@ import { useAction } from '../../lib/use-action'
 import { useResource } from '../../lib/use-resource'
 import { PolledView, useKeptData } from '../demo/polled'
 import { sendIdempotent, type PendingKey } from './idempotency'
-import { LiveStateView, PnlSummary } from './live-panel'
+import { LiveStateView, PnlSummary, feesOtherOf } from './live-panel'
 import { OrdersTable } from './orders-table'
 import { readSmartTradeConfig } from './smart-trade-draft'
 import { SmartTradeEdit } from './smart-trade-edit'
-import { accountText, botStatusLabels, botStatusTones, canTrade, isActive, phaseText, smartTradeHeadline } from './trading-format'
+import { accountText, botStatusLabels, botStatusTones, canTrade, isActive, statusLine, smartTradeHeadline, smartTradeOwnName } from './trading-format'
 import { useLiveRefresh } from './use-live-refresh'
 
 const LIVE_REFRESH_MS = 2_000
@@ -88,7 +88,7 @@ const TradeActions = ({ workspace, bot, onChanged }: TradeProps) => {
 
 const TradeView = ({ workspace, bot, onChanged }: TradeProps) => {
   const { symbol, direction } = smartTradeHeadline(bot)
-  const phase = phaseText(bot)
+  const ownName = smartTradeOwnName(bot)
   return (
     <section className="card stack" aria-labelledby="smart-trade-title">
       <div className="card__header trading-header">
@@ -98,18 +98,16 @@ const TradeView = ({ workspace, bot, onChanged }: TradeProps) => {
         <StatusBadge tone={botStatusTones[bot.status]} label={botStatusLabels[bot.status]} />
       </div>
       <p className="row__meta">
-        {bot.name === symbol ? null : <>{bot.name} · </>}
+        {ownName === null ? null : <>{ownName} · </>}
         {accountText(bot.account)} · created <TimeText iso={bot.createdAt} />
       </p>
       <p className="trading-status" role="status">
-        {botStatusLabels[bot.status]}
-        {phase === null ? '' : ` — ${phase}`}
-        {bot.statusReason === null ? '' : `: ${bot.statusReason}`}
+        {statusLine(bot)}
       </p>
       <h4 className="subsection__title">Live state</h4>
-      <LiveStateView live={bot.live} />
+      <LiveStateView bot={bot} />
       <h4 className="subsection__title">Profit and loss</h4>
-      <PnlSummary pnl={bot.pnl} />
+      <PnlSummary pnl={bot.pnl} feesOther={feesOtherOf(bot)} />
       {canTrade(workspace.role) && isActive(bot.status) ? <TradeActions workspace={workspace} bot={bot} onChanged={onChanged} /> : null}
     </section>
   )

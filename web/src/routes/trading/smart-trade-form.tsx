@@ -24,7 +24,7 @@ import {
   type EntryType,
   type SmartTradeDraft,
 } from './smart-trade-draft'
-import { tradingAccountOption } from './trading-format'
+import { stopPlacementFor, tradingAccountOption } from './trading-format'
 
 const entryTypes: Readonly<Record<EntryType, string>> = { market: 'At market', limit: 'Limit price', conditional: 'When the price crosses a level' }
 
@@ -107,7 +107,7 @@ export const SmartTradeForm = ({ workspaceId, accounts, onCreated }: Props) => {
         label="Account"
         value={draft.accountKey}
         error={errors.accountKey}
-        help={account === undefined ? undefined : `Stops: ${account.stopsOnExchange ? stopPlacementText.exchange : stopPlacementText.platform}. ${stopPlacementHelp[account.stopsOnExchange ? 'exchange' : 'platform']}`}
+        help={account === undefined ? undefined : `Stops: ${stopPlacementText[stopPlacementFor(account)]}. ${stopPlacementHelp[stopPlacementFor(account)]}`}
         onChange={(event) => update({ accountKey: event.target.value })}
       >
         <option value="">Choose an account</option>

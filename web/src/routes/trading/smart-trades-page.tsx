@@ -16,7 +16,7 @@ import { DataTable } from './data-table'
 import { HaltBanner } from './halt-banner'
 import { SmartTradeDetail } from './smart-trade-detail'
 import { SmartTradeForm } from './smart-trade-form'
-import { accountText, botStatusLabels, botStatusTones, canSetRisk, canTrade, phaseText, smartTradeHeadline } from './trading-format'
+import { accountText, botStatusLabels, botStatusTones, canSetRisk, canTrade, phaseText, smartTradeHeadline, smartTradeOwnName } from './trading-format'
 import { UnknownOrdersNotice } from './unknown-orders'
 import { useLiveRefresh } from './use-live-refresh'
 import '../demo/demo.css'
@@ -29,14 +29,14 @@ const SmartTradeList = ({ trades }: { trades: readonly BotView[] }) =>
   trades.length === 0 ? (
     <p className="empty">No Smart Trades yet.</p>
   ) : (
-    <DataTable label="Smart Trades" head={['Symbol', 'Direction', 'Account', 'Phase', 'Realized PnL', 'Unrealized PnL', 'Status']}>
+    <DataTable label="Smart Trades" head={['Symbol', 'Direction', 'Account', 'Phase', 'Realized PnL', 'Unrealized PnL', 'Status']} numeric={[4, 5]}>
       {trades.map((bot) => {
         const { symbol, direction } = smartTradeHeadline(bot)
         return (
           <tr key={bot.id}>
             <th scope="row">
               <Link to={itemPathFor('smartTrades', bot.id)}>{symbol}</Link>
-              {bot.name === symbol ? null : <span className="trading-subtle"> {bot.name}</span>}
+              {smartTradeOwnName(bot) === null ? null : <span className="trading-subtle"> {smartTradeOwnName(bot)}</span>}
             </th>
             <td>{direction}</td>
             <td>{accountText(bot.account)}</td>
@@ -120,8 +120,8 @@ export const SmartTradesPage = ({ workspace, itemId }: { workspace: Workspace | 
       {/* Keyed: opening one trade (or going back) is a new page, whose heading takes focus. */}
       <PageHeading key={itemId ?? 'list'} id="smart-trades-title" title={itemId === undefined ? 'Smart Trades' : 'Smart Trade'} className="page-title" />
       <p className="card__intro">
-        A trade with its exits planned: up to five take-profit targets, a stop loss that can trail or move to breakeven, and a timeout. Stops rest on the exchange
-        wherever it can hold them.
+        A trade with its exits planned: up to five take-profit targets, a stop loss that can trail or move to breakeven, and a timeout. On futures the stop rests
+        on the exchange where it can hold stop orders; elsewhere Bulwark watches the price and triggers it.
       </p>
     </div>
     {workspace === undefined ? (

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { BotView } from '../../api/trading/queries'
-import { accountText, botCommandsFor, orderStateText, orderStateTone, signalSourceText, smartTradeHeadline, tradingAccountOption } from './trading-format'
+import { accountText, botCommandsFor, orderStateText, orderStateTone, signalSourceText, smartTradeHeadline, stopPlacementFor, tradingAccountOption } from './trading-format'
 
 const bot = (patch: Partial<BotView>): BotView => ({
   id: 'b1',
@@ -45,6 +45,12 @@ describe('trading words', () => {
     expect(signalSourceText(bot({ config: { nonsense: true } }))).toBe('—')
     expect(smartTradeHeadline(bot({ kind: 'smart_trade', config: { symbol: 'ETH/USDT:USDT', direction: 'short' } }))).toEqual({ symbol: 'ETH/USDT:USDT', direction: 'Short' })
     expect(smartTradeHeadline(bot({ kind: 'smart_trade', name: 'Odd', config: null }))).toEqual({ symbol: 'Odd', direction: '—' })
+  })
+
+  it('says where a Smart Trade stop will live as the machine decides it: spot stops are always Bulwark-triggered', () => {
+    expect(stopPlacementFor({ market: 'spot', stopsOnExchange: true })).toBe('platform')
+    expect(stopPlacementFor({ market: 'linear', stopsOnExchange: true })).toBe('exchange')
+    expect(stopPlacementFor({ market: 'linear', stopsOnExchange: false })).toBe('platform')
   })
 
   it('flags orders whose outcome is not known', () => {

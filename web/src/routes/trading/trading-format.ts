@@ -1,7 +1,7 @@
 import type { BotView, OrderView, TradingAccountView } from '../../api/trading/queries'
 import type { StatusTone } from '../../components/status-badge'
 import { isRecord } from '../../lib/json-guards'
-import { words } from './live-state'
+import { phaseWords, words, type StopPlacement } from './live-state'
 import { indicatorSpecs, readSignalBotConfig } from './signal-bot-draft'
 
 /** Words and badge tones for bots, orders, signals and accounts. */
@@ -46,6 +46,14 @@ export const tradingAccountOption = (account: TradingAccountView): string => {
   return `${account.label} — ${venue}${account.canTrade ? '' : ' (cannot trade: key not active)'}`
 }
 
+/**
+ * Where a Smart Trade's stop will live on an account, as the machine decides it (smart-trade.ts
+ * stopPlacementOf): on the exchange only for futures on a venue that keeps stop orders. On spot the
+ * take-profit sells already reserve the coins, so Bulwark triggers the stop whatever the venue keeps.
+ */
+export const stopPlacementFor = (account: Pick<TradingAccountView, 'market' | 'stopsOnExchange'>): StopPlacement =>
+  account.market === 'linear' && account.stopsOnExchange ? 'exchange' : 'platform'
+
 /** The symbol and direction of a Smart Trade from its config, read defensively for the list. */
 export const smartTradeHeadline = (bot: BotView): { symbol: string; direction: string } => {
   const config = isRecord(bot.config) ? bot.config : {}
@@ -53,6 +61,12 @@ export const smartTradeHeadline = (bot: BotView): { symbol: string; direction: s
     symbol: typeof config.symbol === 'string' ? config.symbol : bot.name,
     direction: config.direction === 'short' ? 'Short' : config.direction === 'long' ? 'Long' : '—',
   }
+}
+
+/** The trade's own name, or null when it only repeats the headline (the server names it "Long BTC/USDT"). */
+export const smartTradeOwnName = (bot: BotView): string | null => {
+  const { symbol, direction } = smartTradeHeadline(bot)
+  return bot.name === symbol || bot.name === `${direction} ${symbol}` ? null : bot.name
 }
 
 /** "Webhook" or "RSI thresholds on 1h". */
@@ -67,7 +81,14 @@ export const signalBotSymbols = (bot: BotView): string => readSignalBotConfig(bo
 /** The phase a machine reports, in words; null when it reports none. */
 export const phaseText = (bot: BotView): string | null => {
   const phase = bot.live.phase
-  return typeof phase === 'string' && phase !== '' ? words(phase) : null
+  return typeof phase === 'string' && phase !== '' ? phaseWords(phase) : null
+}
+
+/** "Running — Position open", "Paused: trading halted: …": the status, the phase when it adds something, and why. */
+export const statusLine = (bot: BotView): string => {
+  const label = botStatusLabels[bot.status]
+  const phase = phaseText(bot)
+  return `${label}${phase === null || phase === label ? '' : ` — ${phase}`}${bot.statusReason === null ? '' : `: ${bot.statusReason}`}`
 }
 
 /** Journal states: `unknown` is the one that needs attention (the answer was lost; reconciliation runs). */
@@ -77,8 +98,11 @@ export const orderStateTone = (order: Pick<OrderView, 'state' | 'unresolved'>): 
   return order.state === 'filled' ? 'ok' : 'pending'
 }
 
+/** Journal states a trader would name otherwise: `acknowledged` is an order resting on the exchange. */
+const orderStateWords: Readonly<Record<string, string>> = { intent: 'Not sent yet', sent: 'Sending', acknowledged: 'Open' }
+
 export const orderStateText = (order: Pick<OrderView, 'state' | 'unresolved'>): string =>
-  order.unresolved ? 'Unresolved — check the exchange' : order.state === 'unknown' ? 'Unknown — being resolved' : words(order.state)
+  order.unresolved ? 'Unresolved — check the exchange' : order.state === 'unknown' ? 'Unknown — being resolved' : (orderStateWords[order.state] ?? words(order.state))
 
 export const purposeText = (purpose: string): string =>
   ({ entry: 'Entry', take_profit: 'Take profit', stop_loss: 'Stop loss', trailing_take_profit: 'Trailing take profit', close: 'Close', manual: 'Manual' })[purpose] ??

@@ -119,7 +119,7 @@ export const WebhookPanel = ({ workspaceId, botId, initial, canManage }: Props) 
         </div>
       </dl>
       {canManage ? (
-        <div className="stack">
+        <div className="stack trading-start">
           <ConfirmAction
             label="Rotate the secret"
             question="Make a new secret? Alerts still sending the old one are refused from then on."
