@@ -109,6 +109,19 @@ describe('the exchange catalogue', () => {
     for (const e of catalogue) expect(e.keyGuide.steps.join(' '), e.id).toMatch(/egress IP addresses shown on this page/)
   })
 
+  it('names a dead-man switch only where it can be re-armed over REST: Binance USDⓈ-M per symbol, OKX per account', () => {
+    expect(catalogue.filter((e) => e.deadManSwitch !== null).map((e) => [e.id, e.deadManSwitch?.scope, e.deadManSwitch?.ccxtMethod])).toEqual([
+      ['okx', 'account', 'cancelAllOrdersAfter'],
+      ['binanceusdm', 'symbol', 'fapiPrivatePostCountdownCancelAll'],
+    ])
+    // Bybit's is tied to a private websocket connection; its REST call only sets that window.
+    expect(catalogueEntry('bybit-linear')?.deadManSwitch).toBeNull()
+    for (const e of catalogue) {
+      const d = e.deadManSwitch
+      if (d !== null) expect(venueSpec(e.id)!.policy.allow.filter((r) => r.path === d.path).map((r) => [r.method, r.use]), e.id).toEqual([[d.method, 'trade']])
+    }
+  })
+
   it('refuses a malformed venue file at load', () => {
     const good = venueSpec('okx')!
     expect(venueSpecSchema.safeParse(good).success).toBe(true)
@@ -119,6 +132,8 @@ describe('the exchange catalogue', () => {
       { ...good, catalogue: { ...good.catalogue, rateLimit: { ...good.catalogue.rateLimit, weights: { 'GET /api/v5/asset/currencies': 1 } } } }, // weight for an endpoint we do not allow
       { ...good, policy: { ...good.policy, allow: good.policy.allow.filter((r) => r.use !== 'verify') } }, // permission read not allowlisted
       { ...good, policy: { ...good.policy, allow: [...good.policy.allow, { method: 'GET', path: '/api/v5/x', use: 'lookup' }] } }, // lookup without a reason
+      { ...good, catalogue: { ...good.catalogue, deadManSwitch: { ...good.catalogue.deadManSwitch!, path: '/api/v5/trade/cancel-all' } } }, // dead-man switch endpoint not allowlisted
+      { ...good, catalogue: { ...good.catalogue, deadManSwitch: { ...good.catalogue.deadManSwitch!, minSeconds: 200 } } }, // min above max
     ]
     for (const b of broken) expect(venueSpecSchema.safeParse(b).success).toBe(false)
   })

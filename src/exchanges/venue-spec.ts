@@ -74,6 +74,28 @@ const verificationSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('none'), reason: note }).strict(),
 ])
 
+/**
+ * A dead-man switch (cancel-all-after): a countdown the venue keeps, replaced by each call, after which
+ * it cancels every open order of the symbol ('symbol') or of the whole account ('account'); 0 stops it.
+ * Bots whose stops the platform triggers keep it armed, so an outage of the platform leaves no order
+ * resting unwatched for long (trading/runtime/dead-man.ts).
+ */
+const deadManSwitchSchema = z
+  .object({
+    /** How the signer sends it: Binance's implicit countdown method (symbol, milliseconds), or ccxt's unified method. */
+    ccxtMethod: z.enum(['fapiPrivatePostCountdownCancelAll', 'cancelAllOrdersAfter']),
+    method: httpMethod,
+    path: pathTemplate,
+    scope: z.enum(['symbol', 'account']),
+    /** The shortest and longest countdown the venue takes (0, which stops it, aside); null where none is published. */
+    minSeconds: z.number().int().positive().nullable(),
+    maxSeconds: z.number().int().positive().nullable(),
+    note,
+  })
+  .strict()
+  .refine((d) => d.minSeconds === null || d.maxSeconds === null || d.minSeconds <= d.maxSeconds, { message: 'minSeconds is at most maxSeconds' })
+export type DeadManSwitchSpec = z.infer<typeof deadManSwitchSchema>
+
 export const catalogueEntrySchema = z
   .object({
     id: z.string().regex(/^[a-z][a-z0-9-]{1,30}$/),
@@ -118,6 +140,8 @@ export const catalogueEntrySchema = z
         note,
       })
       .strict(),
+    /** null: the venue has none Bulwark can arm over REST. */
+    deadManSwitch: deadManSwitchSchema.nullable(),
     clock: z
       .object({
         signsTimestamps: z.boolean(),
@@ -182,6 +206,13 @@ export const venueSpecSchema = z
       return check.kind === 'none' || v.policy.allow.some((r) => r.use === 'verify' && r.method === check.method && r.path === check.path)
     },
     { message: 'the permission read is an allowlisted verify rule' },
+  )
+  .refine(
+    (v) => {
+      const d = v.catalogue.deadManSwitch
+      return d === null || v.policy.allow.some((r) => r.use === 'trade' && r.method === d.method && r.path === d.path)
+    },
+    { message: 'the dead-man switch endpoint is an allowlisted trade rule' },
   )
 export type VenueSpec = z.infer<typeof venueSpecSchema>
 export type CatalogueEntryData = z.infer<typeof catalogueEntrySchema>

@@ -30,6 +30,12 @@ export const venueCalls = {
   fetchMyTrades: z.object({ symbol, since: z.number().int().nonnegative().optional(), limit: z.number().int().min(1).max(1000).optional() }).strict(),
   fetchPositions: z.object({ symbols: z.array(symbol).max(50).optional() }).strict(),
   setLeverage: z.object({ symbol, leverage: z.number().int().min(1).max(125) }).strict(),
+  /**
+   * The venue's dead-man switch (catalogue `deadManSwitch`): after `timeoutMs` without another call the
+   * venue cancels the open orders of the symbol, or of the account where its switch is account-wide; 0
+   * stops the countdown. Venues without one refuse it (BAD_INPUT). Ten minutes is our own ceiling.
+   */
+  cancelAllOrdersAfter: z.object({ symbol, timeoutMs: z.number().int().min(0).max(600_000) }).strict(),
 } as const
 
 export type VenueMethod = keyof typeof venueCalls

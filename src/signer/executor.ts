@@ -3,7 +3,7 @@ import ccxt from 'ccxt'
 import { AppError } from '../lib/errors.js'
 import { Decimal, toDecimalString } from '../lib/decimal.js'
 import { addStage } from '../lib/stage-timer.js'
-import { checkEndpoint, venueCalls, type VenueMethod, type OrderView, type BalanceView } from '../exchanges/index.js'
+import { catalogueEntry, checkEndpoint, venueCalls, type CatalogueEntry, type VenueMethod, type OrderView, type BalanceView } from '../exchanges/index.js'
 import { adoptPublicState, createCcxtClient, mapCcxtError, withVenueCredentials } from '../exchanges/ccxt/index.js'
 import { Exmo } from '../exchanges/exmo/index.js'
 import type { Credentials } from '../vault/index.js'
@@ -39,6 +39,29 @@ const orderView = (o: Record<string, unknown>): OrderView => ({
   average: str(o.average),
   timestamp: typeof o.timestamp === 'number' ? o.timestamp : null,
 })
+
+type DeadManSwitch = NonNullable<CatalogueEntry['deadManSwitch']>
+
+/**
+ * Arms (or, with 0, stops) a venue's dead-man switch the way its catalogue entry says: Binance USDⓈ-M's
+ * countdown per symbol in milliseconds, or ccxt's unified cancelAllOrdersAfter (OKX: whole seconds, for
+ * the account). A countdown outside the venue's published range is refused before anything is signed.
+ */
+export const sendCancelAllAfter = async (exchange: Exchange, venue: string, d: DeadManSwitch, symbol: string, timeoutMs: number) => {
+  const seconds = Math.floor(timeoutMs / 1000)
+  if (timeoutMs !== 0 && ((d.minSeconds !== null && seconds < d.minSeconds) || (d.maxSeconds !== null && seconds > d.maxSeconds))) {
+    throw new AppError('BAD_INPUT', `cancelAllOrdersAfter: ${venue} takes a countdown of ${d.minSeconds ?? 1}-${d.maxSeconds ?? 600} seconds, or 0 to stop it`)
+  }
+  switch (d.ccxtMethod) {
+    case 'fapiPrivatePostCountdownCancelAll':
+      await exchange.fapiPrivatePostCountdownCancelAll({ symbol: exchange.market(symbol).id, countdownTime: timeoutMs })
+      break
+    case 'cancelAllOrdersAfter':
+      await exchange.cancelAllOrdersAfter(timeoutMs)
+      break
+  }
+  return { scope: d.scope, symbol: d.scope === 'symbol' ? symbol : null, timeoutMs }
+}
 
 /**
  * Runs venue calls with a key. One ccxt instance per key (markets shared from one public instance per
@@ -173,6 +196,11 @@ export const createExecutor = ({ endpoints, budget, onRefusal, onRequest }: Exec
         return await exchange.fetchPositions(a.symbols as string[] | undefined)
       case 'setLeverage':
         return await exchange.setLeverage(Number(a.leverage), String(a.symbol))
+      case 'cancelAllOrdersAfter': {
+        const d = catalogueEntry(venue)?.deadManSwitch
+        if (!d) throw new AppError('BAD_INPUT', `cancelAllOrdersAfter: ${venue} has no dead-man switch (cancel-all-after)`)
+        return await sendCancelAllAfter(exchange, venue, d, String(a.symbol), Number(a.timeoutMs))
+      }
     }
   }
 

@@ -59,6 +59,49 @@ describe('binance USDⓈ-M emulator with the real ccxt client', () => {
     expect(await exchange.fetchOrder(String(resting.id), BTC)).toMatchObject({ status: 'closed', average: 52000 })
   })
 
+  it('countdownCancelAll: each call replaces the countdown of its symbol, 0 stops it, and at its end every open order of that symbol is cancelled', async () => {
+    const { emulator, apiKey, exchange } = await setup()
+    let offset = 0
+    /** Moves the emulator's clock, and ccxt's with it (Binance requests carry ccxt's time minus `timeDifference`). */
+    const advance = (ms: number) => {
+      offset += ms
+      emulator.setClockOffset(offset)
+      exchange.options['timeDifference'] = -offset
+    }
+    const ETH = 'ETH/USDT:USDT'
+    const low = await exchange.createOrder(BTC, 'limit', 'buy', 0.01, 40000)
+    const high = await exchange.createOrder(BTC, 'limit', 'sell', 0.01, 60000)
+    const eth = await exchange.createOrder(ETH, 'limit', 'buy', 0.01, 2500)
+    expect(await exchange.fapiPrivatePostCountdownCancelAll({ symbol: 'BTCUSDT', countdownTime: 60_000 })).toEqual({ symbol: 'BTCUSDT', countdownTime: '60000' })
+    await exchange.fapiPrivatePostCountdownCancelAll({ symbol: 'ETHUSDT', countdownTime: 60_000 })
+    expect(emulator.requests.at(-1)).toMatchObject({ method: 'POST', path: '/fapi/v1/countdownCancelAll', status: 200, isSignatureValid: true })
+
+    advance(40_000) // t = 40 s: BTC re-armed (now ends at 100 s), ETH's countdown stopped
+    await exchange.fapiPrivatePostCountdownCancelAll({ symbol: 'BTCUSDT', countdownTime: 60_000 })
+    expect(await exchange.fapiPrivatePostCountdownCancelAll({ symbol: 'ETHUSDT', countdownTime: 0 })).toEqual({ symbol: 'ETHUSDT', countdownTime: '0' })
+    advance(30_000) // t = 70 s: past the end of the first BTC countdown, which the second replaced
+    expect((await exchange.fetchOpenOrders(BTC)).map((o) => o.id).sort()).toEqual([low.id, high.id].sort())
+
+    advance(31_000) // t = 101 s: the BTC countdown has ended
+    expect(await exchange.fetchOpenOrders(BTC)).toEqual([])
+    expect(await exchange.fetchOrder(String(low.id), BTC)).toMatchObject({ status: 'canceled', filled: 0 })
+    expect((await exchange.fetchOpenOrders(ETH)).map((o) => o.id)).toEqual([eth.id])
+    // An ended countdown is gone: a new order on the symbol rests until someone arms it again.
+    expect([...emulator.account(apiKey).futures.countdowns.keys()]).toEqual([])
+    const later = await exchange.createOrder(BTC, 'limit', 'buy', 0.01, 41000)
+    advance(120_000)
+    expect(emulator.runCountdowns()).toBe(0)
+    expect((await exchange.fetchOpenOrders(BTC)).map((o) => o.id)).toEqual([later.id])
+  })
+
+  it('countdownCancelAll: refuses a missing or malformed countdown and an unknown symbol, like Binance', async () => {
+    const { emulator, exchange } = await setup()
+    expect(await rejectionOf(exchange.fapiPrivatePostCountdownCancelAll({ symbol: 'BTCUSDT' }))).toBeInstanceOf(ccxt.BadRequest) // -1102
+    expect(await rejectionOf(exchange.fapiPrivatePostCountdownCancelAll({ symbol: 'BTCUSDT', countdownTime: '-5' }))).toBeInstanceOf(ccxt.BadRequest) // -1100
+    expect(await rejectionOf(exchange.fapiPrivatePostCountdownCancelAll({ symbol: 'DOGEUSDT', countdownTime: 1000 }))).toBeInstanceOf(ccxt.BadSymbol) // -1121
+    expect(emulator.requests.slice(-3).map((r) => r.errorCode)).toEqual(['-1102', '-1100', '-1121'])
+  })
+
   it('keeps ccxt production error mapping when redirected: -2019 is InsufficientFunds (linear table), ExchangeError without the fix', async () => {
     const { emulator, apiKey, secret, exchange } = await setup()
     expect(await rejectionOf(exchange.createOrder(BTC, 'market', 'buy', 100))).toBeInstanceOf(ccxt.InsufficientFunds)

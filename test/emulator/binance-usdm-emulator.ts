@@ -41,6 +41,8 @@ export const startBinanceUsdmEmulator = async (options: UsdmEmulatorOptions) => 
     clock,
     redact: ['signature'],
     handle: (req, entry): Reply => {
+      // Countdowns that ended while nobody asked have cancelled their orders by the time anyone looks.
+      engine.expireCountdowns(accounts.values())
       const route = routes.find((r) => r.path === req.path && r.method === req.method)
       // Binance reads parameters from the query and the form body; the query wins.
       const params: Record<string, string> = { ...Object.fromEntries(new URLSearchParams(req.rawBody)), ...req.query }
@@ -81,6 +83,8 @@ export const startBinanceUsdmEmulator = async (options: UsdmEmulatorOptions) => 
     price: (symbol: string) => prices.get(futuresMarket(symbol).symbol),
     /** Moves the price and fills the resting limit orders it crosses. */
     setPrice: (symbol: string, price: string) => engine.setPrice(accounts.values(), symbol, price),
+    /** Applies the countdowns (countdownCancelAll) that have ended by the emulator clock; returns how many orders they cancelled. */
+    runCountdowns: () => engine.expireCountdowns(accounts.values()),
     resetRateLimits: () => limiter.reset(),
   }
 }

@@ -10,7 +10,11 @@ import { BinanceApiError, binanceErrors, type AccountState } from './binance-typ
  * - realized PnL and fees move `walletBalance` when a fill happens, and only then;
  * - an order is accepted only if the initial margin of every position and open order, at each one's
  *   leverage, fits in wallet balance + unrealized PnL (else -2019);
- * - a reduce-only order never opens or increases a position (else -2022), and is capped to the position.
+ * - a reduce-only order never opens or increases a position (else -2022), and is capped to the position;
+ * - a countdown (POST /fapi/v1/countdownCancelAll) cancels every open order of its symbol once the
+ *   emulator clock reaches its end, and is then gone; each call replaces it, 0 removes it. Expiry is
+ *   applied before every request and every price move (Binance checks about every 10 ms), and by
+ *   `runCountdowns()`, so a test moves the clock instead of waiting.
  */
 export const futuresFees = { taker: '0.0005', maker: '0.0002' } as const
 
@@ -59,6 +63,8 @@ export type FuturesState = {
   positions: Map<string, FuturesPosition>
   orders: FuturesOrder[]
   trades: FuturesTrade[]
+  /** Symbol → when its countdown ends (emulator clock, ms). */
+  countdowns: Map<string, number>
 }
 
 /** A Binance USDⓈ-M account: the spot key state (permissions, IP list, spot wallet for sapi routes) plus futures. */
@@ -91,7 +97,7 @@ const dec = (name: string, v: string | undefined): Decimal | undefined => {
   return new Decimal(v)
 }
 
-export const newFuturesState = (walletBalance = '0'): FuturesState => ({ walletBalance: new Decimal(walletBalance).toFixed(), positions: new Map(), orders: [], trades: [] })
+export const newFuturesState = (walletBalance = '0'): FuturesState => ({ walletBalance: new Decimal(walletBalance).toFixed(), positions: new Map(), orders: [], trades: [], countdowns: new Map() })
 
 export type FuturesOrderInput = {
   symbol?: string
@@ -224,12 +230,43 @@ export const createFuturesEngine = ({ now, prices }: { now: () => number; prices
     return { leverage: p.leverage, maxNotionalValue: String(Math.floor(50_000_000 / p.leverage)), symbol: m.symbol }
   }
 
+  /** Starts, replaces (each call) or, with 0, stops the countdown of one symbol. */
+  const setCountdown = (account: FuturesAccountState, symbol: string | undefined, countdownTime: string | undefined) => {
+    const m = futuresMarket(symbol)
+    if (countdownTime === undefined || countdownTime === '') throw binanceErrors.mandatory('countdownTime')
+    if (!/^\d{1,12}$/.test(countdownTime)) throw binanceErrors.illegalChars('countdownTime', '^[0-9]{1,12}$')
+    const ms = Number(countdownTime)
+    if (ms === 0) account.futures.countdowns.delete(m.symbol)
+    else account.futures.countdowns.set(m.symbol, now() + ms)
+    return { symbol: m.symbol, countdownTime: String(ms) }
+  }
+
+  /** Ends the countdowns that are due: every open order of their symbol is cancelled. Returns how many were. */
+  const expireCountdowns = (accounts: Iterable<FuturesAccountState>): number => {
+    const t = now()
+    let cancelled = 0
+    for (const a of accounts) {
+      for (const [symbol, endsAt] of a.futures.countdowns) {
+        if (endsAt > t) continue
+        a.futures.countdowns.delete(symbol)
+        for (const o of a.futures.orders) {
+          if (o.symbol !== symbol || o.status !== 'NEW') continue
+          Object.assign(o, { status: 'CANCELED', updateTime: t })
+          cancelled += 1
+        }
+      }
+    }
+    return cancelled
+  }
+
   const setPrice = (accounts: Iterable<FuturesAccountState>, symbol: string, price: string) => {
     const m = futuresMarket(symbol)
     const next = dec('price', price)
     if (next === undefined) throw binanceErrors.mandatory('price')
+    const all = [...accounts]
+    expireCountdowns(all)
     prices.set(m.symbol, next.toFixed())
-    for (const a of accounts) {
+    for (const a of all) {
       for (const o of a.futures.orders) {
         if (o.symbol !== m.symbol || o.status !== 'NEW') continue
         const limit = new Decimal(o.price)
@@ -248,6 +285,6 @@ export const createFuturesEngine = ({ now, prices }: { now: () => number; prices
     }
   }
 
-  return { place, find, cancel, setLeverage, setPrice, positionOf, unrealized, initialMargin, marginBalance, available, priceOf }
+  return { place, find, cancel, setLeverage, setCountdown, expireCountdowns, setPrice, positionOf, unrealized, initialMargin, marginBalance, available, priceOf }
 }
 export type FuturesEngine = ReturnType<typeof createFuturesEngine>

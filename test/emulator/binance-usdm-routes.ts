@@ -149,6 +149,7 @@ export const createUsdmRoutes = ({ engine, now }: { engine: FuturesEngine; now: 
     signed('GET', '/fapi/v1/positionSide/dual', 'USER_DATA', 30, () => ({ dualSidePosition: false })),
     signed('GET', '/fapi/v1/multiAssetsMargin', 'USER_DATA', 30, () => ({ multiAssetsMargin: false })),
     signed('POST', '/fapi/v1/leverage', 'FUTURES_TRADE', 1, (p, a) => engine.setLeverage(a, p['symbol'], p['leverage'])),
+    signed('POST', '/fapi/v1/countdownCancelAll', 'FUTURES_TRADE', 10, (p, a) => engine.setCountdown(a, p['symbol'], p['countdownTime'])),
     signed('POST', '/fapi/v1/marginType', 'FUTURES_TRADE', 1, (p) => {
       futuresMarket(p['symbol'])
       // Only cross margin is emulated; switching to it again is Binance's "no need" answer.

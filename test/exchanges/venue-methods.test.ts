@@ -2,6 +2,7 @@ import type { Exchange } from 'ccxt'
 import { describe, expect, it } from 'vitest'
 import { catalogueEntry, endpointAllowlists, matchEndpoint, requestWeight, venueMethods, type VenueMethod } from '../../src/exchanges/index.js'
 import { createCcxtClient, withVenueCredentials } from '../../src/exchanges/ccxt/index.js'
+import { sendCancelAllAfter } from '../../src/signer/executor.js'
 import { cannedResponses, captureRequests, ccxtVenues, clientFor, fakeCredentials, fixtures, hasAnySignature, isSigned, publicResponder, symbolOf, type Captured, type CcxtVenue, type Responder } from './venue-harness.js'
 
 /**
@@ -13,8 +14,14 @@ import { cannedResponses, captureRequests, ccxtVenues, clientFor, fakeCredential
 
 type Call = { name: string; method: VenueMethod | 'public' | 'verify'; keyed: boolean; run: (exchange: Exchange) => Promise<unknown> }
 
-/** ccxt 4.5.84 has no fetchOrder for BloFin; spot venues have no positions or leverage. */
-const supports = (venue: CcxtVenue, method: VenueMethod) => clientFor(venue).has[method] === true && (fixtures[venue].market.linear || (method !== 'fetchPositions' && method !== 'setLeverage'))
+/**
+ * ccxt 4.5.84 has no fetchOrder for BloFin; spot venues have no positions or leverage. The dead-man
+ * switch is the catalogue's to say (ccxt has none for Binance, and one for Bybit that is not a REST heartbeat).
+ */
+const supports = (venue: CcxtVenue, method: VenueMethod) =>
+  method === 'cancelAllOrdersAfter'
+    ? catalogueEntry(venue)?.deadManSwitch != null
+    : clientFor(venue).has[method] === true && (fixtures[venue].market.linear || (method !== 'fetchPositions' && method !== 'setLeverage'))
 
 const callsFor = (venue: CcxtVenue): Call[] => {
   const entry = catalogueEntry(venue)!
@@ -36,6 +43,11 @@ const callsFor = (venue: CcxtVenue): Call[] => {
   if (market.linear) {
     calls.push({ name: 'fetchPositions', method: 'fetchPositions', keyed: true, run: (e) => e.fetchPositions([symbol]) })
     calls.push({ name: 'setLeverage', method: 'setLeverage', keyed: true, run: (e) => e.setLeverage(5, symbol) })
+  }
+  const deadMan = entry.deadManSwitch
+  if (deadMan !== null) {
+    calls.push({ name: 'cancelAllOrdersAfter', method: 'cancelAllOrdersAfter', keyed: true, run: (e) => sendCancelAllAfter(e, venue, deadMan, symbol, 60_000) })
+    calls.push({ name: 'cancelAllOrdersAfter 0', method: 'cancelAllOrdersAfter', keyed: true, run: (e) => sendCancelAllAfter(e, venue, deadMan, symbol, 0) })
   }
   if (entry.clock.adjustForTimeDifference) calls.push({ name: 'fetchTime', method: 'public', keyed: false, run: (e) => e.fetchTime() })
   if (entry.verification.kind === 'endpoint') {

@@ -31,6 +31,7 @@ export const binance: VenueSpec = {
     },
     clientOrderId: binanceClientOrderId,
     orderRecovery: { mode: 'client-order-id', via: ['fetchOrder'], note: 'GET /api/v3/order with origClientOrderId finds the order in any state.' },
+    deadManSwitch: null,
     clock: {
       signsTimestamps: true,
       adjustForTimeDifference: true,

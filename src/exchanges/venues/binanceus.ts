@@ -27,6 +27,7 @@ export const binanceus: VenueSpec = {
     },
     clientOrderId: binanceClientOrderId,
     orderRecovery: { mode: 'client-order-id', via: ['fetchOrder'], note: 'GET /api/v3/order with origClientOrderId, as on Binance.' },
+    deadManSwitch: null,
     clock: { signsTimestamps: true, adjustForTimeDifference: true, windowSeconds: 10, note: 'timestamp and recvWindow (ccxt sends 10 s); offset from GET /api/v3/time.' },
     rateLimit: { ccxtRateLimitMs: 50, costPerMinute: 1200, weights: { 'GET /api/v3/exchangeInfo': 10, 'GET /api/v3/time': 1, 'GET /api/v3/account': 10, 'POST /api/v3/order': 1, 'DELETE /api/v3/order': 1, 'GET /api/v3/order': 2, 'GET /api/v3/openOrders': 3, 'GET /api/v3/myTrades': 10, 'GET /api/v3/ticker/24hr': 1 }, note: 'ccxt uses the Binance.com cost table for Binance.US (1 cost unit per 5 request weight).' },
     keyGuide: {

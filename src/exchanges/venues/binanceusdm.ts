@@ -31,6 +31,15 @@ export const binanceusdm: VenueSpec = {
     },
     clientOrderId: binanceClientOrderId,
     orderRecovery: { mode: 'client-order-id', via: ['fetchOrder'], note: 'GET /fapi/v1/order with origClientOrderId; Binance keeps cancelled or expired orders without fills for a limited time only.' },
+    deadManSwitch: {
+      ccxtMethod: 'fapiPrivatePostCountdownCancelAll',
+      method: 'POST',
+      path: '/fapi/v1/countdownCancelAll',
+      scope: 'symbol',
+      minSeconds: null,
+      maxSeconds: null,
+      note: 'countdownTime in milliseconds, per symbol: each call replaces the countdown, 0 stops it, and at its end every open order of the symbol is cancelled (Binance checks about every 10 ms and suggests calling every 30 s with 120 s). ccxt 4.5.84 has no unified method for Binance: the implicit one is used.',
+    },
     clock: {
       signsTimestamps: true,
       adjustForTimeDifference: true,
@@ -40,7 +49,7 @@ export const binanceusdm: VenueSpec = {
     rateLimit: {
       ccxtRateLimitMs: 50,
       costPerMinute: 1200,
-      weights: { 'GET /fapi/v1/exchangeInfo': 1, 'GET /fapi/v1/time': 1, 'GET /fapi/v3/account': 1, 'POST /fapi/v1/order': 4, 'DELETE /fapi/v1/order': 1, 'GET /fapi/v1/order': 1, 'GET /fapi/v1/openOrders': 1, 'GET /fapi/v1/userTrades': 5, 'GET /fapi/v1/ticker/24hr': 1, 'GET /fapi/v1/leverageBracket': 1, 'GET /fapi/v3/positionRisk': 1, 'POST /fapi/v1/leverage': 1, 'GET /sapi/v1/account/apiRestrictions': 0.1 },
+      weights: { 'GET /fapi/v1/exchangeInfo': 1, 'GET /fapi/v1/time': 1, 'GET /fapi/v3/account': 1, 'POST /fapi/v1/order': 4, 'DELETE /fapi/v1/order': 1, 'GET /fapi/v1/order': 1, 'GET /fapi/v1/openOrders': 1, 'GET /fapi/v1/userTrades': 5, 'GET /fapi/v1/ticker/24hr': 1, 'GET /fapi/v1/leverageBracket': 1, 'GET /fapi/v3/positionRisk': 1, 'POST /fapi/v1/leverage': 1, 'POST /fapi/v1/countdownCancelAll': 10, 'GET /sapi/v1/account/apiRestrictions': 0.1 },
       note: 'ccxt counts 1 cost unit per 5 request weight of the published 2,400 weight per minute per IP for USDⓈ-M; orders also count per account.',
     },
     keyGuide: {
@@ -72,6 +81,7 @@ export const binanceusdm: VenueSpec = {
       { method: 'GET', path: '/fapi/v3/account', use: 'read' },
       { method: 'GET', path: '/fapi/v3/positionRisk', use: 'read' },
       { method: 'POST', path: '/fapi/v1/leverage', use: 'trade' },
+      { method: 'POST', path: '/fapi/v1/countdownCancelAll', use: 'trade' },
       {
         method: 'GET',
         path: '/fapi/v1/leverageBracket',

@@ -34,6 +34,7 @@ export const bitfinex: VenueSpec = {
       via: ['fetchOpenOrders', 'fetchMyTrades'],
       note: 'A lookup by cid needs its cid_date, which ccxt does not send; open orders carry the cid, recent trades the order id.',
     },
+    deadManSwitch: null,
     clock: { signsTimestamps: false, adjustForTimeDifference: false, windowSeconds: null, note: 'Signs an increasing nonce (milliseconds), not a time window; ccxt has no fetchTime for Bitfinex.' },
     rateLimit: { ccxtRateLimitMs: 250, costPerMinute: 240, weights: { 'GET /v2/conf/{labels}': 2.7, 'POST /v2/auth/r/wallets': 2.7, 'POST /v2/auth/w/order/submit': 2.7, 'POST /v2/auth/w/order/cancel': 2.7, 'POST /v2/auth/r/orders/{symbol}': 2.7, 'POST /v2/auth/r/trades/{symbol}/hist': 2.7, 'GET /v2/ticker/{symbol}': 2.7, 'POST /v2/auth/r/permissions': 2.7 }, note: "ccxt's cost model for Bitfinex v2 (authenticated endpoints 90 requests per minute)." },
     keyGuide: {

@@ -8,6 +8,7 @@ export const bitgetFutures: VenueSpec = {
     name: 'Bitget USDT-M Futures',
     market: 'linear',
     orderRecovery: { mode: 'client-order-id', via: ['fetchOrder'], note: 'GET /api/v2/mix/order/detail with clientOid.' },
+    deadManSwitch: null,
     rateLimit: { ccxtRateLimitMs: 50, costPerMinute: 1200, weights: { 'GET /api/v2/spot/public/coins': 6.6667, 'GET /api/v2/public/time': 1, 'GET /api/v2/mix/market/contracts': 1, 'GET /api/v2/mix/account/accounts': 2, 'POST /api/v2/mix/order/place-order': 2, 'POST /api/v2/mix/order/cancel-order': 2, 'GET /api/v2/mix/order/detail': 2, 'GET /api/v2/mix/order/orders-pending': 2, 'GET /api/v2/mix/order/fills': 2, 'GET /api/v2/mix/market/ticker': 1, 'GET /api/v2/mix/position/all-position': 4, 'POST /api/v2/mix/account/set-leverage': 4, 'GET /api/v2/spot/account/info': 20 }, note: bitgetRateNote },
     keyGuide: bitgetKeyGuide('"Futures: Orders" and "Futures: Holdings"'),
   },

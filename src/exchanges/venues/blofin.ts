@@ -40,6 +40,7 @@ export const blofin: VenueSpec = {
       via: ['fetchOpenOrders', 'fetchMyTrades'],
       note: 'ccxt 4.5.84 has no fetchOrder for BloFin; open orders carry clientOrderId, fills the order id.',
     },
+    deadManSwitch: null,
     clock: {
       signsTimestamps: true,
       adjustForTimeDifference: false,

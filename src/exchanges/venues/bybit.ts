@@ -13,6 +13,9 @@ export const bybit: VenueSpec = {
       via: ['fetchOrder'],
       note: 'GET /v5/order/realtime with orderLinkId returns open orders and the most recent 500 closed ones (Unified accounts).',
     },
+    // Bybit's "disconnect cancel all" (POST /v5/order/disconnected-cancel-all) only sets the window of a
+    // private websocket's heartbeat and must be enabled by an account manager: nothing to re-arm over REST.
+    deadManSwitch: null,
     rateLimit: { ccxtRateLimitMs: 20, costPerMinute: 3000, weights: { 'GET /v5/market/time': 5, 'GET /v5/market/instruments-info': 5, 'GET /v5/account/wallet-balance': 1, 'POST /v5/order/create': 2.5, 'POST /v5/order/cancel': 2.5, 'GET /v5/order/realtime': 5, 'GET /v5/execution/list': 5, 'GET /v5/market/tickers': 5, 'GET /v5/user/query-api': 5 }, note: bybitRateNote },
     keyGuide: bybitKeyGuide('"Unified Trading → Spot → Trade"'),
   },

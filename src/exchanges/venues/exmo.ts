@@ -31,6 +31,7 @@ export const exmo: VenueSpec = {
       via: ['fetchOrder'],
       note: 'EXMO has no lookup by client id; our EXMO class scans open orders, the last 100 cancelled orders and the last 100 trades of the pair for client_id. Older orders are reported as not found.',
     },
+    deadManSwitch: null,
     clock: { signsTimestamps: false, adjustForTimeDifference: false, windowSeconds: null, note: 'Signs an increasing nonce in the POST body, not a time.' },
     rateLimit: { ccxtRateLimitMs: 350, costPerMinute: 60_000 / 350, weights: {}, note: 'EXMO allows 180 requests per minute per IP (our class declares rateLimit 350 ms); every call costs 1.' },
     keyGuide: {

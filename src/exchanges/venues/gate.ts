@@ -41,6 +41,7 @@ export const gate: VenueSpec = {
       via: ['fetchOrder', 'fetchMyTrades'],
       note: 'GET /api/v4/spot/orders/t-<id> works while the order is open and for 60 s after it ends; after that only trades (which carry `text`) find it.',
     },
+    deadManSwitch: null,
     clock: { signsTimestamps: true, adjustForTimeDifference: true, windowSeconds: 60, note: 'Timestamp (seconds) must be within 60 s; offset from GET /api/v4/spot/time.' },
     rateLimit: { ccxtRateLimitMs: 50, costPerMinute: 1200, weights: { 'GET /api/v4/spot/currencies': 1, 'GET /api/v4/spot/time': 1, 'GET /api/v4/margin/currency_pairs': 1, 'GET /api/v4/spot/currency_pairs': 1, 'GET /api/v4/spot/accounts': 1, 'POST /api/v4/spot/orders': 0.4, 'DELETE /api/v4/spot/orders/{id}': 0.2667, 'GET /api/v4/spot/orders/{id}': 1, 'GET /api/v4/spot/open_orders': 1, 'GET /api/v4/spot/my_trades': 1, 'GET /api/v4/spot/tickers': 1, 'GET /api/v4/account/main_keys': 1.3333, 'GET /api/v4/account/detail': 1.3333 }, note: "ccxt's cost model for Gate v4 (spot orders 10 per second per UID and pair)." },
     keyGuide: {

@@ -34,6 +34,7 @@ export const htx: VenueSpec = {
       via: ['fetchOrder'],
       note: 'GET /v1/order/orders/getClientOrder; HTX answers for open orders and for closed ones only within a few hours.',
     },
+    deadManSwitch: null,
     clock: { signsTimestamps: true, adjustForTimeDifference: true, windowSeconds: 300, note: 'The signed Timestamp must be within 5 minutes; offset from GET /v1/common/timestamp.' },
     rateLimit: { ccxtRateLimitMs: 100, costPerMinute: 600, weights: { 'GET /v2/reference/currencies': 1, 'GET /v1/common/timestamp': 1, 'GET /v1/common/symbols': 1, 'GET /v1/account/accounts': 0.2, 'GET /v1/account/accounts/{id}/balance': 0.2, 'POST /v1/order/orders/place': 0.2, 'POST /v1/order/orders/{id}/submitcancel': 0.2, 'GET /v1/order/orders/{id}': 0.4, 'GET /v1/order/orders/getClientOrder': 0.4, 'GET /v1/order/openOrders': 0.4, 'GET /v1/order/matchresults': 1, 'GET /market/detail/merged': 1, 'GET /v2/user/uid': 1, 'GET /v2/user/api-key': 1 }, note: "ccxt's cost model for HTX spot (per UID and per IP limits per endpoint group)." },
     keyGuide: {

@@ -34,6 +34,7 @@ export const kraken: VenueSpec = {
       via: ['fetchOpenOrders', 'fetchMyTrades'],
       note: 'ccxt looks an order up by userref (an integer), not by cl_ord_id, so a lost order is found in open orders (which carry cl_ord_id) or in recent trades.',
     },
+    deadManSwitch: null,
     clock: {
       signsTimestamps: false,
       adjustForTimeDifference: false,

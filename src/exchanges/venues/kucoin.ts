@@ -36,6 +36,7 @@ export const kucoin: VenueSpec = {
       note: 'Letters, digits, "_" and "-", up to 40. ccxt adds KuCoin partner headers, not a prefix.',
     },
     orderRecovery: { mode: 'client-order-id', via: ['fetchOrder'], note: 'GET /api/v1/hf/orders/client-order/{clientOid}.' },
+    deadManSwitch: null,
     clock: { signsTimestamps: true, adjustForTimeDifference: true, windowSeconds: 5, note: 'KC-API-TIMESTAMP must be within 5 s; offset from GET /api/v1/timestamp.' },
     rateLimit: { ccxtRateLimitMs: 7.5, costPerMinute: 8000, weights: { 'GET /api/v3/currencies': 3, 'GET /api/v2/symbols': 4, 'GET /api/v1/timestamp': 3, 'GET /api/v1/accounts': 5, 'POST /api/v1/hf/orders': 1, 'DELETE /api/v1/hf/orders/{id}': 1, 'GET /api/v1/hf/orders/{id}': 2, 'GET /api/v1/hf/orders/client-order/{clientOid}': 2, 'GET /api/v1/hf/orders/active': 2, 'GET /api/v1/hf/fills': 2, 'GET /api/v1/market/stats': 15, 'GET /api/v1/user/api-key': 20 }, note: "ccxt's cost model for KuCoin's resource pools (spot pool per UID, public pool per IP)." },
     keyGuide: {

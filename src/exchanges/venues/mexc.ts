@@ -26,6 +26,7 @@ export const mexc: VenueSpec = {
       note: 'Kept to letters, digits, "_" and "-", up to 32.',
     },
     orderRecovery: { mode: 'client-order-id', via: ['fetchOrder'], note: 'GET /api/v3/order with origClientOrderId.' },
+    deadManSwitch: null,
     clock: { signsTimestamps: true, adjustForTimeDifference: true, windowSeconds: 5, note: 'timestamp and recvWindow (ccxt sends 5 s); offset from GET /api/v3/time.' },
     rateLimit: { ccxtRateLimitMs: 50, costPerMinute: 1200, weights: { 'GET /api/v3/time': 1, 'GET /api/v3/exchangeInfo': 25, 'GET /api/v1/contract/detail': 100, 'GET /api/v3/account': 10, 'POST /api/v3/order': 1, 'DELETE /api/v3/order': 1, 'GET /api/v3/order': 2, 'GET /api/v3/openOrders': 3, 'GET /api/v3/myTrades': 10, 'GET /api/v3/ticker/24hr': 25 }, note: "ccxt's cost model for MEXC spot v3 (weights per IP and per UID)." },
     keyGuide: {

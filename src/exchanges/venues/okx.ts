@@ -36,8 +36,17 @@ export const okx: VenueSpec = {
       note: 'Case-sensitive letters and digits only, up to 32. ccxt also sends its broker tag in `tag`.',
     },
     orderRecovery: { mode: 'client-order-id', via: ['fetchOrder'], note: 'GET /api/v5/trade/order with clOrdId.' },
+    deadManSwitch: {
+      ccxtMethod: 'cancelAllOrdersAfter',
+      method: 'POST',
+      path: '/api/v5/trade/cancel-all-after',
+      scope: 'account',
+      minSeconds: 10,
+      maxSeconds: 120,
+      note: 'timeOut in seconds, 0 or 10-120: one countdown for the whole account, cancelling its pending order-book orders of every instrument; 1 request per second per user.',
+    },
     clock: { signsTimestamps: true, adjustForTimeDifference: true, windowSeconds: 30, note: 'OK-ACCESS-TIMESTAMP must be within 30 s of OKX\'s clock; offset from GET /api/v5/public/time.' },
-    rateLimit: { ccxtRateLimitMs: 110, costPerMinute: 60_000 / 110, weights: { 'GET /api/v5/public/time': 2, 'GET /api/v5/public/instruments': 1, 'GET /api/v5/account/balance': 2, 'POST /api/v5/trade/order': 0.3333, 'POST /api/v5/trade/cancel-order': 0.3333, 'GET /api/v5/trade/order': 0.3333, 'GET /api/v5/trade/orders-pending': 0.3333, 'GET /api/v5/trade/fills-history': 2, 'GET /api/v5/market/ticker': 1, 'GET /api/v5/account/config': 4 }, note: 'ccxt\'s cost model for OKX (limits are per endpoint, mostly per user ID; public ones per IP).' },
+    rateLimit: { ccxtRateLimitMs: 110, costPerMinute: 60_000 / 110, weights: { 'GET /api/v5/public/time': 2, 'GET /api/v5/public/instruments': 1, 'GET /api/v5/account/balance': 2, 'POST /api/v5/trade/order': 0.3333, 'POST /api/v5/trade/cancel-order': 0.3333, 'POST /api/v5/trade/cancel-all-after': 10, 'GET /api/v5/trade/order': 0.3333, 'GET /api/v5/trade/orders-pending': 0.3333, 'GET /api/v5/trade/fills-history': 2, 'GET /api/v5/market/ticker': 1, 'GET /api/v5/account/config': 4 }, note: 'ccxt\'s cost model for OKX (limits are per endpoint, mostly per user ID; public ones per IP).' },
     keyGuide: {
       url: 'https://www.okx.com/account/my-api',
       steps: [
@@ -68,6 +77,7 @@ export const okx: VenueSpec = {
       { method: 'GET', path: '/api/v5/public/time', use: 'public' },
       { method: 'POST', path: '/api/v5/trade/order', use: 'trade' },
       { method: 'POST', path: '/api/v5/trade/cancel-order', use: 'trade' },
+      { method: 'POST', path: '/api/v5/trade/cancel-all-after', use: 'trade' },
       { method: 'GET', path: '/api/v5/trade/order', use: 'read' },
       { method: 'GET', path: '/api/v5/trade/orders-pending', use: 'read' },
       { method: 'GET', path: '/api/v5/trade/fills-history', use: 'read' },

@@ -30,6 +30,7 @@ export const xt: VenueSpec = {
       via: ['fetchOpenOrders', 'fetchMyTrades'],
       note: 'ccxt 4.5.84 builds GET /v4/order/ with an empty id for a client-id lookup, which the policy refuses; open orders carry clientOrderId.',
     },
+    deadManSwitch: null,
     clock: { signsTimestamps: true, adjustForTimeDifference: true, windowSeconds: 5, note: 'xt-validate-timestamp with xt-validate-recvwindow; offset from GET /v4/public/time.' },
     rateLimit: { ccxtRateLimitMs: 100, costPerMinute: 600, weights: { 'GET /v4/public/wallet/support/currency': 1, 'GET /v4/public/currencies': 1, 'GET /v4/public/time': 1, 'GET /v4/public/symbol': 1, 'GET /future/market/v1/public/symbol/list': 1, 'GET /v4/balances': 1, 'POST /v4/order': 0.2, 'DELETE /v4/order/{id}': 1, 'GET /v4/order/{id}': 1, 'GET /v4/open-order': 1, 'GET /v4/trade': 1, 'GET /v4/public/ticker/24h': 1 }, note: "ccxt's cost model for XT spot v4." },
     keyGuide: {

@@ -33,11 +33,24 @@ const asOrder = (method: string, v: unknown): VenueOrder => {
 /**
  * A connected exchange account as a TradingVenue: every call goes through the signer with the account's
  * key, under the signer's policy and per-key limits. The signer's venue calls have no stop orders yet, so
- * stops on exchange accounts are triggered by the platform from market data (`supportsStopOrders: false`).
+ * stops on exchange accounts are triggered by the platform from market data (`supportsStopOrders: false`);
+ * where the catalogue lists a dead-man switch, the venue offers it (runtime/dead-man.ts keeps it armed).
  */
 export const createExchangeTradingVenue = ({ account, workspaceId, keyId, entry, execute }: ExchangeTradingVenueInput): TradingVenue => {
   const call = (method: string, args: Record<string, unknown>) => execute(workspaceId, keyId, method, args)
+  const deadMan = entry.deadManSwitch
   return {
+    ...(deadMan === null
+      ? {}
+      : {
+          deadManSwitch: {
+            scope: deadMan.scope,
+            maxTimeoutMs: deadMan.maxSeconds === null ? null : deadMan.maxSeconds * 1000,
+            armCancelAllAfter: async (symbol: string, timeoutMs: number) => {
+              await call('cancelAllOrdersAfter', { symbol, timeoutMs })
+            },
+          },
+        }),
     account,
     venue: entry.id,
     market: entry.market,

@@ -12,6 +12,7 @@ import type { BotEvent, BotMachine, IntentView, PriceSource, VenueResolver } fro
 import { createBotDriver, journalKeyPrefix, type LiveBot, type Work } from './bot-driver.js'
 import { createBotQueue } from './bot-queue.js'
 import { createBotStore, type BotRow } from './bot-store.js'
+import { createDeadManSwitch, deadManNeedOf, DEAD_MAN_EVERY_MS } from './dead-man.js'
 import { createHeartbeat } from './heartbeat.js'
 import { createLeaseKeeper } from './lease.js'
 import { createPriceHub } from './price-hub.js'
@@ -68,6 +69,7 @@ export const createBotRuntime = (deps: BotRuntimeDeps) => {
   const lease = createLeaseKeeper({ store, clock, owner, leaseMs })
   const heartbeat = createHeartbeat({ store, clock, alerts, logger, instanceId: owner, host: deps.host ?? hostname(), heartbeatMs })
   const hub = createPriceHub(deps.prices)
+  const deadMan = createDeadManSwitch({ clock, venues, alerts, logger })
   const bots = new Map<string, LiveBot>()
   let isRunning = false
   let stopJournal: (() => void) | null = null
@@ -287,6 +289,7 @@ export const createBotRuntime = (deps: BotRuntimeDeps) => {
       { name: 'claim', everyMs: Math.floor(leaseMs / 3), run: claimFree },
       { name: 'poll', everyMs: pollMs, run: pollOpen },
       { name: 'reconcile', everyMs: deps.resolveEveryMs ?? 10_000, run: () => journal.resolveUnknown() },
+      { name: 'dead-man', everyMs: DEAD_MAN_EVERY_MS, run: () => deadMan.round([...bots.values()].flatMap((b) => deadManNeedOf(b) ?? [])) },
     ],
   })
 
@@ -386,11 +389,13 @@ export const createBotRuntime = (deps: BotRuntimeDeps) => {
     return { halted: row !== null, haltedAt: row?.haltedAt.toISOString() ?? null, reason: row?.reason ?? null }
   }
 
-  /** What the API shows as a bot's live state (the machine's own words), from its row. */
-  const liveOf = (row: Pick<BotRow, 'kind' | 'state'>): Record<string, unknown> => {
+  /** What the API shows as a bot's live state (the machine's own words), from its row; the dead-man switch when this runtime keeps one armed for it. */
+  const liveOf = (row: Pick<BotRow, 'kind' | 'state'> & { id?: string }): Record<string, unknown> => {
     if (!isRuntimeState(row.state)) return {}
     try {
-      return machines[row.kind].live(row.state.machine)
+      const live = machines[row.kind].live(row.state.machine)
+      const deadManSwitch = row.id === undefined ? null : deadMan.stateOf(row.id)
+      return deadManSwitch === null ? live : { ...live, deadManSwitch }
     } catch {
       return {}
     }
