@@ -35,7 +35,7 @@ describe.each(backends)('authorization matrix on %s (R41)', (kind) => {
     signer = await startSignerHarness(kind, { clock, origin: 'http://localhost:8080', emulator: { accounts: [], prices: { BTCUSDT: '50000' } } })
     const client = signer.client
     const counting: SignerClient = { ...client, call: ((...args: Parameters<SignerClient['call']>) => (signerCalls++, client.call(...args))) as SignerClient['call'] }
-    t = await startAccountsApp(database, { clock, signer: counting })
+    t = await startAccountsApp(database, { clock, signer: counting, trading: true })
     await t.setup.initFromCli({ email: 'ops@example.com', password: 'violet ostrich carburetor lighthouse', workspaceName: 'Desk' })
     ;({ workspaceId } = await t.addUser('owner@example.com'))
     for (const role of roles) {
@@ -61,6 +61,11 @@ describe.each(backends)('authorization matrix on %s (R41)', (kind) => {
 
   it('every workspace route declares a policy action', () => {
     expect(workspaceRoutes().length).toBeGreaterThan(0)
+    // Trading is wired: its routes are walked with the rest (a sample of each kind of guard).
+    const ws = '/api/workspaces/:workspaceId'
+    expect(workspaceRoutes().map((r) => `${r.method} ${r.url}`)).toEqual(
+      expect.arrayContaining([`POST ${ws}/smart-trades`, `PATCH ${ws}/smart-trades/:id`, `GET ${ws}/signal-bots/:id/webhook`, `POST ${ws}/bots/:id/promote`, `DELETE ${ws}/trading/halt`, `PUT ${ws}/trading/accounts/:kind/:id/risk`]),
+    )
     for (const r of workspaceRoutes()) expect({ route: `${r.method} ${r.url}`, action: r.action }).toEqual({ route: `${r.method} ${r.url}`, action: expect.any(String) })
   })
 
@@ -114,8 +119,8 @@ describe.each(backends)('authorization matrix on %s (R41)', (kind) => {
         expect({ route: `${r.method} ${r.url}`, scope, refused: res.statusCode === 403 }).toEqual({ route: `${r.method} ${r.url}`, scope, refused: !expected })
         const other = await t.app.inject({ method: r.method as 'GET', url: urlFor(r.url, newId()), headers: { authorization: `Bearer ${token}` }, ...(r.method === 'GET' ? {} : { payload: {} }) })
         // Routes no token may use refuse it outright; the others do not reveal another workspace.
-        if (needed === null) expect(other.statusCode).toBe(403)
-        else expect(isWorkspaceNotFound(other.json())).toBe(true)
+        if (needed === null) expect({ route: `${r.method} ${r.url}`, scope, status: other.statusCode }).toEqual({ route: `${r.method} ${r.url}`, scope, status: 403 })
+        else expect({ route: `${r.method} ${r.url}`, scope, notFound: isWorkspaceNotFound(other.json()) }).toEqual({ route: `${r.method} ${r.url}`, scope, notFound: true })
       }
     }
     // A viewer cannot mint a token above its role.

@@ -25,6 +25,8 @@ export const policy = {
   'trading.resume': ['owner', 'admin'],
   'trading.risk': ['owner', 'admin'],
   'trading.promote': ['owner', 'admin', 'trader'],
+  // Reading or rotating a Signal Bot's webhook secret: whoever runs bots, signed in (the secret places orders).
+  'trading.secrets': ['owner', 'admin', 'trader'],
   // Which API-token scopes a member may create: never more than their role could do themselves.
   'tokens.read': ['owner', 'admin', 'trader', 'viewer'],
   'tokens.trade': ['owner', 'admin', 'trader'],
@@ -52,6 +54,7 @@ export const tokenScopeFor: Record<Action, ApiTokenScope | null> = {
   'trading.resume': null,
   'trading.risk': null,
   'trading.promote': null,
+  'trading.secrets': null,
   'tokens.read': null,
   'tokens.trade': null,
   'tokens.admin': null,

@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm'
+import { and, eq, ne } from 'drizzle-orm'
 import { schema, type Db } from '../db/index.js'
 import type { Clock } from '../lib/clock.js'
 import { AppError } from '../lib/errors.js'
@@ -44,10 +44,13 @@ export const createPromotion = ({ db, clock, audit, accounts, bots, journal }: P
     const record = await demoRecord(workspaceId, id)
     const now = clock.now()
     // A fresh machine: positions it held on demo stay there, and the journal keeps their history.
-    await db
+    const moved = await db
       .update(schema.bots)
       .set({ accountKind: 'exchange', accountId: target.id, promotedFromAccountId: row.accountId, promotedAt: now, state: {}, status: 'stopped', statusReason: 'promoted: start it when ready', version: row.version + 1, updatedAt: now })
-      .where(eq(schema.bots.id, id))
+      // Only the bot as checked above: one started in between keeps trading on demo, and this is refused.
+      .where(and(eq(schema.bots.id, id), eq(schema.bots.version, row.version), eq(schema.bots.accountKind, 'demo'), ne(schema.bots.status, 'running')))
+      .returning({ id: schema.bots.id })
+    if (moved.length === 0) throw new AppError('CONFLICT', 'the bot changed meanwhile (started?): stop it and try again')
     const by: AuditActor = { type: actor.tokenId ? 'api_token' : 'user', id: actor.userId }
     await audit.append({
       workspaceId,

@@ -65,7 +65,14 @@ export const createTradingControls = ({ db, audit, accounts, risk, runtime }: Tr
     return after
   }
 
+  const botIn = async (workspaceId: string, botId: string) => {
+    const [bot] = await db.select({ id: schema.bots.id }).from(schema.bots).where(and(eq(schema.bots.id, botId), eq(schema.bots.workspaceId, workspaceId)))
+    if (!bot) throw new AppError('NOT_FOUND', `bot "${botId}" not found in this workspace`)
+  }
+
   const orders = async (workspaceId: string, query: { botId?: string | undefined; state?: 'open' | 'final' | 'unknown' | undefined; limit: number }): Promise<OrderApiView[]> => {
+    // An unknown bot is NOT_FOUND, like its other pages, rather than an empty list.
+    if (query.botId !== undefined) await botIn(workspaceId, query.botId)
     const where: SQL[] = [eq(schema.orderIntents.workspaceId, workspaceId)]
     if (query.botId !== undefined) where.push(eq(schema.orderIntents.botId, query.botId))
     if (query.state === 'open') where.push(inArray(schema.orderIntents.state, openStates))
@@ -81,8 +88,7 @@ export const createTradingControls = ({ db, audit, accounts, risk, runtime }: Tr
   }
 
   const signals = async (workspaceId: string, botId: string) => {
-    const [bot] = await db.select({ id: schema.bots.id }).from(schema.bots).where(and(eq(schema.bots.id, botId), eq(schema.bots.workspaceId, workspaceId)))
-    if (!bot) throw new AppError('NOT_FOUND', `bot "${botId}" not found in this workspace`)
+    await botIn(workspaceId, botId)
     return (await listSignals(db, botId, { limit: 200 })).map(({ details: _details, ...view }) => view)
   }
 

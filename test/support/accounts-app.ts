@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto'
+import { randomBytes, randomUUID } from 'node:crypto'
 import { desc, eq } from 'drizzle-orm'
 import { createLogger } from '../../src/lib/logger.js'
 import { createManualClock, type ManualClock } from '../../src/lib/clock.js'
@@ -12,11 +12,25 @@ import type { App } from '../../src/api/app-types.js'
 import type { TestDatabase } from './databases.js'
 import { createExchangeAccounts, createKeyRelay } from '../../src/keys/index.js'
 import type { SignerClient } from '../../src/signer/index.js'
+import { createDemoPriceSource, createDemoRuntime, createDemoService, createDemoTradingVenue, demoMarketsFor, type DemoRuntime } from '../../src/demo/index.js'
+import { createTrading, createVenueResolver, type Trading, type TradingDeps } from '../../src/trading/index.js'
+import { AppError } from '../../src/lib/errors.js'
 
 export const ORIGIN = 'http://localhost:8080'
 export const PASSWORD = 'violet ostrich carburetor lighthouse'
 
 type Response = Awaited<ReturnType<App['inject']>>
+
+/** Runtime timers that never fire: a test moves the clock and calls `trading.runtime.tick()`. */
+export const manualTimers = { setTimeout: () => 0, clearTimeout: () => {} }
+
+/**
+ * Trading wired as the api root does it, on a demo exchange without a feed (prices come from
+ * `demo.ingest`) and, with a signer, on exchange accounts through the key relay. By default the
+ * runtime's timers never fire and its leases last a day, so a test that moves the clock (past a
+ * step-up window, say) keeps driving its bots; the foreign-order scan is off unless asked for.
+ */
+export type TradingOption = true | { demoRuntime?: DemoRuntime; runtime?: TradingDeps['runtime']; foreignScanEveryMs?: number }
 
 /**
  * The real HTTP app with every account service, on a test database, an injected clock and the real
@@ -24,7 +38,7 @@ type Response = Awaited<ReturnType<App['inject']>>
  */
 export const startAccountsApp = async (
   database: TestDatabase,
-  opts: { clock?: ManualClock; overrides?: Partial<AccountsDeps>; signer?: SignerClient } = {},
+  opts: { clock?: ManualClock; overrides?: Partial<AccountsDeps>; signer?: SignerClient; trading?: TradingOption } = {},
 ) => {
   const clock = opts.clock ?? createManualClock('2026-12-04T08:00:00Z')
   const audit = createAuditChain({ db: database.db, clock })
@@ -48,13 +62,21 @@ export const startAccountsApp = async (
   const exchangeAccounts = relay
     ? createExchangeAccounts({ db: database.db, clock, relay, audit, mayConnect: (userId, workspaceId) => accounts.accounts.assertMayConnectKeys(userId, workspaceId) })
     : undefined
+  const wired = opts.trading === undefined ? undefined : await wireTrading(database, clock, { audit, alerts, relay, exchangeAccounts }, opts.trading === true ? {} : opts.trading)
   const app = await buildApp({
     config: { BODY_LIMIT_BYTES: 65_536, TRUSTED_PROXIES: [], PUBLIC_ORIGIN: ORIGIN },
     logger: createLogger({ level: 'silent' }),
     version: '0',
     readiness: {},
     setup,
-    auth: { db: database.db, accounts, alerts, exchangeAccounts, egressIps: ['203.0.113.10'] },
+    auth: {
+      db: database.db,
+      accounts,
+      alerts,
+      exchangeAccounts,
+      egressIps: ['203.0.113.10'],
+      ...(wired ? { demo: wired.demoService, trading: { service: wired.trading, ingress: wired.trading.ingress } } : {}),
+    },
   })
   await app.ready()
 
@@ -93,6 +115,87 @@ export const startAccountsApp = async (
   /** The token of the link in the newest email of that template. */
   const linkToken = async (to: string, template: string) => /#token=([A-Za-z0-9_-]{43})/.exec((await lastEmail(to, template))?.textBody ?? '')?.[1] ?? ''
 
-  return { app, clock, accounts, relay, exchangeAccounts, audit, alerts, outbox, setup, addUser, cookieOf, deviceCookieOf, post, call, me, signIn, lastEmail, emailsTo, linkToken, close: () => app.close() }
+  const close = async () => {
+    await app.close()
+    await wired?.stop()
+  }
+
+  return {
+    app,
+    clock,
+    accounts,
+    relay,
+    exchangeAccounts,
+    audit,
+    alerts,
+    outbox,
+    setup,
+    /** With `trading`: the composed trading module and the demo exchange it trades on. */
+    trading: wired?.trading,
+    demo: wired?.demoRuntime,
+    addUser,
+    cookieOf,
+    deviceCookieOf,
+    post,
+    call,
+    me,
+    signIn,
+    lastEmail,
+    emailsTo,
+    linkToken,
+    close,
+  }
+}
+
+const wireTrading = async (
+  database: TestDatabase,
+  clock: ManualClock,
+  deps: { audit: ReturnType<typeof createAuditChain>; alerts: ReturnType<typeof createAlerts>; relay: ReturnType<typeof createKeyRelay> | undefined; exchangeAccounts: ReturnType<typeof createExchangeAccounts> | undefined },
+  opts: Exclude<TradingOption, true>,
+) => {
+  const { db } = database
+  const ownsDemo = opts.demoRuntime === undefined
+  const demoRuntime = opts.demoRuntime ?? createDemoRuntime({ db, clock, seed: 'accounts-app', markets: demoMarketsFor(['BTC/USDT', 'ETH/USDT']) })
+  if (ownsDemo) await demoRuntime.start()
+  const { relay, exchangeAccounts } = deps
+  const venues = createVenueResolver({
+    db,
+    demo: async (workspaceId, accountId) => {
+      const row = await demoRuntime.store.accountIn(workspaceId, accountId)
+      return row ? createDemoTradingVenue({ runtime: demoRuntime, accountId: row.id, kind: row.kind }) : null
+    },
+    execute: async (workspaceId, keyId, method, args, execOpts) => {
+      if (!relay) throw new AppError('UNAVAILABLE', 'no signer is configured: exchange accounts cannot trade')
+      return relay.execute(workspaceId, keyId, method, args, { type: 'system', id: 'bot-runtime' }, execOpts)
+    },
+  })
+  const trading: Trading = createTrading({
+    db,
+    clock,
+    logger: createLogger({ level: 'silent' }),
+    audit: deps.audit,
+    alerts: deps.alerts,
+    venues,
+    prices: createDemoPriceSource(demoRuntime),
+    disableAccount: async (workspaceId, exchangeAccountId, reason) => {
+      if (!exchangeAccounts) throw new AppError('UNAVAILABLE', 'no signer is configured')
+      await exchangeAccounts.disable({ type: 'system', id: 'reconciliation' }, workspaceId, exchangeAccountId, reason)
+    },
+    webhookKey: randomBytes(32),
+    publicOrigin: ORIGIN,
+    instanceId: `accounts-app:${randomUUID().slice(0, 8)}`,
+    runtime: { timers: manualTimers, leaseMs: 86_400_000, ...opts.runtime },
+    foreignScanEveryMs: opts.foreignScanEveryMs ?? 0,
+  })
+  await trading.start()
+  return {
+    trading,
+    demoRuntime,
+    demoService: createDemoService({ runtime: demoRuntime, clock, audit: deps.audit }),
+    stop: async () => {
+      await trading.stop()
+      if (ownsDemo) await demoRuntime.stop()
+    },
+  }
 }
 export type AccountsApp = Awaited<ReturnType<typeof startAccountsApp>>

@@ -8,6 +8,7 @@ import {
   createSmartTradeBody,
   demoRecordSchema,
   editSignalBotBody,
+  editSmartTradeBody,
   haltBody,
   haltViewSchema,
   orderViewSchema,
@@ -44,6 +45,8 @@ const actorFor = (req: FastifyRequest) => {
 
 const read: Action = 'trading.read'
 const trade: Action = 'trading.trade'
+/** Revealing or rotating a webhook secret: traders and up, signed in with step-up, never an API token (the secret places orders). */
+const secrets: Action = 'trading.secrets'
 
 /**
  * Smart Trades, Signal Bots, the kill switch and risk limits of a workspace (policy rows trading.*).
@@ -92,6 +95,9 @@ export const tradingRoutes = (app: App, { db, sessions, apiTokens, stepUp, tradi
       return reply.code(200).header('idempotent-replayed', String(r.replayed)).send(r.body)
     },
   )
+  app.patch(`${base}/smart-trades/:id`, { schema: { tags, params: bot, body: editSmartTradeBody, response: { 200: botViewSchema } }, config: { action: trade }, preValidation: member }, async (req) =>
+    bots.editSmartTrade(actorFor(req), req.params.workspaceId, req.params.id, req.body),
+  )
   app.post(`${base}/smart-trades/:id/cancel`, { schema: { tags, params: bot, response: { 200: botViewSchema } }, config: { action: trade }, preValidation: member }, async (req) =>
     bots.cancelSmartTrade(actorFor(req), req.params.workspaceId, req.params.id),
   )
@@ -102,10 +108,10 @@ export const tradingRoutes = (app: App, { db, sessions, apiTokens, stepUp, tradi
   app.patch(`${base}/signal-bots/:id`, { schema: { tags, params: bot, body: editSignalBotBody, response: { 200: botViewSchema } }, config: { action: trade }, preValidation: member }, async (req) =>
     bots.editSignalBot(actorFor(req), req.params.workspaceId, req.params.id, req.body),
   )
-  app.get(`${base}/signal-bots/:id/webhook`, { schema: { tags, params: bot, response: { 200: webhookInfoSchema } }, config: { action: trade }, preValidation: sensitive }, async (req) =>
+  app.get(`${base}/signal-bots/:id/webhook`, { schema: { tags, params: bot, response: { 200: webhookInfoSchema } }, config: { action: secrets }, preValidation: sensitive }, async (req) =>
     bots.webhook(req.params.workspaceId, req.params.id),
   )
-  app.post(`${base}/signal-bots/:id/webhook/rotate`, { schema: { tags, params: bot, response: { 200: webhookInfoSchema } }, config: { action: trade }, preValidation: sensitive }, async (req) =>
+  app.post(`${base}/signal-bots/:id/webhook/rotate`, { schema: { tags, params: bot, response: { 200: webhookInfoSchema } }, config: { action: secrets }, preValidation: sensitive }, async (req) =>
     bots.rotateWebhookSecret(actorFor(req), req.params.workspaceId, req.params.id),
   )
 

@@ -1,4 +1,6 @@
 import { z } from 'zod'
+import type { FastifyError } from 'fastify'
+import { AppError } from '../../lib/errors.js'
 import type { App } from '../app-types.js'
 import type { SignalIngress } from '../../trading/index.js'
 
@@ -18,6 +20,11 @@ export const WEBHOOK_BODY_LIMIT = 8 * 1024
 export const webhookRoutes = (app: App, { ingress }: { ingress: Pick<SignalIngress, 'receive'> }) =>
   app.register(async (scope) => {
     scope.addContentTypeParser(['application/json', 'text/plain'], { parseAs: 'string', bodyLimit: WEBHOOK_BODY_LIMIT }, (_req, body, done) => done(null, body))
+    // The app's handler would name the API's general body limit; a signal's own limit is the one that applies here.
+    scope.setErrorHandler((err: FastifyError) => {
+      if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') throw new AppError('PAYLOAD_TOO_LARGE', `the signal body is larger than ${WEBHOOK_BODY_LIMIT} bytes`, { reason: 'BODY_TOO_LARGE' })
+      throw err
+    })
     const typed = scope as unknown as App
     typed.post(
       '/api/hooks/signal/:botId',
