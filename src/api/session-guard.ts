@@ -36,6 +36,9 @@ export const clearedSessionCookie = () => hostCookie(SESSION_COOKIE, '', 0)
  */
 export const checkOrigin = (publicOrigin: string) => async (req: FastifyRequest) => {
   if (!UNSAFE.has(req.method)) return
+  // Signal webhooks are meant to come from other sites and carry no cookie: the secret in the body is
+  // their credential, so a cross-site form gains nothing there (webhook-routes.ts).
+  if (req.url.startsWith('/api/hooks/')) return
   const origin = req.headers.origin ?? (req.headers.referer ? safeOrigin(req.headers.referer) : undefined)
   if (origin !== undefined && origin !== publicOrigin) throw new AppError('FORBIDDEN', 'this request came from another site and was refused')
 }

@@ -55,6 +55,9 @@ describe('ids, decimals, errors', () => {
     expect(a).toMatch(uuidPattern)
     expect(a[14]).toBe('7')
     expect(a < b).toBe(true)
+    // Made in one millisecond, they still sort in the order they were made.
+    const same = Array.from({ length: 50 }, () => newId(5_000))
+    expect([...same].sort()).toEqual(same)
   })
   it('keeps money exact', () => {
     expect(toDecimalString(toDecimal('0.1').plus(toDecimal('0.2')))).toBe('0.3')

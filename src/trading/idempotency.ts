@@ -1,4 +1,4 @@
-import { and, eq } from 'drizzle-orm'
+import { and, eq, isNull, lt, or } from 'drizzle-orm'
 import { schema, type Db } from '../db/index.js'
 import type { Clock } from '../lib/clock.js'
 import { AppError, type ErrorCode } from '../lib/errors.js'
@@ -53,6 +53,19 @@ export const createIdempotency = ({ db, clock }: { db: Db; clock: Clock }) => {
       .where(and(eq(schema.idempotencyKeys.workspaceId, workspaceId), eq(schema.idempotencyKeys.key, key)))
     return { ...result, replayed: false }
   }
-  return { run }
+  /**
+   * Forgets answers older than a day (a retry comes within minutes, not days) and releases keys whose
+   * first request never finished (the process died mid-request) after ten minutes, so the client's retry
+   * can run: whatever that first request managed to do is in the journal, keyed by intent, and is not
+   * repeated by the retry's orders (a smart trade created twice is the worst case, and visible).
+   */
+  const purge = async (): Promise<void> => {
+    const now = clock.now().getTime()
+    await db
+      .delete(schema.idempotencyKeys)
+      .where(or(lt(schema.idempotencyKeys.createdAt, new Date(now - 86_400_000)), and(isNull(schema.idempotencyKeys.statusCode), lt(schema.idempotencyKeys.createdAt, new Date(now - 600_000)))))
+  }
+
+  return { run, purge }
 }
 export type Idempotency = ReturnType<typeof createIdempotency>

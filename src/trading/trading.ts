@@ -79,9 +79,12 @@ export const createTrading = (deps: TradingDeps) => {
   const foreignOrders = createForeignOrderScan({ db, clock, venues, disableAccount: deps.disableAccount, alerts, audit, logger })
 
   let scanTimer: NodeJS.Timeout | undefined
+  let purgeTimer: NodeJS.Timeout | undefined
   let scanning: Promise<unknown> | undefined
   const start = async () => {
     await runtime.start()
+    purgeTimer = setInterval(() => void idempotency.purge().catch((err: unknown) => logger.warn({ err }, 'idempotency key purge failed')), 3_600_000)
+    purgeTimer.unref()
     const every = deps.foreignScanEveryMs ?? 60_000
     if (every > 0) {
       scanTimer = setInterval(() => {
@@ -95,11 +98,12 @@ export const createTrading = (deps: TradingDeps) => {
   }
   const stop = async () => {
     clearInterval(scanTimer)
+    clearInterval(purgeTimer)
     await scanning
     await runtime.stop()
   }
 
-  return { accounts, bots, promotion, controls, ingress, journal, runtime, foreignOrders, riskStore, start, stop }
+  return { accounts, bots, promotion, controls, ingress, journal, runtime, foreignOrders, riskStore, idempotency, start, stop }
 }
 export type Trading = ReturnType<typeof createTrading>
 /** What the HTTP routes use. */
