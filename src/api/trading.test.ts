@@ -89,7 +89,7 @@ describe.each(backends)('trading API on %s', (kind) => {
   })
 
   it('lists the demo accounts a bot can trade on', async () => {
-    expect(await json(send(viewer, 'GET', '/trading/accounts'))).toEqual([{ kind: 'demo', id: spot, label: 'Paper', venue: 'demo-spot', market: 'spot', stopsOnExchange: true, canTrade: true }])
+    expect(await json(send(viewer, 'GET', '/trading/accounts'))).toEqual([{ kind: 'demo', id: spot, label: 'Paper', venue: 'demo-spot', market: 'spot', stopsOnExchange: false, canTrade: true }])
   })
 
   it('creates a Smart Trade once per Idempotency-Key; every refusal writes nothing', async () => {

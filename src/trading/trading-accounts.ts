@@ -6,8 +6,8 @@ import type { TradingAccountView } from './trading-api-types.js'
 import type { AccountRef } from './trading-types.js'
 
 /**
- * The accounts a workspace's bots can trade on, as the API lists them: demo accounts (stops rest on the
- * demo exchange) and connected exchange accounts (stops are triggered by the platform: the signer's venue
+ * The accounts a workspace's bots can trade on, as the API lists them: demo accounts (a futures stop rests
+ * on the demo exchange) and connected exchange accounts (stops are triggered by the platform: the signer's venue
  * calls carry no stop orders yet). Read from the tables; trading does not import the demo module.
  */
 export const createTradingAccounts = ({ db }: { db: Db }) => {
@@ -17,7 +17,8 @@ export const createTradingAccounts = ({ db }: { db: Db }) => {
     label: r.name,
     venue: r.kind === 'spot' ? 'demo-spot' : 'demo-futures',
     market: r.kind === 'spot' ? 'spot' : 'linear',
-    stopsOnExchange: true,
+    // A Smart Trade's stop rests on the demo exchange on futures; on spot the targets already hold the coins.
+    stopsOnExchange: r.kind === 'futures',
     canTrade: true,
   })
   const exchangeView = (r: { id: string; label: string; exchange: string; state: string }): TradingAccountView => ({

@@ -301,7 +301,7 @@ export const tradingAccountViewSchema = z.object({
   /** 'demo-spot', 'demo-futures' or a catalogue venue id. */
   venue: z.string(),
   market: z.enum(['spot', 'linear']),
-  /** Whether stop orders rest on the venue (else the platform triggers stops from market data). */
+  /** Whether a Smart Trade's stop rests on the venue here (else the platform triggers it from market data). */
   stopsOnExchange: z.boolean(),
   /** An exchange account whose key is not active cannot trade. */
   canTrade: z.boolean(),
