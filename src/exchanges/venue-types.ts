@@ -55,5 +55,7 @@ export type OrderView = {
   price: string | null
   average: string | null
   timestamp: number | null
+  /** Present when the venue reported the order's fee in one currency. */
+  fee?: { cost: string; currency: string | null }
 }
 export type BalanceView = Record<string, { free: string; used: string; total: string }>

@@ -38,7 +38,15 @@ const orderView = (o: Record<string, unknown>): OrderView => ({
   price: str(o.price),
   average: str(o.average),
   timestamp: typeof o.timestamp === 'number' ? o.timestamp : null,
+  // The fee when the venue reported it in one currency: the journal then needs no trades read per fill.
+  ...feeOf(o.fee),
 })
+
+const feeOf = (fee: unknown): { fee?: { cost: string; currency: string | null } } => {
+  const f = fee as { cost?: unknown; currency?: unknown } | null | undefined
+  if (f === null || f === undefined || typeof f.cost !== 'number' || !Number.isFinite(f.cost)) return {}
+  return { fee: { cost: str(f.cost) ?? '0', currency: typeof f.currency === 'string' ? f.currency : null } }
+}
 
 type DeadManSwitch = NonNullable<CatalogueEntry['deadManSwitch']>
 

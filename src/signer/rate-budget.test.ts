@@ -12,22 +12,33 @@ describe("the signer's shared request budget", () => {
     await expect(budget.take('bybit-linear', 'GET', '/v5/market/tickers')).resolves.toBeUndefined()
   })
 
-  it('runs dry after a minute of weight and refills over time', async () => {
+  it('holds ten seconds of the allowance, refills over time, and never lets a fixed minute pass more than the allowance', async () => {
     let t = 0
-    const budget = createRateBudget({ now: () => t, maxWaitMs: 0, factor: 0.01 }) // 1200 × 0.8 × 0.01 ≈ 9.6 cost units: two account reads (cost 4 each)
-    let taken = 0
-    for (;;) {
-      try {
-        await budget.take('binance', 'GET', '/api/v3/account')
-        taken++
-      } catch (err) {
-        expect(err).toMatchObject({ code: 'RATE_LIMITED' })
-        break
+    // 1200 × 0.8 × 0.05 = 48 cost units a minute; the bucket holds 8: two account reads (cost 4 each).
+    const budget = createRateBudget({ now: () => t, maxWaitMs: 0, factor: 0.05 })
+    const drain = async () => {
+      let taken = 0
+      for (;;) {
+        try {
+          await budget.take('binance', 'GET', '/api/v3/account')
+          taken++
+        } catch (err) {
+          expect(err).toMatchObject({ code: 'RATE_LIMITED' })
+          return taken
+        }
+        if (taken > 10_000) throw new Error('the budget never ran dry')
       }
-      if (taken > 10_000) throw new Error('the budget never ran dry')
     }
-    expect(taken).toBe(2)
-    t += 60_000
-    await expect(budget.take('binance', 'GET', '/api/v3/account')).resolves.toBeUndefined()
+    expect(await drain()).toBe(2)
+    t += 5_000 // 48 × 5/60 = 4: one more read
+    expect(await drain()).toBe(1)
+    // Over one whole minute from here: at most the 8 held plus the 48 refilled, i.e. 14 reads.
+    let inMinute = 0
+    for (let step = 0; step < 60; step++) {
+      t += 1_000
+      inMinute += await drain()
+    }
+    expect(inMinute).toBeLessThanOrEqual(14)
+    expect(inMinute).toBeGreaterThanOrEqual(11)
   })
 })

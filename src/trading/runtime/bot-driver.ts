@@ -319,10 +319,14 @@ export const createBotDriver = (deps: BotDriverDeps) => {
           if (view === null) return // an order of the bot's demo era: its record, not this machine's business
           return await advance(bot, [{ kind: 'event', event: orderEventOf(view, clock.now().getTime()), view }])
         }
-        case 'indicator':
-          // The log is a record, not a gate: a failed write is logged and the signal still acted on.
-          await deps.logSignal(bot, { action: work.action, symbol: work.symbol, message: work.label }).catch((err: unknown) => logger?.warn({ botId: bot.id, err }, 'could not log an indicator signal'))
-          return await advance(bot, [{ kind: 'event', event: { type: 'signal', signal: { action: work.action, symbol: work.symbol }, time: work.time } }])
+        case 'indicator': {
+          // The log is a record, not a gate: written while the bot decides (a burst of crossings must not
+          // queue every decision behind its insert), and a failed write is logged, the signal still acted on.
+          const logged = deps.logSignal(bot, { action: work.action, symbol: work.symbol, message: work.label }).catch((err: unknown) => logger?.warn({ botId: bot.id, err }, 'could not log an indicator signal'))
+          const done = await advance(bot, [{ kind: 'event', event: { type: 'signal', signal: { action: work.action, symbol: work.symbol }, time: work.time } }])
+          await logged
+          return done
+        }
       }
     } catch (err) {
       await fail(bot, err)
