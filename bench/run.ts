@@ -4,6 +4,7 @@ const benches: Record<string, () => Promise<void>> = {
   vault: async () => (await import('./vault.js')).run(),
   auth: async () => (await import('./auth.js')).run(),
   demo: async () => (await import('./demo.js')).run(),
+  bots: async () => (await import('./bots.js')).run(),
 }
 
 const name = process.argv[2]
