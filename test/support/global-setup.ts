@@ -76,7 +76,7 @@ export default async function setup(project: TestProject) {
   } else {
     console.warn('\n[services] DATABASE_URL not set: PostgreSQL suites SKIPPED (embedded PGlite suites run)\n')
   }
-  console.warn('[services] REDIS_URL: no suite uses Redis yet (bot distribution arrives with the trading issue)')
+  console.warn('[services] REDIS_URL: no suite uses Redis yet (bots run in the api process under database leases; distributing them over BullMQ is not built yet)')
   project.provide('postgresTemplate', template)
   project.provide('postgresVaultTemplate', template ? vaultTemplate : null)
   project.provide('postgresAdminUrl', template ? postgresUrl! : null)
