@@ -1,5 +1,6 @@
 import { Decimal, toDecimal, toDecimalString } from '../../lib/decimal.js'
 import type { SmartTradeState, TradeBook, TradeDirection, TradeSummary } from './machines-types.js'
+import { currenciesOf } from '../symbols.js'
 
 /**
  * Price and amount arithmetic for the machines, and the book a trade keeps of its fills. Pure; every
@@ -69,11 +70,7 @@ export const splitByShares = (total: Decimal, sharePercents: readonly string[], 
   return parts
 }
 
-/** "BTC/USDT" → BTC, USDT; "BTC/USDT:USDT" → BTC, USDT (linear futures settle in the quote). */
-export const currenciesOf = (symbol: string): { base: string; quote: string } => {
-  const [base = symbol, rest = ''] = symbol.split('/')
-  return { base, quote: rest.split(':')[0] ?? rest }
-}
+export { currenciesOf } from '../symbols.js'
 
 export const emptyBook = (): TradeBook => ({ entryQty: '0', entryCost: '0', exitQty: '0', exitNotional: '0', baseFees: '0', feesQuote: '0', feesOther: {} })
 

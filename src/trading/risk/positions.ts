@@ -1,6 +1,7 @@
 import { Decimal, toDecimal, toDecimalString } from '../../lib/decimal.js'
 import type { IntentState } from '../../db/index.js'
 import type { AccountRef, IntentView } from '../trading-types.js'
+import { currenciesOf } from '../symbols.js'
 
 /**
  * Positions from the order journal: the intents' fills are the record (no exchange call). Pure.
@@ -31,11 +32,7 @@ export const isOpenIntent = (intent: Pick<RiskIntent, 'state'>): boolean => open
 const exitPurposes: ReadonlySet<string> = new Set(['take_profit', 'stop_loss', 'trailing_take_profit', 'close'])
 export const isExitOrder = (order: { purpose: string; reduceOnly?: boolean | undefined }): boolean => exitPurposes.has(order.purpose) || order.reduceOnly === true
 
-/** "BTC/USDT" → BTC, USDT; "BTC/USDT:USDT" (linear futures) → BTC, USDT. */
-export const currenciesOf = (symbol: string): { base: string; quote: string } => {
-  const [base = symbol, rest = ''] = symbol.split('/')
-  return { base, quote: rest.split(':')[0] ?? rest }
-}
+export { currenciesOf } from '../symbols.js'
 
 /** One intent's fill replayed into its book. */
 export type LedgerStep = {
