@@ -14,6 +14,9 @@ export const accountTokenTtlMinutes: Record<AccountTokenPurpose, number> = {
   unlock: 24 * 60,
   not_me: 7 * 24 * 60,
   change_email: 24 * 60,
+  // In every security email: a week, so an alert read late still offers the way to lock everything down.
+  emergency_lockdown: 7 * 24 * 60,
+  confirm_unlock: 60,
 }
 
 /** The page of the web app each link opens; the token rides in the fragment, so it never reaches a server log. */
@@ -23,6 +26,8 @@ export const accountLinkPath: Record<AccountTokenPurpose, string> = {
   unlock: '/unlock',
   not_me: '/not-me',
   change_email: '/confirm-email',
+  emergency_lockdown: '/emergency-lockdown',
+  confirm_unlock: '/confirm-unlock',
 }
 
 const INVALID = 'this link is not valid any more: it was used already, it expired, or it was replaced by a newer one'

@@ -13,6 +13,10 @@ import { openConfiguredDatabase } from '../main.js'
 import { spawnSigner, supervise } from './supervisor.js'
 import { separationEnabled } from './separation.js'
 import { registerKeyCommands } from './keys-commands.js'
+import { registerIncidentCommands } from './incident-commands.js'
+import { registerBackupCommands } from './backup-commands.js'
+import { registerAuditCommands } from './audit-commands.js'
+import type { CliContext } from './cli-context.js'
 import { bulwarkVersion } from '../version.js'
 import { callAdmin } from './admin-client.js'
 import { runDoctor, formatChecks } from './doctor.js'
@@ -198,6 +202,10 @@ export const buildCli = (): Command => {
     })
 
   registerKeyCommands(program, loadConfig, (line) => process.stdout.write(`${line}\n`))
+  const context: CliContext = { loadConfig, withData, out: (line) => process.stdout.write(`${line}\n`) }
+  registerAuditCommands(audit, context)
+  registerIncidentCommands(program, context)
+  registerBackupCommands(program, context)
 
   program
     .command('version')

@@ -132,6 +132,21 @@ export const envSchema = z
       .enum(['auto', 'open', 'invite'])
       .default('auto')
       .describe('Who may sign up after the operator: open, invite (nobody, until teams), auto (open only on a loopback HOST); the operator can change it at run time'),
+    TELEGRAM_BOT_TOKEN_FILE: optionalPath.describe('File holding the Telegram bot token (from @BotFather); unset: no Telegram channel'),
+    TELEGRAM_API_ROOT: z
+      .string()
+      .default('https://api.telegram.org')
+      .refine((v) => URL.canParse(v) && /^https?:$/.test(new URL(v).protocol), 'must be an http(s) URL')
+      .describe('Telegram Bot API root (tests point it at a local fake server)'),
+    NOTIFY_WEBHOOK_ALLOW_PRIVATE: z
+      .enum(['true', 'false'])
+      .default('false')
+      .transform((v) => v === 'true')
+      .describe('Allow outgoing alert webhooks to loopback and private addresses (off: such URLs are refused, against SSRF)'),
+    METRICS_TOKEN_FILE: optionalPath.describe('Bearer token for GET /metrics (Prometheus); generated under BULWARK_HOME/secrets when unset'),
+    AUDIT_CHECKPOINT_INTERVAL_MS: wholeNumber(1_000, 86_400_000).default(3_600_000).describe('How often each audit chain head is signed by the signer (checkpoint)'),
+    AUDIT_ARCHIVE_DIR: optionalPath.describe('Where archived audit segments are written; BULWARK_HOME/archive when unset'),
+    UNLOCK_COOLING_OFF_SECONDS: wholeNumber(0, 30 * 86_400).default(86_400).describe('Wait between a confirmed unlock after a lockdown and the workspace opening again'),
   })
 
 /** Rules across variables; checked on the raw values so they are reported along with every other problem. */

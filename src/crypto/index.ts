@@ -14,3 +14,4 @@ export {
   type SealContext,
   type SealedEnvelope,
 } from './sealing.js'
+export { checkpointMessage, type Checkpoint, type SignedCheckpoint } from './checkpoint-format.js'

@@ -47,6 +47,8 @@ export const workspaces = pgTable('workspaces', {
   /** Policy: owners/admins must use a passkey for step-up. Null means the default: on once the workspace has more than one member (R26). */
   requirePasskeyForAdmins: boolean('require_passkey_for_admins'),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
+  /** Set by a lockdown (src/incident): the workspace is read-only until its incident is resolved by an unlock. */
+  lockedAt: timestamp('locked_at', { withTimezone: true }),
 })
 
 export const memberships = pgTable(
@@ -130,9 +132,12 @@ export const alerts = pgTable(
     createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
     lastSeenAt: timestamp('last_seen_at', { withTimezone: true }).notNull(),
     readAt: timestamp('read_at', { withTimezone: true }),
+    /** Set once the notification dispatcher has queued its deliveries (repeats of a de-duplicated alert are not re-sent). */
+    dispatchedAt: timestamp('dispatched_at', { withTimezone: true }),
   },
   (t) => [
     index('alerts_workspace_time_idx').on(t.workspaceId, t.createdAt),
+    index('alerts_undispatched_idx').on(t.createdAt).where(sql`${t.dispatchedAt} is null`),
     check('alerts_severity_valid', sql`${t.severity} in ('info', 'warning', 'critical')`),
   ],
 )
@@ -293,7 +298,7 @@ export const loginTickets = pgTable(
   (t) => [uniqueIndex('login_tickets_token_hash_key').on(t.tokenHash)],
 )
 
-export const accountTokenPurposes = ['verify_email', 'reset_password', 'unlock', 'not_me', 'change_email'] as const
+export const accountTokenPurposes = ['verify_email', 'reset_password', 'unlock', 'not_me', 'change_email', 'emergency_lockdown', 'confirm_unlock'] as const
 export type AccountTokenPurpose = (typeof accountTokenPurposes)[number]
 
 /** Single-use links sent by email (verify, reset, unlock, "this wasn't me", email change). */
@@ -315,7 +320,7 @@ export const accountTokens = pgTable(
   (t) => [
     uniqueIndex('account_tokens_token_hash_key').on(t.tokenHash),
     index('account_tokens_user_idx').on(t.userId, t.purpose),
-    check('account_tokens_purpose_valid', sql`${t.purpose} in ('verify_email', 'reset_password', 'unlock', 'not_me', 'change_email')`),
+    check('account_tokens_purpose_valid', sql`${t.purpose} in ('verify_email', 'reset_password', 'unlock', 'not_me', 'change_email', 'emergency_lockdown', 'confirm_unlock')`),
   ],
 )
 
@@ -416,7 +421,13 @@ export const exchangeActivity = pgTable(
       .references(() => workspaces.id, { onDelete: 'cascade' }),
     exchangeAccountId: uuid('exchange_account_id'),
     keyId: uuid('key_id').notNull(),
+    /** The catalogue id of the venue (e.g. binance). */
+    exchange: text('exchange'),
     method: text('method').notNull(),
+    /** HTTP method and path of the exchange request the signer sent (no query), when it sent one. */
+    endpoint: text('endpoint'),
+    /** The bot that made the call, when a bot did. */
+    botId: uuid('bot_id'),
     outcome: text('outcome').notNull(),
     /** The signer's error code when it failed or refused. */
     errorCode: text('error_code'),
@@ -427,7 +438,11 @@ export const exchangeActivity = pgTable(
     durationMs: integer('duration_ms').notNull(),
     details: jsonb('details').notNull(),
   },
-  (t) => [index('exchange_activity_workspace_time_idx').on(t.workspaceId, t.occurredAt), check('exchange_activity_outcome_valid', sql`${t.outcome} in ('success', 'failure', 'denied')`)],
+  (t) => [
+    index('exchange_activity_workspace_time_idx').on(t.workspaceId, t.occurredAt),
+    index('exchange_activity_key_time_idx').on(t.keyId, t.occurredAt),
+    check('exchange_activity_outcome_valid', sql`${t.outcome} in ('success', 'failure', 'denied')`),
+  ],
 )
 
 // ---------------------------------------------------------------------------------------------
@@ -561,3 +576,5 @@ export const demoLiquidations = pgTable(
 
 // Trading (src/trading): bots, the order journal, signals, leases — in their own file.
 export * from './schema-trading.js'
+// Watching and responding (src/monitoring, src/incident): settings, incidents, channels, archives.
+export * from './schema-monitoring.js'

@@ -5,3 +5,4 @@ export { createAlerts, type Alerts, type Alert, type RaiseAlertInput } from './a
 export { createOutbox, defaultOutboxRetry, redactLinks, type Outbox, type OutboxRetry, type OutgoingEmail, type OutboxMessage } from './outbox.js'
 export { createEmailSender, type EmailSender, type EmailSenderDeps } from './email-sender.js'
 export { renderEmail, renderTemplated, emailTemplateNames, securityChanges, type EmailTemplateName, type EmailTemplateVars, type TemplatedEmail, type RenderedEmail } from './email-templates.js'
+export { createWorkspaceSettings, workspaceSettingsSchema, defaultWorkspaceSettings, type WorkspaceSettings, type WorkspaceSettingsPatch, type WorkspaceSettingsService } from './workspace-settings.js'
