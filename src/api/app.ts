@@ -47,6 +47,8 @@ export type AppDeps = {
   tls?: { cert: Buffer; key: Buffer } | undefined
   /** Accounts, sessions and the workspace routes that need a signed-in actor (absent in tests of the bare app). */
   auth?: { db: Db; accounts: Accounts; alerts: Pick<Alerts, 'list' | 'markRead'>; exchangeAccounts?: ExchangeAccounts | undefined; egressIps?: readonly string[]; demo?: DemoService | undefined; trading?: { service: TradingService; ingress: Pick<SignalIngress, 'receive'> } | undefined } | undefined
+  /** More route modules, registered after the account routes (each domain's routes get their deps from the root). */
+  routes?: ReadonlyArray<(app: App) => void | Promise<void>> | undefined
 }
 
 /** Content Security Policy for the dashboard: nothing inline, nothing from elsewhere. */
@@ -168,6 +170,7 @@ export const buildApp = async (deps: AppDeps): Promise<App> => {
       tradingRoutes(app, { db, sessions: a.sessions, apiTokens: a.apiTokens, stepUp: a.stepUp, trading: deps.auth.trading.service })
       await webhookRoutes(app, { ingress: deps.auth.trading.ingress })
     }
+    for (const register of deps.routes ?? []) await register(app)
   }
 
   const hasWeb = deps.webRoot !== undefined && webBuilt(deps.webRoot)

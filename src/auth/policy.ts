@@ -31,6 +31,19 @@ export const policy = {
   'tokens.read': ['owner', 'admin', 'trader', 'viewer'],
   'tokens.trade': ['owner', 'admin', 'trader'],
   'tokens.admin': ['owner', 'admin'],
+  // Watching and responding (monitoring issue). Audit export is a compliance act: owners and admins.
+  'audit.export': ['owner', 'admin'],
+  'activity.read': ['owner', 'admin', 'trader', 'viewer'],
+  'notifications.read': ['owner', 'admin', 'trader', 'viewer'],
+  // A member's own channels (their Telegram chat, their email); workspace webhooks are admin business.
+  'notifications.manage': ['owner', 'admin', 'trader', 'viewer'],
+  'notifications.webhooks': ['owner', 'admin'],
+  'settings.read': ['owner', 'admin', 'trader', 'viewer'],
+  'settings.manage': ['owner', 'admin'],
+  // Lockdown is for anyone who can trade (stopping is always safe); unlocking is not.
+  'incident.read': ['owner', 'admin', 'trader', 'viewer'],
+  'incident.lockdown': ['owner', 'admin', 'trader'],
+  'incident.unlock': ['owner', 'admin'],
 } as const satisfies Record<string, readonly Role[]>
 
 export type Action = keyof typeof policy
@@ -58,6 +71,17 @@ export const tokenScopeFor: Record<Action, ApiTokenScope | null> = {
   'tokens.read': null,
   'tokens.trade': null,
   'tokens.admin': null,
+  'audit.export': 'admin',
+  'activity.read': 'read',
+  'notifications.read': 'read',
+  'notifications.manage': null,
+  'notifications.webhooks': null,
+  'settings.read': 'read',
+  'settings.manage': null,
+  'incident.read': 'read',
+  // A script may pull the emergency brake (a monitoring system that saw something); it can never release it.
+  'incident.lockdown': 'trade',
+  'incident.unlock': null,
 }
 
 const scopeRank: Record<ApiTokenScope, number> = { read: 0, trade: 1, admin: 2 }

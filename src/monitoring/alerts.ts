@@ -43,6 +43,16 @@ const toAlert = (r: typeof alerts.$inferSelect): Alert => ({
 
 /** The alerts sink every domain raises through; delivery channels (email, Telegram, webhooks) read from it. */
 export const createAlerts = ({ db, clock }: { db: Db; clock: Clock }) => {
+  /**
+   * Live listeners (the in-app push). Told after a raise, possibly before the caller's transaction commits:
+   * a listener re-reads shortly after, and readers poll as well (alerts raised by other instances).
+   */
+  const listeners = new Set<(alert: Alert) => void>()
+  const announce = (alert: Alert) => {
+    for (const listener of listeners) setImmediate(() => listener(alert))
+    return alert
+  }
+
   const raiseIn = async (tx: DbOrTx, input: RaiseAlertInput): Promise<Alert> => {
     if (!/^[a-z][a-z0-9_.]*$/.test(input.rule)) throw new AppError('BAD_INPUT', `alert rule "${input.rule}" must be lowercase snake case`)
     const secretFields = findSecretFields(input.details ?? {})
@@ -56,7 +66,7 @@ export const createAlerts = ({ db, clock }: { db: Db; clock: Clock }) => {
         .set({ occurrences: sql`${alerts.occurrences} + 1`, lastSeenAt: now })
         .where(and(scope, eq(alerts.rule, input.rule), eq(alerts.dedupKey, input.dedupKey), gt(alerts.lastSeenAt, since)))
         .returning()
-      if (updated) return toAlert(updated)
+      if (updated) return announce(toAlert(updated))
     }
     const [row] = await tx
       .insert(alerts)
@@ -72,7 +82,7 @@ export const createAlerts = ({ db, clock }: { db: Db; clock: Clock }) => {
       })
       .returning()
     if (!row) throw new Error('alert insert returned nothing')
-    return toAlert(row)
+    return announce(toAlert(row))
   }
 
   const raise = (input: RaiseAlertInput) => db.transaction((tx) => raiseIn(tx, input))
@@ -96,7 +106,19 @@ export const createAlerts = ({ db, clock }: { db: Db; clock: Clock }) => {
     if (updated.length === 0) throw new AppError('NOT_FOUND', `alert "${id}" not found`)
   }
 
-  return { raise, raiseIn, list, markRead }
+  const unreadCount = async (workspaceId: string | null): Promise<number> => {
+    const scope = workspaceId === null ? isNull(alerts.workspaceId) : eq(alerts.workspaceId, workspaceId)
+    const [row] = await db.select({ n: sql<number>`count(*)::int` }).from(alerts).where(and(scope, isNull(alerts.readAt)))
+    return row?.n ?? 0
+  }
+
+  /** Registers a live listener; returns the function that removes it. */
+  const onRaised = (listener: (alert: Alert) => void): (() => void) => {
+    listeners.add(listener)
+    return () => listeners.delete(listener)
+  }
+
+  return { raise, raiseIn, list, markRead, unreadCount, onRaised }
 }
 
 export type Alerts = ReturnType<typeof createAlerts>

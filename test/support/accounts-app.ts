@@ -3,14 +3,14 @@ import { desc, eq } from 'drizzle-orm'
 import { createLogger } from '../../src/lib/logger.js'
 import { createManualClock, type ManualClock } from '../../src/lib/clock.js'
 import { schema } from '../../src/db/index.js'
-import { createAlerts, createAuditChain, createOutbox } from '../../src/monitoring/index.js'
+import { createAlerts, createAuditChain, createOutbox, type Alerts, type AuditChain, type Outbox } from '../../src/monitoring/index.js'
 import { createAccounts, createOperatorSetup, type Accounts, type AccountsDeps } from '../../src/auth/index.js'
 import { hashPassword } from '../../src/auth/password.js'
 import { insertUserWithWorkspace } from '../../src/auth/workspace-store.js'
 import { buildApp } from '../../src/api/app.js'
 import type { App } from '../../src/api/app-types.js'
 import type { TestDatabase } from './databases.js'
-import { createExchangeAccounts, createKeyRelay } from '../../src/keys/index.js'
+import { createExchangeAccounts, createKeyRelay, type ExchangeAccounts, type KeyRelay } from '../../src/keys/index.js'
 import type { SignerClient } from '../../src/signer/index.js'
 import { createDemoPriceSource, createDemoRuntime, createDemoService, createDemoTradingVenue, demoMarketsFor, type DemoRuntime } from '../../src/demo/index.js'
 import { createTrading, createVenueResolver, type Trading, type TradingDeps } from '../../src/trading/index.js'
@@ -30,6 +30,20 @@ export const manualTimers = { setTimeout: () => 0, clearTimeout: () => {} }
  * runtime's timers never fire and its leases last a day, so a test that moves the clock (past a
  * step-up window, say) keeps driving its bots; the foreign-order scan is off unless asked for.
  */
+/** What a test's extra route modules may be given. */
+export type HarnessServices = {
+  db: TestDatabase['db']
+  clock: ManualClock
+  audit: AuditChain
+  alerts: Alerts
+  outbox: Outbox
+  accounts: Accounts
+  relay: KeyRelay | undefined
+  exchangeAccounts: ExchangeAccounts | undefined
+  trading: Trading | undefined
+  demo: DemoRuntime | undefined
+}
+
 export type TradingOption = true | { demoRuntime?: DemoRuntime; runtime?: TradingDeps['runtime']; foreignScanEveryMs?: number }
 
 /**
@@ -38,7 +52,14 @@ export type TradingOption = true | { demoRuntime?: DemoRuntime; runtime?: Tradin
  */
 export const startAccountsApp = async (
   database: TestDatabase,
-  opts: { clock?: ManualClock; overrides?: Partial<AccountsDeps>; signer?: SignerClient; trading?: TradingOption } = {},
+  opts: {
+    clock?: ManualClock
+    overrides?: Partial<AccountsDeps>
+    signer?: SignerClient
+    trading?: TradingOption
+    /** More route modules, given the harness's services (e.g. `(h) => [(app) => auditRoutes(app, {...})]`). */
+    routes?: (h: HarnessServices) => ReadonlyArray<(app: App) => void | Promise<void>>
+  } = {},
 ) => {
   const clock = opts.clock ?? createManualClock('2026-12-04T08:00:00Z')
   const audit = createAuditChain({ db: database.db, clock })
@@ -63,7 +84,9 @@ export const startAccountsApp = async (
     ? createExchangeAccounts({ db: database.db, clock, relay, audit, mayConnect: (userId, workspaceId) => accounts.accounts.assertMayConnectKeys(userId, workspaceId) })
     : undefined
   const wired = opts.trading === undefined ? undefined : await wireTrading(database, clock, { audit, alerts, relay, exchangeAccounts }, opts.trading === true ? {} : opts.trading)
+  const services: HarnessServices = { db: database.db, clock, audit, alerts, outbox, accounts, relay, exchangeAccounts, trading: wired?.trading, demo: wired?.demoRuntime }
   const app = await buildApp({
+    routes: opts.routes?.(services),
     config: { BODY_LIMIT_BYTES: 65_536, TRUSTED_PROXIES: [], PUBLIC_ORIGIN: ORIGIN },
     logger: createLogger({ level: 'silent' }),
     version: '0',
