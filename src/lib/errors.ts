@@ -21,6 +21,8 @@ export const statusByCode = {
   KEY_LIMIT_EXCEEDED: 422,
   EXCHANGE_REJECTED: 422,
   VAULT_SEALED: 423,
+  // A lockdown holds the workspace: reads and the incident's own routes pass, everything else waits for the unlock.
+  WORKSPACE_LOCKED: 423,
   RATE_LIMITED: 429,
   INTERNAL: 500,
   INTEGRITY_FAILED: 500,
