@@ -12,6 +12,7 @@ import { callAdmin } from './admin-client.js'
 import { promptHidden, readStdin } from './prompt.js'
 
 type Out = (line: string) => void
+type OperatorCallOp = 'rotateMaster' | 'verifyVault' | 'refresh' | 'enable' | 'auditPublicKey' | 'seal' | 'unseal' | 'status'
 
 /** The running instance's sockets; every `keys` and `vault` verb needs the platform running. */
 const runningPaths = (config: Config) => {
@@ -168,7 +169,7 @@ export const registerKeyCommands = (program: Command, loadConfig: () => Config, 
     })
 
   const vault = program.command('vault').description('key custody maintenance (operator only; talks to the signer directly)')
-  const operatorCall = async (op: 'rotateMaster' | 'verifyVault' | 'refresh' | 'enable', workspaceId: string | null, params: Record<string, unknown>) => {
+  const operatorCall = async (op: OperatorCallOp, workspaceId: string | null, params: Record<string, unknown>) => {
     const paths = runningPaths(loadConfig())
     const operator = operatorClient(paths, 600_000)
     try {
@@ -188,6 +189,37 @@ export const registerKeyCommands = (program: Command, loadConfig: () => Config, 
       const report = (await operatorCall('verifyVault', null, {})) as { keys: Array<{ ok: boolean }>; stores: unknown }
       out(JSON.stringify(report, null, 2))
       if (report.keys.some((k) => !k.ok)) process.exitCode = 2
+    })
+  type SealView = { sealed: boolean; reason?: string | null; sealReason?: string | null; changedAt?: string | null; sealChangedAt?: string | null }
+  const printSeal = (s: SealView) => {
+    const reason = s.reason ?? s.sealReason ?? null
+    const since = s.changedAt ?? s.sealChangedAt ?? null
+    out(s.sealed ? `signer: SEALED${reason ? ` (${reason})` : ''}${since ? ` since ${since}` : ''} — it refuses all but narrowing and audit operations` : `signer: unsealed${since ? ` since ${since}` : ''}`)
+  }
+  vault
+    .command('seal')
+    .description('seal the signer for the whole instance: it refuses to sign or use any key (narrowing and audit still work) until unsealed')
+    .requiredOption('--reason <text>', 'why (kept in the signer’s own audit log)')
+    .action(async (o: { reason: string }) => printSeal((await operatorCall('seal', null, { reason: o.reason })) as SealView))
+  vault
+    .command('unseal')
+    .description('lift the global seal: keys that are active trade again')
+    .action(async () => printSeal((await operatorCall('unseal', null, {})) as SealView))
+  vault
+    .command('status')
+    .description('whether the signer is sealed, and the health of each share store')
+    .action(async () => {
+      const status = (await operatorCall('status', null, {})) as SealView & { stores: unknown }
+      printSeal(status)
+      out(JSON.stringify({ stores: status.stores }, null, 2))
+    })
+  vault
+    .command('audit-key')
+    .description("print the signer's audit checkpoint public key (PEM) and its id, for auditors to pin")
+    .action(async () => {
+      const { publicKey, keyId } = (await operatorCall('auditPublicKey', null, {})) as { publicKey: string; keyId: string }
+      out(`audit checkpoint key id: ${keyId}`)
+      out(publicKey.trimEnd())
     })
   vault
     .command('refresh <keyId>')

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks'
 import type { Exchange } from 'ccxt'
 import ccxt from 'ccxt'
 import { AppError } from '../lib/errors.js'
@@ -19,6 +20,12 @@ export type ExecutorDeps = {
   /** Called for every request that passed policy: the exchange-activity journal. */
   onRequest?: (r: { venue: string; keyId: string | null; method: string; path: string }) => void
 }
+
+/**
+ * The requests one venue call sent, as `<HTTP method> <path>` (no host, no query: never a signature or
+ * key), collected across ccxt's awaits for the call that is running (`run`'s `sent`).
+ */
+const sentRequests = new AsyncLocalStorage<string[]>()
 
 /** Venues ccxt no longer ships, implemented by us with ccxt's interface. */
 const customClasses = { exmo: Exmo } as const
@@ -94,6 +101,7 @@ export const createExecutor = ({ endpoints, budget, onRefusal, onRequest }: Exec
       }
       await budget.take(venue, method, path)
       onRequest?.({ venue, keyId, method, path })
+      sentRequests.getStore()?.push(`${method.toUpperCase()} ${path}`)
       addStage('policyMs', policyStart)
       const sendStart = performance.now()
       try {
@@ -212,8 +220,18 @@ export const createExecutor = ({ endpoints, budget, onRefusal, onRequest }: Exec
     }
   }
 
-  /** One venue call with a key; calls on the same key run one at a time. Never retried here. */
-  const run = async (keyId: string, venue: string, credentials: Credentials, method: VenueMethod, args: Record<string, unknown>, opts: { testnet?: boolean; deadline?: number | undefined } = {}): Promise<unknown> => {
+  /**
+   * One venue call with a key; calls on the same key run one at a time. Never retried here. `sent`, when
+   * given, receives `<HTTP method> <path>` of every request the call sent (success or not).
+   */
+  const run = async (
+    keyId: string,
+    venue: string,
+    credentials: Credentials,
+    method: VenueMethod,
+    args: Record<string, unknown>,
+    opts: { testnet?: boolean; deadline?: number | undefined; sent?: string[] } = {},
+  ): Promise<unknown> => {
     // The venue's public state (markets) may need loading first: its failures are the exchange's, mapped too.
     const entry = await keyClient(keyId, venue, opts.testnet).catch((err: unknown) => {
       throw mapCcxtError(err, 'loading the markets')
@@ -225,9 +243,11 @@ export const createExecutor = ({ endpoints, budget, onRefusal, onRequest }: Exec
       if (opts.deadline !== undefined && performance.now() > opts.deadline) {
         throw new AppError('UNAVAILABLE', `${method}: not sent, the request waited past its deadline in the signer`, { reason: 'DEADLINE_PASSED' })
       }
-      return withVenueCredentials(entry.exchange, venue, credentials, () => call(entry.exchange, venue, method, args)).catch((err: unknown) => {
-        throw mapCcxtError(err, method)
-      })
+      return sentRequests
+        .run(opts.sent ?? [], () => withVenueCredentials(entry.exchange, venue, credentials, () => call(entry.exchange, venue, method, args)))
+        .catch((err: unknown) => {
+          throw mapCcxtError(err, method)
+        })
     })
     entry.tail = result.catch(() => undefined)
     return result

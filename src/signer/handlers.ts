@@ -1,12 +1,15 @@
 import type { AsyncLocalStorage } from 'node:async_hooks'
 import { AppError } from '../lib/errors.js'
 import type { Vault } from '../vault/index.js'
+import type { VaultBackup } from './vault-backup.js'
 import type { Handler } from './rpc-server.js'
 import type { Ctx, SignerService } from './signer-service.js'
 import { operatorOps, signerOps, type SignerAuditEvent } from './signer-types.js'
 
 export type SignerHandlersDeps = {
   service: SignerService
+  /** The vault's backups (vault-backup.ts): operator socket only. A signer composed without one has no such operations. */
+  backup?: Pick<VaultBackup, 'backupVault' | 'recoveryKit'>
   vault: Pick<Vault, 'rotateMaster' | 'verifyAll' | 'storeHealth'>
   /** Events raised while a request runs (vault events) are pushed to that request's list. */
   requestEvents: AsyncLocalStorage<SignerAuditEvent[]>
@@ -17,7 +20,7 @@ export type SignerHandlersDeps = {
  * widens a key at once — widening goes through proposeWidening and waits for a passkey confirmation the
  * signer verifies, or for the delay. The operator's socket (operator token) also gets direct authority.
  */
-export const createSignerHandlers = ({ service, vault, requestEvents }: SignerHandlersDeps) => {
+export const createSignerHandlers = ({ service, vault, backup, requestEvents }: SignerHandlersDeps) => {
   /** Wraps an operation: validates params, requires the workspace where it matters, attaches vault events. */
   const op =
     <P>(schema: { parse: (v: unknown) => P }, fn: (ctx: Ctx, p: P) => Promise<unknown>, needsWorkspace = true): Handler =>
@@ -32,6 +35,7 @@ export const createSignerHandlers = ({ service, vault, requestEvents }: SignerHa
     connect: op(signerOps.connect, service.connect),
     execute: op(signerOps.execute, service.execute),
     disable: op(signerOps.disable, service.disable),
+    disableWorkspaceKeys: op(signerOps.disableWorkspaceKeys, service.disableWorkspaceKeys),
     reverify: op(signerOps.reverify, service.reverify),
     generateKeyPair: op(signerOps.generateKeyPair, service.generateKeyPair),
     completeKeyPair: op(signerOps.completeKeyPair, service.completeKeyPair),
@@ -47,6 +51,9 @@ export const createSignerHandlers = ({ service, vault, requestEvents }: SignerHa
     confirmWidening: op(signerOps.confirmWidening, service.confirmWidening),
     cancelWidening: op(signerOps.cancelWidening, service.cancelWidening),
     listPendingWidenings: op(signerOps.listPendingWidenings, (ctx) => service.listPendingWidenings(ctx)),
+    signCheckpoint: op(signerOps.signCheckpoint, service.signCheckpoint, false),
+    listCheckpoints: op(signerOps.listCheckpoints, (_ctx, p) => service.listCheckpoints(p), false),
+    auditPublicKey: op(signerOps.auditPublicKey, async () => service.auditPublicKey(), false),
   }
   const operator: Record<string, Handler> = {
     ...api,
@@ -57,6 +64,28 @@ export const createSignerHandlers = ({ service, vault, requestEvents }: SignerHa
     approveWidening: op(operatorOps.approveWidening, service.approveWidening),
     rotateMaster: op(operatorOps.rotateMaster, async () => vault.rotateMaster(), false),
     verifyVault: op(operatorOps.verifyVault, async () => ({ keys: await vault.verifyAll(), stores: await vault.storeHealth() }), false),
+    seal: op(operatorOps.seal, service.seal, false),
+    unseal: op(operatorOps.unseal, (ctx) => service.unseal(ctx), false),
+    sealStatus: op(operatorOps.sealStatus, () => service.sealStatus(), false),
+    // Each writes its own line to the signer's audit log before it hands anything out (vault-backup.ts).
+    ...(backup
+      ? {
+          backupVault: op(operatorOps.backupVault, (_ctx, p) => backup.backupVault(p), false),
+          recoveryKit: op(operatorOps.recoveryKit, (_ctx, p) => backup.recoveryKit(p), false),
+        }
+      : {}),
   }
-  return { api, operator }
+  return { api: sealGated(service, api), operator: sealGated(service, operator) }
 }
+
+/** Every operation first asks the global seal (seal.ts), on every socket: sealed, only narrowing and audit pass. */
+const sealGated = (service: Pick<SignerService, 'assertAllowed'>, table: Record<string, Handler>): Record<string, Handler> =>
+  Object.fromEntries(
+    Object.entries(table).map(([name, handler]): [string, Handler] => [
+      name,
+      async (req) => {
+        await service.assertAllowed(name)
+        return handler(req)
+      },
+    ]),
+  )

@@ -4,5 +4,5 @@ export { createSignerClient, type SignerClient, type SignerCallResult, type Sign
 export { signerEnvKeys } from './signer-config.js'
 export { defaultKeyLimits, keyLimits, sealedEnvelope, type KeyLimits, type KeyView, type SignerAuditEvent, type SignerOp } from './signer-types.js'
 export { passkeyAssertion, wideningChange, wideningOperationView, type WideningOperationView, type TrustedPasskeyView, type PasskeyAssertion, type WideningChange } from './signer-types.js'
-export { createVaultBackup, type VaultBackup, type VaultArchiveInfo } from './vault-backup.js'
-export { restoreVault, type RestoreVaultInput } from './vault-restore.js'
+export { createCheckpointSigner, type CheckpointSignerClient, type CheckpointQuery } from './checkpoint-client.js'
+export { signedCheckpointView, checkpointListView, type CheckpointListView } from './signer-types.js'

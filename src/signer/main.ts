@@ -13,9 +13,11 @@ import { createSignerAuditLog } from './audit-log.js'
 import { createExecutor } from './executor.js'
 import { createRateBudget } from './rate-budget.js'
 import { loadRecipientKey } from './recipient-key.js'
+import { loadAuditSigningKey } from './audit-signing-key.js'
 import { startRpcServer, startTlsRpcServer, type Handler } from './rpc-server.js'
 import { createSignerService } from './signer-service.js'
 import { createSignerHandlers } from './handlers.js'
+import { createVaultBackup } from './vault-backup.js'
 import type { SignerAuditEvent } from './signer-types.js'
 import { signerEnvSchema, type SignerConfig } from './signer-config.js'
 import { homePaths } from '../config/paths.js'
@@ -31,6 +33,7 @@ export const signerPaths = (home: string) => {
     masterKey: join(vault, 'master.key'),
     fingerprintKey: join(vault, 'fingerprint.key'),
     sealKey: join(vault, 'seal.key'),
+    auditSigningKey: join(vault, 'audit-signing.key'),
     auditLog: join(vault, 'audit.log'),
     sockDir: join(vault, 'sock'),
     socket: homePaths(home).signerSocket,
@@ -74,10 +77,11 @@ export const startSigner = async (config: SignerConfig) => {
   // Events raised while a request runs belong to that request's workspace; others are only logged here.
   const requestEvents = new AsyncLocalStorage<SignerAuditEvent[]>()
   const report = (event: SignerAuditEvent) => requestEvents.getStore()?.push(event)
+  const keyHierarchy = createKeyHierarchy(paths.masterKey)
   const vault = createVault({
     db: vaultDb.db,
     stores,
-    keys: createKeyHierarchy(paths.masterKey),
+    keys: keyHierarchy,
     fingerprintKey: loadOrCreateKeyFile(paths.fingerprintKey),
     clock: systemClock,
     threshold: config.VAULT_THRESHOLD,
@@ -106,8 +110,13 @@ export const startSigner = async (config: SignerConfig) => {
     recipient: await loadRecipientKey(paths.sealKey),
     clock: systemClock,
     widening: { delayMs: config.SIGNER_WIDENING_DELAY_SECONDS * 1000, origin: config.PUBLIC_ORIGIN, rpId: new URL(config.PUBLIC_ORIGIN).hostname },
+    auditSigningKey: loadAuditSigningKey(paths.auditSigningKey),
   })
-  const { api: apiHandlers, operator: operatorHandlers } = createSignerHandlers({ service, vault, requestEvents })
+  const sealState = await service.sealStatus()
+  if (sealState.sealed) logger.warn({ reason: sealState.reason, since: sealState.changedAt }, 'the signer is sealed by its operator: it refuses all but narrowing and audit operations until `bulwark vault unseal`')
+  // Backups read the same stores under the same master-key hierarchy; operator socket only.
+  const backup = createVaultBackup({ db: vaultDb.db, stores, keys: keyHierarchy, vaultDir: paths.vault, audit, clock: systemClock })
+  const { api: apiHandlers, operator: operatorHandlers } = createSignerHandlers({ service, vault, backup, requestEvents })
   const apiServer = await startRpcServer(paths.socket, apiHandlers, logger, { mode: config.SIGNER_SOCKET_GROUP_ACCESS === '1' ? 0o660 : 0o600 })
   // Same user in embedded mode: the socket's file mode cannot tell the operator from the api, the token can.
   const operatorToken = loadOrCreateKeyFile(paths.operatorToken).toString('base64')

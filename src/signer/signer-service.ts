@@ -5,15 +5,22 @@ import type { Clock } from '../lib/clock.js'
 import { addStage } from '../lib/stage-timer.js'
 import { openSealed, type RecipientKeyPair } from '../crypto/sealing.js'
 import type { Db } from '../db/index.js'
-import { catalogueEntry, venueCalls, type VenueMethod } from '../exchanges/index.js'
+import { catalogueEntry } from '../exchanges/index.js'
 import { decodeCredentials, sealNonces, vaultKeys, type Vault, type VaultKey } from '../vault/index.js'
 import type { Executor } from './executor.js'
 import type { SignerAuditLog } from './audit-log.js'
-import { checkOrderLimits, checkSymbolAllowed, createUsageTracker, isWidening, type OrderIntent } from './limits.js'
+import { createUsageTracker, isWidening } from './limits.js'
 import { canonicalJson } from '../crypto/index.js'
 import { createConfirmations, enableableStates } from './confirmations.js'
 import { verifyKeyAtExchange } from './verification.js'
-import { defaultKeyLimits, keyLimits, type KeyLimits, type KeyView, type SignerAuditEvent, type SignerParams } from './signer-types.js'
+import { defaultKeyLimits, keyLimits, type KeyLimits, type SignerAuditEvent, type SignerParams } from './signer-types.js'
+import { keyViewOf } from './key-view.js'
+import { createCleanupGrants } from './cleanup-grants.js'
+import { createWorkspaceDisable } from './workspace-disable.js'
+import { createExecute } from './signer-execute.js'
+import { ephemeralAuditSigningKey, type AuditSigningKey } from './audit-signing-key.js'
+import { createCheckpoints } from './checkpoints.js'
+import { createSeal } from './seal.js'
 import { eq } from 'drizzle-orm'
 
 export type SignerServiceDeps = {
@@ -29,6 +36,11 @@ export type SignerServiceDeps = {
    * assertion must name (PUBLIC_ORIGIN and its hostname; default http://localhost:8080).
    */
   widening?: { delayMs?: number; origin?: string; rpId?: string }
+  /**
+   * The Ed25519 key that signs audit checkpoints: `main.ts` loads `vault/audit-signing.key`. Without one
+   * (a signer composed without a vault directory) a key is made for this process only.
+   */
+  auditSigningKey?: AuditSigningKey
 }
 
 export const DEFAULT_WIDENING_DELAY_MS = 24 * 3_600_000
@@ -36,26 +48,15 @@ export const DEFAULT_WIDENING_DELAY_MS = 24 * 3_600_000
 export type Ctx = { workspaceId: string; requestId: string; events: SignerAuditEvent[] }
 
 
-const view = (k: VaultKey): KeyView => ({
-  keyId: k.keyId,
-  exchangeAccountId: k.exchangeAccountId,
-  exchange: k.exchange,
-  state: k.state,
-  disabledReason: k.disabledReason,
-  apiKeyHint: k.apiKeyHint,
-  fingerprint: k.fingerprint.slice(0, 16),
-  keyVersion: k.keyVersion,
-  verification: k.verification as Record<string, unknown>,
-  limits: keyLimits.parse(k.limits),
-  isTestnet: k.isTestnet,
-})
+const view = keyViewOf
 
 /**
  * The signer's operations. Each writes its own audit log before it acts (and refuses when it cannot),
  * and reports audit facts back for the api's workspace chain. None returns key material.
  */
-export const createSignerService = ({ vault, db, executor, audit, recipient, clock, maxEnvelopeAgeMs = 15 * 60_000, widening = {} }: SignerServiceDeps) => {
+export const createSignerService = ({ vault, db, executor, audit, recipient, clock, maxEnvelopeAgeMs = 15 * 60_000, widening = {}, auditSigningKey = ephemeralAuditSigningKey() }: SignerServiceDeps) => {
   const usage = createUsageTracker(db)
+  const grants = createCleanupGrants({ clock })
   const keyLocks = new Map<string, Promise<unknown>>()
   /** Limit checks and usage records of one key happen one at a time, so concurrent orders cannot both fit. */
   const serialized = async <T>(keyId: string, fn: () => Promise<T>): Promise<T> => {
@@ -216,59 +217,7 @@ export const createSignerService = ({ vault, db, executor, audit, recipient, clo
     }
   }
 
-  const execute = async (ctx: Ctx, p: SignerParams<'execute'>) => {
-    const method = p.method as VenueMethod
-    // Monotonic, from receipt: the caller's clock and the wire do not matter (signer-types.ts `ttlMs`).
-    const deadline = p.ttlMs === undefined ? undefined : performance.now() + p.ttlMs
-    const assertInTime = () => {
-      if (deadline !== undefined && performance.now() > deadline) throw new AppError('UNAVAILABLE', `${method}: not sent, the request waited past its deadline in the signer`, { reason: 'DEADLINE_PASSED' })
-    }
-    await confirmations.applyDue(ctx)
-    // Parsed once, here: every check below and the call itself see the same validated values.
-    const parsed = venueCalls[method].safeParse(p.args)
-    if (!parsed.success) throw new AppError('BAD_INPUT', `${method}: ${parsed.error.issues[0]?.path.join('.') || 'args'} ${parsed.error.issues[0]?.message ?? 'invalid'}`)
-    const args = parsed.data as Record<string, unknown>
-    const activeKey = async () => {
-      const key = await vault.getKey(p.keyId, ctx.workspaceId)
-      if (key.state !== 'active') throw new AppError('KEY_UNAVAILABLE', `the key is ${key.state}${key.disabledReason ? ` (${key.disabledReason})` : ''} and cannot trade`)
-      return key
-    }
-    const run = (key: VaultKey) =>
-      vault.withSecret(p.keyId, ctx.workspaceId, (credentials) => executor.run(p.keyId, key.exchange, credentials, method, args, { testnet: key.isTestnet, deadline })).catch(async (err: unknown) => {
-        // An IP ban stops the venue for every key (the executor paused its budget): the workspace hears it as critical.
-        if (err instanceof AppError && err.reason === 'IP_BANNED') await record(ctx, { type: 'venue_ip_banned', outcome: 'failure', details: { keyId: key.keyId, exchange: key.exchange } })
-        throw err
-      })
-    if (method !== 'createOrder') {
-      const key = await activeKey()
-      await record(ctx, { type: 'key_used', outcome: 'success', details: { keyId: key.keyId, keyVersion: key.keyVersion, method } })
-      return run(key)
-    }
-    const order = args as OrderIntent & { clientOrderId?: string }
-    return serialized(p.keyId, async () => {
-      // Read inside the lock: a key disabled (or locked down) while this order waited does not sign it,
-      // and an order whose caller gave up meanwhile is not sent at all.
-      assertInTime()
-      const key = await activeKey()
-      const limits = keyLimits.parse(key.limits)
-      const now = clock.now()
-      let notional
-      try {
-        checkSymbolAllowed(limits, order.symbol)
-        notional = checkOrderLimits(limits, order, await executor.referencePrice(key.exchange, order.symbol, key.isTestnet), await usage.usage(key.keyId, now))
-      } catch (err) {
-        if (err instanceof AppError && err.code === 'KEY_LIMIT_EXCEEDED') await record(ctx, { type: 'signer_refused', outcome: 'denied', details: { keyId: key.keyId, method, reason: err.message } })
-        throw err
-      }
-      await record(ctx, { type: 'key_used', outcome: 'success', details: { keyId: key.keyId, keyVersion: key.keyVersion, method, symbol: order.symbol, clientOrderId: order.clientOrderId ?? null } })
-      const usageStart = performance.now()
-      await usage.record(key.keyId, now, notional, ctx.requestId)
-      addStage('usageMs', usageStart)
-      const result = (await run(key)) as { id?: string }
-      ctx.events.push({ type: 'order_signed', outcome: 'success', details: { keyId: key.keyId, keyVersion: key.keyVersion, orderId: result.id ?? null, clientOrderId: order.clientOrderId ?? null } })
-      return result
-    })
-  }
+  const execute = createExecute({ vault, executor, usage, clock, grants, record, serialized, applyDue: (ctx) => confirmations.applyDue(ctx) })
 
   /**
    * Re-verifies at the exchange first: a key comes back only if it is still withdraw-free. Reached from
@@ -293,6 +242,11 @@ export const createSignerService = ({ vault, db, executor, audit, recipient, clo
     exclusive,
     enableKey,
   })
+
+  const checkpoints = createCheckpoints({ db, key: auditSigningKey, clock, record, exclusive })
+  const seal = createSeal({ db, clock, record })
+
+  const disableWorkspaceKeys = createWorkspaceDisable({ db, vault, clock, grants, record, exclusive, supersedeForKey: confirmations.supersedeForKey })
 
   /** Operator socket only: the operator token is the signer's own trust domain, which the api never holds. */
   const enable = (ctx: Ctx, p: SignerParams<'enable'>) =>
@@ -371,6 +325,7 @@ export const createSignerService = ({ vault, db, executor, audit, recipient, clo
     connect,
     execute,
     disable,
+    disableWorkspaceKeys,
     enable,
     destroy: (ctx: Ctx, p: SignerParams<'destroy'>) =>
       exclusive(`key:${p.keyId}`, async () => {
@@ -400,7 +355,19 @@ export const createSignerService = ({ vault, db, executor, audit, recipient, clo
     cancelWidening: confirmations.cancelWidening,
     listPendingWidenings: confirmations.listPendingWidenings,
     approveWidening: confirmations.approveWidening,
-    status: async () => ({ stores: await vault.storeHealth() }),
+    signCheckpoint: checkpoints.signCheckpoint,
+    listCheckpoints: checkpoints.listCheckpoints,
+    auditPublicKey: checkpoints.auditPublicKey,
+    status: async () => {
+      const { sealed, reason, changedAt } = await seal.status()
+      return { stores: await vault.storeHealth(), sealed, sealReason: reason, sealChangedAt: changedAt }
+    },
+    /** Operator socket: the global seal (seal.ts). */
+    seal: seal.seal,
+    unseal: seal.unseal,
+    sealStatus: seal.status,
+    /** Refuses `op` while sealed unless the seal lets it through; the handlers call it before every operation. */
+    assertAllowed: seal.assertAllowed,
     /** Clock skew against every venue that has a live key on this signer. */
     clockSkew: async () => {
       const venues = [...new Set((await db.select({ exchange: vaultKeys.exchange, state: vaultKeys.state }).from(vaultKeys)).filter((k) => k.state !== 'destroyed' && k.state !== 'writing').map((k) => k.exchange))]

@@ -78,6 +78,9 @@ export const wideningChange = z.discriminatedUnion('kind', [
 ])
 export type WideningChange = z.infer<typeof wideningChange>
 
+/** An audit chain's name as the api spells it (`system`, `ws:<uuid>`). */
+const checkpointChain = z.string().min(1).max(80).regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces')
+
 export const signerOps = {
   publicKey: z.object({}).strict(),
   connect: z.object({ exchange: z.string().max(40), exchangeAccountId: id, envelope: sealedEnvelope, testnet: z.boolean().optional(), replacesKeyId: id.optional() }).strict(),
@@ -92,9 +95,19 @@ export const signerOps = {
        * has passed, "the exchange has no such order" stays true, so re-sending cannot double an order.
        */
       ttlMs: z.number().int().min(100).max(120_000).optional(),
+      /**
+       * A lockdown's cleanup grant (`disableWorkspaceKeys`): lets a key it disabled cancel orders, read
+       * open orders and positions, and send reduce-only market orders on contract markets until it expires.
+       */
+      cleanupGrant: z.string().min(16).max(100).optional(),
     })
     .strict(),
   disable: z.object({ keyId: id, reason: z.string().min(1).max(200) }).strict(),
+  /**
+   * Narrowing, immediate: every key of the workspace that is not destroyed becomes disabled, in one
+   * transaction that also voids their pending widenings. `cleanupMs` asks for a cleanup grant (see execute).
+   */
+  disableWorkspaceKeys: z.object({ reason: z.string().min(1).max(200), cleanupMs: z.number().int().min(1).max(600_000).optional() }).strict(),
   enable: z.object({ keyId: id }).strict(),
   reverify: z.object({ keyId: id }).strict(),
   generateKeyPair: z.object({ exchange: z.string().max(40), exchangeAccountId: id }).strict(),
@@ -134,6 +147,25 @@ export const signerOps = {
   /** Narrowing: stops a pending operation. */
   cancelWidening: z.object({ operationId: id }).strict(),
   listPendingWidenings: z.object({}).strict(),
+  /**
+   * Signs the head of one of the api's audit chains (R38) and keeps it here, where the api cannot rewrite
+   * it; no workspace needed. A chain's checkpoints only move forward: the same seq and head again returns
+   * the stored one; another head at a stored seq, or a seq below the newest, is refused (CONFLICT).
+   */
+  signCheckpoint: z
+    .object({
+      chain: checkpointChain,
+      seq: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+      head: z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex digits'),
+      time: z.string().max(40).datetime({ offset: true }),
+    })
+    .strict(),
+  /** Stored checkpoints, ascending by chain and seq, with the public key that verifies them. */
+  listCheckpoints: z
+    .object({ chain: checkpointChain.optional(), afterSeq: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(), limit: z.number().int().min(1).max(1000).optional() })
+    .strict(),
+  /** The audit signing key's public half (PEM, SPKI) and its id, for verifiers to pin. */
+  auditPublicKey: z.object({}).strict(),
 } as const
 export type SignerOp = keyof typeof signerOps
 export type SignerParams<O extends SignerOp> = z.infer<(typeof signerOps)[O]>
@@ -147,6 +179,17 @@ export const operatorOps = {
   refresh: signerOps.refresh,
   /** The operator's own authority (its token is the signer's trust domain, never the api's). */
   approveWidening: z.object({ operationId: id }).strict(),
+  /** The global seal (seal.ts): refuses all but narrowing and audit operations on every socket until unsealed; survives restarts. */
+  seal: z.object({ reason: z.string().min(1).max(200) }).strict(),
+  unseal: z.object({}).strict(),
+  sealStatus: z.object({}).strict(),
+  /** Writes the vault's encrypted archives (one per share store, one of metadata) into a folder inside the vault directory. */
+  backupVault: z.object({ outDir: z.string().min(1).max(500).optional() }).strict(),
+  /** Splits the master key file into t-of-n operator recovery shares, returned once, stored nowhere. */
+  recoveryKit: z
+    .object({ threshold: z.number().int().min(2).max(10), shares: z.number().int().min(2).max(10) })
+    .strict()
+    .refine((p) => p.shares >= p.threshold, { message: 'shares must be at least the threshold', path: ['shares'] }),
 } as const
 export type OperatorOp = keyof typeof operatorOps
 
@@ -163,7 +206,12 @@ export const signerRequest = z
   .strict()
 export type SignerRequest = z.infer<typeof signerRequest>
 
-/** An audit fact the api appends to the workspace's chain (the signer wrote it to its own log first). */
+/**
+ * An audit fact the api appends to the workspace's chain (the signer wrote it to its own log first).
+ * Two are reported with the answer only, after the exchange call: `order_signed` (the exchange's order id)
+ * and `exchange_request` (`{keyId, exchange, method, endpoint: "<HTTP method> <path>", requests}`, the last
+ * request the call sent, no host and no query) — the latter is for the exchange-activity log, not the chain.
+ */
 export const signerAuditEvent = z.object({
   type: z.string(),
   outcome: z.enum(['success', 'failure', 'denied']),
@@ -221,3 +269,20 @@ export const trustedPasskeyView = z.object({
   trustedVia: z.string(),
 })
 export type TrustedPasskeyView = z.infer<typeof trustedPasskeyView>
+
+/**
+ * A signed checkpoint as the signer returns it (crypto/checkpoint-format.ts `SignedCheckpoint`):
+ * `signature` is Ed25519 over `checkpointMessage({chain, seq, head, time})`, base64; `keyId` is the first
+ * 16 hex digits of SHA-256 over the public key's SPKI DER.
+ */
+export const signedCheckpointView = z.object({
+  chain: z.string(),
+  seq: z.number().int(),
+  head: z.string(),
+  time: z.string(),
+  signedAt: z.string(),
+  signature: z.string(),
+  keyId: z.string(),
+})
+export const checkpointListView = z.object({ publicKey: z.string(), keyId: z.string(), checkpoints: z.array(signedCheckpointView) })
+export type CheckpointListView = z.infer<typeof checkpointListView>

@@ -151,3 +151,41 @@ export const wideningOperations = signerSchema.table(
     check('widening_operations_state_valid', sql`${t.state} in ('pending', 'applying', 'applied', 'cancelled', 'superseded', 'failed')`),
   ],
 )
+
+/**
+ * Audit checkpoints (SECURITY.md R38): the head of one of the api's audit chains at one moment, signed
+ * here with the signer's Ed25519 audit key. The api cannot write this table, so a chain it truncated or
+ * rewrote no longer matches what it once had signed. A chain's checkpoints only move forward.
+ */
+export const auditCheckpoints = signerSchema.table(
+  'audit_checkpoints',
+  {
+    chain: text('chain').notNull(),
+    seq: bigint('seq', { mode: 'number' }).notNull(),
+    /** The entry hash at `seq`, lowercase hex. */
+    head: text('head').notNull(),
+    /** The api's time for the checkpoint, exactly as signed (ISO 8601). */
+    time: text('time').notNull(),
+    signedAt: timestamp('signed_at', { withTimezone: true }).notNull(),
+    /** Ed25519 over checkpointMessage({chain, seq, head, time}), base64. */
+    signature: text('signature').notNull(),
+    /** First 16 hex digits of SHA-256 over the public key's SPKI DER. */
+    keyId: text('key_id').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.chain, t.seq] })],
+)
+
+/**
+ * The operator's global seal (R19 as amended): one row. While `sealed`, the signer refuses everything
+ * but narrowing and audit operations, on every socket, until the operator unseals; it survives restarts.
+ */
+export const signerSeal = signerSchema.table(
+  'seal',
+  {
+    id: integer('id').primaryKey(),
+    sealed: boolean('sealed').notNull(),
+    reason: text('reason'),
+    changedAt: timestamp('changed_at', { withTimezone: true }).notNull(),
+  },
+  (t) => [check('seal_single_row', sql`${t.id} = 1`)],
+)
