@@ -5,6 +5,7 @@ const benches: Record<string, () => Promise<void>> = {
   auth: async () => (await import('./auth.js')).run(),
   demo: async () => (await import('./demo.js')).run(),
   bots: async () => (await import('./bots.js')).run(),
+  audit: async () => (await import('./audit.js')).run(),
 }
 
 const name = process.argv[2]

@@ -7,7 +7,7 @@ import { AppError } from '../lib/errors.js'
 import { createLogger } from '../lib/logger.js'
 import { systemClock } from '../lib/clock.js'
 import { readLockHolder, migrate, migrationStatus, type Database } from '../db/index.js'
-import { createAuditChain, createOutbox, verifyAllChains, type ChainVerdict } from '../monitoring/index.js'
+import { createAuditChain, createOutbox } from '../monitoring/index.js'
 import { createOperatorSetup, createSignupPolicy, type SignupMode } from '../auth/index.js'
 import { openConfiguredDatabase } from '../main.js'
 import { spawnSigner, supervise } from './supervisor.js'
@@ -67,15 +67,6 @@ const withData = async <T>(
   } finally {
     await database.close()
   }
-}
-
-const printVerdicts = (verdicts: ChainVerdict[], json: boolean): number => {
-  if (json) process.stdout.write(`${JSON.stringify(verdicts)}\n`)
-  else if (verdicts.length === 0) process.stdout.write('no audit chains yet\n')
-  else
-    for (const v of verdicts)
-      process.stdout.write(v.ok ? `✓ ${v.chain}: ${v.entries} entries verified\n` : `✗ ${v.chain}: broken at seq ${v.firstBadSeq} (${v.reason}) after ${v.entries} entries read\n`)
-  return verdicts.every((v) => v.ok) ? 0 : 2
 }
 
 const start = async () => {
@@ -152,21 +143,6 @@ export const buildCli = (): Command => {
     })
 
   const audit = program.command('audit').description('audit log tools')
-  audit
-    .command('verify')
-    .description('recompute every audit chain and report the first bad entry (exit 2 when one is found)')
-    .option('--chain <chain>', 'verify one chain only (`system` or `ws:<workspace id>`)')
-    .option('--json', 'print the verdicts as JSON')
-    .action(async (opts: { chain?: string; json?: boolean }) => {
-      const config = loadConfig()
-      const verdicts = await withData(
-        config,
-        (socket) => callAdmin(socket, 'audit-verify', opts.chain ? { chain: opts.chain } : {}) as Promise<ChainVerdict[]>,
-        (database) => verifyAllChains(database.db, opts.chain),
-      )
-      process.exitCode = printVerdicts(verdicts, opts.json === true)
-    })
-
   program
     .command('outbox')
     .description('show email waiting in the outbox (embedded mode needs no mail server)')

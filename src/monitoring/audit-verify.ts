@@ -1,51 +1,123 @@
 import type { DbOrTx } from '../db/index.js'
-import { GENESIS_HASH } from './audit-types.js'
-import { entryHash } from './audit-hash.js'
-import { listChains, readChainPage } from './audit-store.js'
+import { GENESIS_HASH, type AuditEntry } from './audit-types.js'
+import { listArchives, listChains, readChainPageRaw, type ArchiveRecord, type ChainHead } from './audit-store.js'
+import { publicKeyOf, type ChainCheckpoints, type CheckpointSource } from './audit-checkpoints.js'
+import { createRecompute, firstInvalidCheckpoint, type BreakReason } from './audit-recompute.js'
 
 export type ChainVerdict = {
   chain: string
   ok: boolean
+  /** Live entries read. */
   entries: number
   /** The first sequence number at which the chain stops being trustworthy. */
   firstBadSeq?: number
-  reason?: 'gap' | 'hash_mismatch' | 'link_mismatch' | 'head_mismatch'
+  reason?: BreakReason
+  /** Entries moved to archive files (retention); the live chain continues from the last one's hash. */
+  archivedEntries?: number
+  /** With checkpoints: how many signed checkpoints the chain matched, and the newest of them. */
+  checkpointsVerified?: number
+  lastCheckpoint?: { seq: number; time: string } | null
+  /** Checkpoints were asked for but could not be read (the signer was unreachable): only the links were checked. */
+  checkpointsUnavailable?: string
+}
+
+/** Checks one archive file against its record and the checkpoints (audit-archive.ts supplies it). */
+export type ArchiveFileCheck = (record: ArchiveRecord, checkpoints: ChainCheckpoints | undefined) => Promise<{ ok: true } | { ok: false; firstBadSeq: number }>
+
+export type VerifyOptions = {
+  /** The head row to hold the chain against (`verifyAllChains` passes it). */
+  head?: ChainHead
+  /** The chain's signed checkpoints with their public key (pinned from the signer). */
+  checkpoints?: ChainCheckpoints
+  /** Also read every archive file of the chain and recompute it. */
+  checkArchiveFile?: ArchiveFileCheck
 }
 
 const PAGE = 5_000
 
+const bad = (chain: string, entries: number, firstBadSeq: number, reason: BreakReason, extra: Partial<ChainVerdict> = {}): ChainVerdict => ({ chain, ok: false, entries, firstBadSeq, reason, ...extra })
+
 /**
  * Recomputes one chain from its entries. A modified entry fails its own hash; a deleted one leaves a gap
- * in `seq`; reordered entries break the `prevHash` links; a truncated tail disagrees with the head row
- * (signed checkpoints in the signer's store, added with monitoring, catch truncation of both).
+ * in `seq`; reordered entries break the `prevHash` links; a truncated tail disagrees with the head row.
+ * With signed checkpoints (R38) it also catches what the head row cannot: the entry at each checkpoint's
+ * seq must exist with that hash, so cutting rows off — head row included — or rewriting the whole chain
+ * is reported (`truncated`, `checkpoint_mismatch`). Archived segments must join up, from genesis to the
+ * live chain's first entry, and the signed checkpoint at an archive's end must match it.
  */
-export const verifyChain = async (db: DbOrTx, chain: string, head?: { seq: number; hash: string }): Promise<ChainVerdict> => {
-  let expectedSeq = 1
-  let prevHash = GENESIS_HASH
-  let entries = 0
-  for (;;) {
-    const page = await readChainPage(db, chain, expectedSeq - 1, PAGE)
-    for (const e of page) {
-      entries++
-      if (e.seq !== expectedSeq) return { chain, ok: false, entries, firstBadSeq: expectedSeq, reason: 'gap' }
-      const { hash, ...unhashed } = e
-      if (entryHash(unhashed) !== hash) return { chain, ok: false, entries, firstBadSeq: e.seq, reason: 'hash_mismatch' }
-      if (e.prevHash !== prevHash) return { chain, ok: false, entries, firstBadSeq: e.seq, reason: 'link_mismatch' }
-      prevHash = hash
-      expectedSeq++
+export const verifyChain = async (db: DbOrTx, chain: string, opts: VerifyOptions = {}): Promise<ChainVerdict> => {
+  const cps = opts.checkpoints
+  const withCheckpoints = (extra: Partial<ChainVerdict>): Partial<ChainVerdict> => (cps ? extra : {})
+  if (cps && cps.checkpoints.length > 0) {
+    const invalid = firstInvalidCheckpoint(cps.checkpoints, publicKeyOf(cps.publicKey))
+    if (invalid) return bad(chain, 0, invalid.seq, 'checkpoint_invalid', { checkpointsVerified: 0, lastCheckpoint: null })
+  }
+
+  // Archived segments: contiguous from genesis; the live chain starts where the last one ends.
+  let start = { seq: 1, prevHash: GENESIS_HASH }
+  let archivedEntries = 0
+  for (const a of await listArchives(db, chain)) {
+    if (a.fromSeq !== start.seq || a.firstPrevHash !== start.prevHash) return bad(chain, 0, start.seq, 'archive_mismatch')
+    const atEnd = cps?.checkpoints.find((c) => c.seq === a.toSeq)
+    if (atEnd && atEnd.head !== a.lastHash) return bad(chain, 0, a.fromSeq, 'checkpoint_mismatch')
+    if (opts.checkArchiveFile) {
+      const checked = await opts.checkArchiveFile(a, cps)
+      if (!checked.ok) return bad(chain, 0, checked.firstBadSeq, 'archive_mismatch')
     }
-    if (page.length < PAGE) break
+    archivedEntries += a.entries
+    start = { seq: a.toSeq + 1, prevHash: a.lastHash }
   }
-  if (head && (head.seq !== expectedSeq - 1 || head.hash !== prevHash)) {
-    return { chain, ok: false, entries, firstBadSeq: Math.min(head.seq, expectedSeq - 1) + 1, reason: 'head_mismatch' }
+  const archived = archivedEntries > 0 ? { archivedEntries } : {}
+
+  const run = createRecompute(start, cps?.checkpoints ?? [])
+  const summary = () => withCheckpoints({ checkpointsVerified: run.checkpointsMatched, lastCheckpoint: run.lastCheckpoint ? { seq: run.lastCheckpoint.seq, time: run.lastCheckpoint.time } : null })
+  // The next page is fetched while this one is hashed (PostgreSQL answers meanwhile).
+  let next: Promise<AuditEntry[]> | undefined = readChainPageRaw(db, chain, start.seq - 1, PAGE)
+  while (next) {
+    const page: AuditEntry[] = await next
+    const last = page.at(-1)
+    next = page.length === PAGE && last ? readChainPageRaw(db, chain, last.seq, PAGE) : undefined
+    for (const e of page) {
+      const broken = run.push(e)
+      if (broken) {
+        await next?.catch(() => {})
+        return bad(chain, run.entries, broken.firstBadSeq, broken.reason, { ...archived, ...summary() })
+      }
+    }
   }
-  return { chain, ok: true, entries }
+  const cut = run.finish()
+  if (cut) return bad(chain, run.entries, cut.firstBadSeq, cut.reason, { ...archived, ...summary() })
+  const head = opts.head
+  if (head && (head.seq !== run.lastSeq || head.hash !== run.lastHash)) {
+    return bad(chain, run.entries, Math.min(head.seq, run.lastSeq) + 1, 'head_mismatch', { ...archived, ...summary() })
+  }
+  return { chain, ok: true, entries: run.entries, ...archived, ...summary() }
 }
 
-/** Verifies every chain (or one), against its head row. */
-export const verifyAllChains = async (db: DbOrTx, only?: string): Promise<ChainVerdict[]> => {
+export type VerifyAllOptions = {
+  /** Where the signed checkpoints come from (the signer, through the api root). */
+  checkpoints?: CheckpointSource
+  checkArchiveFile?: ArchiveFileCheck
+}
+
+/** Verifies every chain (or one), against its head row and, when given, its signed checkpoints. */
+export const verifyAllChains = async (db: DbOrTx, only?: string, opts: VerifyAllOptions = {}): Promise<ChainVerdict[]> => {
   const chains = (await listChains(db)).filter((c) => only === undefined || c.chain === only)
   const verdicts: ChainVerdict[] = []
-  for (const c of chains) verdicts.push(await verifyChain(db, c.chain, c))
+  for (const c of chains) {
+    let checkpoints: ChainCheckpoints | undefined
+    let unavailable: string | undefined
+    if (opts.checkpoints) {
+      try {
+        checkpoints = await opts.checkpoints.forChain(c.chain)
+      } catch (err) {
+        // A pinned key that changed is an integrity failure, not an outage: it must not pass quietly.
+        if (err instanceof Error && 'code' in err && err.code === 'INTEGRITY_FAILED') throw err
+        unavailable = err instanceof Error ? err.message : 'the signer did not answer'
+      }
+    }
+    const verdict = await verifyChain(db, c.chain, { head: c, ...(checkpoints ? { checkpoints } : {}), ...(opts.checkArchiveFile ? { checkArchiveFile: opts.checkArchiveFile } : {}) })
+    verdicts.push(unavailable === undefined ? verdict : { ...verdict, checkpointsUnavailable: unavailable })
+  }
   return verdicts
 }

@@ -1,0 +1,86 @@
+import { createHash } from 'node:crypto'
+import { and, desc, eq, gte, ilike, lt, or, sql } from 'drizzle-orm'
+import { canonicalJson } from '../crypto/canonical-json.js'
+import type { Clock } from '../lib/clock.js'
+import { schema, type DbOrTx } from '../db/index.js'
+import { toEntry } from './audit-store.js'
+import { auditOutcomes, workspaceChain, type AuditActor, type AuditEntry, type AuditOutcome } from './audit-types.js'
+
+const { auditEvents } = schema
+
+export type AuditFilter = {
+  type?: string | undefined
+  /** An actor id (a user id, `bot-runtime`, …). */
+  actor?: string | undefined
+  outcome?: AuditOutcome | undefined
+  /** Free text, matched in the event type and the details' JSON text (case-insensitive). */
+  q?: string | undefined
+  from?: Date | undefined
+  to?: Date | undefined
+}
+
+export type AuditPage = { entries: AuditEntry[]; nextCursor: string | null }
+
+/** `%`, `_` and `\` are literal in a search: the user types text, not a LIKE pattern. */
+const likeLiteral = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
+
+/**
+ * One page of a workspace's chain, newest first: filter, free-text search, keyset paging on `seq` (the
+ * cursor is the last seq seen, so paging is stable while new entries arrive at the top).
+ */
+export const queryAudit = async (db: DbOrTx, workspaceId: string, filter: AuditFilter, page: { cursor?: number | undefined; limit: number }): Promise<AuditPage> => {
+  const conditions = [
+    eq(auditEvents.chain, workspaceChain(workspaceId)),
+    filter.type === undefined ? undefined : eq(auditEvents.type, filter.type),
+    filter.actor === undefined ? undefined : eq(auditEvents.actorId, filter.actor),
+    filter.outcome === undefined ? undefined : eq(auditEvents.outcome, filter.outcome),
+    filter.from === undefined ? undefined : gte(auditEvents.occurredAt, filter.from),
+    filter.to === undefined ? undefined : lt(auditEvents.occurredAt, filter.to),
+    filter.q === undefined ? undefined : or(ilike(auditEvents.type, likeLiteral(filter.q)), sql`${auditEvents.details}::text ilike ${likeLiteral(filter.q)}`),
+    page.cursor === undefined ? undefined : lt(auditEvents.seq, page.cursor),
+  ]
+  const rows = await db
+    .select()
+    .from(auditEvents)
+    .where(and(...conditions))
+    .orderBy(desc(auditEvents.seq))
+    .limit(page.limit + 1)
+  const entries = rows.slice(0, page.limit).map(toEntry)
+  return { entries, nextCursor: rows.length > page.limit ? String(entries.at(-1)?.seq) : null }
+}
+
+/** The filter as recorded in `audit_log_read` (dates as ISO strings, absent fields left out). */
+export const describeFilter = (filter: AuditFilter): Record<string, string> => {
+  const out: Record<string, string> = {}
+  for (const [k, v] of Object.entries(filter)) if (v !== undefined) out[k] = v instanceof Date ? v.toISOString() : String(v)
+  return out
+}
+
+export type AuditReadThrottle = ReturnType<typeof createAuditReadThrottle>
+
+/**
+ * R40: reading the audit log is itself audited, but paging through one filter must not flood the
+ * chain. One `audit_log_read` per member, workspace and filter per window (a minute); per process,
+ * in memory — several api instances may each record one, which errs on the side of more records.
+ */
+export const createAuditReadThrottle = ({ clock, windowMs = 60_000, maxKeys = 10_000 }: { clock: Clock; windowMs?: number; maxKeys?: number }) => {
+  const lastRecorded = new Map<string, number>()
+  /** Whether this read should be recorded now (and remembers that it was). */
+  const shouldRecord = (actorKey: string, workspaceId: string, filter: Record<string, string>): boolean => {
+    const now = clock.now().getTime()
+    const key = createHash('sha256').update(canonicalJson({ actorKey, workspaceId, filter })).digest('base64url')
+    const last = lastRecorded.get(key)
+    if (last !== undefined && now - last < windowMs) return false
+    if (lastRecorded.size >= maxKeys) {
+      for (const [k, at] of lastRecorded) if (now - at >= windowMs) lastRecorded.delete(k)
+      // Still full: forget the oldest (at worst, one more record than needed).
+      if (lastRecorded.size >= maxKeys) lastRecorded.delete(lastRecorded.keys().next().value as string)
+    }
+    lastRecorded.delete(key)
+    lastRecorded.set(key, now)
+    return true
+  }
+  return { shouldRecord }
+}
+
+export { auditOutcomes, type AuditActor }
