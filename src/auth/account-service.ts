@@ -62,6 +62,11 @@ export const createAccountService = (deps: AccountDeps) => {
   }
   const notice = (tx: Parameters<AccountMailer['sendIn']>[0], user: { id: string; email: string }, change: SecurityChange, ctx: RequestContext, detail?: string) =>
     mailer.sendIn(tx, { userId: user.id, address: user.email }, { template: 'security_notice', vars: { change, time: now().toISOString(), ip: ctx.ip, detail } })
+  /** The in-app side of a credential or contact change (R34), in the change's transaction: into the member's own workspace. */
+  const alertChange = async (tx: DbOrTx, userId: string, rule: 'password_changed' | 'email_changed', ctx: RequestContext, details: Record<string, unknown> = {}) => {
+    const workspaceId = await personalWorkspaceOf(tx, userId)
+    if (workspaceId) await alerts.raiseIn(tx, { workspaceId, rule, details: { userId, ip: ctx.ip ?? null, ...details } })
+  }
 
   const register = async (input: { email: string; password: string; displayName?: string | undefined }, ctx: RequestContext): Promise<{ status: 'check_email' }> => {
     if (!(await hasOperator(db))) throw new AppError('FORBIDDEN', 'this instance has no operator yet: claim it with the setup token first')
@@ -128,6 +133,7 @@ export const createAccountService = (deps: AccountDeps) => {
       const ended = await sessions.revokeAllIn(tx, userId)
       await revokeApiTokensIn(tx, userId)
       await notice(tx, user, 'password_changed', ctx, 'by a reset link')
+      await alertChange(tx, userId, 'password_changed', ctx, { via: 'reset_link' })
       await audit.appendIn(tx, { workspaceId: null, type: 'password_reset', actor: { type: 'user', id: userId }, outcome: 'success', ...ctx, details: { sessionsEnded: ended } })
     })
     await throttle.succeeded(user.email)
@@ -144,6 +150,7 @@ export const createAccountService = (deps: AccountDeps) => {
       await tx.update(users).set({ passwordHash, passwordChangedAt: now() }).where(eq(users.id, user.id))
       const ended = await sessions.revokeOthersIn(tx, user.id, session.sessionId)
       await notice(tx, user, 'password_changed', ctx)
+      await alertChange(tx, user.id, 'password_changed', ctx, { via: 'settings' })
       await audit.appendIn(tx, { workspaceId: null, type: 'password_changed', actor: { type: 'user', id: user.id }, outcome: 'success', ...ctx, details: { sessionsEnded: ended } })
     })
   }
@@ -169,6 +176,7 @@ export const createAccountService = (deps: AccountDeps) => {
         await tx.update(users).set({ email: newEmail, emailVerifiedAt: now() }).where(eq(users.id, userId))
         // R34: the notice goes to the address being replaced.
         await notice(tx, user, 'email_changed', ctx, `new address: ${newEmail}`)
+        await alertChange(tx, userId, 'email_changed', ctx)
         await audit.appendIn(tx, { workspaceId: null, type: 'email_changed', actor: { type: 'user', id: userId }, outcome: 'success', ...ctx, details: {} })
         return { status: 'email_changed' as const }
       })

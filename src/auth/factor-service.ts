@@ -3,13 +3,14 @@ import { and, eq } from 'drizzle-orm'
 import { AppError } from '../lib/errors.js'
 import type { Clock } from '../lib/clock.js'
 import { schema, type Db, type DbOrTx } from '../db/index.js'
-import type { AuditChain } from '../monitoring/index.js'
+import type { Alerts, AuditChain } from '../monitoring/index.js'
 import type { ActiveSession, SessionService } from './session-service.js'
 import type { TotpService } from './totp.js'
 import type { RecoveryCodes } from './recovery-codes.js'
 import type { PasskeyService } from './passkeys.js'
 import type { AccountMailer, SecurityChange } from './account-mail.js'
 import { hasSecondFactor, type Factors } from './factors.js'
+import { personalWorkspaceOf } from './workspace-store.js'
 
 const { users, recoveryCodes } = schema
 
@@ -32,6 +33,7 @@ export const createFactorService = ({
   factors,
   mailer,
   audit,
+  alerts,
   onPasskeyAdded,
   onPasskeyRemoved,
 }: {
@@ -44,6 +46,8 @@ export const createFactorService = ({
   factors: Pick<Factors, 'summary'>
   mailer: AccountMailer
   audit: Pick<AuditChain, 'append' | 'appendIn'>
+  /** `second_factor_changed` into the member's own workspace (R34); the accounts graph passes it. */
+  alerts?: Pick<Alerts, 'raiseIn'> | undefined
   onPasskeyAdded?: (userId: string, passkeyId: string) => Promise<void>
   onPasskeyRemoved?: (userId: string, credentialId: string) => Promise<void>
 }) => {
@@ -53,6 +57,9 @@ export const createFactorService = ({
     return u
   }
 
+  /** Changes of the sign-in factors themselves: each is also an in-app alert (recovery codes are not a factor change). */
+  const factorChanges: ReadonlySet<string> = new Set(['totp_enabled', 'totp_disabled', 'passkey_added', 'passkey_removed'])
+
   /** Announces the change and records it, in one transaction. */
   const record = async (session: ActiveSession, type: string, change: SecurityChange, ctx: FactorContext, extra?: (tx: DbOrTx) => Promise<void>) => {
     const { email } = await emailOf(session.userId)
@@ -60,6 +67,8 @@ export const createFactorService = ({
       if (extra) await extra(tx)
       await mailer.sendIn(tx, { userId: session.userId, address: email }, { template: 'security_notice', vars: { change, time: clock.now().toISOString(), ip: ctx.ip } })
       await audit.appendIn(tx, { workspaceId: null, type, actor: { type: 'user', id: session.userId }, outcome: 'success', ...ctx, details: {} })
+      const workspaceId = alerts && factorChanges.has(type) ? await personalWorkspaceOf(tx, session.userId) : undefined
+      if (alerts && workspaceId) await alerts.raiseIn(tx, { workspaceId, rule: 'second_factor_changed', details: { userId: session.userId, change: type, ip: ctx.ip ?? null } })
     })
   }
 

@@ -28,6 +28,8 @@ const TICKET_TTL_MS = 5 * 60_000
 const TICKET_MAX_FAILURES = 5
 /** R33 (policy): a success after this many consecutive failures is announced to the owner. */
 const SUSPICIOUS_FAILURES = 3
+/** Policy: this many failures in a row is a burst the owner hears about (once; the lock at 10 follows). */
+const FAILURE_BURST = 5
 
 export type LoginContext = SessionContext & { requestId?: string | undefined; deviceCookie?: string | undefined }
 export type SignedIn = { status: 'signed_in'; userId: string; token: string; sessionId: string; deviceCookie: string | undefined }
@@ -68,6 +70,13 @@ export const createLoginService = (deps: LoginDeps) => {
   /** Counts a failure; when this one locks the account, its owner gets the unlock link (R24: lockout must not deny access). */
   const countFailure = async (email: string, userId: string | undefined, ctx: LoginContext) => {
     const failures = await throttle.failed(email, ctx.ip)
+    if (userId && failures === FAILURE_BURST) {
+      // Someone may be guessing the password: said once per burst, to the owner's own workspace.
+      await db.transaction(async (tx) => {
+        const workspaceId = await personalWorkspaceOf(tx, userId)
+        if (workspaceId) await alerts.raiseIn(tx, { workspaceId, rule: 'login_failure_burst', severity: 'warning', details: { userId, failures, ip: ctx.ip ?? null, browser: describeDevice(ctx.userAgent) }, dedupKey: userId })
+      })
+    }
     if (userId && (failures === throttlePolicy.lockAfter || failures === throttlePolicy.ceiling)) {
       await db.transaction(async (tx) => {
         const link = await tokens.issueIn(tx, userId, 'unlock')

@@ -3,7 +3,7 @@ import { AppError } from '../lib/errors.js'
 import type { Clock } from '../lib/clock.js'
 import { newId } from '../lib/ids.js'
 import { schema, type Db } from '../db/index.js'
-import type { AuditActor, AuditChain } from '../monitoring/index.js'
+import type { Alerts, AuditActor, AuditChain } from '../monitoring/index.js'
 import { catalogueEntry } from '../exchanges/index.js'
 import type { KeyLimits, KeyView } from '../signer/index.js'
 import type { KeyRelay } from './key-admin.js'
@@ -49,15 +49,22 @@ export const createExchangeAccounts = ({
   clock,
   relay,
   audit,
+  alerts,
   mayConnect,
 }: {
   db: Db
   clock: Clock
   relay: Pick<KeyRelay, 'generateKeyPair' | 'completeKeyPair' | 'connect' | 'list' | 'destroy' | 'reverify' | 'setLimits' | 'proposeWidening' | 'confirmWidening' | 'cancelWidening' | 'listPendingWidenings' | 'publicKey' | 'disable'>
   audit: Pick<AuditChain, 'append'>
+  /** Key lifecycle alerts (key_connected, key_removed, key_rotated); the api root passes the workspace alerts. */
+  alerts?: Pick<Alerts, 'raise'> | undefined
   /** Accounts policy: verified email and (by workspace policy) a second factor before any key (R26). */
   mayConnect: (userId: string, workspaceId: string) => Promise<void>
 }) => {
+  /** Facts of a key lifecycle alert: which account and key, never anything secret-derived beyond the masked hint. */
+  const announce = async (workspaceId: string, rule: 'key_connected' | 'key_removed' | 'key_rotated', row: { id: string; exchange: string; label: string }, details: Record<string, unknown>, actor: AuditActor) =>
+    alerts?.raise({ workspaceId, rule, details: { exchangeAccountId: row.id, exchange: row.exchange, label: row.label, by: actor.id ?? actor.type, ...details } })
+
   const view = (row: Row, key: KeyView | undefined, stale: boolean): ExchangeAccountView => ({
     id: row.id,
     keyId: row.keyId,
@@ -118,7 +125,9 @@ export const createExchangeAccounts = ({
     const row = await rowOf(workspaceId, id)
     await mayConnect(actor.id, workspaceId)
     const key = await relay.completeKeyPair(workspaceId, row.keyId, apiKey, actor)
-    return view(await mirror(row, key, true), key, false)
+    const updated = await mirror(row, key, true)
+    await announce(workspaceId, 'key_connected', row, { keyId: key.keyId, keyHint: key.apiKeyHint, state: key.state, algorithm: 'ed25519' }, actor)
+    return view(updated, key, false)
   }
 
   const connect = async (actor: AuditActor & { id: string }, workspaceId: string, input: { exchange: string; label: string; envelope: unknown; testnet?: boolean | undefined }): Promise<ExchangeAccountView> => {
@@ -133,6 +142,7 @@ export const createExchangeAccounts = ({
         .values({ id, workspaceId, exchange: input.exchange, label: input.label, testnet: key.isTestnet, keyId: key.keyId, state: key.state, apiKeyHint: key.apiKeyHint, verification: key.verification, createdBy: actor.id, createdAt: now, keyCreatedAt: now, lastVerifiedAt: now })
         .returning()
       await audit.append({ workspaceId, type: 'exchange_account_connected', actor, outcome: 'success', details: { exchangeAccountId: id, exchange: input.exchange, keyId: key.keyId } })
+      await announce(workspaceId, 'key_connected', { id, exchange: input.exchange, label: input.label }, { keyId: key.keyId, keyHint: key.apiKeyHint, state: key.state }, actor)
       return view(row as Row, key, false)
     } catch (err) {
       // The signer stored the key but we could not record it: destroy it rather than leave an orphan.
@@ -165,19 +175,38 @@ export const createExchangeAccounts = ({
     return view(await mirror(row, key, true), key, false)
   }
 
-  /** Replaces the key in place: the new one is verified and stored before the old one is destroyed. */
+  /**
+   * Guided rotation, one flow with no gap in trading:
+   * 1. connect the new key for the same exchange account (a sealed envelope; the signer verifies it at the
+   *    exchange, and it inherits the old key's limits and a disabled state — a swap never widens);
+   * 2. cut over: the account's `keyId` switches. Bots and the order journal reference the account and
+   *    resolve its key on every call, so the next order, cancel, poll or reconciliation — of orders the
+   *    old key placed too, found again by client order id on the same exchange account — uses the new key;
+   * 3. disable the old key in the signer (it refuses at once), then destroy its shares.
+   * A new key that did not verify while the old one trades is not switched to: it is destroyed and the
+   * old key keeps serving.
+   * @throws AppError CONFLICT when the new key is not active but the current one is
+   */
   const rotate = async (actor: AuditActor & { id: string }, workspaceId: string, id: string, envelope: unknown) => {
     const row = await rowOf(workspaceId, id)
     await mayConnect(actor.id, workspaceId)
     const key = await relay.connect(workspaceId, row.exchange, envelope, { exchangeAccountId: row.id, actor, testnet: row.testnet, replacesKeyId: row.keyId })
+    if (key.state !== 'active' && row.state === 'active') {
+      await relay.destroy(workspaceId, key.keyId, actor).catch(() => {})
+      throw new AppError('CONFLICT', `the new key is ${key.state} (${key.disabledReason ?? 'not verified at the exchange'}): the current key keeps serving this account`)
+    }
     const now = clock.now()
     const [updated] = await db
       .update(exchangeAccounts)
-      .set({ keyId: key.keyId, state: key.state, apiKeyHint: key.apiKeyHint, verification: key.verification, keyCreatedAt: now, lastVerifiedAt: now })
+      .set({ keyId: key.keyId, state: key.state, apiKeyHint: key.apiKeyHint, verification: key.verification, keyCreatedAt: now, lastVerifiedAt: now, lastUsedAt: null })
       .where(eq(exchangeAccounts.id, row.id))
       .returning()
+    // After the cut-over: the old key refuses from now on, whatever still holds its id.
+    await relay.disable(workspaceId, row.keyId, 'replaced by a rotated key', actor)
     await relay.destroy(workspaceId, row.keyId, actor)
-    await audit.append({ workspaceId, type: 'exchange_account_key_replaced', actor, outcome: 'success', details: { exchangeAccountId: row.id, oldKeyId: row.keyId, keyId: key.keyId } })
+    const facts = { exchangeAccountId: row.id, oldKeyId: row.keyId, keyId: key.keyId, keyHint: key.apiKeyHint }
+    await audit.append({ workspaceId, type: 'key_rotated', actor, outcome: 'success', details: facts })
+    await announce(workspaceId, 'key_rotated', row, { oldKeyId: row.keyId, keyId: key.keyId, keyHint: key.apiKeyHint }, actor)
     return view(updated ?? row, key, false)
   }
 
@@ -187,6 +216,7 @@ export const createExchangeAccounts = ({
     await relay.destroy(workspaceId, row.keyId, actor)
     await db.update(exchangeAccounts).set({ removedAt: clock.now(), state: 'destroyed' }).where(eq(exchangeAccounts.id, row.id))
     await audit.append({ workspaceId, type: 'exchange_account_removed', actor, outcome: 'success', details: { exchangeAccountId: row.id, keyId: row.keyId } })
+    await announce(workspaceId, 'key_removed', row, { keyId: row.keyId, keyHint: row.apiKeyHint }, actor)
   }
 
   /** Narrowing applies at once; a widening becomes a pending operation the user confirms with a passkey (or that waits the signer's delay). */

@@ -4,6 +4,8 @@ import { findSecretFields } from '../lib/redact.js'
 import { newId } from '../lib/ids.js'
 import type { Clock } from '../lib/clock.js'
 import { schema, type Db, type DbOrTx, type AlertSeverity } from '../db/index.js'
+import { alertRuleOf, effectiveSeverity } from './alert-catalogue.js'
+import { readWorkspaceSettings } from './workspace-settings.js'
 
 const { alerts } = schema
 
@@ -21,12 +23,26 @@ export type Alert = {
 
 export type RaiseAlertInput = {
   workspaceId: string | null
+  /** A rule of the catalogue (alert-catalogue.ts). */
   rule: string
-  severity: AlertSeverity
+  /** The catalogue's default when omitted; a workspace override may change it (never lower a security rule). */
+  severity?: AlertSeverity
   details?: Record<string, unknown>
   /** Alerts with the same rule and key within `dedupWindowMs` are counted on the first, not repeated. */
   dedupKey?: string
+  /** The rule's catalogue window when omitted. */
   dedupWindowMs?: number
+}
+
+export type AlertsDeps = {
+  db: Db
+  clock: Clock
+  /**
+   * A rule missing from the catalogue: `refuse` (the default — a test or a new raise site that was not
+   * catalogued fails loudly) or `accept` (raised as given, with the caller's severity: for a production
+   * root that prefers an uncatalogued alert over a failed operation).
+   */
+  unknownRules?: 'refuse' | 'accept'
 }
 
 const toAlert = (r: typeof alerts.$inferSelect): Alert => ({
@@ -42,7 +58,7 @@ const toAlert = (r: typeof alerts.$inferSelect): Alert => ({
 })
 
 /** The alerts sink every domain raises through; delivery channels (email, Telegram, webhooks) read from it. */
-export const createAlerts = ({ db, clock }: { db: Db; clock: Clock }) => {
+export const createAlerts = ({ db, clock, unknownRules = 'refuse' }: AlertsDeps) => {
   /**
    * Live listeners (the in-app push). Told after a raise, possibly before the caller's transaction commits:
    * a listener re-reads shortly after, and readers poll as well (alerts raised by other instances).
@@ -53,13 +69,23 @@ export const createAlerts = ({ db, clock }: { db: Db; clock: Clock }) => {
     return alert
   }
 
-  const raiseIn = async (tx: DbOrTx, input: RaiseAlertInput): Promise<Alert> => {
+  /**
+   * Raises (or counts, within the dedup window) an alert in the caller's transaction. Returns null when
+   * the workspace turned the rule off (allowed only for rules the catalogue lets it disable).
+   * @throws AppError INTERNAL for a rule not in the catalogue (unless `unknownRules: 'accept'`) or secret-named details
+   */
+  const raiseIn = async (tx: DbOrTx, input: RaiseAlertInput): Promise<Alert | null> => {
     if (!/^[a-z][a-z0-9_.]*$/.test(input.rule)) throw new AppError('BAD_INPUT', `alert rule "${input.rule}" must be lowercase snake case`)
     const secretFields = findSecretFields(input.details ?? {})
     if (secretFields.length > 0) throw new AppError('INTERNAL', `alert details may not carry secret fields (${secretFields.join(', ')})`)
+    const rule = alertRuleOf(input.rule)
+    if (!rule && unknownRules === 'refuse') throw new AppError('INTERNAL', `alert rule "${input.rule}" is not in the alert catalogue (src/monitoring/alert-catalogue.ts)`)
+    const override = input.workspaceId === null ? undefined : (await readWorkspaceSettings(tx, input.workspaceId)).alerts.rules[input.rule]
+    if (override?.enabled === false && rule?.canDisable) return null
+    const severity = rule ? effectiveSeverity(rule, input.severity, override?.severity) : (input.severity ?? 'warning')
     const now = clock.now()
     if (input.dedupKey !== undefined) {
-      const since = new Date(now.getTime() - (input.dedupWindowMs ?? 3_600_000))
+      const since = new Date(now.getTime() - (input.dedupWindowMs ?? rule?.dedupWindowMs ?? 3_600_000))
       const scope = input.workspaceId === null ? isNull(alerts.workspaceId) : eq(alerts.workspaceId, input.workspaceId)
       const [updated] = await tx
         .update(alerts)
@@ -74,7 +100,7 @@ export const createAlerts = ({ db, clock }: { db: Db; clock: Clock }) => {
         id: newId(now.getTime()),
         workspaceId: input.workspaceId,
         rule: input.rule,
-        severity: input.severity,
+        severity,
         details: input.details ?? {},
         dedupKey: input.dedupKey ?? null,
         createdAt: now,

@@ -1,6 +1,10 @@
 import { eq } from 'drizzle-orm'
 import { z } from 'zod'
+import { AppError } from '../lib/errors.js'
 import type { Clock } from '../lib/clock.js'
+import { overrideProblem } from './alert-catalogue.js'
+import type { AuditChain } from './audit-chain.js'
+import type { AuditActor } from './audit-types.js'
 import { schema, type Db, type DbOrTx } from '../db/index.js'
 
 const severity = z.enum(['info', 'warning', 'critical'])
@@ -50,33 +54,54 @@ export type WorkspaceSettingsPatch = { [K in keyof WorkspaceSettings]?: Partial<
 
 export const defaultWorkspaceSettings = (): WorkspaceSettings => workspaceSettingsSchema.parse({})
 
-export const createWorkspaceSettings = ({ db, clock }: { db: Db; clock: Clock }) => {
-  const getIn = async (tx: DbOrTx, workspaceId: string): Promise<WorkspaceSettings> => {
-    const [row] = await tx.select({ settings: schema.workspaceSettings.settings }).from(schema.workspaceSettings).where(eq(schema.workspaceSettings.workspaceId, workspaceId)).limit(1)
-    return workspaceSettingsSchema.parse(row?.settings ?? {})
-  }
+/** The workspace's settings document (defaults filled in); used by alerts.raise and the key-hygiene job. */
+export const readWorkspaceSettings = async (tx: DbOrTx, workspaceId: string): Promise<WorkspaceSettings> => {
+  const [row] = await tx.select({ settings: schema.workspaceSettings.settings }).from(schema.workspaceSettings).where(eq(schema.workspaceSettings.workspaceId, workspaceId)).limit(1)
+  return workspaceSettingsSchema.parse(row?.settings ?? {})
+}
 
-  /** Validates the merged document before writing: a bad patch is a zod error (400) and changes nothing. */
-  const updateIn = async (tx: DbOrTx, workspaceId: string, patch: WorkspaceSettingsPatch): Promise<WorkspaceSettings> => {
+const describeIssues = (error: z.ZodError): string => error.issues.map((i) => (i.path.length > 0 ? `${i.path.map(String).join('.')}: ${i.message}` : i.message)).join('; ')
+
+/** Who changed the settings, for the audit entry (R36: alert and config changes are audited). */
+export type SettingsChangedBy = { actor: AuditActor; ip?: string | undefined; requestId?: string | undefined }
+
+export const createWorkspaceSettings = ({ db, clock, audit }: { db: Db; clock: Clock; audit?: Pick<AuditChain, 'appendIn'> }) => {
+  const getIn = readWorkspaceSettings
+
+  /**
+   * Validates the merged document before writing: a bad patch changes nothing.
+   * @throws AppError BAD_INPUT for an invalid value, an unknown alert rule, or turning off (or quietening) a security rule
+   */
+  const updateIn = async (tx: DbOrTx, workspaceId: string, patch: WorkspaceSettingsPatch, by?: SettingsChangedBy): Promise<WorkspaceSettings> => {
+    for (const [rule, override] of Object.entries(patch.alerts?.rules ?? {})) {
+      const problem = overrideProblem(rule, override ?? {})
+      if (problem) throw new AppError('BAD_INPUT', `alerts.rules: ${problem}`)
+    }
     const current = await getIn(tx, workspaceId)
-    const merged = workspaceSettingsSchema.parse({
+    const parsed = workspaceSettingsSchema.safeParse({
       alerts: { ...current.alerts, ...patch.alerts, rules: { ...current.alerts.rules, ...patch.alerts?.rules } },
       keys: { ...current.keys, ...patch.keys },
       audit: { ...current.audit, ...patch.audit },
       lockdown: { ...current.lockdown, ...patch.lockdown },
     })
+    if (!parsed.success) throw new AppError('BAD_INPUT', `settings: ${describeIssues(parsed.error)}`)
+    const merged = parsed.data
+    if (merged.keys.remindDaysBefore >= merged.keys.rotationDays) throw new AppError('BAD_INPUT', 'keys.remindDaysBefore: the reminder must come before the rotation period ends')
     const now = clock.now()
     await tx
       .insert(schema.workspaceSettings)
       .values({ workspaceId, settings: merged, updatedAt: now })
       .onConflictDoUpdate({ target: schema.workspaceSettings.workspaceId, set: { settings: merged, updatedAt: now } })
+    if (audit && by) {
+      await audit.appendIn(tx, { workspaceId, type: 'settings_changed', actor: by.actor, outcome: 'success', ip: by.ip, requestId: by.requestId, details: { changed: patch, sections: Object.keys(patch) } })
+    }
     return merged
   }
 
   return {
     get: (workspaceId: string) => getIn(db, workspaceId),
     getIn,
-    update: (workspaceId: string, patch: WorkspaceSettingsPatch) => db.transaction((tx) => updateIn(tx, workspaceId, patch)),
+    update: (workspaceId: string, patch: WorkspaceSettingsPatch, by?: SettingsChangedBy) => db.transaction((tx) => updateIn(tx, workspaceId, patch, by)),
     updateIn,
   }
 }

@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { sql } from 'drizzle-orm'
 import { backends, openTestDatabase, type TestDatabase } from '../../../test/support/databases.js'
 import { createManualClock } from '../../lib/clock.js'
 import { newId } from '../../lib/ids.js'
 import { schema, type IntentState } from '../../db/index.js'
 import type { RiskLimits } from '../trading-api-types.js'
 import type { AccountRef, OrderPurpose, PlaceOrder } from '../trading-types.js'
-import { createRiskGuard, type RiskCheckInput } from './risk-guard.js'
+import { createRiskGuard, ORDER_RATE_BASELINE_MULTIPLE, ORDER_RATE_FLOOR_PER_MINUTE, type RiskCheckInput } from './risk-guard.js'
 import { createRiskStore, effectiveLimits } from './risk-store.js'
 
 type IntentRow = {
@@ -319,6 +320,34 @@ describe.each(backends)('risk guard on %s', (kind) => {
       expect(await check({ symbol: 'SOL/USDT', side: 'sell', amount: '3' }, { botSymbols: ['BTC/USDT'], purpose: 'close', lastPrice: '150' })).toEqual({ ok: true })
       // buying more of it is an entry, and refused
       expect(await check({ symbol: 'SOL/USDT', side: 'buy', amount: '1' }, { botSymbols: ['BTC/USDT'], purpose: 'close', lastPrice: '150' })).toMatchObject(refused('symbol', true))
+    })
+  })
+
+  describe('order rate against the bot’s baseline (SECURITY.md R18)', () => {
+    it('pauses a bot that bursts above the floor; exits still pass', async () => {
+      const { check, intent, botA } = await setup()
+      // 19 orders in the last minute (cancelled ones count: attempts are what a runaway bot makes)
+      for (let i = 0; i < ORDER_RATE_FLOOR_PER_MINUTE - 1; i++) await intent({ botId: botA, side: 'buy', amount: '0.001', state: 'cancelled', filled: '0', at: '2026-03-10T11:59:30Z' })
+      expect(await check({})).toEqual({ ok: true })
+      await intent({ botId: botA, side: 'buy', amount: '0.001', state: 'cancelled', filled: '0', at: '2026-03-10T11:59:40Z' })
+      expect(await check({})).toMatchObject(refused('orderRate', true))
+      expect(await check({ side: 'sell', amount: '0.001' }, { purpose: 'close' })).toEqual({ ok: true })
+      // another bot on the account has its own rate
+      expect(await check({}, { botId: (await setup()).botB })).toEqual({ ok: true })
+    })
+
+    it('lets a bot that always trades fast keep its pace: the allowance is a multiple of its baseline', async () => {
+      const { check, intent, botA, workspaceId, account } = await setup()
+      // 1,440 × 10 orders over the day before the last minute (one every 6 s): a baseline of 10 a minute → 50 allowed
+      const perMinute = 10
+      await database.db.execute(sql`
+        insert into order_intents (id, workspace_id, bot_id, intent_key, account_kind, account_id, venue, symbol, side, type, amount, purpose, client_order_id, state, filled, created_at, sent_at, updated_at)
+        select gen_random_uuid(), ${workspaceId}, ${botA}, 'base' || g, ${account.kind}, ${account.id}, 'demo-futures', 'BTC/USDT', 'buy', 'market', '0.001', 'entry', 'b' || g || ${workspaceId.slice(0, 8)}, 'cancelled', '0', ts, ts, ts
+          from generate_series(0, ${1_440 * perMinute - 1}) g, lateral (select '2026-03-10T11:59:00Z'::timestamptz - (g + 1) * interval '6 seconds' as ts) t`)
+      for (let i = 0; i < 30; i++) await intent({ botId: botA, side: 'buy', amount: '0.001', state: 'cancelled', filled: '0', at: '2026-03-10T11:59:30Z' })
+      expect(await check({})).toEqual({ ok: true }) // 30 < 5 × 10
+      for (let i = 0; i < perMinute * ORDER_RATE_BASELINE_MULTIPLE - 30; i++) await intent({ botId: botA, side: 'buy', amount: '0.001', state: 'cancelled', filled: '0', at: '2026-03-10T11:59:31Z' })
+      expect(await check({})).toMatchObject(refused('orderRate', true)) // 50 ≥ 50
     })
   })
 

@@ -20,15 +20,16 @@ import { createRiskStore, effectiveLimits } from './risk-store.js'
  *   for limit exits, for a fat-finger price on the side that would sell below / buy above the market.
  *   Stop exits are protective and never refused for their price.
  * - Limits compare with "above": an order exactly at a limit passes.
- * - Refusals that mean the bot is misbehaving or must stop (a symbol outside its list, an order above
- *   the notional limit — SECURITY.md R18 —, the daily loss) carry `pauseBot: true`; the runtime
+ * - Refusals that mean the bot is misbehaving or must stop (a symbol outside its list, an order rate far
+ *   above its baseline, an order above the notional limit — SECURITY.md R18 —, the daily loss) carry
+ *   `pauseBot: true`; the runtime
  *   pauses or stops the bot and alerts.
  * - Bot limits and the account's combine field by field, the stricter applying (risk-store.ts); the
  *   bot's figures are checked against that, the account's figures (all its bots and manual orders)
  *   against the account's own limits.
  */
 
-export type RiskLimitName = 'symbol' | 'maxOrderNotional' | 'maxPositionNotional' | 'maxOpenOrders' | 'maxDailyLoss' | 'cooldownAfterStopLossSeconds' | 'priceBandPercent' | 'noPrice'
+export type RiskLimitName = 'symbol' | 'orderRate' | 'maxOrderNotional' | 'maxPositionNotional' | 'maxOpenOrders' | 'maxDailyLoss' | 'cooldownAfterStopLossSeconds' | 'priceBandPercent' | 'noPrice'
 
 export type RiskVerdict = { ok: true } | { ok: false; limit: RiskLimitName; message: string; pauseBot: boolean }
 
@@ -51,6 +52,15 @@ export type RiskCheckInput = {
 }
 
 export type DailyLossInput = { workspaceId: string; botId: string | null; account: AccountRef; botLimits?: RiskLimits | undefined; lastPrice: LastPrice }
+
+/**
+ * R18 (policy): a bot's new entries in the last minute may reach this many, or this multiple of its
+ * own baseline (orders per minute over the day before) when that is higher — a grid that always trades
+ * fast keeps its pace, a bot that suddenly bursts (a runaway loop, a stolen webhook) is paused. The
+ * signer's per-key orders-per-minute limit stays the hard ceiling behind it.
+ */
+export const ORDER_RATE_FLOOR_PER_MINUTE = 20
+export const ORDER_RATE_BASELINE_MULTIPLE = 5
 
 const ok: RiskVerdict = { ok: true }
 const refuse = (limit: RiskLimitName, message: string, pauseBot = false): RiskVerdict => ({ ok: false, limit, message, pauseBot })
@@ -134,6 +144,18 @@ export const createRiskGuard = ({ db, clock }: { db: Db; clock: Clock }) => {
       const reduces = !net.isZero() && (order.side === 'sell') === net.isPositive()
       if (!reduces) {
         return refuse('symbol', `an order on ${order.symbol} is outside this bot's symbols (${input.botSymbols.join(', ') || 'none'}): refused, and the bot is paused`, true)
+      }
+    }
+
+    if (!isExit && botId !== null) {
+      const rate = await store.orderRateOf(workspaceId, botId, clock.now())
+      const allowed = Math.max(ORDER_RATE_FLOOR_PER_MINUTE, Math.ceil(ORDER_RATE_BASELINE_MULTIPLE * rate.baselinePerMinute))
+      if (rate.lastMinute >= allowed) {
+        return refuse(
+          'orderRate',
+          `this bot placed ${rate.lastMinute} orders in the last minute, above its usual rate (${rate.baselinePerMinute.toFixed(2)} a minute; ${allowed} allowed): refused, and the bot is paused`,
+          true,
+        )
       }
     }
 

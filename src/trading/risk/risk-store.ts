@@ -1,4 +1,4 @@
-import { and, eq, gt, inArray, or } from 'drizzle-orm'
+import { and, eq, gt, gte, inArray, lt, or, sql } from 'drizzle-orm'
 import { AppError } from '../../lib/errors.js'
 import type { Clock } from '../../lib/clock.js'
 import { toDecimal } from '../../lib/decimal.js'
@@ -148,6 +148,24 @@ export const createRiskStore = ({ db, clock }: { db: Db; clock: Clock }) => {
     return rows.map(toRiskIntent)
   }
 
-  return { getAccountLimits, setAccountLimits, riskIntentsOf }
+  /**
+   * The bot's order rate: orders it journaled in the last minute, and its baseline — orders per minute
+   * over the day before that minute. Every intent counts, refused and cancelled ones too (attempts are
+   * what a runaway or abused bot makes).
+   */
+  const orderRateOf = async (workspaceId: string, botId: string, now: Date, tx: DbOrTx = db): Promise<{ lastMinute: number; baselinePerMinute: number }> => {
+    const minuteAgo = new Date(now.getTime() - 60_000)
+    const dayAgo = new Date(minuteAgo.getTime() - 86_400_000)
+    const [row] = await tx
+      .select({
+        lastMinute: sql<number>`(count(*) filter (where ${orderIntents.createdAt} >= ${minuteAgo.toISOString()}::timestamptz))::int`,
+        before: sql<number>`(count(*) filter (where ${orderIntents.createdAt} < ${minuteAgo.toISOString()}::timestamptz))::int`,
+      })
+      .from(orderIntents)
+      .where(and(eq(orderIntents.workspaceId, workspaceId), eq(orderIntents.botId, botId), gte(orderIntents.createdAt, dayAgo), lt(orderIntents.createdAt, new Date(now.getTime() + 1))))
+    return { lastMinute: Number(row?.lastMinute ?? 0), baselinePerMinute: Number(row?.before ?? 0) / 1_440 }
+  }
+
+  return { getAccountLimits, setAccountLimits, riskIntentsOf, orderRateOf }
 }
 export type RiskStore = ReturnType<typeof createRiskStore>
