@@ -10,10 +10,10 @@ export const REDACTED = '[redacted]'
 
 /**
  * Our own bearer secrets by their shape, wherever they appear in text: API tokens (`bwt_`) and Signal
- * Bot webhook secrets (`bwh_`). A secret pasted into a free-text field or echoed in an error still never
+ * Bot webhook secrets (`bwh_`), alert webhook signing secrets (`bwn_`). A secret pasted into a free-text field or echoed in an error still never
  * reaches a log.
  */
-const secretValuePattern = /\bbw[ht]_[A-Za-z0-9_-]{20,}/g
+const secretValuePattern = /\bbw[htn]_[A-Za-z0-9_-]{20,}/g
 
 export const scrubSecretValues = (text: string): string => text.replace(secretValuePattern, REDACTED)
 
