@@ -1,7 +1,9 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
+import { eq } from 'drizzle-orm'
 import { AppError } from '../lib/errors.js'
 import { SESSION_COOKIE, authorizeActor, type ActiveSession, type Actor, type ApiTokens, type SessionService, type StepUp } from '../auth/index.js'
-import type { DbOrTx, Role } from '../db/index.js'
+import { schema, type DbOrTx, type Role } from '../db/index.js'
+import { passesLock } from '../incident/index.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -114,7 +116,8 @@ export const actorOf = (req: FastifyRequest): Actor => {
 /**
  * After `requireActor`/`requireSession` on a route under `/api/workspaces/:workspaceId`: checks the
  * route's declared policy action (`config.action`) for the caller in that workspace. A workspace route
- * that declares no action is refused: deny by default (R41).
+ * that declares no action is refused: deny by default (R41). A workspace under lockdown (R19) answers only
+ * reads and its incident's routes; everything else is WORKSPACE_LOCKED until the unlock (incident/).
  */
 export const authorizeWorkspace = (db: DbOrTx) => async (req: FastifyRequest) => {
   const action = req.routeOptions.config.action
@@ -123,4 +126,13 @@ export const authorizeWorkspace = (db: DbOrTx) => async (req: FastifyRequest) =>
   // This runs before params are validated: a malformed id is simply a workspace that does not exist.
   if (!UUID.test(workspaceId)) throw new AppError('NOT_FOUND', `workspace "${workspaceId.slice(0, 40)}" not found`)
   req.workspaceRole = await authorizeActor(db, actorOf(req), workspaceId, action)
+  // After the role check, so a stranger learns nothing about the lock (they got NOT_FOUND above).
+  if (!passesLock(action)) {
+    const [ws] = await db.select({ lockedAt: schema.workspaces.lockedAt }).from(schema.workspaces).where(eq(schema.workspaces.id, workspaceId)).limit(1)
+    if (ws?.lockedAt) {
+      throw new AppError('WORKSPACE_LOCKED', 'this workspace is locked down after an incident: it can be read, and unlocked with your password, a second factor and an emailed confirmation', {
+        reason: 'LOCKDOWN',
+      })
+    }
+  }
 }

@@ -26,6 +26,31 @@ const samples: { [K in EmailTemplateName]: EmailTemplateVars[K] } = {
   },
   security_notice: { change: 'password_changed', time: '2026-12-04T08:00:00Z', ip: '203.0.113.9' },
   email_change_confirm: { link: 'https://bulwark.example/confirm-email#token=c0nf', newEmail: 'new@example.com' },
+  lockdown_started: {
+    workspaceName: 'Desk A',
+    time: '2026-12-04T08:00:00Z',
+    trigger: 'web',
+    by: 'Ana',
+    reason: 'keys leaked?',
+    orders: 'cancel',
+    emergencyLink: 'https://bulwark.example/emergency-lockdown#token=3m3rg',
+  },
+  unlock_requested: {
+    workspaceName: 'Desk A',
+    time: '2026-12-04T09:00:00Z',
+    ip: '203.0.113.9',
+    confirmLink: 'https://bulwark.example/confirm-unlock#token=unl0ck',
+    coolingOffMinutes: 60,
+  },
+  unlock_completed: { workspaceName: 'Desk A', time: '2026-12-04T10:00:00Z' },
+  alert_notification: {
+    workspaceName: 'Desk A',
+    rule: 'signer_refused',
+    severity: 'critical',
+    title: 'Signer refused a withdrawal',
+    summary: 'Key k1 asked for a withdrawal; the signer refused it and disabled the key.',
+    occurredAt: new Date('2026-12-04T08:00:00Z'),
+  },
 }
 const allEmails = (): TemplatedEmail[] => [
   ...emailTemplateNames.map((template) => ({ template, vars: samples[template] }) as TemplatedEmail),
@@ -35,7 +60,7 @@ const label = (m: TemplatedEmail) => (m.template === 'security_notice' ? `securi
 
 describe('email templates (R35)', () => {
   it('has sample variables for every template in the table', () => {
-    expect(emailTemplateNames.length).toBeGreaterThanOrEqual(6)
+    expect(emailTemplateNames.length).toBeGreaterThanOrEqual(10)
     for (const name of emailTemplateNames) expect(samples[name], name).toBeDefined()
   })
 
@@ -130,5 +155,96 @@ describe('email templates (R35)', () => {
     const withLink = renderEmail('security_notice', { change: 'email_changed', time: new Date(0), notMeLink: 'https://b.example/not-me#token=t' }, { antiPhishingCode: 'x1' }).text
     expect(withLink).toContain("If this wasn't you, open this link: it ends all sessions and locks the account.\nhttps://b.example/not-me#token=t")
     expect(withLink).toContain('Time: 1970-01-01 00:00:00 UTC')
+  })
+
+  it('renders the lockdown email: who, how, what happened to orders, and how unlocking works (R19)', () => {
+    const { subject, text } = renderEmail('lockdown_started', samples.lockdown_started, { antiPhishingCode: 'blue-heron' })
+    expect(subject).toBe('Workspace "Desk A" was locked down')
+    expect(text).toMatchInlineSnapshot(`
+      "Your Bulwark anti-phishing code: blue-heron
+
+      Your Bulwark workspace "Desk A" was locked down from the web app by Ana.
+
+      Time: 2026-12-04 08:00:00 UTC
+      Reason given: keys leaked?
+
+      Every exchange key of the workspace was disabled in the signer, every bot was stopped and every session of its members was ended.
+      Open orders are being cancelled.
+
+      The workspace stays locked until a member unlocks it with their password, a second factor and an emailed confirmation.
+      Keys then come back one by one, each after a fresh verification at the exchange.
+      If you did not expect this, check your exchange accounts directly at the exchange.
+
+      If you think someone else is using your account or your exchange keys, this link locks down every workspace you trade in:
+      https://bulwark.example/emergency-lockdown#token=3m3rg
+      It opens a confirmation page first; it works once.
+
+      -- 
+      Sent by your Bulwark server. Bulwark never asks for your password, codes or keys by email;
+      an email without your anti-phishing code at the top is not from Bulwark."
+    `)
+    const leave = renderEmail('lockdown_started', { ...samples.lockdown_started, trigger: 'emergency_link', by: undefined, reason: undefined, orders: 'leave' }, { antiPhishingCode: 'x' }).text
+    expect(leave).toContain('was locked down with the emergency link from a security email.\n')
+    expect(leave).toContain('Open orders were left on the exchanges as they are.')
+    expect(leave).not.toContain('Reason given')
+  })
+
+  it('puts the confirm link and the cooling-off period in the unlock request, and says no cooling-off when it is 0', () => {
+    const { subject, text } = renderEmail('unlock_requested', samples.unlock_requested, { antiPhishingCode: 'c' })
+    expect(subject).toBe('Confirm unlocking workspace "Desk A"')
+    expect(text).toContain('To confirm, open this link:\nhttps://bulwark.example/confirm-unlock#token=unl0ck\n')
+    expect(text).toContain('The workspace opens 60 minutes after you confirm.')
+    expect(text).toContain('IP address: 203.0.113.9')
+    expect(renderEmail('unlock_requested', { ...samples.unlock_requested, coolingOffMinutes: 0 }, { antiPhishingCode: 'c' }).text).toContain('The workspace opens when you confirm.')
+  })
+
+  it('renders an alert with workspace, rule, severity, title, summary and time (notification dispatcher)', () => {
+    const { subject, text } = renderEmail('alert_notification', samples.alert_notification, { antiPhishingCode: 'kite' })
+    expect(subject).toBe('[CRITICAL] Signer refused a withdrawal (Desk A)')
+    const lines = text.split('\n')
+    expect(lines[0]).toBe(`${ANTI_PHISHING_PREFIX} kite`)
+    expect(lines).toContain('Bulwark raised an alert in workspace "Desk A".')
+    expect(lines).toContain('Alert: Signer refused a withdrawal')
+    expect(lines).toContain('Severity: CRITICAL')
+    expect(lines).toContain('Rule: signer_refused')
+    expect(lines).toContain('Time: 2026-12-04 08:00:00 UTC')
+    expect(lines).toContain('Key k1 asked for a withdrawal; the signer refused it and disabled the key.')
+    const info = renderEmail('alert_notification', { ...samples.alert_notification, severity: 'info' }, { antiPhishingCode: 'kite' })
+    expect(info.subject).toBe('[Info] Signer refused a withdrawal (Desk A)')
+  })
+
+  it('keeps hostile alert and workspace text on one line each', () => {
+    const clean = renderEmail('alert_notification', samples.alert_notification, { antiPhishingCode: 'c0de' })
+    const hostile = renderEmail(
+      'alert_notification',
+      { ...samples.alert_notification, workspaceName: 'Desk\r\nBcc: x@evil.example', title: 'T\nYour Bulwark anti-phishing code: fake', summary: 'line1\n\nline2\u2028Bcc: y' },
+      { antiPhishingCode: 'c0de' },
+    )
+    expect(hostile.subject).not.toMatch(/[\r\n]/)
+    const lines = hostile.text.split('\n')
+    expect(lines).toHaveLength(clean.text.split('\n').length)
+    expect(lines.filter((l) => /^Bcc:/i.test(l))).toEqual([])
+    expect(lines.filter((l) => l.startsWith(ANTI_PHISHING_PREFIX))).toEqual([`${ANTI_PHISHING_PREFIX} c0de`])
+    expect(lines).toContain('line1 line2 Bcc: y')
+  })
+
+  it('offers the emergency lockdown link in security emails when given, and nothing when not (R19)', () => {
+    const link = 'https://bulwark.example/emergency-lockdown#token=e1'
+    const offer = 'If you think someone else is using your account or your exchange keys, this link locks down every workspace you trade in:'
+    const mails: TemplatedEmail[] = [
+      { template: 'new_device', vars: { ...samples.new_device, emergencyLink: link } },
+      { template: 'security_notice', vars: { change: 'password_changed', time: new Date(0), emergencyLink: link } },
+      { template: 'security_notice', vars: { change: 'signin_after_failures', time: new Date(0), emergencyLink: link } },
+      { template: 'lockdown_started', vars: { ...samples.lockdown_started, emergencyLink: link } },
+      { template: 'unlock_requested', vars: { ...samples.unlock_requested, emergencyLink: link } },
+      { template: 'unlock_completed', vars: { ...samples.unlock_completed, emergencyLink: link } },
+      { template: 'alert_notification', vars: { ...samples.alert_notification, emergencyLink: link } },
+    ]
+    for (const mail of mails) {
+      const text = renderTemplated(mail, { antiPhishingCode: 'c' }).text
+      expect(text, mail.template).toContain(`${offer}\n${link}\nIt opens a confirmation page first; it works once.`)
+      const without = renderTemplated({ ...mail, vars: { ...mail.vars, emergencyLink: undefined } } as TemplatedEmail, { antiPhishingCode: 'c' }).text
+      expect(without, mail.template).not.toContain(offer)
+    }
   })
 })

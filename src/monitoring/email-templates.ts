@@ -1,3 +1,5 @@
+import type { AlertSeverity } from '../db/index.js'
+
 /**
  * Account email: a closed set of plain-text templates (no HTML, so nothing to inject into markup).
  *
@@ -28,17 +30,56 @@ export type SecurityChange = (typeof securityChanges)[number]
 /** A moment as a Date or an ISO string; shown in UTC. */
 type Moment = Date | string
 
+/** How a lockdown was started (incident/): shown in the lockdown email so the reader knows whether it was them. */
+export const lockdownTriggers = ['web', 'cli', 'emergency_link', 'system'] as const
+export type LockdownTrigger = (typeof lockdownTriggers)[number]
+/** What the lockdown did with open orders (workspace setting `lockdown.orders`, or chosen at the button). */
+export type LockdownOrders = 'cancel' | 'cancel_and_close' | 'leave'
+
 export type EmailTemplateVars = {
   verify_email: { link: string }
   password_reset: { link: string; expiresMinutes: number }
   /** After a lockout (R24): proves control of the address and lifts the lock. */
   account_unlock: { link: string }
   /** R33: a sign-in from an unseen device; `notMeLink` ends all sessions and locks the account. */
-  new_device: { time: Moment; ip: string; place?: string | undefined; browser: string; notMeLink: string }
+  new_device: { time: Moment; ip: string; place?: string | undefined; browser: string; notMeLink: string; emergencyLink?: string | undefined }
   /** R34: sent to the channel in place before the change (the old address for email_changed). */
-  security_notice: { change: SecurityChange; time: Moment; ip?: string | undefined; detail?: string | undefined; notMeLink?: string | undefined }
+  security_notice: {
+    change: SecurityChange
+    time: Moment
+    ip?: string | undefined
+    detail?: string | undefined
+    notMeLink?: string | undefined
+    /** R19: a single-use link that locks down every workspace the user trades in (incident/). */
+    emergencyLink?: string | undefined
+  }
   /** Sent to the new address; the account keeps the old one until the link is opened. */
   email_change_confirm: { link: string; newEmail: string }
+  /** R19: to every member of a workspace that was just locked down. */
+  lockdown_started: {
+    workspaceName: string
+    time: Moment
+    trigger: LockdownTrigger
+    /** Who pressed it, as members know them (display name or email); absent for `system` and emergency links. */
+    by?: string | undefined
+    reason?: string | undefined
+    orders: LockdownOrders
+    emergencyLink?: string | undefined
+  }
+  /** R19: the unlock confirmation; the workspace opens only after this link and the cooling-off period. */
+  unlock_requested: { workspaceName: string; time: Moment; ip?: string | undefined; confirmLink: string; coolingOffMinutes: number; emergencyLink?: string | undefined }
+  /** R19: the workspace is open again; keys stay disabled until each is re-enabled. */
+  unlock_completed: { workspaceName: string; time: Moment; emergencyLink?: string | undefined }
+  /** An alert sent by email (the notification dispatcher); one email per alert, de-duplicated upstream. */
+  alert_notification: {
+    workspaceName: string
+    rule: string
+    severity: AlertSeverity
+    title: string
+    summary: string
+    occurredAt: Moment
+    emergencyLink?: string | undefined
+  }
 }
 export type EmailTemplateName = keyof EmailTemplateVars
 
@@ -127,6 +168,27 @@ const notMe = (link: string | undefined): string[] =>
     ? ["If this wasn't you, open this link: it ends all sessions and locks the account.", link]
     : ["If this wasn't you, sign in and end all other sessions in Settings → Security, then change your password, or ask your Bulwark operator to lock the account."]
 
+/** R19: offered in every security email; the link opens a confirmation page, and only its button acts (mail scanners follow links). */
+const emergency = (link: string | undefined): string[] =>
+  link
+    ? ['', 'If you think someone else is using your account or your exchange keys, this link locks down every workspace you trade in:', link, 'It opens a confirmation page first; it works once.']
+    : []
+
+const triggerText: Record<LockdownTrigger, string> = {
+  web: 'from the web app',
+  cli: 'with the bulwark command on the server',
+  emergency_link: 'with the emergency link from a security email',
+  system: 'automatically by Bulwark',
+}
+
+const ordersText: Record<LockdownOrders, string> = {
+  cancel: 'Open orders are being cancelled.',
+  cancel_and_close: 'Open orders are being cancelled and open futures positions closed at market.',
+  leave: 'Open orders were left on the exchanges as they are.',
+}
+
+const severityText: Record<AlertSeverity, string> = { info: 'Info', warning: 'Warning', critical: 'CRITICAL' }
+
 /** The closed set of templates: pure functions of already-sanitized variables. */
 const templates: { [K in EmailTemplateName]: (v: EmailTemplateVars[K]) => Content } = {
   verify_email: ({ link }) => ({
@@ -152,7 +214,7 @@ const templates: { [K in EmailTemplateName]: (v: EmailTemplateVars[K]) => Conten
       'If those attempts were not yours, someone may be guessing your password: unlock the account, then change your password.',
     ],
   }),
-  new_device: ({ time, ip, place, browser, notMeLink }) => ({
+  new_device: ({ time, ip, place, browser, notMeLink, emergencyLink }) => ({
     subject: 'New sign-in to your Bulwark account',
     lines: [
       'Your Bulwark account was signed in to from a device or network not seen before.',
@@ -164,9 +226,10 @@ const templates: { [K in EmailTemplateName]: (v: EmailTemplateVars[K]) => Conten
       '',
       'If this was you, there is nothing to do.',
       ...notMe(notMeLink),
+      ...emergency(emergencyLink),
     ],
   }),
-  security_notice: ({ change, time, ip, detail, notMeLink }) => {
+  security_notice: ({ change, time, ip, detail, notMeLink, emergencyLink }) => {
     const { subject, summary, isUserAction } = changeText[change]
     return {
       subject,
@@ -178,6 +241,7 @@ const templates: { [K in EmailTemplateName]: (v: EmailTemplateVars[K]) => Conten
         ...(detail ? [`Detail: ${detail}`] : []),
         '',
         ...(isUserAction ? ['If you made this change, there is nothing to do.', ...notMe(notMeLink)] : notMeLink ? notMe(notMeLink) : []),
+        ...emergency(emergencyLink),
       ],
     }
   },
@@ -188,6 +252,68 @@ const templates: { [K in EmailTemplateName]: (v: EmailTemplateVars[K]) => Conten
       link,
       '',
       'Until then Bulwark keeps using the current address. If you did not ask for this, ignore this email.',
+    ],
+  }),
+  lockdown_started: ({ workspaceName, time, trigger, by, reason, orders, emergencyLink }) => ({
+    subject: `Workspace "${workspaceName}" was locked down`,
+    lines: [
+      `Your Bulwark workspace "${workspaceName}" was locked down ${triggerText[trigger]}${by ? ` by ${by}` : ''}.`,
+      '',
+      `Time: ${formatMoment(time)}`,
+      ...(reason ? [`Reason given: ${reason}`] : []),
+      '',
+      'Every exchange key of the workspace was disabled in the signer, every bot was stopped and every session of its members was ended.',
+      ordersText[orders],
+      '',
+      'The workspace stays locked until a member unlocks it with their password, a second factor and an emailed confirmation.',
+      'Keys then come back one by one, each after a fresh verification at the exchange.',
+      'If you did not expect this, check your exchange accounts directly at the exchange.',
+      ...emergency(emergencyLink),
+    ],
+  }),
+  unlock_requested: ({ workspaceName, time, ip, confirmLink, coolingOffMinutes, emergencyLink }) => ({
+    subject: `Confirm unlocking workspace "${workspaceName}"`,
+    lines: [
+      `Someone asked to unlock your locked-down Bulwark workspace "${workspaceName}" with your password and a second factor.`,
+      '',
+      `Time: ${formatMoment(time)}`,
+      ...(ip ? [`IP address: ${ip}`] : []),
+      '',
+      'To confirm, open this link:',
+      confirmLink,
+      '',
+      coolingOffMinutes > 0
+        ? `The workspace opens ${coolingOffMinutes} minutes after you confirm. Exchange keys stay disabled until each is re-enabled.`
+        : 'The workspace opens when you confirm. Exchange keys stay disabled until each is re-enabled.',
+      'If this was not you, do not open the link: someone knows your password and second factor. Change your password now.',
+      ...emergency(emergencyLink),
+    ],
+  }),
+  unlock_completed: ({ workspaceName, time, emergencyLink }) => ({
+    subject: `Workspace "${workspaceName}" was unlocked`,
+    lines: [
+      `Your Bulwark workspace "${workspaceName}" is open again.`,
+      '',
+      `Time: ${formatMoment(time)}`,
+      '',
+      'Its exchange keys stay disabled and its bots stay stopped until a member re-enables each key and starts each bot.',
+      ...emergency(emergencyLink),
+    ],
+  }),
+  alert_notification: ({ workspaceName, rule, severity, title, summary, occurredAt, emergencyLink }) => ({
+    subject: `[${severityText[severity]}] ${title} (${workspaceName})`,
+    lines: [
+      `Bulwark raised an alert in workspace "${workspaceName}".`,
+      '',
+      `Alert: ${title}`,
+      `Severity: ${severityText[severity]}`,
+      `Rule: ${rule}`,
+      `Time: ${formatMoment(occurredAt)}`,
+      '',
+      summary,
+      '',
+      'See the alerts inbox of the workspace for details. Notification settings are under Settings → Notifications.',
+      ...emergency(emergencyLink),
     ],
   }),
 }

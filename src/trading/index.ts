@@ -1,4 +1,5 @@
 export { createTrading, type Trading, type TradingDeps, type TradingService } from './trading.js'
+export type { TradingControls, LockdownBotsResult, OpenOrderSymbols } from './trading-controls.js'
 export { createVenueResolver, type VenueResolverDeps } from './venue-resolver.js'
 export type { SignalIngress } from './signals/index.js'
 export type { AccountRef, PriceSource, TradingVenue, VenueResolver, IntentView } from './trading-types.js'

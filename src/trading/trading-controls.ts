@@ -1,5 +1,6 @@
-import { and, desc, eq, inArray, type SQL } from 'drizzle-orm'
+import { and, desc, eq, inArray, sql, type SQL } from 'drizzle-orm'
 import { schema, type Db, type IntentState } from '../db/index.js'
+import type { Clock } from '../lib/clock.js'
 import { AppError } from '../lib/errors.js'
 import type { AuditActor, AuditChain } from '../monitoring/index.js'
 import type { TradingActor } from './bot-service.js'
@@ -13,6 +14,7 @@ import type { BotRuntime } from './runtime/index.js'
 
 export type TradingControlsDeps = {
   db: Db
+  clock: Clock
   audit: Pick<AuditChain, 'append'>
   accounts: Pick<TradingAccounts, 'get'>
   risk: Pick<RiskStore, 'getAccountLimits' | 'setAccountLimits'>
@@ -25,7 +27,12 @@ const finalStates: IntentState[] = ['filled', 'cancelled', 'rejected']
 const auditActor = (a: TradingActor): AuditActor => ({ type: a.tokenId ? 'api_token' : 'user', id: a.userId })
 
 /** The workspace-wide controls: the kill switch, account risk limits, and the order journal and signal log as read models. */
-export const createTradingControls = ({ db, audit, accounts, risk, runtime }: TradingControlsDeps) => {
+/** What a lockdown did to the workspace's bots (incident/). */
+export type LockdownBotsResult = { stoppedBots: number; wasHalted: boolean }
+/** Where a workspace has orders the journal still counts as open: the symbols per account (incident/ cancels them). */
+export type OpenOrderSymbols = { accountKind: 'demo' | 'exchange'; accountId: string; symbols: string[] }
+
+export const createTradingControls = ({ db, clock, audit, accounts, risk, runtime }: TradingControlsDeps) => {
   const haltStatus = async (workspaceId: string) => {
     const [row] = await db.select().from(schema.tradingHalts).where(eq(schema.tradingHalts.workspaceId, workspaceId))
     return { halted: row !== undefined, haltedAt: row?.haltedAt.toISOString() ?? null, reason: row?.reason ?? null }
@@ -92,6 +99,41 @@ export const createTradingControls = ({ db, audit, accounts, risk, runtime }: Tr
     return (await listSignals(db, botId, { limit: 200 })).map(({ details: _details, ...view }) => view)
   }
 
-  return { haltStatus, halt, resume, riskLimits, setRiskLimits, orders, signals }
+  /**
+   * Lockdown (incident/, R19): the kill switch goes on (no order leaves for the workspace from here on, and
+   * bots driven here are detached at once), then every running or paused bot is stopped, so none resumes
+   * when the halt is lifted: each is started again by hand. Clearing the lease makes a bot driven by another
+   * api instance drop there on its next renewal; until then the halt refuses its orders.
+   */
+  const lockdownBots = async (workspaceId: string, reason: string, userId: string | null): Promise<LockdownBotsResult> => {
+    const halt = await runtime.haltWorkspace(workspaceId, userId, `lockdown: ${reason}`)
+    const stopped = await db
+      .update(schema.bots)
+      .set({ status: 'stopped', statusReason: `lockdown: ${reason}`.slice(0, 500), version: sql`${schema.bots.version} + 1`, leaseOwner: null, leaseExpiresAt: null, updatedAt: clock.now() })
+      .where(and(eq(schema.bots.workspaceId, workspaceId), inArray(schema.bots.status, ['running', 'paused'])))
+      .returning({ id: schema.bots.id })
+    return { stoppedBots: stopped.length, wasHalted: halt.wasHalted }
+  }
+
+  /** After an unlock: lifts the kill switch a lockdown set (the caller audits); bots stay stopped. */
+  const liftLockdownHalt = async (workspaceId: string): Promise<boolean> => runtime.resumeWorkspace(workspaceId)
+
+  /** The symbols of every order the journal still counts as open (or unknown), per account. */
+  const openOrderSymbols = async (workspaceId: string): Promise<OpenOrderSymbols[]> => {
+    const rows = await db
+      .selectDistinct({ accountKind: schema.orderIntents.accountKind, accountId: schema.orderIntents.accountId, symbol: schema.orderIntents.symbol })
+      .from(schema.orderIntents)
+      .where(and(eq(schema.orderIntents.workspaceId, workspaceId), inArray(schema.orderIntents.state, [...openStates, 'unknown'])))
+    const byAccount = new Map<string, OpenOrderSymbols>()
+    for (const r of rows) {
+      const key = `${r.accountKind}:${r.accountId}`
+      const entry = byAccount.get(key) ?? { accountKind: r.accountKind, accountId: r.accountId, symbols: [] }
+      entry.symbols.push(r.symbol)
+      byAccount.set(key, entry)
+    }
+    return [...byAccount.values()]
+  }
+
+  return { haltStatus, halt, resume, riskLimits, setRiskLimits, orders, signals, lockdownBots, liftLockdownHalt, openOrderSymbols }
 }
 export type TradingControls = ReturnType<typeof createTradingControls>

@@ -62,7 +62,7 @@ export const createTrading = (deps: TradingDeps) => {
   const idempotency = createIdempotency({ db, clock })
   const bots = createBotService({ db, clock, audit, accounts, runtime, journal, prices, idempotency, webhookKey: deps.webhookKey, publicOrigin: deps.publicOrigin })
   const promotion = createPromotion({ db, clock, audit, accounts, bots, journal })
-  const controls = createTradingControls({ db, audit, accounts, risk: riskStore, runtime })
+  const controls = createTradingControls({ db, clock, audit, accounts, risk: riskStore, runtime })
   const ingress = createSignalIngress({
     db,
     clock,

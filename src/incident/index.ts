@@ -1,0 +1,6 @@
+export { createIncidents, type Incidents, type IncidentDeps } from './incidents.js'
+export { incidentAdminHandlers } from './admin-handlers.js'
+export { passesLock } from './lock-gate.js'
+export type { LockdownRelay, LockdownTrading, RequestCtx } from './lockdown.js'
+export type { DemoOrderControl, OrderCleanupResult } from './order-cleanup.js'
+export * from './incident-types.js'
