@@ -9,12 +9,38 @@ import { systemClock, type Clock } from './lib/clock.js'
 import { armFaultPoints, parseFaultPoints } from './lib/fault.js'
 import { whenOrphaned } from './lib/parent-watch.js'
 import { acquireLockFile, migrate, migrationStatus, openDatabase, type Database, type LockFile } from './db/index.js'
-import { createAuditChain, createAlerts, createEmailSender, createOutbox, verifyAllChains } from './monitoring/index.js'
+import {
+  auditAdminHandlers,
+  createAlertStream,
+  createAlerts,
+  createAuditArchiver,
+  createAuditChain,
+  createAuditCheckpointer,
+  createAuditHasher,
+  createCheckpointSource,
+  createEmailSender,
+  createMetrics,
+  createNotificationChannels,
+  createNotifier,
+  createOutbox,
+  createTelegram,
+  createWorkspaceSettings,
+  loadMetricsToken,
+} from './monitoring/index.js'
 import { createAccounts, createOperatorSetup } from './auth/index.js'
 import { buildApp, startAdminSocket, type App } from './api/index.js'
-import { createSignerClient, type SignerTls } from './signer/index.js'
+import { createCheckpointSigner, createSignerClient, type SignerTls } from './signer/index.js'
 import { bulwarkVersion } from './version.js'
-import { createExchangeAccounts, createKeyRelay, createPasskeyTrustSync, keyAdminHandlers } from './keys/index.js'
+import { createExchangeAccounts, createExchangeActivity, createKeyHygiene, createKeyRelay, createPasskeyTrustSync, keyAdminHandlers } from './keys/index.js'
+import { createIncidents, incidentAdminHandlers } from './incident/index.js'
+import { dumpDatabase } from './db/logical-dump.js'
+import { auditRoutes } from './api/routes/audit-routes.js'
+import { activityRoutes } from './api/routes/activity-routes.js'
+import { settingsRoutes } from './api/routes/settings-routes.js'
+import { securityRoutes } from './api/routes/security-routes.js'
+import { metricsRoutes } from './api/routes/metrics-routes.js'
+import { notificationRoutes } from './api/routes/notification-routes.js'
+import { incidentRoutes } from './api/routes/incident-routes.js'
 import { createDemoPriceSource, createDemoRuntime, createDemoService, createDemoTradingVenue, demoFeedSettings, openDemoFeed, openDemoFunding } from './demo/index.js'
 import { createPolledPrices, createTrading, createVenueResolver, routePrices } from './trading/index.js'
 import { createPublicExchange } from './market/index.js'
@@ -102,9 +128,11 @@ export const startPlatform = async (config: Config, opts: StartOptions = {}): Pr
     const mailSender = config.SMTP_URL ? createEmailSender({ outbox, smtpUrl: config.SMTP_URL, from: config.SMTP_FROM, logger, clock }) : undefined
     mailSender?.start()
     undo.push(() => mailSender?.stop())
+    const settings = createWorkspaceSettings({ db: database.db, clock, audit })
+    const metrics = createMetrics({ db: database.db })
     const setup = createOperatorSetup({ db: database.db, clock, audit, tokenTtlHours: config.BULWARK_SETUP_TOKEN_TTL_HOURS })
     // The signer keeps its own list of passkeys that may confirm widening a key (signer/README.md).
-    const keyRelay = signer ? createKeyRelay({ db: database.db, signer, audit, alerts }) : undefined
+    const keyRelay = signer ? createKeyRelay({ db: database.db, signer, audit, alerts, clock, metrics }) : undefined
     const passkeyTrust = keyRelay ? createPasskeyTrustSync({ db: database.db, relay: keyRelay, logger }) : undefined
     const accounts = createAccounts({
       db: database.db,
@@ -122,12 +150,29 @@ export const startPlatform = async (config: Config, opts: StartOptions = {}): Pr
     })
 
     const exchangeAccounts = keyRelay
-      ? createExchangeAccounts({ db: database.db, clock, relay: keyRelay, audit, mayConnect: (userId, workspaceId) => accounts.accounts.assertMayConnectKeys(userId, workspaceId) })
+      ? createExchangeAccounts({ db: database.db, clock, relay: keyRelay, audit, alerts, mayConnect: (userId, workspaceId) => accounts.accounts.assertMayConnectKeys(userId, workspaceId) })
       : undefined
     // R16: every live key is asked about its permissions again each day; the signer disables dangerous ones.
     const reverifyDaily = setInterval(() => void exchangeAccounts?.reverifyAll().catch((err: unknown) => logger.warn({ err }, 'daily key re-verification failed')), 86_400_000)
     reverifyDaily.unref()
     undo.push(() => clearInterval(reverifyDaily))
+    // Key hygiene: rotation due, unused, expiring — checked daily (and once at start).
+    const hygiene = createKeyHygiene({ db: database.db, clock, alerts, ...(exchangeAccounts ? { accounts: exchangeAccounts } : {}) })
+    const hygieneDaily = setInterval(() => void hygiene.checkKeys().catch((err: unknown) => logger.warn({ err }, 'key hygiene check failed')), 86_400_000)
+    hygieneDaily.unref()
+    undo.push(() => clearInterval(hygieneDaily))
+
+    // Audit checkpoints: the signer signs each chain's head (R38); verify compares the chain with them.
+    const checkpointSigner = signer ? createCheckpointSigner(signer) : undefined
+    const checkpoints = checkpointSigner ? createCheckpointSource(checkpointSigner) : undefined
+    const checkpointer = checkpointSigner ? createAuditCheckpointer({ db: database.db, clock, signer: checkpointSigner, alerts, logger, intervalMs: config.AUDIT_CHECKPOINT_INTERVAL_MS }) : undefined
+    checkpointer?.start()
+    undo.push(() => checkpointer?.stop())
+    const archiveDir = config.AUDIT_ARCHIVE_DIR ? resolve(config.AUDIT_ARCHIVE_DIR) : paths.archiveDir
+    const archiver = checkpoints ? createAuditArchiver({ db: database.db, clock, settings, checkpoints, alerts, logger, dir: archiveDir }) : undefined
+    const archiveDaily = setInterval(() => void archiver?.archiveOld().catch((err: unknown) => logger.warn({ err }, 'audit archiving failed')), 86_400_000)
+    archiveDaily.unref()
+    undo.push(() => clearInterval(archiveDaily))
 
     // The demo exchanges: one engine fed by the configured market data (replay of the bundled set by default).
     // Funding rates: the reference exchange's live rate with MARKET_SOURCE=live, else the configured one (said so).
@@ -194,6 +239,60 @@ export const startPlatform = async (config: Config, opts: StartOptions = {}): Pr
     await trading.start()
     undo.push(() => trading.stop())
 
+    // Lockdown and unlock (src/incident): the emergency brake of a workspace.
+    const incidents = createIncidents({
+      db: database.db,
+      clock,
+      audit,
+      alerts,
+      outbox,
+      accounts,
+      settings,
+      keys: keyRelay,
+      exchangeAccounts,
+      trading: trading.controls,
+      demo,
+      coolingOffSeconds: config.UNLOCK_COOLING_OFF_SECONDS,
+      logger,
+    })
+    incidents.start()
+    undo.push(() => incidents.stop())
+
+    // Notifications: alerts go to members' email and Telegram and to workspace webhooks; the inbox is pushed live.
+    const telegram = config.TELEGRAM_BOT_TOKEN_FILE
+      ? createTelegram({
+          token: readFileSync(config.TELEGRAM_BOT_TOKEN_FILE, 'utf8').trim(),
+          apiRoot: config.TELEGRAM_API_ROOT,
+          db: database.db,
+          clock,
+          logger,
+          audit,
+          statusOf: async (workspaceId) => {
+            const bots = await trading.bots.list(workspaceId)
+            return `Running bots: ${bots.filter((b) => b.status === 'running').length}`
+          },
+        })
+      : undefined
+    const channels = createNotificationChannels({ db: database.db, clock, audit, alerts, webhookKey: secrets.webhookSecret, allowPrivate: config.NOTIFY_WEBHOOK_ALLOW_PRIVATE, telegram })
+    const notifier = createNotifier({
+      db: database.db,
+      clock,
+      logger,
+      outbox,
+      alerts,
+      telegram,
+      webhookKey: secrets.webhookSecret,
+      allowPrivate: config.NOTIFY_WEBHOOK_ALLOW_PRIVATE,
+      emergencyLinkFor: (tx, _workspaceId, userId) => accounts.tokens.issueIn(tx, userId, 'emergency_lockdown'),
+    })
+    notifier.start()
+    undo.push(() => notifier.stop())
+    // Telegram answers 409 to a second poller and retries network errors forever: never awaited at start.
+    void telegram?.start().catch((err: unknown) => logger.warn({ err }, 'the Telegram bot stopped'))
+    undo.push(() => telegram?.stop())
+    const alertStream = createAlertStream({ alerts, logger })
+    const metricsToken = loadMetricsToken(home.path, config.METRICS_TOKEN_FILE)
+
     // Used and expired WebAuthn challenges are worthless; drop them hourly so the table stays small.
     const purge = setInterval(() => void accounts.passkeys.purgeExpiredChallenges().catch((err: unknown) => logger.warn({ err }, 'challenge purge failed')), 3_600_000)
     purge.unref()
@@ -211,7 +310,16 @@ export const startPlatform = async (config: Config, opts: StartOptions = {}): Pr
       setup,
       webRoot,
       tls,
-      auth: { db: database.db, accounts, alerts, exchangeAccounts, egressIps: config.BULWARK_EGRESS_IPS, demo, trading: { service: trading, ingress: trading.ingress } },
+      auth: { db: database.db, accounts, alerts, audit, exchangeAccounts, egressIps: config.BULWARK_EGRESS_IPS, demo, trading: { service: trading, ingress: trading.ingress } },
+      routes: [
+        (app) => auditRoutes(app, { db: database.db, clock, audit, sessions: accounts.sessions, apiTokens: accounts.apiTokens, stepUp: accounts.stepUp, checkpoints }),
+        (app) => activityRoutes(app, { db: database.db, sessions: accounts.sessions, apiTokens: accounts.apiTokens, activity: createExchangeActivity({ db: database.db, clock }) }),
+        (app) => settingsRoutes(app, { db: database.db, sessions: accounts.sessions, apiTokens: accounts.apiTokens, stepUp: accounts.stepUp, settings }),
+        (app) => securityRoutes(app, { db: database.db, sessions: accounts.sessions, apiTokens: accounts.apiTokens, hygiene }),
+        (app) => notificationRoutes(app, { db: database.db, sessions: accounts.sessions, apiTokens: accounts.apiTokens, stepUp: accounts.stepUp, channels, alerts, stream: alertStream }),
+        (app) => incidentRoutes(app, { db: database.db, sessions: accounts.sessions, apiTokens: accounts.apiTokens, stepUp: accounts.stepUp, incidents }),
+        (app) => metricsRoutes(app, { metrics, token: metricsToken }),
+      ],
     })
     undo.push(() => app.close())
 
@@ -229,7 +337,10 @@ export const startPlatform = async (config: Config, opts: StartOptions = {}): Pr
     const admin = await startAdminSocket(paths.adminSocket, {
       status: async () => ({ pid: process.pid, version: bulwarkVersion, url, database: database.kind, migrations: await migrationStatus(database) }),
       migrate: async () => ({ applied: await migrate(database) }),
-      'audit-verify': async (body) => verifyAllChains(database.db, typeof body.chain === 'string' ? body.chain : undefined),
+      ...auditAdminHandlers({ db: database.db, audit, hasher: createAuditHasher(secrets.auditHmac), checkpoints, checkpointer, archiver, archiveDir }),
+      ...incidentAdminHandlers(incidents),
+      // `bulwark backup`: the api database as JSON lines over this owner-only socket; the CLI encrypts it.
+      'backup-dump': async () => dumpDatabase(database.db),
       init: async (body) => setup.initFromCli({ email: String(body.email ?? ''), password: String(body.password ?? ''), workspaceName: String(body.workspaceName ?? 'Personal') }),
       outbox: async (body) => outbox.list({ pendingOnly: body.pendingOnly === true }),
       alerts: async () => alerts.list(null),
@@ -261,6 +372,9 @@ export const startPlatform = async (config: Config, opts: StartOptions = {}): Pr
         const sweep = setInterval(() => app.server.closeIdleConnections(), 50)
         await admin.close()
         await app.close()
+        await incidents.stop()
+        await notifier.stop()
+        await telegram?.stop()
         await trading.stop()
         exchangePrices.stop()
         await demoRuntime.stop()
@@ -271,6 +385,10 @@ export const startPlatform = async (config: Config, opts: StartOptions = {}): Pr
         clearInterval(purge)
         clearInterval(reverifyDaily)
         await mailSender?.stop()
+        clearInterval(hygieneDaily)
+        clearInterval(archiveDaily)
+        // The last checkpoint covers the platform_stopped entry.
+        await checkpointer?.stop().catch((err: unknown) => logger.warn({ err }, 'the final audit checkpoint failed'))
         await database.close()
         instanceLock.release()
         logger.info('stopped')

@@ -9,7 +9,7 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTyp
 import type { Logger } from '../lib/logger.js'
 import type { Accounts, Action, OperatorSetup } from '../auth/index.js'
 import type { Db } from '../db/index.js'
-import type { Alerts } from '../monitoring/index.js'
+import type { Alerts, AuditChain } from '../monitoring/index.js'
 import type { ExchangeAccounts } from '../keys/index.js'
 import type { DemoService } from '../demo/index.js'
 import type { SignalIngress, TradingService } from '../trading/index.js'
@@ -46,7 +46,7 @@ export type AppDeps = {
   /** PEM certificate and key: serve HTTPS and send HSTS. */
   tls?: { cert: Buffer; key: Buffer } | undefined
   /** Accounts, sessions and the workspace routes that need a signed-in actor (absent in tests of the bare app). */
-  auth?: { db: Db; accounts: Accounts; alerts: Pick<Alerts, 'list' | 'markRead'>; exchangeAccounts?: ExchangeAccounts | undefined; egressIps?: readonly string[]; demo?: DemoService | undefined; trading?: { service: TradingService; ingress: Pick<SignalIngress, 'receive'> } | undefined } | undefined
+  auth?: { db: Db; accounts: Accounts; alerts: Pick<Alerts, 'list' | 'markRead'>; audit?: Pick<AuditChain, 'append'> | undefined; exchangeAccounts?: ExchangeAccounts | undefined; egressIps?: readonly string[]; demo?: DemoService | undefined; trading?: { service: TradingService; ingress: Pick<SignalIngress, 'receive'> } | undefined } | undefined
   /** More route modules, registered after the account routes (each domain's routes get their deps from the root). */
   routes?: ReadonlyArray<(app: App) => void | Promise<void>> | undefined
 }
@@ -161,7 +161,7 @@ export const buildApp = async (deps: AppDeps): Promise<App> => {
     accountRoutes(app, { accounts: a.accounts, sessions: a.sessions, stepUp: a.stepUp, signup: a.signup, isOperator: a.isOperator, sessionMaxAgeSeconds })
     factorRoutes(app, { sessions: a.sessions, stepUp: a.stepUp, factorService: a.factorService })
     tokenRoutes(app, { sessions: a.sessions, stepUp: a.stepUp, apiTokens: a.apiTokens })
-    alertRoutes(app, { db, alerts, sessions: a.sessions, apiTokens: a.apiTokens })
+    alertRoutes(app, { db, alerts, audit: deps.auth.audit, sessions: a.sessions, apiTokens: a.apiTokens })
     if (deps.auth.exchangeAccounts) {
       exchangeAccountRoutes(app, { db, sessions: a.sessions, apiTokens: a.apiTokens, stepUp: a.stepUp, passkeys: a.passkeys, exchangeAccounts: deps.auth.exchangeAccounts, egressIps: deps.auth.egressIps ?? [] })
     }

@@ -135,6 +135,7 @@ describe.each(backends)('sign-in and sessions on %s (R28–R31)', (kind) => {
       await database.db.execute(sql`select m.workspace_id as "workspaceId" from memberships m join users u on u.id = m.user_id where u.email = 'ops@example.com'`),
     )
     const alert = await alerts.raise({ workspaceId, rule: 'key_connected', severity: 'info' })
+    if (!alert) throw new Error('the alert was not raised')
     const signIn = async (email: string) => {
       const cookie = cookieOf(await login(email, password))
       return { cookie, csrf: (await me(cookie)).json<{ csrfToken: string }>().csrfToken }

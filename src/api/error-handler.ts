@@ -32,7 +32,7 @@ export const registerErrorHandler = (app: FastifyInstance, bodyLimitBytes: numbe
     if (err instanceof AppError) {
       if (err.status >= 500) req.log.error({ err }, 'request failed')
       else req.log.info({ code: err.code }, 'request refused')
-      return send(reply, req, err.code, err.status >= 500 && err.code === 'INTERNAL' ? 'internal error' : err.message, err.status >= 500 ? undefined : err.reason)
+      return send(reply, req, err.code, err.status >= 500 && err.code === 'INTERNAL' ? 'internal error' : err.message, err.code === 'INTERNAL' ? undefined : err.reason)
     }
     if (hasZodFastifySchemaValidationErrors(err) || err.validation) return send(reply, req, 'BAD_INPUT', validationMessage(err))
     switch (err.code) {

@@ -11,6 +11,7 @@ import { createRecoveryCodes } from './recovery-codes.js'
 import { createPasskeyService } from './passkeys.js'
 import { createFactors } from './factors.js'
 import { createFactorService } from './factor-service.js'
+import { withEmergencyLinks } from './account-mail.js'
 import { createStepUp } from './step-up.js'
 import { createAccountService } from './account-service.js'
 import { createAccountTokens } from './account-tokens.js'
@@ -42,21 +43,23 @@ export type AccountsDeps = {
 
 /** Every account service, wired once; main.ts and the tests build the same graph. */
 export const createAccounts = (deps: AccountsDeps) => {
-  const { db, clock, audit, alerts, mailer, publicOrigin } = deps
-  const sessions = createSessionService({ db, clock, csrfKey: deps.csrfKey, ...(deps.sessionPolicy ? { policy: deps.sessionPolicy } : {}) })
+  const { db, clock, audit, alerts, publicOrigin } = deps
+  const sessions = createSessionService({ db, clock, csrfKey: deps.csrfKey, audit, ...(deps.sessionPolicy ? { policy: deps.sessionPolicy } : {}) })
   const throttle = createLoginThrottle({ db, clock })
   const totp = createTotpService({ db, clock, seedKey: deps.totpSeedKey, alerts })
   const recovery = createRecoveryCodes({ db, clock })
   const passkeys = createPasskeyService({ db, clock, audit, alerts, rpId: new URL(publicOrigin).hostname, rpName: 'Bulwark', origin: publicOrigin })
   const factors = createFactors({ totp, recovery, passkeys })
   const tokens = createAccountTokens({ db, clock, publicOrigin })
+  // Every security email carries a single-use emergency lockdown link (src/incident).
+  const mailer = withEmergencyLinks(deps.mailer, tokens)
   const devices = createDevices({ db, clock })
   const signup = createSignupPolicy({ db, clock, configured: deps.signupMode, host: deps.host })
   const passwordParams = deps.passwordParams ? { passwordParams: deps.passwordParams } : {}
   const login = createLoginService({ db, clock, sessions, audit, alerts, throttle, devices, tokens, mailer, factors, passkeys, ...passwordParams })
   const stepUp = createStepUp({ db, sessions, factors, passkeys, throttle, audit })
   const accounts = createAccountService({ db, clock, audit, alerts, sessions, throttle, tokens, mailer, factors, signup, ...passwordParams, ...(deps.onPasskeyRemoved ? { onPasskeyRemoved: deps.onPasskeyRemoved } : {}) })
-  const factorService = createFactorService({ db, clock, sessions, totp, recovery, passkeys, factors, mailer, audit, ...(deps.onPasskeyAdded ? { onPasskeyAdded: deps.onPasskeyAdded } : {}), ...(deps.onPasskeyRemoved ? { onPasskeyRemoved: deps.onPasskeyRemoved } : {}) })
+  const factorService = createFactorService({ db, clock, sessions, totp, recovery, passkeys, factors, mailer, audit, alerts, ...(deps.onPasskeyAdded ? { onPasskeyAdded: deps.onPasskeyAdded } : {}), ...(deps.onPasskeyRemoved ? { onPasskeyRemoved: deps.onPasskeyRemoved } : {}) })
   const apiTokens = createApiTokens({ db, clock, audit, mailer })
   const isOperator = async (userId: string) => {
     const [u] = await db.select({ isOperator: schema.users.isOperator }).from(schema.users).where(eq(schema.users.id, userId)).limit(1)

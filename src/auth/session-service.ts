@@ -6,6 +6,7 @@ import type { Clock } from '../lib/clock.js'
 import { randomToken, safeEqual, sha256Hex } from '../crypto/index.js'
 import { schema, type Db, type DbOrTx } from '../db/index.js'
 import { describeDevice } from './devices.js'
+import type { AuditChain } from '../monitoring/index.js'
 
 const { sessions, users } = schema
 
@@ -39,7 +40,20 @@ const CACHE_MAX = 10_000
  * request. The CSRF token is an HMAC of the session id under the platform's CSRF key, so it needs no
  * storage and dies with the session.
  */
-export const createSessionService = ({ db, clock, csrfKey, policy = defaultSessionPolicy }: { db: Db; clock: Clock; csrfKey: Buffer; policy?: SessionPolicy }) => {
+export const createSessionService = ({
+  db,
+  clock,
+  csrfKey,
+  policy = defaultSessionPolicy,
+  audit,
+}: {
+  db: Db
+  clock: Clock
+  csrfKey: Buffer
+  policy?: SessionPolicy
+  /** Records sign-outs and revocations (R36: every session event). */
+  audit?: Pick<AuditChain, 'append'> | undefined
+}) => {
   /** A new session in the caller's transaction; the token is returned once and never stored. */
   const createIn = async (
     tx: DbOrTx,
@@ -141,7 +155,8 @@ export const createSessionService = ({ db, clock, csrfKey, policy = defaultSessi
     return token
   }
 
-  const revoke = async (userId: string, sessionId: string): Promise<void> => {
+  /** `how`: the user signed out of this session, or ended it from another one. */
+  const revoke = async (userId: string, sessionId: string, ctx: { how?: 'signed_out' | 'revoked'; ip?: string; requestId?: string } = {}): Promise<void> => {
     const done = await db
       .update(sessions)
       .set({ revokedAt: clock.now() })
@@ -149,6 +164,7 @@ export const createSessionService = ({ db, clock, csrfKey, policy = defaultSessi
       .returning({ id: sessions.id })
     forgetSession(sessionId)
     if (done.length === 0) throw new AppError('NOT_FOUND', `session "${sessionId}" not found`)
+    await audit?.append({ workspaceId: null, type: ctx.how === 'signed_out' ? 'signed_out' : 'session_revoked', actor: { type: 'user', id: userId }, outcome: 'success', ip: ctx.ip, requestId: ctx.requestId, details: { endedSessionRef: sessionId } })
   }
 
   const revokeOthersIn = async (tx: DbOrTx, userId: string, keepSessionId: string): Promise<number> => {
@@ -161,7 +177,11 @@ export const createSessionService = ({ db, clock, csrfKey, policy = defaultSessi
         .returning({ id: sessions.id })
     ).length
   }
-  const revokeOthers = (userId: string, keepSessionId: string) => revokeOthersIn(db, userId, keepSessionId)
+  const revokeOthers = async (userId: string, keepSessionId: string, ctx: { ip?: string; requestId?: string } = {}) => {
+    const ended = await revokeOthersIn(db, userId, keepSessionId)
+    await audit?.append({ workspaceId: null, type: 'sessions_revoked', actor: { type: 'user', id: userId }, outcome: 'success', ip: ctx.ip, requestId: ctx.requestId, details: { ended, keptSessionRef: keepSessionId } })
+    return ended
+  }
 
   /** Ends every session of the user (password reset, "this wasn't me", disabling the account). */
   const revokeAllIn = async (tx: DbOrTx, userId: string): Promise<number> => {

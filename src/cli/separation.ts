@@ -51,16 +51,16 @@ const chownTree = (path: string, uid: number, gid: number) => {
 
 /**
  * Hands each part of BULWARK_HOME to its owner: the home itself root:bulwark 0710 (both may traverse,
- * neither may list or write); vault/ to the signer alone; db/, run/, secrets/ to the api; vault/sock
+ * neither may list or write); vault/ to the signer alone; db/, run/, secrets/, archive/ to the api; vault/sock
  * group-traversable so the api can reach the signer's socket (which the signer makes 0660, group bulwark).
  */
-export const applySeparation = (paths: HomePaths, s: Separation, shareDir3?: string) => {
+export const applySeparation = (paths: HomePaths, s: Separation, shareDir3?: string, archiveDir: string = paths.archiveDir) => {
   chownSync(paths.home, 0, s.group)
   chmodSync(paths.home, 0o710)
   chownTree(paths.vaultDir, s.signer.uid, s.signer.gid)
   chmodSync(paths.vaultDir, 0o710) // the api needs to pass through to vault/sock, nothing else
   if (shareDir3) chownTree(shareDir3, s.signer.uid, s.signer.gid)
-  for (const dir of [paths.dbDir, paths.runDir, paths.secretsDir]) chownTree(dir, s.api.uid, s.api.gid)
+  for (const dir of [paths.dbDir, paths.runDir, paths.secretsDir, archiveDir]) chownTree(dir, s.api.uid, s.api.gid)
 }
 
 /** The code must be readable by the two users; say so plainly instead of failing obscurely later. */

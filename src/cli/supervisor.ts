@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process'
 import { existsSync, rmSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import { envSchema, homePaths, loadPlatformSecrets, prepareHome, privateDir, type Config } from '../config/index.js'
 import { acquireLockFile } from '../db/index.js'
 import { AppError } from '../lib/errors.js'
@@ -65,6 +65,8 @@ export const supervise = async (config: Config, env: NodeJS.ProcessEnv): Promise
   try {
     // Created here: under the permission model the children may not create their own top-level folders.
     for (const dir of ['run', 'vault', 'db']) privateDir(home.path, dir, { groupMayTraverse: separated })
+    // The audit archive folder: made here for the same reason (the api writes archived segments into it).
+    privateDir(home.path, config.AUDIT_ARCHIVE_DIR ?? 'archive', { groupMayTraverse: separated })
     // Share store 3 elsewhere: created here (a grant on a missing path would not cover its files) and
     // held to the same rule as the home: this user's, closed to everyone else.
     if (env.VAULT_SHARE_DIR_3) privateDir(home.path, env.VAULT_SHARE_DIR_3)
@@ -73,7 +75,7 @@ export const supervise = async (config: Config, env: NodeJS.ProcessEnv): Promise
     if (separated) {
       separation = ensureSeparationUsers()
       checkCodeReadable([join(repo, 'dist', 'main.js'), join(repo, 'dist', 'signer', 'main.js'), join(repo, 'node_modules', 'ccxt', 'package.json'), join(repo, 'package.json')])
-      applySeparation(paths, separation, env.VAULT_SHARE_DIR_3)
+      applySeparation(paths, separation, env.VAULT_SHARE_DIR_3, config.AUDIT_ARCHIVE_DIR ? resolve(config.AUDIT_ARCHIVE_DIR) : paths.archiveDir)
       log(`separated mode: signer as ${separationNames.signer}, api as ${separationNames.api}`)
     }
   } catch (err) {
@@ -124,13 +126,13 @@ export const supervise = async (config: Config, env: NodeJS.ProcessEnv): Promise
   // With SIGNER_URL the signer runs on another host (`bulwark signer` there); only the api starts here.
   const first = config.SIGNER_URL ? undefined : startSignerChild()
   const apiEnv = pick(env, [...Object.keys(envSchema.shape), 'PATH'])
-  const apiWriteGrants = [paths.dbDir, paths.runDir, paths.secretsDir]
+  const apiWriteGrants = [paths.dbDir, paths.runDir, paths.secretsDir, config.AUDIT_ARCHIVE_DIR ? resolve(config.AUDIT_ARCHIVE_DIR) : paths.archiveDir]
   const apiReadGrants = [
     ...codeReadGrants,
     // The bundled replay data (src/market reads it at run time; the signer never needs it).
     join(repo, 'data', 'market'),
     ...apiWriteGrants,
-    ...[config.TLS_CERT_FILE, config.TLS_KEY_FILE, config.SIGNER_CLIENT_CERT_FILE, config.SIGNER_CLIENT_KEY_FILE, config.SIGNER_CA_FILE].filter((f): f is string => Boolean(f)),
+    ...[config.TLS_CERT_FILE, config.TLS_KEY_FILE, config.SIGNER_CLIENT_CERT_FILE, config.SIGNER_CLIENT_KEY_FILE, config.SIGNER_CA_FILE, config.TELEGRAM_BOT_TOKEN_FILE, config.METRICS_TOKEN_FILE].filter((f): f is string => Boolean(f)),
   ]
   const api = (children.api = spawn(
     process.execPath,

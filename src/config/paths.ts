@@ -17,5 +17,7 @@ export const homePaths = (home: string) => ({
   /** Presented on the operator socket; readable by the operator (CLI), never granted to the api. */
   operatorToken: join(home, 'vault', 'operator.token'),
   secretsDir: join(home, 'secrets'),
+  /** Archived audit segments (retention) unless AUDIT_ARCHIVE_DIR points elsewhere. */
+  archiveDir: join(home, 'archive'),
 })
 export type HomePaths = ReturnType<typeof homePaths>

@@ -1,3 +1,5 @@
-export { createKeyRelay, keyAdminHandlers, type KeyRelay, type KeyAdminDeps } from './key-admin.js'
+export { createKeyRelay, keyAdminHandlers, type KeyRelay, type KeyAdminDeps, type ExecuteOptions, type DisableAllResult } from './key-admin.js'
 export { createPasskeyTrustSync, type PasskeyTrustSync } from './passkey-trust.js'
 export { createExchangeAccounts, type ExchangeAccounts, type ExchangeAccountView } from './exchange-accounts.js'
+export { createExchangeActivity, activityQuery, type ExchangeActivity, type ActivityEntry, type KeyActivitySummary } from './exchange-activity.js'
+export { createKeyHygiene, type KeyHygiene, type KeyHealth } from './key-hygiene.js'

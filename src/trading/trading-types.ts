@@ -80,7 +80,8 @@ export type TradingVenue = {
 }
 
 /** Finds the venue of an account in a workspace (NOT_FOUND when the account is not the workspace's). */
-export type VenueResolver = (workspaceId: string, account: AccountRef) => Promise<TradingVenue>
+/** `botId`: the bot the venue acts for, when one does (the exchange-activity log records it). */
+export type VenueResolver = (workspaceId: string, account: AccountRef, opts?: { botId?: string | null }) => Promise<TradingVenue>
 
 /** An order a bot wants; the journal adds the client order id. */
 export type PlaceOrder = {

@@ -10,7 +10,7 @@ export type VenueResolverDeps = {
   /** The demo venue of a demo account of the workspace, or null when it is not the workspace's (the api root builds it). */
   demo: (workspaceId: string, accountId: string) => Promise<TradingVenue | null>
   /** The signer, through the key relay (it journals every call in the exchange-activity log). */
-  execute: (workspaceId: string, keyId: string, method: string, args: Record<string, unknown>, opts?: { ttlMs?: number }) => Promise<unknown>
+  execute: (workspaceId: string, keyId: string, method: string, args: Record<string, unknown>, opts?: { ttlMs?: number; botId?: string }) => Promise<unknown>
 }
 
 /**
@@ -20,7 +20,7 @@ export type VenueResolverDeps = {
  */
 export const createVenueResolver = ({ db, demo, execute }: VenueResolverDeps): VenueResolver => {
   const notFound = (ref: AccountRef) => new AppError('NOT_FOUND', `${ref.kind === 'demo' ? 'demo' : 'exchange'} account "${ref.id}" not found in this workspace`)
-  return async (workspaceId, ref) => {
+  return async (workspaceId, ref, opts = {}) => {
     if (ref.kind === 'demo') {
       const venue = await demo(workspaceId, ref.id)
       if (venue === null) throw notFound(ref)
@@ -32,6 +32,6 @@ export const createVenueResolver = ({ db, demo, execute }: VenueResolverDeps): V
       .where(and(eq(schema.exchangeAccounts.id, ref.id), eq(schema.exchangeAccounts.workspaceId, workspaceId), isNull(schema.exchangeAccounts.removedAt)))
     const entry = row ? catalogueEntry(row.exchange) : undefined
     if (!row || !entry) throw notFound(ref)
-    return createExchangeTradingVenue({ account: ref, workspaceId, keyId: row.keyId, entry, execute })
+    return createExchangeTradingVenue({ account: ref, workspaceId, keyId: row.keyId, entry, execute, ...(opts.botId ? { botId: opts.botId } : {}) })
   }
 }

@@ -81,7 +81,7 @@ export const startAccountsApp = async (
   })
   const relay = opts.signer ? createKeyRelay({ db: database.db, signer: opts.signer, audit, alerts }) : undefined
   const exchangeAccounts = relay
-    ? createExchangeAccounts({ db: database.db, clock, relay, audit, mayConnect: (userId, workspaceId) => accounts.accounts.assertMayConnectKeys(userId, workspaceId) })
+    ? createExchangeAccounts({ db: database.db, clock, relay, audit, alerts, mayConnect: (userId, workspaceId) => accounts.accounts.assertMayConnectKeys(userId, workspaceId) })
     : undefined
   const wired = opts.trading === undefined ? undefined : await wireTrading(database, clock, { audit, alerts, relay, exchangeAccounts }, opts.trading === true ? {} : opts.trading)
   const services: HarnessServices = { db: database.db, clock, audit, alerts, outbox, accounts, relay, exchangeAccounts, trading: wired?.trading, demo: wired?.demoRuntime }
@@ -96,6 +96,7 @@ export const startAccountsApp = async (
       db: database.db,
       accounts,
       alerts,
+      audit,
       exchangeAccounts,
       egressIps: ['203.0.113.10'],
       ...(wired ? { demo: wired.demoService, trading: { service: wired.trading, ingress: wired.trading.ingress } } : {}),

@@ -88,7 +88,7 @@ export const authRoutes = (app: App, { login, sessions, me, devices, stepUp, ses
 
   app.post('/api/auth/logout', { schema: { tags: ['auth'] }, preValidation: signedIn }, async (req, reply) => {
     const s = sessionOf(req)
-    await sessions.revoke(s.userId, s.sessionId)
+    await sessions.revoke(s.userId, s.sessionId, { how: 'signed_out', ip: req.ip, requestId: req.id })
     return reply.code(204).header('set-cookie', clearedSessionCookie()).send()
   })
 
@@ -107,13 +107,13 @@ export const authRoutes = (app: App, { login, sessions, me, devices, stepUp, ses
   // R31: ending sessions needs a fresh proof, so a stolen session cannot throw the owner out.
   const fresh = requireStepUp(stepUp)
   app.delete('/api/sessions/:id', { schema: { tags: ['auth'], params: z.object({ id: z.string().uuid('must be a session id') }) }, preValidation: [signedIn, fresh] }, async (req, reply) => {
-    await sessions.revoke(sessionOf(req).userId, req.params.id)
+    await sessions.revoke(sessionOf(req).userId, req.params.id, { how: 'revoked', ip: req.ip, requestId: req.id })
     return reply.code(204).send()
   })
 
   app.post('/api/sessions/revoke-others', { schema: { tags: ['auth'], response: { 200: z.object({ revoked: z.number() }) } }, preValidation: [signedIn, fresh] }, async (req) => {
     const s = sessionOf(req)
-    return { revoked: await sessions.revokeOthers(s.userId, s.sessionId) }
+    return { revoked: await sessions.revokeOthers(s.userId, s.sessionId, { ip: req.ip, requestId: req.id }) }
   })
 
   app.get('/api/devices', { schema: { tags: ['auth'], response: { 200: z.array(deviceView) } }, preValidation: signedIn }, async (req) => devices.list(sessionOf(req).userId))

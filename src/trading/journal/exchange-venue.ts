@@ -9,7 +9,9 @@ export type ExchangeTradingVenueInput = {
   keyId: string
   entry: CatalogueEntry
   /** The signer's `execute`, through the key relay (which journals every call in the exchange-activity log). */
-  execute: (workspaceId: string, keyId: string, method: string, args: Record<string, unknown>, opts?: { ttlMs?: number }) => Promise<unknown>
+  execute: (workspaceId: string, keyId: string, method: string, args: Record<string, unknown>, opts?: { ttlMs?: number; botId?: string }) => Promise<unknown>
+  /** The bot this venue acts for (recorded in the exchange-activity log). */
+  botId?: string
 }
 
 /**
@@ -36,8 +38,9 @@ const asOrder = (method: string, v: unknown): VenueOrder => {
  * stops on exchange accounts are triggered by the platform from market data (`supportsStopOrders: false`);
  * where the catalogue lists a dead-man switch, the venue offers it (runtime/dead-man.ts keeps it armed).
  */
-export const createExchangeTradingVenue = ({ account, workspaceId, keyId, entry, execute }: ExchangeTradingVenueInput): TradingVenue => {
-  const call = (method: string, args: Record<string, unknown>) => execute(workspaceId, keyId, method, args)
+export const createExchangeTradingVenue = ({ account, workspaceId, keyId, entry, execute, botId }: ExchangeTradingVenueInput): TradingVenue => {
+  const forBot = botId ? { botId } : {}
+  const call = (method: string, args: Record<string, unknown>) => execute(workspaceId, keyId, method, args, forBot)
   const deadMan = entry.deadManSwitch
   return {
     ...(deadMan === null
@@ -62,7 +65,7 @@ export const createExchangeTradingVenue = ({ account, workspaceId, keyId, entry,
       const args: Record<string, unknown> = { symbol: order.symbol, type: order.type, side: order.side, amount: order.amount, clientOrderId: order.clientOrderId }
       if (order.price !== undefined && order.type === 'limit') args.price = order.price
       if (order.reduceOnly) args.reduceOnly = true
-      return asOrder('createOrder', await execute(workspaceId, keyId, 'createOrder', args, { ttlMs: ORDER_TTL_MS }))
+      return asOrder('createOrder', await execute(workspaceId, keyId, 'createOrder', args, { ttlMs: ORDER_TTL_MS, ...forBot }))
     },
     cancelOrder: async ({ symbol, id }) => asOrder('cancelOrder', await call('cancelOrder', { symbol, id })),
     fetchOrder: async ({ symbol, id, clientOrderId }) =>

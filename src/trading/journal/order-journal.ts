@@ -254,7 +254,7 @@ export const createOrderJournal = (deps: OrderJournalDeps) => {
     if (!/^[A-Za-z0-9._:-]{1,100}$/.test(input.key)) throw new AppError('BAD_INPUT', `order key "${input.key.slice(0, 40)}" must be 1-100 letters, digits or ._:-`)
     const before = await existing(input)
     if (before && before.state !== 'intent') return toIntentView(before)
-    const venue = await venues(input.workspaceId, input.account)
+    const venue = await venues(input.workspaceId, input.account, { botId: input.botId })
     checkOrder(input.order, venue)
     let row = before
     for (let attempt = 0; row === null && attempt < 3; attempt++) {
@@ -317,7 +317,7 @@ export const createOrderJournal = (deps: OrderJournalDeps) => {
   const refresh = async (id: string): Promise<IntentView> => {
     const row = await mustGet(id)
     if (finalIntentStates.has(row.state) || row.state === 'intent') return toIntentView(row)
-    return toIntentView(await refreshRow(row, await venues(row.workspaceId, accountOf(row))))
+    return toIntentView(await refreshRow(row, await venues(row.workspaceId, accountOf(row), { botId: row.botId })))
   }
 
   /**
@@ -335,7 +335,7 @@ export const createOrderJournal = (deps: OrderJournalDeps) => {
       if (won) return toIntentView(after)
       row = after
     }
-    const venue = await venues(row.workspaceId, accountOf(row))
+    const venue = await venues(row.workspaceId, accountOf(row), { botId: row.botId })
     const notYetKnown = (cause?: unknown) => new AppError('CONFLICT', `order ${row.clientOrderId} is not known at ${row.venue} yet: cancel it again after reconciliation`, { cause })
     if (row.exchangeOrderId === null) {
       try {
