@@ -1,6 +1,6 @@
 import type { DbOrTx } from '../db/index.js'
 import { GENESIS_HASH, type AuditEntry } from './audit-types.js'
-import { listArchives, listChains, readChainPageRaw, type ArchiveRecord, type ChainHead } from './audit-store.js'
+import { chainHead, listArchives, listChains, readChainPageRaw, type ArchiveRecord, type ChainHead } from './audit-store.js'
 import { publicKeyOf, type ChainCheckpoints, type CheckpointSource } from './audit-checkpoints.js'
 import { createRecompute, firstInvalidCheckpoint, type BreakReason } from './audit-recompute.js'
 
@@ -71,13 +71,17 @@ export const verifyChain = async (db: DbOrTx, chain: string, opts: VerifyOptions
 
   const run = createRecompute(start, cps?.checkpoints ?? [])
   const summary = () => withCheckpoints({ checkpointsVerified: run.checkpointsMatched, lastCheckpoint: run.lastCheckpoint ? { seq: run.lastCheckpoint.seq, time: run.lastCheckpoint.time } : null })
+  // With a head row, the walk stops at its seq: entries appended after the head was read belong to the
+  // next verification, not to a false head_mismatch (the chain keeps growing while it is verified).
+  const upTo = opts.head?.seq ?? Number.POSITIVE_INFINITY
   // The next page is fetched while this one is hashed (PostgreSQL answers meanwhile).
   let next: Promise<AuditEntry[]> | undefined = readChainPageRaw(db, chain, start.seq - 1, PAGE)
   while (next) {
     const page: AuditEntry[] = await next
     const last = page.at(-1)
-    next = page.length === PAGE && last ? readChainPageRaw(db, chain, last.seq, PAGE) : undefined
+    next = page.length === PAGE && last && last.seq < upTo ? readChainPageRaw(db, chain, last.seq, PAGE) : undefined
     for (const e of page) {
+      if (e.seq > upTo) break
       const broken = run.push(e)
       if (broken) {
         await next?.catch(() => {})
@@ -116,7 +120,10 @@ export const verifyAllChains = async (db: DbOrTx, only?: string, opts: VerifyAll
         unavailable = err instanceof Error ? err.message : 'the signer did not answer'
       }
     }
-    const verdict = await verifyChain(db, c.chain, { head: c, ...(checkpoints ? { checkpoints } : {}), ...(opts.checkArchiveFile ? { checkArchiveFile: opts.checkArchiveFile } : {}) })
+    // The head is read after the checkpoints: every checkpoint the signer gave was signed over a head this
+    // one has reached, so a checkpoint beyond it means rows were cut, never a race with a fresh signature.
+    const head = (await chainHead(db, c.chain)) ?? c
+    const verdict = await verifyChain(db, c.chain, { head, ...(checkpoints ? { checkpoints } : {}), ...(opts.checkArchiveFile ? { checkArchiveFile: opts.checkArchiveFile } : {}) })
     verdicts.push(unavailable === undefined ? verdict : { ...verdict, checkpointsUnavailable: unavailable })
   }
   return verdicts
