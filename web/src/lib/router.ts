@@ -21,6 +21,14 @@ export const routePaths = {
   smartTrades: '/smart-trades',
   bots: '/bots',
   alerts: '/alerts',
+  securityCenter: '/security-center',
+  activity: '/activity',
+  audit: '/audit',
+  notifications: '/notifications',
+  incidents: '/incidents',
+  emergencyLockdown: '/emergency-lockdown',
+  confirmUnlock: '/confirm-unlock',
+  lockedDown: '/locked-down',
 } as const
 
 export type RouteName = keyof typeof routePaths
@@ -29,12 +37,16 @@ export type RouteName = keyof typeof routePaths
 export type Route = { name: RouteName; id?: string } | { name: 'notFound'; path: string }
 
 /** Pages that open one of their items at "<page>/<id>" (ids are the server's UUIDs). */
-const itemPages: readonly RouteName[] = ['smartTrades', 'bots']
+const itemPages: readonly RouteName[] = ['smartTrades', 'bots', 'incidents']
 const ITEM_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 
-/** Pages opened from an account email; shown the same way whether or not someone is signed in. */
-export type EmailLinkRouteName = 'resetPassword' | 'verifyEmail' | 'confirmEmail' | 'unlock' | 'notMe'
-const emailLinkRoutes: readonly RouteName[] = ['resetPassword', 'verifyEmail', 'confirmEmail', 'unlock', 'notMe']
+/**
+ * Pages opened from an account email; shown the same way whether or not someone is signed in. The
+ * "locked down" page joins them: the lockdown ends the session of whoever pressed the button, and the
+ * page that says so must not vanish when it does.
+ */
+export type EmailLinkRouteName = 'resetPassword' | 'verifyEmail' | 'confirmEmail' | 'unlock' | 'notMe' | 'emergencyLockdown' | 'confirmUnlock' | 'lockedDown'
+const emailLinkRoutes: readonly RouteName[] = ['resetPassword', 'verifyEmail', 'confirmEmail', 'unlock', 'notMe', 'emergencyLockdown', 'confirmUnlock', 'lockedDown']
 
 /**
  * True for the emailed-link pages. They stay mounted when the session changes under them (a reset or
@@ -59,6 +71,14 @@ const titles: Record<RouteName | 'notFound', string> = {
   smartTrades: 'Smart Trades',
   bots: 'Signal Bots',
   alerts: 'Alerts',
+  securityCenter: 'Security center',
+  activity: 'Exchange activity',
+  audit: 'Audit log',
+  notifications: 'Notifications',
+  incidents: 'Incidents',
+  emergencyLockdown: 'Emergency lockdown',
+  confirmUnlock: 'Confirm the unlock',
+  lockedDown: 'Locked down',
   notFound: 'Page not found',
 }
 
@@ -81,8 +101,8 @@ export const matchRoute = (pathname: string): Route => {
 
 export const pathFor = (name: RouteName): string => routePaths[name]
 
-/** "/bots/<id>": one item of a page that lists them. */
-export const itemPathFor = (name: 'smartTrades' | 'bots', id: string): string => `${routePaths[name]}/${encodeURIComponent(id)}`
+/** "/bots/<id>", "/incidents/<id>": one item of a page that lists them. */
+export const itemPathFor = (name: 'smartTrades' | 'bots' | 'incidents', id: string): string => `${routePaths[name]}/${encodeURIComponent(id)}`
 
 /** The document title for a page: "Security · Bulwark". */
 export const documentTitle = (route: Route): string => (route.name === 'home' ? 'Bulwark' : `${titles[route.name]} · Bulwark`)

@@ -1,4 +1,4 @@
-import { useCallback, useId, useState } from 'react'
+import { useCallback, useEffect, useId, useRef, useState } from 'react'
 import { markAlertRead } from '../api/alerts/mutations'
 import { fetchAlerts } from '../api/alerts/queries'
 import { ActionError } from '../components/action-error'
@@ -11,6 +11,9 @@ import type { Alert, AlertSeverity, Workspace } from '../lib/account-parsers'
 import { useAppSession } from '../lib/session-context'
 import { useAction } from '../lib/use-action'
 import { useResource } from '../lib/use-resource'
+import { streamStateText, type UnreadStream } from '../lib/use-unread-stream'
+import type { Route } from '../lib/router'
+import { SectionNav } from './monitoring/section-nav'
 
 const REFRESH_MS = 60_000
 
@@ -66,12 +69,41 @@ const AlertRow = ({ alert, workspaceId, onRead }: { alert: Alert; workspaceId: s
   )
 }
 
-const AlertList = ({ workspace, onChanged }: { workspace: Workspace; onChanged: () => void }) => {
+const streamTone: Record<UnreadStream['state'], StatusTone> = { live: 'ok', connecting: 'pending', reconnecting: 'warn', offline: 'bad', unsupported: 'pending' }
+
+/** The unread count as the live stream says it, and whether the stream is connected. */
+const UnreadHeader = ({ live, listedUnread }: { live: UnreadStream; listedUnread: number | undefined }) => {
+  const count = live.count ?? listedUnread
+  return (
+    <div className="inbox-header">
+      <p className="inbox-header__count" aria-live="polite" aria-atomic="true">
+        {count === undefined ? 'Counting unread alerts…' : count === 0 ? 'No unread alerts' : `${count} unread`}
+      </p>
+      <span className="inbox-header__state" title="New alerts and the unread count arrive here as they happen while the stream is live.">
+        <StatusBadge tone={streamTone[live.state]} label={streamStateText[live.state]} />
+      </span>
+    </div>
+  )
+}
+
+const AlertList = ({ workspace, onChanged, live }: { workspace: Workspace; onChanged: () => void; live: UnreadStream }) => {
   const { client } = useAppSession()
   const [isUnreadOnly, setIsUnreadOnly] = useState(false)
   const checkboxId = useId()
   const load = useCallback((signal: AbortSignal) => fetchAlerts(client, workspace.id, isUnreadOnly, signal), [client, workspace.id, isUnreadOnly])
   const alerts = useResource(load, { refreshMs: REFRESH_MS })
+  const { reload } = alerts
+
+  // A new count from the stream means alerts arrived or were read elsewhere: show the list as it is now.
+  const lastCount = useRef(live.count)
+  useEffect(() => {
+    if (live.count === undefined || live.count === lastCount.current) return
+    const isFirst = lastCount.current === undefined
+    lastCount.current = live.count
+    if (!isFirst) reload()
+  }, [live.count, reload])
+
+  const listedUnread = alerts.resource.status === 'success' && !isUnreadOnly ? alerts.resource.data.filter((alert) => alert.readAt === null).length : undefined
 
   const afterRead = () => {
     alerts.reload()
@@ -80,6 +112,7 @@ const AlertList = ({ workspace, onChanged }: { workspace: Workspace; onChanged: 
 
   return (
     <section className="card" aria-labelledby="alert-list-title">
+      <UnreadHeader live={live} listedUnread={listedUnread} />
       <div className="card__header">
         <h3 id="alert-list-title" className="card__title">
           {workspace.name}
@@ -106,19 +139,25 @@ const AlertList = ({ workspace, onChanged }: { workspace: Workspace; onChanged: 
   )
 }
 
-/** The current workspace's in-app alerts; marking one read updates the count in the header. */
-export const AlertsPage = ({ workspace, onChanged }: { workspace: Workspace | undefined; onChanged: () => void }) => (
+type AlertsPageProps = { workspace: Workspace | undefined; onChanged: () => void; live: UnreadStream; route: Route }
+
+/**
+ * The alerts inbox of the current workspace: the unread count live from the server's event stream (with
+ * its connection state), the alerts by severity, and "mark as read", which updates every open count.
+ */
+export const AlertsPage = ({ workspace, onChanged, live, route }: AlertsPageProps) => (
   <>
     <div className="page-intro">
       <PageHeading id="alerts-title" title="Alerts" className="page-title" />
       <p className="card__intro">What Bulwark noticed in this workspace: sign-ins from new devices, refused requests, key problems.</p>
     </div>
+    <SectionNav route={route} />
     {workspace === undefined ? (
       <section className="card">
         <p>You are not a member of any workspace yet, so there are no alerts to show.</p>
       </section>
     ) : (
-      <AlertList key={workspace.id} workspace={workspace} onChanged={onChanged} />
+      <AlertList key={workspace.id} workspace={workspace} onChanged={onChanged} live={live} />
     )}
   </>
 )

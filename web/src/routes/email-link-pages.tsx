@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState, type FormEvent, type ReactNode } from 'react'
 import { confirmEmailChange, reportNotMe, resetPassword, unlockAccount, verifyEmail } from '../api/auth/mutations'
+import { confirmUnlock, emergencyLockdown, previewEmergency } from '../api/incident/mutations'
 import { ActionError } from '../components/action-error'
 import { ErrorNotice } from '../components/error-notice'
 import { Link } from '../components/link'
@@ -12,6 +13,10 @@ import { useAppSession } from '../lib/session-context'
 import { useAction } from '../lib/use-action'
 import { useFocusOnMount } from '../lib/use-focus'
 import { clearFragment } from '../lib/use-route'
+import type { EmergencyOutcome, EmergencyWorkspace, UnlockConfirmed } from '../lib/incident-parsers'
+import { formatDateTime } from '../lib/account-format'
+import { ActionProblem } from './monitoring/action-problem'
+import { LockedDownPage } from './monitoring/locked-down-page'
 
 /**
  * Pages opened from account emails. The token rides in the fragment (`#token=…`), which browsers
@@ -311,6 +316,162 @@ const notMeLink: ConfirmedLink = {
   isSessionEnding: true,
 }
 
+/**
+ * The emergency link from a security email (R19). Mail scanners open links, so opening this page only
+ * shows what would be locked (the preview changes nothing and does not use the link); only the button
+ * spends the link and locks everything down.
+ */
+const EmergencyLockdownPage = () => {
+  const { client, recheckSession } = useAppSession()
+  const token = useEmailToken()
+  const [preview, setPreview] = useState<{ status: 'loading' } | { status: 'ready'; workspaces: EmergencyWorkspace[] } | { status: 'failed'; error: ApiError }>({ status: 'loading' })
+  const [outcome, setOutcome] = useState<EmergencyOutcome[] | undefined>(undefined)
+  const request = useRef<Promise<EmergencyWorkspace[]> | undefined>(undefined)
+  const action = useAction()
+
+  useEffect(() => {
+    if (token === undefined) return
+    let isCurrent = true
+    request.current ??= previewEmergency(client, token)
+    request.current.then(
+      (workspaces) => {
+        if (isCurrent) setPreview({ status: 'ready', workspaces })
+      },
+      (error: unknown) => {
+        if (isCurrent) setPreview({ status: 'failed', error: asApiError(error) })
+      },
+    )
+    return () => {
+      isCurrent = false
+    }
+    // Once per page: the token does not change.
+  }, [])
+
+  const lock = () => {
+    if (token === undefined) return
+    void action.run(async () => {
+      setOutcome(await emergencyLockdown(client, token))
+      recheckSession() // this browser's session ends too when it belongs to a member
+    })
+  }
+
+  const lockable = preview.status === 'ready' ? preview.workspaces : []
+  return (
+    <section className="card" aria-labelledby="emergency-title">
+      <PageHeading id="emergency-title" title="Emergency lockdown" />
+      <div className="card__intro">
+        <p>If you think someone else is using your account or your exchange keys, lock everything down now. You do not need to sign in.</p>
+      </div>
+      {token === undefined ? (
+        <MissingToken what="with the emergency link" />
+      ) : outcome !== undefined ? (
+        <Done title="Locked down">
+          <ul className="lockdown-dialog__list">
+            {outcome.map((workspace) => (
+              <li key={workspace.id}>
+                <strong>{workspace.name}</strong>: {workspace.error === null ? 'locked down. Every key refuses, bots are stopped, everyone is signed out.' : `not locked — ${workspace.error}`}
+              </li>
+            ))}
+          </ul>
+          <p>Every member was emailed. Sign in to follow the incident and, when it is safe, unlock with your password, second factor and an emailed confirmation.</p>
+        </Done>
+      ) : preview.status === 'loading' ? (
+        <p role="status">Checking the link…</p>
+      ) : preview.status === 'failed' ? (
+        <>
+          <ErrorNotice error={preview.error} />
+          <p className="hint">Each emergency link works once and expires after a week. If you are signed in, use the red “Lock everything down” button instead.</p>
+        </>
+      ) : lockable.length === 0 ? (
+        <p className="empty">Your account is not an owner, admin or trader of any workspace, so there is nothing to lock down.</p>
+      ) : (
+        <>
+          <p>This will, at once, in every workspace below:</p>
+          <ul className="lockdown-dialog__list">
+            <li>disable every exchange key in the signer, so it refuses every request;</li>
+            <li>stop every bot and Smart Trade, and handle open orders as the workspace is set up to;</li>
+            <li>sign everyone out and stop the workspace's API tokens;</li>
+            <li>alert and email every member.</li>
+          </ul>
+          <ul className="rows" aria-label="Workspaces to lock down">
+            {lockable.map((workspace) => (
+              <li key={workspace.id} className="row">
+                <div className="row__main">
+                  <p className="row__title">
+                    {workspace.name} <span className="tag">{workspace.role}</span>
+                    {workspace.locked ? <span className="tag">already locked down</span> : null}
+                  </p>
+                </div>
+              </li>
+            ))}
+          </ul>
+          <p className="hint">Unlocking later needs your password, a second factor, an emailed confirmation and a waiting period.</p>
+          <ActionProblem action={action} kind="link" />
+          <div className="form__actions form__actions--spaced">
+            <button type="button" className="button button--danger" onClick={lock} disabled={action.isBusy}>
+              {action.isBusy ? 'Locking down…' : 'Lock everything down now'}
+            </button>
+          </div>
+        </>
+      )}
+      {outcome !== undefined || token === undefined ? (
+        <div className="form__actions form__actions--spaced">
+          <ContinueLink />
+        </div>
+      ) : null}
+    </section>
+  )
+}
+
+/** Step two of an unlock: the link emailed to whoever asked. Acts only on the button, like every link that changes state. */
+const ConfirmUnlockPage = () => {
+  const { client } = useAppSession()
+  const token = useEmailToken()
+  const [result, setResult] = useState<UnlockConfirmed | undefined>(undefined)
+  const action = useAction()
+
+  const confirm = () => {
+    if (token === undefined) return
+    void action.run(async () => {
+      setResult(await confirmUnlock(client, token))
+    })
+  }
+
+  return (
+    <section className="card" aria-labelledby="confirm-unlock-title">
+      <PageHeading id="confirm-unlock-title" title="Confirm the unlock" />
+      <div className="card__intro">
+        <p>You asked to unlock a workspace after a lockdown. Confirm it only if that was you and the danger is over.</p>
+      </div>
+      {token === undefined ? (
+        <MissingToken what="that confirms the unlock" />
+      ) : result !== undefined ? (
+        <Done title={result.state === 'resolved' ? 'Workspace unlocked' : 'Unlock confirmed'}>
+          <p>
+            {result.state === 'resolved'
+              ? 'The workspace is open again. Its keys stay disabled: bring them back one at a time on the incident page.'
+              : `The workspace opens after the waiting period, at ${formatDateTime(result.unlockNotBefore)}. A new lockdown before then cancels the unlock. Keys then come back one at a time on the incident page.`}
+          </p>
+        </Done>
+      ) : (
+        <>
+          <ActionProblem action={action} kind="link" />
+          <div className="form__actions form__actions--spaced">
+            <button type="button" className="button button--primary" onClick={confirm} disabled={action.isBusy}>
+              {action.isBusy ? 'Confirming…' : 'Confirm the unlock'}
+            </button>
+          </div>
+        </>
+      )}
+      {result !== undefined || token === undefined ? (
+        <div className="form__actions form__actions--spaced">
+          <ContinueLink />
+        </div>
+      ) : null}
+    </section>
+  )
+}
+
 export const EmailLinkRoute = ({ route }: { route: EmailLinkRouteName }) => {
   switch (route) {
     case 'resetPassword':
@@ -323,5 +484,11 @@ export const EmailLinkRoute = ({ route }: { route: EmailLinkRouteName }) => {
       return <ConfirmedLinkPage id="unlock" link={unlockLink} />
     case 'notMe':
       return <ConfirmedLinkPage id="not-me" link={notMeLink} />
+    case 'emergencyLockdown':
+      return <EmergencyLockdownPage />
+    case 'confirmUnlock':
+      return <ConfirmUnlockPage />
+    case 'lockedDown':
+      return <LockedDownPage />
   }
 }

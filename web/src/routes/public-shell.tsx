@@ -69,10 +69,18 @@ const Page = ({ route, props }: { route: Route; props: Omit<Props, 'version'> })
     case 'confirmEmail':
     case 'unlock':
     case 'notMe':
+    case 'emergencyLockdown':
+    case 'confirmUnlock':
+    case 'lockedDown':
       return <EmailLinkRoute route={route.name} />
     case 'security':
     case 'tokens':
     case 'alerts':
+    case 'securityCenter':
+    case 'activity':
+    case 'audit':
+    case 'notifications':
+    case 'incidents':
       // Shown in place: once signed in, the same address shows the page asked for.
       return <SessionGate intro="Sign in to see this page." />
     case 'notFound':

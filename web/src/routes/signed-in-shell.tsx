@@ -1,30 +1,46 @@
 import { lazy, useCallback, useEffect, useId, useState } from 'react'
-import { fetchAlerts } from '../api/alerts/queries'
+import { fetchLockStatus } from '../api/incident/queries'
+import { alertStreamPath, fetchUnreadCount } from '../api/notifications/queries'
 import type { VersionInfo } from '../api/system/queries'
 import { AppHeader } from '../components/app-header'
 import { LazyPage } from '../components/lazy-page'
 import { Link } from '../components/link'
 import type { Me, Workspace } from '../lib/account-parsers'
-import { routePaths, type Route } from '../lib/router'
+import { itemPathFor, routePaths, type Route } from '../lib/router'
 import { useAppSession } from '../lib/session-context'
 import { useDocumentTitle } from '../lib/use-document-title'
 import { navigate, useRoute } from '../lib/use-route'
 import { useResource, type Resource } from '../lib/use-resource'
+import { useUnreadStream } from '../lib/use-unread-stream'
 import { chooseWorkspace, readSavedWorkspaceId, saveWorkspaceId } from '../lib/workspace'
+import type { LockStatus } from '../lib/incident-parsers'
 import { AlertsPage } from './alerts-page'
 import { ExchangesPage } from './exchanges/exchanges-page'
 import { OverviewPage } from './overview-page'
 import { SecurityPage } from './security/security-page'
+import { LockdownButton } from './monitoring/lockdown-dialog'
+import { useLockChange } from './monitoring/lock-events'
+import { canLockDown } from './monitoring/no-workspace'
 import { NotFoundPage } from './simple-pages'
 import { TokensPage } from './tokens-page'
 
 const UNREAD_REFRESH_MS = 60_000
+const LOCK_REFRESH_MS = 30_000
 
 // Its chart library is most of its weight: only those who open the Demo page download it.
 const DemoPage = lazy(() => import('./demo/demo-page').then((module) => ({ default: module.DemoPage })))
 // The trading pages bring the API's zod schemas (client-side checks): loaded when opened.
 const SmartTradesPage = lazy(() => import('./trading/smart-trades-page').then((module) => ({ default: module.SmartTradesPage })))
 const BotsPage = lazy(() => import('./trading/bots-page').then((module) => ({ default: module.BotsPage })))
+// The security center's pages (key health, activity, audit, notifications, incidents): loaded when opened.
+const SecurityCenterPage = lazy(() => import('./monitoring/security-center-page').then((module) => ({ default: module.SecurityCenterPage })))
+const ActivityPage = lazy(() => import('./monitoring/activity-page').then((module) => ({ default: module.ActivityPage })))
+const AuditPage = lazy(() => import('./monitoring/audit-page').then((module) => ({ default: module.AuditPage })))
+const NotificationsPage = lazy(() => import('./monitoring/notifications-page').then((module) => ({ default: module.NotificationsPage })))
+const IncidentsPage = lazy(() => import('./monitoring/incidents-page').then((module) => ({ default: module.IncidentsPage })))
+
+/** The pages under "Security center" in the main navigation (the alerts inbox keeps its own entry). */
+const securityCenterRoutes: readonly Route['name'][] = ['securityCenter', 'activity', 'audit', 'notifications', 'incidents']
 
 type NavItem = { to: string; label: string; isCurrent: (route: Route) => boolean }
 
@@ -34,6 +50,7 @@ const navItems: readonly NavItem[] = [
   { to: routePaths.demo, label: 'Demo', isCurrent: (route) => route.name === 'demo' },
   { to: routePaths.smartTrades, label: 'Smart Trades', isCurrent: (route) => route.name === 'smartTrades' },
   { to: routePaths.bots, label: 'Bots', isCurrent: (route) => route.name === 'bots' },
+  { to: routePaths.securityCenter, label: 'Security center', isCurrent: (route) => securityCenterRoutes.includes(route.name) },
   { to: routePaths.security, label: 'Security', isCurrent: (route) => route.name === 'security' },
   { to: routePaths.tokens, label: 'API tokens', isCurrent: (route) => route.name === 'tokens' },
 ]
@@ -80,6 +97,31 @@ type NavProps = {
   onSelectWorkspace: (id: string) => void
   unread: Resource<number | undefined>
 }
+
+/** The brake, always at hand: the red button for those who may pull it; a link to the incident once pulled. */
+const LockdownSlot = ({ workspace, lock }: { workspace: Workspace | undefined; lock: LockStatus | undefined }) => {
+  if (workspace === undefined) return null
+  if (lock?.locked === true) {
+    return (
+      <Link to={lock.incident === null ? routePaths.incidents : itemPathFor('incidents', lock.incident.id)} className="button button--secondary button--small lockdown-locked">
+        Locked down: see the incident
+      </Link>
+    )
+  }
+  if (!canLockDown(workspace.role)) return null
+  return <LockdownButton workspace={workspace} />
+}
+
+const LockBanner = ({ workspace, lock }: { workspace: Workspace; lock: LockStatus }) => (
+  <div className="lock-banner" role="alert">
+    <p className="lock-banner__title">{workspace.name} is locked down.</p>
+    <p>
+      Every exchange key refuses every request and bots are stopped. Changes wait until an owner or admin unlocks it
+      {lock.incident?.state === 'unlocking' ? ' (an unlock is under way)' : ''}.{' '}
+      <Link to={lock.incident === null ? routePaths.incidents : itemPathFor('incidents', lock.incident.id)}>Open the incident</Link>
+    </p>
+  </div>
+)
 
 const MainNav = ({ route, workspaces, workspace, onSelectWorkspace, unread }: NavProps) => {
   const selectId = useId()
@@ -129,12 +171,26 @@ export const SignedInShell = ({ me, version }: { me: Me; version: Resource<Versi
   const workspaceId = workspace?.id
   useDocumentTitle(route)
 
+  // The count comes live over server-sent events; the minute's poll covers a stream that is down (and
+  // notices an ended session, which an EventSource cannot report).
   const loadUnread = useCallback(
-    async (signal: AbortSignal) =>
-      workspaceId === undefined ? undefined : (await fetchAlerts(client, workspaceId, true, signal)).length,
+    async (signal: AbortSignal) => (workspaceId === undefined ? undefined : await fetchUnreadCount(client, workspaceId, signal)),
     [client, workspaceId],
   )
-  const unread = useResource(loadUnread, { refreshMs: UNREAD_REFRESH_MS })
+  const polled = useResource(loadUnread, { refreshMs: UNREAD_REFRESH_MS })
+  const live = useUnreadStream(workspaceId === undefined ? undefined : alertStreamPath(workspaceId))
+  const unread: { resource: Resource<number | undefined>; reload: () => void } = {
+    resource: live.state === 'live' && live.count !== undefined ? { status: 'success', data: live.count, isRefreshing: false, checkedAt: new Date() } : polled.resource,
+    reload: polled.reload,
+  }
+
+  const loadLock = useCallback(
+    async (signal: AbortSignal) => (workspaceId === undefined ? undefined : await fetchLockStatus(client, workspaceId, signal)),
+    [client, workspaceId],
+  )
+  const lockStatus = useResource(loadLock, { refreshMs: LOCK_REFRESH_MS })
+  const lock = lockStatus.resource.status === 'success' ? lockStatus.resource.data : undefined
+  useLockChange(lockStatus.reload)
 
   // The signed-out pages have nothing to show a signed-in person (e.g. right after signing in).
   const isSignedOutPage = route.name === 'signIn' || route.name === 'signUp' || route.name === 'forgotPassword'
@@ -174,7 +230,37 @@ export const SignedInShell = ({ me, version }: { me: Me; version: Resource<Versi
           </LazyPage>
         )
       case 'alerts':
-        return <AlertsPage workspace={workspace} onChanged={unread.reload} />
+        return <AlertsPage workspace={workspace} onChanged={unread.reload} live={live} route={route} />
+      case 'securityCenter':
+        return (
+          <LazyPage loadingLabel="Loading the security center">
+            <SecurityCenterPage workspace={workspace} route={route} />
+          </LazyPage>
+        )
+      case 'activity':
+        return (
+          <LazyPage loadingLabel="Loading the activity log">
+            <ActivityPage workspace={workspace} route={route} />
+          </LazyPage>
+        )
+      case 'audit':
+        return (
+          <LazyPage loadingLabel="Loading the audit log">
+            <AuditPage workspace={workspace} route={route} />
+          </LazyPage>
+        )
+      case 'notifications':
+        return (
+          <LazyPage loadingLabel="Loading the notification settings">
+            <NotificationsPage workspace={workspace} route={route} />
+          </LazyPage>
+        )
+      case 'incidents':
+        return (
+          <LazyPage loadingLabel="Loading incidents">
+            <IncidentsPage workspace={workspace} route={route} />
+          </LazyPage>
+        )
       case 'notFound':
         return <NotFoundPage path={route.path} />
       default:
@@ -186,10 +272,18 @@ export const SignedInShell = ({ me, version }: { me: Me; version: Resource<Versi
     <div className="app app--wide">
       <AppHeader
         version={version}
-        account={<AccountBar me={me} />}
+        account={
+          <>
+            <LockdownSlot workspace={workspace} lock={lock} />
+            <AccountBar me={me} />
+          </>
+        }
         nav={<MainNav route={route} workspaces={me.workspaces} workspace={workspace} onSelectWorkspace={selectWorkspace} unread={unread.resource} />}
       />
-      <main className="app-main">{page}</main>
+      <main className="app-main">
+        {workspace !== undefined && lock?.locked === true && route.name !== 'incidents' ? <LockBanner workspace={workspace} lock={lock} /> : null}
+        {page}
+      </main>
     </div>
   )
 }
