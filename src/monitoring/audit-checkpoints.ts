@@ -1,5 +1,4 @@
 import { createPublicKey, verify, type KeyObject } from 'node:crypto'
-import { z } from 'zod'
 import { AppError } from '../lib/errors.js'
 import type { Clock } from '../lib/clock.js'
 import type { Logger } from '../lib/logger.js'
@@ -23,26 +22,7 @@ export type CheckpointSigner = {
   list: (q: CheckpointQuery) => Promise<CheckpointList>
 }
 
-const signedCheckpoint = z.object({
-  chain: z.string(),
-  seq: z.number().int().min(0),
-  head: z.string().regex(/^[0-9a-f]{64}$/),
-  time: z.string(),
-  signedAt: z.string(),
-  signature: z.string().min(1),
-  keyId: z.string().min(1),
-})
-const checkpointList = z.object({ publicKey: z.string().min(1), keyId: z.string().min(1), checkpoints: z.array(signedCheckpoint) })
-
-/**
- * A `CheckpointSigner` over the signer's RPC (`signCheckpoint`, `listCheckpoints`); answers are
- * validated here, at the edge.
- * @example checkpointSignerOver((op, params) => signer.call(op, null, params).then((r) => r.result))
- */
-export const checkpointSignerOver = (call: (op: 'signCheckpoint' | 'listCheckpoints', params: Record<string, unknown>) => Promise<unknown>): CheckpointSigner => ({
-  sign: async (cp) => signedCheckpoint.parse(await call('signCheckpoint', { chain: cp.chain, seq: cp.seq, head: cp.head, time: cp.time })),
-  list: async (q) => checkpointList.parse(await call('listCheckpoints', { ...q })),
-})
+// The signer client validates the signer's answers (signer/checkpoint-client.ts: createCheckpointSigner).
 
 /** Signatures arrive as base64/base64url (or hex); Ed25519 signatures are 64 bytes either way. */
 const signatureBytes = (s: string): Buffer => (/^[0-9a-f]{128}$/i.test(s) ? Buffer.from(s, 'hex') : Buffer.from(s, 'base64'))

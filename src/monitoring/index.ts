@@ -12,7 +12,7 @@ export { createMetrics, loadMetricsToken, isMetricsToken, type Metrics, type Sig
 export { type AlertsDeps } from './alerts.js'
 export * from './notify/index.js'
 export { chainOf } from './audit-chain.js'
-export { createAuditCheckpointer, createCheckpointSource, checkpointSignerOver, checkpointSignatureValid, publicKeyOf, type AuditCheckpointer, type AuditCheckpointerDeps, type CheckpointSigner, type CheckpointSource, type ChainCheckpoints, type CheckpointList, type CheckpointQuery, type Checkpoint, type SignedCheckpoint } from './audit-checkpoints.js'
+export { createAuditCheckpointer, createCheckpointSource, checkpointSignatureValid, publicKeyOf, type AuditCheckpointer, type AuditCheckpointerDeps, type CheckpointSigner, type CheckpointSource, type ChainCheckpoints, type CheckpointList, type CheckpointQuery, type Checkpoint, type SignedCheckpoint } from './audit-checkpoints.js'
 export { type VerifyOptions, type VerifyAllOptions, type ArchiveFileCheck } from './audit-verify.js'
 export { type BreakReason, type ChainBreak } from './audit-recompute.js'
 export { queryAudit, describeFilter, createAuditReadThrottle, type AuditFilter, type AuditPage, type AuditReadThrottle } from './audit-query.js'

@@ -5,7 +5,8 @@ import { startSignerHarness } from '../support/signer-harness.js'
 import { createManualClock } from '../../src/lib/clock.js'
 import { newId } from '../../src/lib/ids.js'
 import { createLogger } from '../../src/lib/logger.js'
-import { createAlerts, createAuditChain, createAuditCheckpointer, createCheckpointSource, checkpointSignerOver, readChainPage, verifyAllChains, verifyChain, workspaceChain } from '../../src/monitoring/index.js'
+import { createAlerts, createAuditChain, createAuditCheckpointer, createCheckpointSource, readChainPage, verifyAllChains, verifyChain, workspaceChain } from '../../src/monitoring/index.js'
+import { createCheckpointSigner } from '../../src/signer/index.js'
 
 /** R38 against the real signer: it signs the heads with its own Ed25519 key, keeps them, and verify uses them. */
 describe.each(backends)('audit checkpoints signed by the real signer on %s (R38)', (kind) => {
@@ -22,7 +23,7 @@ describe.each(backends)('audit checkpoints signed by the real signer on %s (R38)
   })
 
   it('signs moved heads, refuses a rewound head, and catches a truncated tail and head row', async () => {
-    const signer = checkpointSignerOver((op, params) => harness.client.call(op, null, params as never).then((r) => r.result))
+    const signer = createCheckpointSigner(harness.client)
     const ws = newId()
     const chain = workspaceChain(ws)
     const audit = createAuditChain({ db: database.db, clock })

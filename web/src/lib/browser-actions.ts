@@ -10,9 +10,9 @@ export const copyText = async (text: string): Promise<boolean> => {
   }
 }
 
-/** Saves `text` as a file without a server round trip (a blob: URL, released right after). */
-export const downloadText = (fileName: string, text: string): void => {
-  const url = URL.createObjectURL(new Blob([text], { type: 'text/plain;charset=utf-8' }))
+/** Saves a body as a file (a blob: URL, released right after): a one-time secret, an audit export. */
+export const downloadBlob = (fileName: string, blob: Blob): void => {
+  const url = URL.createObjectURL(blob)
   const link = document.createElement('a')
   link.href = url
   link.download = fileName
@@ -22,3 +22,6 @@ export const downloadText = (fileName: string, text: string): void => {
   link.remove()
   setTimeout(() => URL.revokeObjectURL(url), 0)
 }
+
+/** Saves `text` as a file without a server round trip. */
+export const downloadText = (fileName: string, text: string): void => downloadBlob(fileName, new Blob([text], { type: 'text/plain;charset=utf-8' }))

@@ -8,7 +8,7 @@ import { TextField } from '../../components/text-field'
 import { TimeText } from '../../components/time-text'
 import type { Workspace } from '../../lib/account-parsers'
 import { detailLabel, detailValue, plural } from '../../lib/account-format'
-import { saveBlob } from './save-blob'
+import { downloadBlob } from '../../lib/browser-actions'
 import { auditActorText, eventTypeLabel, outcomeLabel, outcomeTone, verificationBanner } from '../../lib/monitoring-format'
 import type { AuditEntry, AuditVerification } from '../../lib/monitoring-parsers'
 import type { Route } from '../../lib/router'
@@ -100,7 +100,7 @@ const ExportButtons = ({ workspace, range }: { workspace: Workspace; range: { fr
     void action.run(async () => {
       setSaved(undefined)
       const file = await downloadAuditExport(client, workspace.id, format, range)
-      saveBlob(file.blob, file.fileName)
+      downloadBlob(file.fileName, file.blob)
       setSaved(file.fileName)
     })
   return (
