@@ -12,7 +12,7 @@ import { callAdmin } from './admin-client.js'
 import { promptHidden, readStdin } from './prompt.js'
 
 type Out = (line: string) => void
-type OperatorCallOp = 'rotateMaster' | 'verifyVault' | 'refresh' | 'enable' | 'auditPublicKey' | 'seal' | 'unseal' | 'status'
+type OperatorCallOp = 'rotateMaster' | 'verifyVault' | 'refresh' | 'enable' | 'auditPublicKey' | 'seal' | 'unseal' | 'status' | 'auditHash'
 
 /** The running instance's sockets; every `keys` and `vault` verb needs the platform running. */
 const runningPaths = (config: Config) => {
@@ -220,6 +220,16 @@ export const registerKeyCommands = (program: Command, loadConfig: () => Config, 
       const { publicKey, keyId } = (await operatorCall('auditPublicKey', null, {})) as { publicKey: string; keyId: string }
       out(`audit checkpoint key id: ${keyId}`)
       out(publicKey.trimEnd())
+    })
+  vault
+    .command('audit-hash')
+    .description('the fingerprint the signer logs for an API key (an auditor checks a known key against the logs; R37). Reads the key from a hidden prompt, or stdin with --stdin')
+    .option('--stdin', 'read the API key from standard input')
+    .action(async (o: { stdin?: boolean }) => {
+      const value = o.stdin ? ((await readStdin()).split(/\r?\n/)[0] ?? '') : await promptHidden('API key: ')
+      if (!value) throw new AppError('BAD_INPUT', 'give the API key to hash')
+      const { fingerprint } = (await operatorCall('auditHash', null, { value })) as { fingerprint: string }
+      out(`fingerprint: ${fingerprint}`)
     })
   vault
     .command('refresh <keyId>')

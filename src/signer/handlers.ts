@@ -10,7 +10,7 @@ export type SignerHandlersDeps = {
   service: SignerService
   /** The vault's backups (vault-backup.ts): operator socket only. A signer composed without one has no such operations. */
   backup?: Pick<VaultBackup, 'backupVault' | 'recoveryKit'>
-  vault: Pick<Vault, 'rotateMaster' | 'verifyAll' | 'storeHealth'>
+  vault: Pick<Vault, 'rotateMaster' | 'verifyAll' | 'storeHealth' | 'fingerprintOf'>
   /** Events raised while a request runs (vault events) are pushed to that request's list. */
   requestEvents: AsyncLocalStorage<SignerAuditEvent[]>
 }
@@ -67,6 +67,18 @@ export const createSignerHandlers = ({ service, vault, backup, requestEvents }: 
     seal: op(operatorOps.seal, service.seal, false),
     unseal: op(operatorOps.unseal, (ctx) => service.unseal(ctx), false),
     sealStatus: op(operatorOps.sealStatus, () => service.sealStatus(), false),
+    auditHash: op(
+      operatorOps.auditHash,
+      async (_ctx, p) => {
+        const value = Buffer.from(p.value, 'utf8')
+        try {
+          return { fingerprint: vault.fingerprintOf(value).slice(0, 16) }
+        } finally {
+          value.fill(0)
+        }
+      },
+      false,
+    ),
     // Each writes its own line to the signer's audit log before it hands anything out (vault-backup.ts).
     ...(backup
       ? {

@@ -77,6 +77,26 @@ describe.each(backends)('the operator socket: global seal and operator-only oper
     expect(((await api.call('status', null, {})).result as { sealed: boolean }).sealed).toBe(false)
   })
 
+  it('R37: the API key appears nowhere raw in the signer log; the operator auditHash reproduces the fingerprint logged for it', async () => {
+    const [first] = keys as [KeyView]
+    const [cred] = creds as [{ apiKey: string; secret: string }]
+    const log = readFileSync(signerPaths(home).auditLog, 'utf8')
+    for (const secret of [cred.apiKey, cred.secret]) {
+      for (const form of [secret, Buffer.from(secret).toString('hex'), Buffer.from(secret).toString('base64')]) expect(log).not.toContain(form)
+    }
+    const connected = log
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string; keyId?: string; fingerprint?: string; details?: { keyId?: string; fingerprint?: string } })
+      .map((e) => ({ type: e.type, keyId: e.details?.keyId ?? e.keyId, fingerprint: e.details?.fingerprint ?? e.fingerprint }))
+      .find((e) => e.type === 'key_connected' && e.keyId === first.keyId)
+    expect(connected?.fingerprint).toMatch(/^[0-9a-f]{16}$/)
+    expect((await operator.call('auditHash', null, { value: cred.apiKey })).result).toEqual({ fingerprint: connected?.fingerprint })
+    expect((await operator.call('auditHash', null, { value: `${cred.apiKey}x` })).result).not.toEqual({ fingerprint: connected?.fingerprint })
+    // An auditor's function: never on the api's socket.
+    await expect(api.call('auditHash' as 'status', null, { value: cred.apiKey } as never)).rejects.toMatchObject({ code: 'NOT_FOUND' })
+  })
+
   it('sealed: every key use and widening is refused on both sockets before any exchange request; narrowing and audit still work', async () => {
     expect((await operator.call('seal', null, { reason: 'incident 42: suspected api compromise' })).result).toMatchObject({ sealed: true, reason: 'incident 42: suspected api compromise' })
     spot.clearRequests()

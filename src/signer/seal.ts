@@ -26,6 +26,7 @@ export const allowedWhileSealed: ReadonlySet<string> = new Set([
   'untrustPasskey',
   'cancelWidening',
   // describing the signer, and the audit trail
+  'auditHash',
   'publicKey',
   'status',
   'clockSkew',

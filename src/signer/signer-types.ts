@@ -183,6 +183,11 @@ export const operatorOps = {
   seal: z.object({ reason: z.string().min(1).max(200) }).strict(),
   unseal: z.object({}).strict(),
   sealStatus: z.object({}).strict(),
+  /**
+   * The auditor's check of a known value (R37, like Vault's sys/audit-hash): the HMAC fingerprint the
+   * signer logs for an API key (`key_connected.details.fingerprint`), computed under its own key.
+   */
+  auditHash: z.object({ value: z.string().min(1).max(500) }).strict(),
   /** Writes the vault's encrypted archives (one per share store, one of metadata) into a folder inside the vault directory. */
   backupVault: z.object({ outDir: z.string().min(1).max(500).optional() }).strict(),
   /** Splits the master key file into t-of-n operator recovery shares, returned once, stored nowhere. */
