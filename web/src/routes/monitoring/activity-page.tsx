@@ -15,7 +15,7 @@ import type { Route } from '../../lib/router'
 import { useAppSession } from '../../lib/session-context'
 import { usePages } from './use-pages'
 import { useResource } from '../../lib/use-resource'
-import { MonitorTable } from './monitor-table'
+import { DataTable } from '../../components/data-table'
 import { NoWorkspace } from './no-workspace'
 import { SectionNav } from './section-nav'
 import { fromLocalInput, isUuid } from './filter-values'
@@ -92,7 +92,7 @@ const SummaryCards = ({ summaries, keys }: { summaries: readonly KeyActivitySumm
   )
 
 const ActivityRows = ({ entries, keys }: { entries: readonly ActivityEntry[]; keys: readonly KeyHealth[] }) => (
-  <MonitorTable label="Signer calls" head={['Time', 'Key', 'Method', 'Outcome', 'Endpoint', 'Latency', 'Bot', 'Request id']} numeric={[5]}>
+  <DataTable spaced label="Signer calls" head={['Time', 'Key', 'Method', 'Outcome', 'Endpoint', 'Latency', 'Bot', 'Request id']} numeric={[5]}>
     {entries.map((entry) => (
       <tr key={entry.id}>
         <td>
@@ -106,15 +106,15 @@ const ActivityRows = ({ entries, keys }: { entries: readonly ActivityEntry[]; ke
           <StatusBadge tone={outcomeTone(entry.outcome)} label={outcomeLabel(entry.outcome)} />
           {entry.errorCode === null ? null : <span className="mon-sub">{entry.errorCode}</span>}
         </td>
-        <td className="mon-wrap">{entry.endpoint ?? '—'}</td>
-        <td className="mon-num">{entry.durationMs} ms</td>
+        <td className="cell-wrap">{entry.endpoint ?? '—'}</td>
+        <td className="num">{entry.durationMs} ms</td>
         <td title={entry.botId ?? undefined}>{entry.botId === null ? (entry.actorType === 'user' ? 'You or a member' : '—') : shortId(entry.botId)}</td>
         <td>
           <code title={entry.requestId}>{shortId(entry.requestId)}</code>
         </td>
       </tr>
     ))}
-  </MonitorTable>
+  </DataTable>
 )
 
 const initialKeyId = (): string => {

@@ -17,7 +17,7 @@ import { useAction } from '../../lib/use-action'
 import { useResource } from '../../lib/use-resource'
 import { ActionProblem } from './action-problem'
 import { fromLocalInput } from './filter-values'
-import { MonitorTable } from './monitor-table'
+import { DataTable } from '../../components/data-table'
 import { NoWorkspace, isOwnerOrAdmin } from './no-workspace'
 import { SectionNav } from './section-nav'
 import { usePages } from './use-pages'
@@ -66,10 +66,10 @@ const Details = ({ entry }: { entry: AuditEntry }) => {
 }
 
 const AuditRows = ({ entries }: { entries: readonly AuditEntry[] }) => (
-  <MonitorTable label="Audit entries" head={['#', 'Time', 'Event', 'Who', 'Outcome', 'IP', 'Details']} numeric={[0]}>
+  <DataTable spaced label="Audit entries" head={['#', 'Time', 'Event', 'Who', 'Outcome', 'IP', 'Details']} numeric={[0]}>
     {entries.map((entry) => (
       <tr key={entry.seq}>
-        <td className="mon-num">{entry.seq}</td>
+        <td className="num">{entry.seq}</td>
         <td>
           <TimeText iso={entry.occurredAt} />
         </td>
@@ -84,12 +84,12 @@ const AuditRows = ({ entries }: { entries: readonly AuditEntry[] }) => (
           <StatusBadge tone={outcomeTone(entry.outcome)} label={outcomeLabel(entry.outcome)} />
         </td>
         <td>{entry.ip ?? '—'}</td>
-        <td className="mon-wrap">
+        <td className="cell-wrap">
           <Details entry={entry} />
         </td>
       </tr>
     ))}
-  </MonitorTable>
+  </DataTable>
 )
 
 const ExportButtons = ({ workspace, range }: { workspace: Workspace; range: { from?: string; to?: string } }) => {

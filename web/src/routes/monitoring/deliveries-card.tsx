@@ -8,7 +8,7 @@ import { alertTitle, severityLabel } from '../../lib/account-format'
 import type { Delivery } from '../../lib/notification-parsers'
 import { useAppSession } from '../../lib/session-context'
 import { useResource } from '../../lib/use-resource'
-import { MonitorTable } from './monitor-table'
+import { DataTable } from '../../components/data-table'
 import { usePages } from './use-pages'
 
 const deliveryState: Record<string, { tone: StatusTone; text: string }> = {
@@ -47,7 +47,7 @@ export const DeliveriesCard = ({ workspace }: { workspace: Workspace }) => {
           list.items.length === 0 ? (
             <p className="empty">Nothing sent to a channel yet.</p>
           ) : (
-            <MonitorTable label="Deliveries" head={['Time', 'Channel', 'Alert', 'State', 'Attempts', 'Last answer']} numeric={[4]}>
+            <DataTable spaced label="Deliveries" head={['Time', 'Channel', 'Alert', 'State', 'Attempts', 'Last answer']} numeric={[4]}>
               {list.items.map((delivery) => {
                 const state = stateOf(delivery)
                 return (
@@ -62,8 +62,8 @@ export const DeliveriesCard = ({ workspace }: { workspace: Workspace }) => {
                     <td>
                       <StatusBadge tone={state.tone} label={state.text} />
                     </td>
-                    <td className="mon-num">{delivery.attempts}</td>
-                    <td className="mon-wrap">
+                    <td className="num">{delivery.attempts}</td>
+                    <td className="cell-wrap">
                       {delivery.lastStatus === null ? '' : `HTTP ${delivery.lastStatus}`}
                       {delivery.lastError === null ? '' : `${delivery.lastStatus === null ? '' : ': '}${delivery.lastError}`}
                       {delivery.lastStatus === null && delivery.lastError === null ? '—' : ''}
@@ -71,7 +71,7 @@ export const DeliveriesCard = ({ workspace }: { workspace: Workspace }) => {
                   </tr>
                 )
               })}
-            </MonitorTable>
+            </DataTable>
           )
         }
       </ResourceView>

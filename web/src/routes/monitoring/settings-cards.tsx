@@ -13,7 +13,7 @@ import { useAppSession } from '../../lib/session-context'
 import { useAction } from '../../lib/use-action'
 import { useResource } from '../../lib/use-resource'
 import { ActionProblem } from './action-problem'
-import { MonitorTable } from './monitor-table'
+import { DataTable } from '../../components/data-table'
 import { hygieneProblems, type HygieneDraft } from './settings-draft'
 
 type RuleChoice = { enabled: boolean; severity: AlertSeverity }
@@ -45,13 +45,13 @@ const RulesTable = ({ workspace, rules, canManage, onSaved }: { workspace: Works
   const workspaceRules = rules.filter((rule) => rule.scope !== 'instance')
   return (
     <>
-      <MonitorTable label="Alert rules" head={['Rule', 'When', 'Severity', 'On']}>
+      <DataTable spaced label="Alert rules" head={['Rule', 'When', 'Severity', 'On']}>
         {workspaceRules.map((rule) => {
           const choice = current(rule)
           return (
             <tr key={rule.id}>
               <th scope="row">{rule.title}</th>
-              <td className="mon-wrap">{rule.trigger}</td>
+              <td className="cell-wrap">{rule.trigger}</td>
               <td>
                 <label className="visually-hidden" htmlFor={`rule-${rule.id}-severity`}>
                   Severity of {rule.title}
@@ -84,7 +84,7 @@ const RulesTable = ({ workspace, rules, canManage, onSaved }: { workspace: Works
             </tr>
           )
         })}
-      </MonitorTable>
+      </DataTable>
       {canManage ? (
         <div className="stack mon-more">
           <ActionProblem action={action} kind="settings" />

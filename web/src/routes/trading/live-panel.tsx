@@ -5,7 +5,7 @@ import { StatusBadge, type StatusTone } from '../../components/status-badge'
 import { TimeText } from '../../components/time-text'
 import { asSentence, plural } from '../../lib/account-format'
 import { pnlClass } from '../../lib/demo-format'
-import { DataTable } from './data-table'
+import { DataTable } from '../../components/data-table'
 import {
   exitReasonWords,
   orderKeyWords,

@@ -1,7 +1,7 @@
 import type { OrderView } from '../../api/trading/queries'
 import { StatusBadge } from '../../components/status-badge'
 import { TimeText } from '../../components/time-text'
-import { DataTable } from './data-table'
+import { DataTable } from '../../components/data-table'
 import { words } from './live-state'
 import { orderStateText, orderStateTone, purposeText } from './trading-format'
 

@@ -2,7 +2,7 @@ import type { SignalView } from '../../api/trading/queries'
 import { StatusBadge } from '../../components/status-badge'
 import { TimeText } from '../../components/time-text'
 import { asSentence } from '../../lib/account-format'
-import { DataTable } from './data-table'
+import { DataTable } from '../../components/data-table'
 import { words } from './live-state'
 
 /** Every signal the bot received, with its verdict: accepted, or refused with the code and why. */
