@@ -122,6 +122,9 @@ export const createKeyRelay = ({ db, signer, audit, alerts, clock = systemClock,
    */
   const journal = async ({ ws, params, actor, requestId, started, outcome, err, events, botId }: JournalInput): Promise<string | null> => {
     const keyId = String(params.keyId ?? '')
+    // Not a key id at all: the signer refused the input before any key was used, and there is nothing to log
+    // against (the refusal itself reaches the caller untouched).
+    if (!isUuid(keyId)) return null
     const now = clock.now()
     const args = (params.args ?? {}) as Record<string, unknown>
     // Order facts only (symbol, side, type, amount, price, client id): never credentials, which never reach the api anyway.
