@@ -6,6 +6,7 @@ const benches: Record<string, () => Promise<void>> = {
   demo: async () => (await import('./demo.js')).run(),
   bots: async () => (await import('./bots.js')).run(),
   audit: async () => (await import('./audit.js')).run(),
+  'web-bundle': async () => (await import('./web-bundle.js')).run(),
 }
 
 const name = process.argv[2]

@@ -18,6 +18,7 @@ export const routePaths = {
   tokens: '/tokens',
   exchanges: '/exchanges',
   demo: '/demo',
+  trade: '/trade',
   smartTrades: '/smart-trades',
   bots: '/bots',
   alerts: '/alerts',
@@ -29,6 +30,7 @@ export const routePaths = {
   emergencyLockdown: '/emergency-lockdown',
   confirmUnlock: '/confirm-unlock',
   lockedDown: '/locked-down',
+  settings: '/settings',
 } as const
 
 export type RouteName = keyof typeof routePaths
@@ -68,6 +70,7 @@ const titles: Record<RouteName | 'notFound', string> = {
   tokens: 'API tokens',
   exchanges: 'Exchanges',
   demo: 'Demo exchange',
+  trade: 'Trade',
   smartTrades: 'Smart Trades',
   bots: 'Signal Bots',
   alerts: 'Alerts',
@@ -79,6 +82,7 @@ const titles: Record<RouteName | 'notFound', string> = {
   emergencyLockdown: 'Emergency lockdown',
   confirmUnlock: 'Confirm the unlock',
   lockedDown: 'Locked down',
+  settings: 'Settings',
   notFound: 'Page not found',
 }
 
