@@ -271,6 +271,20 @@ describe.each(backends)('accounts on %s', (kind) => {
     await expect(t.accounts.accounts.assertMayConnectKeys(userId, workspaceId)).rejects.toMatchObject({ code: 'SECOND_FACTOR_REQUIRED' })
   })
 
+  it('adding a second factor beside the first (a passkey next to the app) starts no wait: only removing one does', async () => {
+    const { userId, workspaceId } = await t.addUser('both@example.com')
+    const s = await t.signIn('both@example.com')
+    const { secret } = await enableTotp(s)
+    nextStep()
+    expect((await t.post('/api/auth/step-up', { totp: codeFor(secret) }, s)).statusCode).toBe(200)
+    const authenticator = createSoftAuthenticator({ origin: 'http://localhost:8080' })
+    const options = await t.post('/api/auth/passkeys/options', {}, s)
+    const added = await t.post('/api/auth/passkeys', { response: authenticator.register(options.json()), name: 'Laptop' }, s)
+    expect(added.statusCode).toBe(201)
+    expect(added.json<{ recoveryCodes: string[] }>().recoveryCodes).toEqual([]) // not the first factor
+    await expect(t.accounts.accounts.assertMayConnectKeys(userId, workspaceId)).resolves.toBeUndefined()
+  })
+
   it('R35: every email carries the anti-phishing code once set (setting it needs step-up)', async () => {
     await t.addUser('phish@example.com')
     const s = await t.signIn('phish@example.com')

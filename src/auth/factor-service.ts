@@ -72,7 +72,14 @@ export const createFactorService = ({
     })
   }
 
-  /** R27: replacing or removing a factor (not the first enrolment) starts the 24 h key cooldown. */
+  /**
+   * Removing a factor (the first half of replacing one) starts the 24 h key cooldown (SECURITY.md §
+   * account takeover). Adding one does not: beside an existing factor it needs a step-up proven with
+   * that factor, and whoever can pass that step-up could connect a key anyway; the cooldown is for the
+   * intruder who strips the owner's factor to put in their own. (It used to start on every addition
+   * after the first, so a new user who set up an authenticator app and then a passkey could not
+   * connect a key for a day.)
+   */
   const markFactorsChanged = (userId: string) => db.update(users).set({ factorsChangedAt: clock.now() }).where(eq(users.id, userId))
 
   /** Recovery codes when this is the user's first second factor; none otherwise. */
@@ -83,7 +90,6 @@ export const createFactorService = ({
   const enableTotp = async (session: ActiveSession, code: string, ctx: FactorContext) => {
     const had = hasSecondFactor(await factors.summary(session.userId))
     await totp.confirm(session.userId, code)
-    if (had) await markFactorsChanged(session.userId)
     const recoveryCodes = await codesIfFirst(session.userId, had)
     await record(session, 'totp_enabled', 'totp_enabled', ctx)
     return { recoveryCodes, token: await sessions.rotate(session.sessionId) }
@@ -116,7 +122,6 @@ export const createFactorService = ({
   const addPasskey = async (session: ActiveSession, response: RegistrationResponseJSON, name: string, ctx: FactorContext) => {
     const had = hasSecondFactor(await factors.summary(session.userId))
     const added = await passkeys.verifyRegistration({ userId: session.userId, sessionId: session.sessionId, response, name })
-    if (had) await markFactorsChanged(session.userId)
     const codes = await codesIfFirst(session.userId, had)
     await record(session, 'passkey_added', 'passkey_added', ctx)
     if (onPasskeyAdded) await onPasskeyAdded(session.userId, added.id)
