@@ -71,6 +71,7 @@ const mayImport = {
   keys: ['exchanges', 'signer', 'monitoring', 'db', 'lib', 'crypto'],
   trading: ['keys', 'exchanges', 'market', 'signer', 'monitoring', 'db', 'lib', 'crypto'],
   incident: ['auth', 'keys', 'trading', 'signer', 'monitoring', 'db', 'lib', 'crypto'],
+  live: ['db', 'lib'],
 }
 
 /** Extra words for a domain's allowlist message. */

@@ -27,6 +27,7 @@ import {
   createWorkspaceSettings,
   loadMetricsToken,
 } from './monitoring/index.js'
+import { createWorkspaceChanges } from './live/index.js'
 import { createAccounts, createOperatorSetup } from './auth/index.js'
 import { buildApp, startAdminSocket, type App } from './api/index.js'
 import { createCheckpointSigner, createSignerClient, type SignerTls } from './signer/index.js'
@@ -34,6 +35,7 @@ import { bulwarkVersion } from './version.js'
 import { createExchangeAccounts, createExchangeActivity, createKeyHygiene, createKeyRelay, createPasskeyTrustSync, keyAdminHandlers } from './keys/index.js'
 import { createIncidents, incidentAdminHandlers } from './incident/index.js'
 import { dumpDatabase } from './db/logical-dump.js'
+import { liveRoutes } from './api/routes/live-routes.js'
 import { auditRoutes } from './api/routes/audit-routes.js'
 import { activityRoutes } from './api/routes/activity-routes.js'
 import { settingsRoutes } from './api/routes/settings-routes.js'
@@ -291,6 +293,9 @@ export const startPlatform = async (config: Config, opts: StartOptions = {}): Pr
     void telegram?.start().catch((err: unknown) => logger.warn({ err }, 'the Telegram bot stopped'))
     undo.push(() => telegram?.stop())
     const alertStream = createAlertStream({ alerts, logger })
+    // What changed in each watched workspace (bots, orders, balances, alerts, …), for the dashboards' live stream.
+    const liveChanges = createWorkspaceChanges({ db: database.db, logger })
+    undo.push(() => liveChanges.close())
     const metricsToken = loadMetricsToken(home.path, config.METRICS_TOKEN_FILE)
 
     // Used and expired WebAuthn challenges are worthless; drop them hourly so the table stays small.
@@ -315,8 +320,9 @@ export const startPlatform = async (config: Config, opts: StartOptions = {}): Pr
         (app) => auditRoutes(app, { db: database.db, clock, audit, sessions: accounts.sessions, apiTokens: accounts.apiTokens, stepUp: accounts.stepUp, checkpoints }),
         (app) => activityRoutes(app, { db: database.db, sessions: accounts.sessions, apiTokens: accounts.apiTokens, activity: createExchangeActivity({ db: database.db, clock }) }),
         (app) => settingsRoutes(app, { db: database.db, sessions: accounts.sessions, apiTokens: accounts.apiTokens, stepUp: accounts.stepUp, settings }),
-        (app) => securityRoutes(app, { db: database.db, sessions: accounts.sessions, apiTokens: accounts.apiTokens, hygiene }),
+        (app) => securityRoutes(app, { db: database.db, sessions: accounts.sessions, apiTokens: accounts.apiTokens, hygiene, me: accounts.me }),
         (app) => notificationRoutes(app, { db: database.db, sessions: accounts.sessions, apiTokens: accounts.apiTokens, stepUp: accounts.stepUp, channels, alerts, stream: alertStream }),
+        (app) => liveRoutes(app, { db: database.db, sessions: accounts.sessions, apiTokens: accounts.apiTokens, changes: liveChanges }),
         (app) => incidentRoutes(app, { db: database.db, sessions: accounts.sessions, apiTokens: accounts.apiTokens, stepUp: accounts.stepUp, incidents }),
         (app) => metricsRoutes(app, { metrics, token: metricsToken }),
       ],

@@ -112,6 +112,8 @@ export const orderIntents = pgTable(
     uniqueIndex('order_intents_client_id').on(t.accountKind, t.accountId, t.clientOrderId),
     index('order_intents_open_idx').on(t.state, t.updatedAt),
     index('order_intents_workspace_idx').on(t.workspaceId, t.createdAt),
+    // The live stream (src/live): the newest change of a workspace's demo or exchange orders, every second.
+    index('order_intents_workspace_changed_idx').on(t.workspaceId, t.accountKind, t.updatedAt),
     index('order_intents_account_idx').on(t.accountKind, t.accountId, t.symbol),
     check('order_intents_state_valid', sql`${t.state} in ('intent', 'sent', 'acknowledged', 'partially_filled', 'filled', 'cancelled', 'rejected', 'unknown')`),
   ],

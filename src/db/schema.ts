@@ -479,14 +479,19 @@ export const demoAccounts = pgTable(
  * The demo engine's event log: every event in engine order, gap-free `seq`, append-only (trigger).
  * `json`, not `jsonb`: the text is kept as written, key order included.
  */
-export const demoEvents = pgTable('demo_events', {
-  seq: bigint('seq', { mode: 'number' }).primaryKey(),
-  /** Engine (market data) time, Unix ms. */
-  time: bigint('time', { mode: 'number' }).notNull(),
-  type: text('type').notNull(),
-  accountId: uuid('account_id'),
-  event: json('event').notNull(),
-})
+export const demoEvents = pgTable(
+  'demo_events',
+  {
+    seq: bigint('seq', { mode: 'number' }).primaryKey(),
+    /** Engine (market data) time, Unix ms. */
+    time: bigint('time', { mode: 'number' }).notNull(),
+    type: text('type').notNull(),
+    accountId: uuid('account_id'),
+    event: json('event').notNull(),
+  },
+  // The live stream (src/live) asks "newest event of this type for this account" every second: one probe.
+  (t) => [index('demo_events_account_type_idx').on(t.accountId, t.type, t.seq).where(sql`${t.accountId} is not null`)],
+)
 
 /** Engine snapshots: the state after event `seq`, market model included. Older ones are pruned. */
 export const demoSnapshots = pgTable('demo_snapshots', {

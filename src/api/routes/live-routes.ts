@@ -1,0 +1,111 @@
+import { z } from 'zod'
+import type { ApiTokens, SessionService } from '../../auth/index.js'
+import type { Db } from '../../db/index.js'
+import { liveTopics, type WorkspaceChanges } from '../../live/index.js'
+import type { App } from '../app-types.js'
+import { authorizeWorkspace, requireActor } from '../session-guard.js'
+
+export type LiveRouteDeps = {
+  db: Db
+  sessions: SessionService
+  apiTokens: Pick<ApiTokens, 'authenticate'>
+  changes: Pick<WorkspaceChanges, 'subscribe' | 'poke'>
+  /** A comment line this often keeps proxies from closing an idle stream. */
+  heartbeatMs?: number
+  /**
+   * A stream ends after this long and the browser's EventSource reconnects through the full session check:
+   * an ended session (sign-out, lockdown) or a removed membership stops receiving changes within this time.
+   */
+  maxStreamMs?: number
+}
+
+const ws = z.object({ workspaceId: z.string().uuid('must be a workspace id') })
+const WORKSPACE_ROUTE_PREFIX = '/api/workspaces/:workspaceId/'
+const CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
+
+/**
+ * The dashboard's live data (server-sent events): which parts of a workspace changed, so open pages reload
+ * them instead of polling. Same guard as every workspace read (session or read-scoped token, membership).
+ */
+export const liveRoutes = (app: App, deps: LiveRouteDeps) => {
+  const { db, sessions, apiTokens, changes } = deps
+  const heartbeatMs = deps.heartbeatMs ?? 25_000
+  const maxStreamMs = deps.maxStreamMs ?? 5 * 60_000
+  const member = [requireActor(sessions, apiTokens), authorizeWorkspace(db)]
+
+  // Open streams end when the app closes (they are never idle, so the server would otherwise wait for them).
+  const open = new Set<() => void>()
+  app.addHook('onClose', async () => {
+    for (const end of open) end()
+  })
+  // A change made through this instance is announced at once rather than at the next check.
+  app.addHook('onResponse', async (req, reply) => {
+    if (!CHANGING.has(req.method) || reply.statusCode >= 400 || !req.routeOptions.url?.startsWith(WORKSPACE_ROUTE_PREFIX)) return
+    const workspaceId = (req.params as { workspaceId?: unknown }).workspaceId
+    if (typeof workspaceId === 'string') changes.poke(workspaceId)
+  })
+
+  app.get(
+    '/api/workspaces/:workspaceId/live',
+    {
+      schema: {
+        tags: ['live'],
+        params: ws,
+        description:
+          'Server-sent events: `event: hello` with `{"topics": [...]}` first (load everything once), `event: changed` with `{"topics": [...]}` ' +
+          `whenever one of them changed (${liveTopics.join(', ')}), \`event: unread\` with \`{"count": n}\` at once and when the unread alert count moves; ` +
+          'a comment line as heartbeat. Ends after a few minutes; EventSource reconnects.',
+      },
+      config: { action: 'workspace.read' },
+      preValidation: member,
+    },
+    async (req, reply) => {
+      const { workspaceId } = req.params
+      reply.hijack()
+      const res = reply.raw
+      res.writeHead(200, {
+        ...(reply.getHeaders() as Record<string, string>),
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-store',
+        'x-accel-buffering': 'no',
+        connection: 'keep-alive',
+      })
+      res.write('retry: 3000\n\n')
+      let isClosed = false
+      let off: (() => void) | undefined
+      const send = (event: string, data: unknown) => {
+        if (!isClosed) res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`)
+      }
+      const heartbeat = setInterval(() => res.write(': heartbeat\n\n'), heartbeatMs)
+      const end = () => res.end()
+      const maxAge = setTimeout(end, maxStreamMs)
+      const cleanup = () => {
+        if (isClosed) return
+        isClosed = true
+        clearInterval(heartbeat)
+        clearTimeout(maxAge)
+        open.delete(end)
+        off?.()
+      }
+      open.add(end)
+      res.on('close', cleanup)
+      try {
+        const joined = await changes.subscribe(workspaceId, ({ topics, unread }) => {
+          if (topics.length > 0) send('changed', { topics })
+          if (unread !== undefined) send('unread', { count: unread })
+        })
+        if (isClosed) {
+          joined.off()
+          return
+        }
+        off = joined.off
+        // After the starting point is taken: whatever the client loads on hello is at least that new.
+        send('hello', { topics: liveTopics })
+        send('unread', { count: joined.unread })
+      } catch (err) {
+        req.log.warn({ error: err instanceof Error ? err.message : String(err) }, 'live stream could not start')
+        end()
+      }
+    },
+  )
+}

@@ -1,0 +1,2 @@
+CREATE INDEX "demo_events_account_type_idx" ON "demo_events" USING btree ("account_id","type","seq") WHERE "demo_events"."account_id" is not null;--> statement-breakpoint
+CREATE INDEX "order_intents_workspace_changed_idx" ON "order_intents" USING btree ("workspace_id","account_kind","updated_at");
