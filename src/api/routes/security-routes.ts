@@ -1,9 +1,11 @@
 import { z } from 'zod'
-import type { ApiTokens, SessionService } from '../../auth/index.js'
+import { createMeReader, type ApiTokens, type MeReader, type SessionService } from '../../auth/index.js'
 import type { Db } from '../../db/index.js'
 import type { KeyHygiene } from '../../keys/key-hygiene.js'
+import { systemClock } from '../../lib/clock.js'
+import { createSecurityScore } from '../../monitoring/security-score.js'
 import type { App } from '../app-types.js'
-import { authorizeWorkspace, requireActor } from '../session-guard.js'
+import { actorOf, authorizeWorkspace, requireActor } from '../session-guard.js'
 
 const workspaceParams = z.object({ workspaceId: z.string().uuid('must be a workspace id') })
 
@@ -24,11 +26,54 @@ const keyHealthView = z.object({
   stale: z.boolean(),
 })
 
-/** The security center's key health: badges, age against the rotation period, last use and verification. */
-export const securityRoutes = (app: App, { db, sessions, apiTokens, hygiene }: { db: Db; sessions: SessionService; apiTokens: Pick<ApiTokens, 'authenticate'>; hygiene: Pick<KeyHygiene, 'keyHealth'> }) => {
+const securityCheckView = z.object({
+  id: z.enum(['two_factor', 'passkey', 'anti_phishing', 'recovery_codes', 'keys_ip_restricted', 'keys_rotated', 'keys_no_withdraw', 'alert_channel']),
+  label: z.string(),
+  done: z.boolean(),
+  weight: z.number().int(),
+  detail: z.string(),
+  fix: z.object({ label: z.string(), path: z.string() }),
+})
+const securityScoreView = z.object({ score: z.number().int().min(0).max(100), checks: z.array(securityCheckView) })
+
+export type SecurityRoutesDeps = {
+  db: Db
+  sessions: SessionService
+  apiTokens: Pick<ApiTokens, 'authenticate'>
+  hygiene: Pick<KeyHygiene, 'keyHealth'>
+  /** The api's shared reader (app.ts drops a user's entry on every change they make); a private one when absent. */
+  me?: Pick<MeReader, 'get'>
+}
+
+/**
+ * The security center: key health (badges, age against the rotation period, last use and verification)
+ * and the caller's security score with the steps that raise it.
+ */
+export const securityRoutes = (app: App, { db, sessions, apiTokens, hygiene, me = createMeReader({ db, clock: systemClock }) }: SecurityRoutesDeps) => {
+  const guard = [requireActor(sessions, apiTokens), authorizeWorkspace(db)]
+  const score = createSecurityScore({
+    db,
+    keyHealth: (workspaceId) => hygiene.keyHealth(workspaceId),
+    memberFacts: async (userId) => {
+      const view = await me.get(userId)
+      // The anti-phishing code itself never leaves auth's view: the score only knows one is set.
+      return view && { ...view.security, hasAntiPhishingCode: view.user.antiPhishingCode !== null && view.user.antiPhishingCode !== '', emailVerified: view.user.emailVerified }
+    },
+  })
+
   app.get(
     '/api/workspaces/:workspaceId/security/keys',
-    { schema: { tags: ['security'], params: workspaceParams, response: { 200: z.array(keyHealthView) } }, config: { action: 'keys.read' }, preValidation: [requireActor(sessions, apiTokens), authorizeWorkspace(db)] },
+    { schema: { tags: ['security'], params: workspaceParams, response: { 200: z.array(keyHealthView) } }, config: { action: 'keys.read' }, preValidation: guard },
     async (req) => hygiene.keyHealth(req.params.workspaceId),
+  )
+
+  app.get(
+    '/api/workspaces/:workspaceId/security/score',
+    {
+      schema: { tags: ['security'], summary: "The caller's security score (0–100) in this workspace, with each check and the step that completes it", params: workspaceParams, response: { 200: securityScoreView } },
+      config: { action: 'keys.read' },
+      preValidation: guard,
+    },
+    async (req) => score.forMember(req.params.workspaceId, actorOf(req).userId),
   )
 }
