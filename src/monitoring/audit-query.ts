@@ -4,7 +4,7 @@ import { canonicalJson } from '../crypto/canonical-json.js'
 import type { Clock } from '../lib/clock.js'
 import { schema, type DbOrTx } from '../db/index.js'
 import { toEntry } from './audit-store.js'
-import { auditOutcomes, workspaceChain, type AuditActor, type AuditEntry, type AuditOutcome } from './audit-types.js'
+import { auditOutcomes, SYSTEM_CHAIN, workspaceChain, type AuditActor, type AuditEntry, type AuditOutcome } from './audit-types.js'
 
 const { auditEvents } = schema
 
@@ -24,13 +24,15 @@ export type AuditPage = { entries: AuditEntry[]; nextCursor: string | null }
 /** `%`, `_` and `\` are literal in a search: the user types text, not a LIKE pattern. */
 const likeLiteral = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
 
+type PageRequest = { cursor?: number | undefined; limit: number }
+
 /**
- * One page of a workspace's chain, newest first: filter, free-text search, keyset paging on `seq` (the
- * cursor is the last seq seen, so paging is stable while new entries arrive at the top).
+ * One page of a chain, newest first: filter, free-text search, keyset paging on `seq` (the cursor is
+ * the last seq seen, so paging is stable while new entries arrive at the top).
  */
-export const queryAudit = async (db: DbOrTx, workspaceId: string, filter: AuditFilter, page: { cursor?: number | undefined; limit: number }): Promise<AuditPage> => {
+const queryChain = async (db: DbOrTx, chain: string, filter: AuditFilter, page: PageRequest): Promise<AuditPage> => {
   const conditions = [
-    eq(auditEvents.chain, workspaceChain(workspaceId)),
+    eq(auditEvents.chain, chain),
     filter.type === undefined ? undefined : eq(auditEvents.type, filter.type),
     filter.actor === undefined ? undefined : eq(auditEvents.actorId, filter.actor),
     filter.outcome === undefined ? undefined : eq(auditEvents.outcome, filter.outcome),
@@ -48,6 +50,16 @@ export const queryAudit = async (db: DbOrTx, workspaceId: string, filter: AuditF
   const entries = rows.slice(0, page.limit).map(toEntry)
   return { entries, nextCursor: rows.length > page.limit ? String(entries.at(-1)?.seq) : null }
 }
+
+/** One page of a workspace's chain (what its members see on the Audit page). */
+export const queryAudit = (db: DbOrTx, workspaceId: string, filter: AuditFilter, page: PageRequest): Promise<AuditPage> => queryChain(db, workspaceChain(workspaceId), filter, page)
+
+/**
+ * One page of a person's own account events: the system chain's entries this user did (sign-up, email
+ * verified, sign-ins, factors, password, sessions). Only their own: the actor is fixed, whatever the filter says.
+ */
+export const queryAccountAudit = (db: DbOrTx, userId: string, filter: Omit<AuditFilter, 'actor'>, page: PageRequest): Promise<AuditPage> =>
+  queryChain(db, SYSTEM_CHAIN, { ...filter, actor: userId }, page)
 
 /** The filter as recorded in `audit_log_read` (dates as ISO strings, absent fields left out). */
 export const describeFilter = (filter: AuditFilter): Record<string, string> => {

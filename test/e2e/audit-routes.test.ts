@@ -96,6 +96,25 @@ describe.each(backends)('audit routes on %s (R36–R40, users’ view)', (kind) 
     expect((await t.app.inject({ url: `/api/workspaces/${ws}/audit` })).statusCode).toBe(401)
   })
 
+  it("shows each person their own account events from the system chain, never anyone else's, and whether that chain verifies", async () => {
+    const stranger = await t.signIn('stranger@example.com')
+    const mine = (await get('/api/me/audit?limit=200')).json<{ entries: { type: string; actor: { id?: string } }[] }>().entries
+    const ownerId = mine[0]?.actor.id
+    expect(mine.map((e) => e.type)).toEqual(expect.arrayContaining(['login_succeeded']))
+    expect(new Set(mine.map((e) => e.actor.id))).toEqual(new Set([ownerId]))
+    const theirs = (await get('/api/me/audit?limit=200', stranger)).json<{ entries: { actor: { id?: string } }[] }>().entries
+    expect(theirs.length).toBeGreaterThan(0)
+    expect(theirs.some((e) => e.actor.id === ownerId)).toBe(false)
+    // The actor is fixed: a filter naming someone else is refused, not obeyed.
+    expect((await get(`/api/me/audit?actor=${ownerId ?? ''}`, stranger)).statusCode).toBe(400)
+    expect((await t.app.inject({ url: '/api/me/audit' })).statusCode).toBe(401)
+    // Reading them is audited too, in the system chain (R40).
+    expect((await get('/api/me/audit?type=audit_log_read', stranger)).json<{ entries: { type: string }[] }>().entries.length).toBeGreaterThan(0)
+    const verdict = (await get('/api/me/audit/verification')).json<Record<string, unknown>>()
+    expect(verdict).toMatchObject({ ok: true })
+    expect(Object.keys(verdict).sort()).toEqual(['checkedAt', 'lastCheckpoint', 'ok']) // not the chain's length: that is everyone's activity
+  })
+
   it('shows the verdict of the workspace chain against the signed checkpoints', async () => {
     const verdict = (await get(`/api/workspaces/${ws}/audit/verification`)).json<{ ok: boolean; entries: number; lastCheckpoint: { seq: number } | null; checkpointsVerified: number }>()
     expect(verdict).toMatchObject({ chain: workspaceChain(ws), ok: true, checkpointsVerified: 1 })

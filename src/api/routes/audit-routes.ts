@@ -11,10 +11,12 @@ import {
   exportFormats,
   exportLines,
   exportRange,
+  queryAccountAudit,
   queryAudit,
   readChainPage,
   trailerOf,
   verifyAllChains,
+  SYSTEM_CHAIN,
   workspaceChain,
   type AuditChain,
   type AuditFilter,
@@ -22,7 +24,7 @@ import {
 } from '../../monitoring/index.js'
 import type { Clock } from '../../lib/clock.js'
 import type { App } from '../app-types.js'
-import { actorOf, authorizeWorkspace, requireActor } from '../session-guard.js'
+import { actorOf, authorizeWorkspace, requireActor, requireSession } from '../session-guard.js'
 
 const workspaceParams = z.object({ workspaceId: z.string().uuid('must be a workspace id') })
 const isoTime = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 time, like 2026-12-01T00:00:00Z' }).transform((s) => new Date(s))
@@ -65,6 +67,11 @@ const verificationView = z.object({
   lastCheckpoint: z.object({ seq: z.number(), time: z.string() }).nullable(),
   checkpointsUnavailable: z.string().optional(),
 })
+
+const accountVerificationView = z.object({ ok: z.boolean(), lastCheckpoint: z.object({ seq: z.number(), time: z.string() }).nullable(), checkedAt: z.string() })
+
+/** The system chain is everyone's: verified at most this often, whoever asks (a full walk is the cost). */
+const ACCOUNT_VERIFY_EVERY_MS = 60_000
 
 const exportQuery = z.object({ from: isoTime.optional(), to: isoTime.optional(), format: z.enum(exportFormats).default('jsonl') }).strict()
 const checkpointView = z.object({ chain: z.string(), seq: z.number(), head: z.string(), time: z.string(), signedAt: z.string(), signature: z.string(), keyId: z.string() })
@@ -138,6 +145,46 @@ export const auditRoutes = (app: App, deps: AuditRoutesDeps) => {
       const chain = workspaceChain(req.params.workspaceId)
       const [verdict] = await verifyAllChains(db, chain, checkpoints ? { checkpoints } : {})
       return verdict ? { ...verdict, lastCheckpoint: verdict.lastCheckpoint ?? null } : { chain, ok: true, entries: 0, lastCheckpoint: null }
+    },
+  )
+
+  // A person's own account events (sign-up, email, sign-ins, factors, password) live in the system chain:
+  // each sees their own entries, never others', and whether that chain verifies (not how long it is).
+  const accountOnly = requireSession(deps.sessions)
+  app.get(
+    '/api/me/audit',
+    { schema: { tags, querystring: auditQuery.omit({ actor: true }), response: { 200: pageView } }, preValidation: accountOnly },
+    async (req) => {
+      const { cursor, limit, ...filter } = req.query
+      const userId = actorOf(req).userId
+      const page = await queryAccountAudit(db, userId, filter, { cursor, limit })
+      const described = describeFilter(filter)
+      if (readThrottle.shouldRecord(userId, SYSTEM_CHAIN, described)) {
+        await audit.append({ workspaceId: null, type: 'audit_log_read', actor: { type: 'user', id: userId }, ip: req.ip, requestId: req.id, outcome: 'success', details: { filter: described, scope: 'own_account' } })
+      }
+      return { entries: page.entries.map(({ chain: _c, workspaceId: _w, ...e }) => e), nextCursor: page.nextCursor }
+    },
+  )
+
+  let accountVerdict: { at: number; result: Promise<z.infer<typeof accountVerificationView>> } | undefined
+  const verifySystemChain = async (): Promise<z.infer<typeof accountVerificationView>> => {
+    const [verdict] = await verifyAllChains(db, SYSTEM_CHAIN, checkpoints ? { checkpoints } : {})
+    return { ok: verdict?.ok ?? true, lastCheckpoint: verdict?.lastCheckpoint ?? null, checkedAt: deps.clock.now().toISOString() }
+  }
+  app.get(
+    '/api/me/audit/verification',
+    { schema: { tags, response: { 200: accountVerificationView } }, preValidation: accountOnly },
+    async () => {
+      const now = deps.clock.now().getTime()
+      // One walk at a time and at most one a minute, shared by every caller; a failed walk is not kept.
+      if (accountVerdict === undefined || now - accountVerdict.at >= ACCOUNT_VERIFY_EVERY_MS) {
+        const result = verifySystemChain()
+        accountVerdict = { at: now, result }
+        result.catch(() => {
+          if (accountVerdict?.result === result) accountVerdict = undefined
+        })
+      }
+      return await accountVerdict.result
     },
   )
 
