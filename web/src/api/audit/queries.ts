@@ -1,6 +1,6 @@
 import { requestJson } from '../../lib/api'
 import type { ApiClient } from '../../lib/api-client'
-import { parseAuditPage, parseAuditVerification } from '../../lib/monitoring-parsers'
+import { parseAccountAuditVerification, parseAuditPage, parseAuditVerification } from '../../lib/monitoring-parsers'
 import { withStepUp } from '../../lib/step-up'
 import { queryString } from '../activity/queries'
 
@@ -24,6 +24,13 @@ export const fetchAuditPage = (client: ApiClient, workspaceId: string, filter: A
 /** The chain checked link by link and against the signer's checkpoints. */
 export const fetchAuditVerification = (client: ApiClient, workspaceId: string, signal: AbortSignal) =>
   client.read(`${auditPath(workspaceId)}/verification`, parseAuditVerification, { signal })
+
+/** The signed-in person's own account events (sign-up, email, sign-ins, factors), newest first. */
+export const fetchAccountAuditPage = (client: ApiClient, filter: Omit<AuditFilter, 'from' | 'to'>, cursor: string | undefined, signal: AbortSignal) =>
+  client.read(`/api/me/audit${queryString({ ...filter, cursor, limit: 50 })}`, parseAuditPage, { signal })
+
+/** Whether the chain holding everyone's account events verifies (checked at most once a minute by the server). */
+export const fetchAccountAuditVerification = (client: ApiClient, signal: AbortSignal) => client.read('/api/me/audit/verification', parseAccountAuditVerification, { signal })
 
 export type ExportFormat = 'jsonl' | 'csv'
 

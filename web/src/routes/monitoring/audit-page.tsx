@@ -5,21 +5,21 @@ import { ResourceView } from '../../components/resource-view'
 import { SelectField } from '../../components/select-field'
 import { StatusBadge } from '../../components/status-badge'
 import { TextField } from '../../components/text-field'
-import { TimeText } from '../../components/time-text'
 import type { Workspace } from '../../lib/account-parsers'
-import { detailLabel, detailValue, plural } from '../../lib/account-format'
+import { plural } from '../../lib/account-format'
 import { downloadBlob } from '../../lib/browser-actions'
-import { auditActorText, eventTypeLabel, outcomeLabel, outcomeTone, verificationBanner } from '../../lib/monitoring-format'
-import type { AuditEntry, AuditVerification } from '../../lib/monitoring-parsers'
+import { outcomeLabel, verificationBanner } from '../../lib/monitoring-format'
+import type { AuditVerification } from '../../lib/monitoring-parsers'
 import type { Route } from '../../lib/router'
 import { useAppSession } from '../../lib/session-context'
 import { useAction } from '../../lib/use-action'
 import { useResource } from '../../lib/use-resource'
 import { ActionProblem } from './action-problem'
 import { fromLocalInput } from './filter-values'
-import { DataTable } from '../../components/data-table'
 import { NoWorkspace, isOwnerOrAdmin } from './no-workspace'
 import { SectionNav } from './section-nav'
+import { AccountAudit } from './account-audit'
+import { AuditRows } from './audit-rows'
 import { usePages } from './use-pages'
 
 const VERIFY_REFRESH_MS = 60_000
@@ -39,58 +39,6 @@ const VerificationBannerView = ({ verdict }: { verdict: AuditVerification }) => 
     </div>
   )
 }
-
-/** A few details inline; all of them on demand. */
-const Details = ({ entry }: { entry: AuditEntry }) => {
-  const pairs = Object.entries(entry.details)
-  if (pairs.length === 0) return <>—</>
-  return (
-    <details className="mon-details">
-      <summary>{pairs.slice(0, 2).map(([key, value]) => `${detailLabel(key)}: ${detailValue(value)}`).join(' · ').slice(0, 80)}</summary>
-      <dl className="details">
-        {pairs.map(([key, value]) => (
-          <div key={key} className="details__row">
-            <dt>{detailLabel(key)}</dt>
-            <dd>{detailValue(value)}</dd>
-          </div>
-        ))}
-        <div className="details__row">
-          <dt>Hash</dt>
-          <dd>
-            <code>{entry.hash}</code>
-          </dd>
-        </div>
-      </dl>
-    </details>
-  )
-}
-
-const AuditRows = ({ entries }: { entries: readonly AuditEntry[] }) => (
-  <DataTable spaced label="Audit entries" head={['#', 'Time', 'Event', 'Who', 'Outcome', 'IP', 'Details']} numeric={[0]}>
-    {entries.map((entry) => (
-      <tr key={entry.seq}>
-        <td className="num">{entry.seq}</td>
-        <td>
-          <TimeText iso={entry.occurredAt} />
-        </td>
-        <td>
-          {eventTypeLabel(entry.type)}
-          <span className="mon-sub">
-            <code>{entry.type}</code>
-          </span>
-        </td>
-        <td title={entry.actor.id}>{auditActorText(entry.actor)}</td>
-        <td>
-          <StatusBadge tone={outcomeTone(entry.outcome)} label={outcomeLabel(entry.outcome)} />
-        </td>
-        <td>{entry.ip ?? '—'}</td>
-        <td className="cell-wrap">
-          <Details entry={entry} />
-        </td>
-      </tr>
-    ))}
-  </DataTable>
-)
 
 const ExportButtons = ({ workspace, range }: { workspace: Workspace; range: { from?: string; to?: string } }) => {
   const { client } = useAppSession()
@@ -244,5 +192,6 @@ export const AuditPage = ({ workspace, route }: { workspace: Workspace | undefin
         <p>Only owners and admins of {workspace.name} can read its audit log. Your alerts and the activity log are open to you.</p>
       </section>
     )}
+    <AccountAudit />
   </>
 )

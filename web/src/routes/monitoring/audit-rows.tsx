@@ -1,0 +1,60 @@
+import { DataTable } from '../../components/data-table'
+import { StatusBadge } from '../../components/status-badge'
+import { TimeText } from '../../components/time-text'
+import { detailLabel, detailValue } from '../../lib/account-format'
+import { auditActorText, eventTypeLabel, outcomeLabel, outcomeTone } from '../../lib/monitoring-format'
+import type { AuditEntry } from '../../lib/monitoring-parsers'
+
+/** A few details inline; all of them on demand. */
+const Details = ({ entry }: { entry: AuditEntry }) => {
+  const pairs = Object.entries(entry.details)
+  if (pairs.length === 0) return <>—</>
+  return (
+    <details className="mon-details">
+      <summary>{pairs.slice(0, 2).map(([key, value]) => `${detailLabel(key)}: ${detailValue(value)}`).join(' · ').slice(0, 80)}</summary>
+      <dl className="details">
+        {pairs.map(([key, value]) => (
+          <div key={key} className="details__row">
+            <dt>{detailLabel(key)}</dt>
+            <dd>{detailValue(value)}</dd>
+          </div>
+        ))}
+        <div className="details__row">
+          <dt>Hash</dt>
+          <dd>
+            <code>{entry.hash}</code>
+          </dd>
+        </div>
+      </dl>
+    </details>
+  )
+}
+
+/** Audit entries as a table: the workspace's chain and a person's own account events look the same. */
+export const AuditRows = ({ entries, label = 'Audit entries' }: { entries: readonly AuditEntry[]; label?: string }) => (
+  <DataTable spaced label={label} head={['#', 'Time', 'Event', 'Who', 'Outcome', 'IP', 'Details']} numeric={[0]}>
+    {entries.map((entry) => (
+      <tr key={entry.seq}>
+        <td className="num">{entry.seq}</td>
+        <td>
+          <TimeText iso={entry.occurredAt} />
+        </td>
+        <td>
+          {eventTypeLabel(entry.type)}
+          <span className="mon-sub">
+            <code>{entry.type}</code>
+          </span>
+        </td>
+        <td title={entry.actor.id}>{auditActorText(entry.actor)}</td>
+        <td>
+          <StatusBadge tone={outcomeTone(entry.outcome)} label={outcomeLabel(entry.outcome)} />
+        </td>
+        <td>{entry.ip ?? '—'}</td>
+        <td className="cell-wrap">
+          <Details entry={entry} />
+        </td>
+      </tr>
+    ))}
+  </DataTable>
+)
+
