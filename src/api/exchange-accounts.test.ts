@@ -151,9 +151,11 @@ describe.each(backends)('exchange accounts on %s', (kind) => {
   it('R16: the daily re-verification disables a key that gained withdraw permission, with a critical alert', async () => {
     signer.emulator.account(replacement.apiKey).permissions.enableWithdrawals = true
     expect(await t.exchangeAccounts?.reverifyAll()).toEqual({ checked: 1, failed: 0 })
-    const [account] = (await t.call('GET', base(), s)).json<Array<{ state: string; disabledReason: string | null }>>()
+    const [account] = (await t.call('GET', base(), s)).json<Array<{ state: string; disabledReason: string | null; verification: { withdrawEnabled?: boolean } | null }>>()
     expect(account?.state).toBe('disabled')
     expect(account?.disabledReason).toMatch(/withdraw/)
+    // The stored verdict says so too, so no "withdraw disabled" badge or score point outlives it.
+    expect(account?.verification?.withdrawEnabled).toBe(true)
     const alerts = (await t.call('GET', `/api/workspaces/${workspaceId}/alerts`, s)).json<Array<{ rule: string; severity: string }>>()
     expect(alerts).toContainEqual(expect.objectContaining({ rule: 'key_permission_changed', severity: 'critical' }))
     signer.emulator.account(replacement.apiKey).permissions.enableWithdrawals = false
