@@ -141,6 +141,9 @@ describe.each(backends)('accounts on %s', (kind) => {
     await t.addUser('step@example.com')
     const s = await t.signIn('step@example.com')
     const { secret } = await enableTotp(s)
+    // Signed in minutes ago with the password alone: with a second factor now, that confirms nothing, and /api/me says so.
+    expect((await t.post('/api/auth/recovery-codes', {}, s)).json()).toMatchObject({ code: 'STEP_UP_REQUIRED' })
+    expect((await t.me(s.cookie)).json()).toMatchObject({ stepUpUntil: null })
     t.clock.advance(6 * 60_000)
     const stale = await t.post('/api/auth/recovery-codes', {}, s)
     expect(stale.statusCode).toBe(401)
@@ -153,6 +156,7 @@ describe.each(backends)('accounts on %s', (kind) => {
     const ok = await t.post('/api/auth/step-up', { totp: codeFor(secret) }, s)
     expect(ok.statusCode).toBe(200)
     expect(new Date(ok.json<{ stepUpUntil: string }>().stepUpUntil).getTime()).toBe(t.clock.now().getTime() + 5 * 60_000)
+    expect((await t.me(s.cookie)).json()).toMatchObject({ stepUpUntil: ok.json<{ stepUpUntil: string }>().stepUpUntil })
     expect((await t.post('/api/auth/recovery-codes', {}, s)).json<{ recoveryCodes: string[] }>().recoveryCodes).toHaveLength(10)
     // Without the CSRF token the same call is refused whatever the step-up.
     expect((await t.post('/api/auth/recovery-codes', {}, { cookie: s.cookie })).statusCode).toBe(403)

@@ -96,7 +96,11 @@ export const authRoutes = (app: App, { login, sessions, me, devices, stepUp, ses
     const s = sessionOf(req)
     const view = await me.get(s.userId)
     if (!view) throw new AppError('UNAUTHENTICATED', 'sign in first')
-    return reply.header('cache-control', 'no-store').send({ ...view, csrfToken: sessions.csrfTokenFor(s.sessionId), stepUpUntil: sessions.stepUpUntil(s)?.toISOString() ?? null })
+    // A password-only confirmation does not count once the account has a second factor (step-up.ts
+    // `require`): the dashboard must not believe it is confirmed, seal a key, and be asked anyway.
+    const hasSecondFactor = view.security.totp || view.security.passkeys > 0
+    const until = s.authenticatedWith === 'password' && hasSecondFactor ? undefined : sessions.stepUpUntil(s)
+    return reply.header('cache-control', 'no-store').send({ ...view, csrfToken: sessions.csrfTokenFor(s.sessionId), stepUpUntil: until?.toISOString() ?? null })
   })
 
   app.get('/api/sessions', { schema: { tags: ['auth'], response: { 200: z.array(sessionView) } }, preValidation: signedIn }, async (req) => {
