@@ -31,6 +31,9 @@ const PendingRow = ({ operation, account, workspaceId, onDone }: RowProps) => {
   const me = useMe()
   const action = useAction()
   const [hasNoPasskey, setHasNoPasskey] = useState(me.security.passkeys === 0)
+  // The signer trusts a new passkey only after its delay or when a passkey it already trusts confirms it.
+  // With this the person's only passkey, no trusted one exists: the button could only be refused.
+  const isFirstPasskeyTrust = operation.kind === 'trust_passkey' && me.security.passkeys <= 1
   const title = describeOperation(operation, account)
   const isDue = Date.parse(operation.notBefore) <= Date.now()
   const proposed = proposedLimits(operation)
@@ -88,7 +91,12 @@ const PendingRow = ({ operation, account, workspaceId, onDone }: RowProps) => {
         ) : proposed !== undefined ? (
           <LimitsSummary limits={proposed} />
         ) : null}
-        {hasNoPasskey ? (
+        {isFirstPasskeyTrust ? (
+          <p className="field__help">
+            Your first passkey is trusted for key changes from <time dateTime={operation.notBefore}>{formatDateTime(operation.notBefore)}</time>: a stolen session must not
+            be able to add a passkey and loosen a key at once. Nothing else waits for it.
+          </p>
+        ) : hasNoPasskey ? (
           <Notice tone="info">
             <p>
               This change takes effect at <time dateTime={operation.notBefore}>{formatDateTime(operation.notBefore)}</time> unless you cancel it; add a passkey to
@@ -102,7 +110,7 @@ const PendingRow = ({ operation, account, workspaceId, onDone }: RowProps) => {
       </div>
       {operation.state === 'pending' ? (
         <div className="row__actions">
-          {hasNoPasskey || !canUsePasskeys() ? null : (
+          {hasNoPasskey || isFirstPasskeyTrust || !canUsePasskeys() ? null : (
             <button type="button" className="button button--primary button--small" aria-label={`Confirm with passkey: ${title}`} disabled={action.isBusy} onClick={confirm}>
               {action.isBusy ? 'Waiting for passkey…' : 'Confirm with passkey'}
             </button>
@@ -130,6 +138,9 @@ type Props = {
  */
 export const PendingChanges = ({ workspaceId, widenings, onRetry, accounts, onChanged }: Props) => {
   const [outcome, setOutcome] = useState<Outcome | undefined>(undefined)
+  // Nothing waiting and nothing just done: the card would only say so.
+  const isEmpty = widenings.status === 'success' && !widenings.data.some((operation) => operation.state === 'pending' || operation.state === 'applying')
+  if (isEmpty && outcome === undefined) return null
   return (
     <section className="card" aria-labelledby="pending-changes-title">
       <h3 id="pending-changes-title" className="card__title">
