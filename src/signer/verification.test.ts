@@ -152,7 +152,7 @@ describe('verifyKeyAtExchange against the emulators', () => {
   it('Binance USDⓈ-M: reads apiRestrictions on the spot host path, trading means enableFutures, transfer keys refused', async () => {
     expect(await verify('binanceusdm', k.good)).toMatchObject({ status: 'verified', tradingEnabled: true, ipRestricted: true })
     expect(usdm.requests.filter((r) => r.isSigned).map((r) => r.path)).toEqual(['/sapi/v1/account/apiRestrictions'])
-    expect((await refusal(verify('binanceusdm', k.withdraw))).message).toMatch(/^this Binance USDⓈ-M Futures key can transfer funds: edit it at Binance/)
+    expect((await refusal(verify('binanceusdm', k.withdraw))).message).toMatch(/^this Binance USDS-M Futures key can transfer funds: edit it at Binance/)
   })
 
   it('OKX: verified from account/config, withdraw refused, unbound IP flagged, wrong passphrase is EXCHANGE_AUTH', async () => {

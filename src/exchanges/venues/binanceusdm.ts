@@ -5,7 +5,8 @@ import { neverTick, pasteEgressIps, linearOnly } from './shared.js'
 export const binanceusdm: VenueSpec = {
   catalogue: {
     id: 'binanceusdm',
-    name: 'Binance USDⓈ-M Futures',
+    // "USDⓈ" as Binance writes it has a circled S that common UI fonts lack (an empty box on Debian's Chromium).
+    name: 'Binance USDS-M Futures',
     ccxtId: 'binanceusdm',
     implementation: 'ccxt',
     market: 'linear',
@@ -50,14 +51,14 @@ export const binanceusdm: VenueSpec = {
       ccxtRateLimitMs: 50,
       costPerMinute: 1200,
       weights: { 'GET /fapi/v1/exchangeInfo': 1, 'GET /fapi/v1/time': 1, 'GET /fapi/v3/account': 1, 'POST /fapi/v1/order': 4, 'DELETE /fapi/v1/order': 1, 'GET /fapi/v1/order': 1, 'GET /fapi/v1/openOrders': 1, 'GET /fapi/v1/userTrades': 5, 'GET /fapi/v1/ticker/24hr': 1, 'GET /fapi/v1/leverageBracket': 1, 'GET /fapi/v3/positionRisk': 1, 'POST /fapi/v1/leverage': 1, 'POST /fapi/v1/countdownCancelAll': 10, 'GET /sapi/v1/account/apiRestrictions': 0.1 },
-      note: 'ccxt counts 1 cost unit per 5 request weight of the published 2,400 weight per minute per IP for USDⓈ-M; orders also count per account.',
+      note: 'ccxt counts 1 cost unit per 5 request weight of the published 2,400 weight per minute per IP for USDS-M; orders also count per account.',
     },
     keyGuide: {
       url: 'https://www.binance.com/en/my/settings/api-management',
       steps: [
         'Open Profile → API Management → Create API ("System generated", or "Self-generated" with the public key Bulwark shows after you choose "Let Bulwark generate an Ed25519 key" here).',
         `Binance only offers futures on a key restricted to IPs: choose "Restrict access to trusted IPs only" and ${pasteEgressIps}.`,
-        'Edit restrictions: keep "Enable Reading" and tick "Enable Futures". Your Binance account must have a USDⓈ-M futures wallet opened first.',
+        'Edit restrictions: keep "Enable Reading" and tick "Enable Futures". Your Binance account must have a USDS-M futures wallet opened first.',
         neverTick,
         'Paste the API key here (and the Secret Key for a system-generated key).',
       ],

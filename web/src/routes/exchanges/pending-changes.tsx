@@ -140,7 +140,9 @@ export const PendingChanges = ({ workspaceId, widenings, onRetry, accounts, onCh
   const [outcome, setOutcome] = useState<Outcome | undefined>(undefined)
   // Nothing waiting and nothing just done: the card would only say so.
   const isEmpty = widenings.status === 'success' && !widenings.data.some((operation) => operation.state === 'pending' || operation.state === 'applying')
-  if (isEmpty && outcome === undefined) return null
+  // A lockdown voids every pending change, and the list is not readable while locked: nothing to show.
+  const isLocked = widenings.status === 'error' && widenings.error.code === 'WORKSPACE_LOCKED'
+  if ((isEmpty || isLocked) && outcome === undefined) return null
   return (
     <section className="card" aria-labelledby="pending-changes-title">
       <h3 id="pending-changes-title" className="card__title">
