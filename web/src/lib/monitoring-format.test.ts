@@ -43,6 +43,7 @@ describe('the audit verification banner', () => {
 describe('incidents in words', () => {
   it('says what each lockdown step did, with its numbers', () => {
     expect(timelineText({ kind: 'keys', outcome: 'success', details: { disabled: 2, keys: 2 } })).toEqual({ title: 'Exchange keys disabled in the signer', detail: '2 keys now refuse every request' })
+    expect(timelineText({ kind: 'keys', outcome: 'success', details: { disabled: 1, keys: 1 } }).detail).toBe('1 key now refuses every request')
     expect(timelineText({ kind: 'keys', outcome: 'success', details: { disabled: 0, keys: 0 } }).detail).toBe('no active key to disable')
     expect(timelineText({ kind: 'orders', outcome: 'success', details: { mode: 'cancel', cancelled: 3, closedPositions: 0, failed: 0 } }).detail).toBe('3 orders cancelled')
     expect(timelineText({ kind: 'orders', outcome: 'skipped', details: { mode: 'leave' } }).detail).toBe('Skipped')

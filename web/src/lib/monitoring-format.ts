@@ -162,7 +162,7 @@ export const timelineText = (event: Pick<IncidentEvent, 'kind' | 'outcome' | 'de
   if (event.outcome === 'skipped') return { title, detail: `Skipped${why === undefined ? '' : `: ${why}`}` }
   const parts: string[] = []
   const disabled = numberIn(d, 'disabled')
-  if (event.kind === 'keys' && disabled !== undefined) parts.push(disabled === 0 ? 'no active key to disable' : `${plural(disabled, 'key', 'keys')} now refuse every request`)
+  if (event.kind === 'keys' && disabled !== undefined) parts.push(disabled === 0 ? 'no active key to disable' : `${plural(disabled, 'key now refuses', 'keys now refuse')} every request`)
   const stopped = numberIn(d, 'stoppedBots')
   if (stopped !== undefined) parts.push(`${plural(stopped, 'bot', 'bots')} stopped`)
   const cancelled = numberIn(d, 'cancelled')
