@@ -9,7 +9,8 @@ import { symbolParts } from '../../lib/demo-order-validation'
 import { symbolSettingsOf, type BalanceLine, type DemoAccount, type DemoFeed, type DemoFill, type DemoMarket, type DemoOrder, type DemoPnl, type DemoPosition, type DemoSettings } from '../../lib/demo-parsers'
 import { useAppSession } from '../../lib/session-context'
 import { useAction } from '../../lib/use-action'
-import { useResource, type Resource } from '../../lib/use-resource'
+import type { Resource } from '../../lib/use-resource'
+import { useLiveResource } from '../trading/use-live-refresh'
 import { BalancesTable, FillsTable, OpenOrdersTable, PnlSummary, PositionsTable } from './account-tables'
 import { CandleChart } from './candle-chart'
 import { FeedStatus } from './feed-status'
@@ -17,7 +18,8 @@ import { FuturesSettings, PositionModeSetting } from './futures-settings'
 import { OrderForm } from './order-form'
 import { PolledView, useKeptData } from './polled'
 
-const SNAPSHOT_REFRESH_MS = 5_000
+// Reloaded on the live stream's topics; unrealized PnL moves with prices, which are not a topic.
+const PRICE_REFRESH_MS = 15_000
 const FILLS_LIMIT = 100
 
 /** `settings` is null for spot accounts, which have none. */
@@ -83,7 +85,7 @@ type Props = {
   feed: Resource<DemoFeed>
 }
 
-/** One demo account: market, chart, order form, balances, PnL, positions, open orders and fills, refreshed every few seconds. */
+/** One demo account: market, chart, order form, balances, PnL, positions, open orders and fills, reloaded as they change (live stream). */
 export const AccountPanel = ({ workspaceId, account, markets, onRetryMarkets, feed }: Props) => {
   const { client } = useAppSession()
   const symbolId = useId()
@@ -103,7 +105,7 @@ export const AccountPanel = ({ workspaceId, account, markets, onRetryMarkets, fe
     },
     [client, workspaceId, account.id, isFutures],
   )
-  const snapshot = useResource(loadSnapshot, { refreshMs: SNAPSHOT_REFRESH_MS })
+  const snapshot = useLiveResource(loadSnapshot, ['orders', 'balances', 'positions', 'accounts'], { whileLiveMs: PRICE_REFRESH_MS })
   const kept = useKeptData(snapshot.resource)
   const data = kept ?? emptySnapshot
 

@@ -9,11 +9,12 @@ import { AccountPanel } from './account-panel'
 import { CreateDemoAccountForm, DemoAccountList } from './demo-accounts'
 import { FeedStatus } from './feed-status'
 import { useKeptData } from './polled'
+import { useLiveResource } from '../trading/use-live-refresh'
 import './demo.css'
 
 const FEED_REFRESH_MS = 5_000
 const MARKETS_REFRESH_MS = 5_000
-const ACCOUNTS_REFRESH_MS = 60_000
+const ACCOUNTS_FALLBACK_MS = 60_000
 
 const DemoWorkspace = ({ workspace }: { workspace: Workspace }) => {
   const { client } = useAppSession()
@@ -22,7 +23,7 @@ const DemoWorkspace = ({ workspace }: { workspace: Workspace }) => {
   const loadMarkets = useCallback((signal: AbortSignal) => fetchDemoMarkets(client, workspace.id, signal), [client, workspace.id])
   const markets = useResource(loadMarkets, { refreshMs: MARKETS_REFRESH_MS })
   const loadAccounts = useCallback((signal: AbortSignal) => fetchDemoAccounts(client, workspace.id, signal), [client, workspace.id])
-  const accounts = useResource(loadAccounts, { refreshMs: ACCOUNTS_REFRESH_MS })
+  const accounts = useLiveResource(loadAccounts, ['accounts'], { fallbackMs: ACCOUNTS_FALLBACK_MS })
   const [selectedId, setSelectedId] = useState<string | undefined>(undefined)
 
   const keptAccounts = useKeptData(accounts.resource)

@@ -10,7 +10,6 @@ import type { Workspace } from '../../lib/account-parsers'
 import { routePaths } from '../../lib/router'
 import { useAppSession } from '../../lib/session-context'
 import { useAction } from '../../lib/use-action'
-import { useResource } from '../../lib/use-resource'
 import { PolledView, useKeptData } from '../demo/polled'
 import { DemoRecordPanel } from './demo-record'
 import { LiveStateView, PnlSummary, feesOtherOf } from './live-panel'
@@ -19,11 +18,11 @@ import { SignalBotForm } from './signal-bot-form'
 import { readSignalBotConfig, signalBotDraftFrom } from './signal-bot-draft'
 import { SignalLog } from './signal-log'
 import { accountText, botCommandsFor, botStatusLabels, botStatusTones, canTrade, statusLine, signalBotSymbols, signalSourceText } from './trading-format'
-import { useLiveRefresh } from './use-live-refresh'
+import { useLiveResource } from './use-live-refresh'
 import { WebhookPanel } from './webhook-panel'
 
-const LIVE_REFRESH_MS = 2_000
-const SIGNALS_REFRESH_MS = 5_000
+// Reloaded on the live stream's topics; unrealized PnL moves with prices, which are not a topic.
+const PRICE_REFRESH_MS = 15_000
 
 const commandLabels: Readonly<Record<BotCommand, string>> = { start: 'Start', pause: 'Pause', stop: 'Stop' }
 
@@ -163,17 +162,15 @@ type Props = {
   onChanged: () => void
 }
 
-/** One Signal Bot, refreshed every 2 s while the page is visible: controls, live state, orders, signals. */
+/** One Signal Bot, reloaded as it changes (live stream) while the page is visible: controls, live state, orders, signals. */
 export const BotDetail = ({ workspace, botId, accounts, webhook, onChanged }: Props) => {
   const { client } = useAppSession()
-  const refreshMs = useLiveRefresh(LIVE_REFRESH_MS)
-  const signalsRefreshMs = useLiveRefresh(SIGNALS_REFRESH_MS)
   const loadBot = useCallback((signal: AbortSignal) => fetchBot(client, workspace.id, botId, signal), [client, workspace.id, botId])
-  const bot = useResource(loadBot, { refreshMs })
+  const bot = useLiveResource(loadBot, ['bots', 'orders'], { whileLiveMs: PRICE_REFRESH_MS })
   const loadOrders = useCallback((signal: AbortSignal) => fetchBotOrders(client, workspace.id, botId, signal), [client, workspace.id, botId])
-  const orders = useResource(loadOrders, { refreshMs })
+  const orders = useLiveResource(loadOrders, ['orders'])
   const loadSignals = useCallback((signal: AbortSignal) => fetchBotSignals(client, workspace.id, botId, signal), [client, workspace.id, botId])
-  const signals = useResource(loadSignals, { refreshMs: signalsRefreshMs })
+  const signals = useLiveResource(loadSignals, ['signals'])
   const keptBot = useKeptData(bot.resource)
   const keptOrders = useKeptData(orders.resource)
   const keptSignals = useKeptData(signals.resource)

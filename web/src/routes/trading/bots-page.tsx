@@ -10,7 +10,6 @@ import { pnlClass } from '../../lib/demo-format'
 import { itemPathFor } from '../../lib/router'
 import { useAppSession } from '../../lib/session-context'
 import { navigate } from '../../lib/use-route'
-import { useResource } from '../../lib/use-resource'
 import { PolledView, useKeptData } from '../demo/polled'
 import { AccountRiskPanel } from './account-risk'
 import { BotDetail } from './bot-detail'
@@ -19,12 +18,12 @@ import { HaltBanner } from './halt-banner'
 import { SignalBotForm } from './signal-bot-form'
 import { accountText, botStatusLabels, botStatusTones, canSetRisk, canTrade, signalBotSymbols, signalSourceText } from './trading-format'
 import { UnknownOrdersNotice } from './unknown-orders'
-import { useLiveRefresh } from './use-live-refresh'
+import { useLiveResource } from './use-live-refresh'
 import '../demo/demo.css'
 import './trading.css'
 
-const LIST_REFRESH_MS = 5_000
-const ACCOUNTS_REFRESH_MS = 60_000
+
+const LIST_TOPICS = ['bots', 'orders'] as const
 
 const BotList = ({ bots }: { bots: readonly BotView[] }) =>
   bots.length === 0 ? (
@@ -52,12 +51,12 @@ const BotList = ({ bots }: { bots: readonly BotView[] }) =>
 
 const WorkspaceBots = ({ workspace, itemId }: { workspace: Workspace; itemId: string | undefined }) => {
   const { client } = useAppSession()
-  const refreshMs = useLiveRefresh(LIST_REFRESH_MS)
   const loadBots = useCallback((signal: AbortSignal) => fetchBots(client, workspace.id, 'signal_bot', signal), [client, workspace.id])
-  const bots = useResource(loadBots, { refreshMs: itemId === undefined ? refreshMs : undefined })
+  // PnL in the list is realized only: it moves with the journal, so the topics are enough. Not shown on a bot's page.
+  const bots = useLiveResource(loadBots, itemId === undefined ? LIST_TOPICS : [])
   const keptBots = useKeptData(bots.resource)
   const loadAccounts = useCallback((signal: AbortSignal) => fetchTradingAccounts(client, workspace.id, signal), [client, workspace.id])
-  const accounts = useResource(loadAccounts, { refreshMs: ACCOUNTS_REFRESH_MS })
+  const accounts = useLiveResource(loadAccounts, ['accounts'])
   const accountList = accounts.resource.status === 'success' ? accounts.resource.data : []
   // The create answer carries the webhook secret once; the new bot's page shows it without a step-up.
   const [created, setCreated] = useState<{ botId: string; webhook: WebhookInfo } | undefined>(undefined)

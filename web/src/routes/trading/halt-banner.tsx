@@ -9,12 +9,10 @@ import type { Workspace } from '../../lib/account-parsers'
 import { asSentence } from '../../lib/account-format'
 import { useAppSession } from '../../lib/session-context'
 import { useAction } from '../../lib/use-action'
-import { useResource } from '../../lib/use-resource'
 import { useKeptData } from '../demo/polled'
 import { canHalt, canResume } from './trading-format'
-import { useLiveRefresh } from './use-live-refresh'
+import { useLiveResource } from './use-live-refresh'
 
-const HALT_REFRESH_MS = 5_000
 const MAX_REASON = 200
 
 /** "Stop all trading": asks for a reason (kept with the halt and in the alert), then halts. */
@@ -98,9 +96,8 @@ const HaltForm = ({ workspace, onHalted }: { workspace: Workspace; onHalted: () 
  */
 export const HaltBanner = ({ workspace, onChanged }: { workspace: Workspace; onChanged: () => void }) => {
   const { client } = useAppSession()
-  const refreshMs = useLiveRefresh(HALT_REFRESH_MS)
   const load = useCallback((signal: AbortSignal) => fetchHalt(client, workspace.id, signal), [client, workspace.id])
-  const { resource, reload } = useResource(load, { refreshMs })
+  const { resource, reload } = useLiveResource(load, ['lock'])
   const halt = useKeptData(resource)
   const resume = useAction()
 

@@ -10,7 +10,6 @@ import type { Workspace } from '../../lib/account-parsers'
 import { routePaths } from '../../lib/router'
 import { useAppSession } from '../../lib/session-context'
 import { useAction } from '../../lib/use-action'
-import { useResource } from '../../lib/use-resource'
 import { PolledView, useKeptData } from '../demo/polled'
 import { sendIdempotent, type PendingKey } from './idempotency'
 import { LiveStateView, PnlSummary, feesOtherOf } from './live-panel'
@@ -18,9 +17,10 @@ import { OrdersTable } from './orders-table'
 import { readSmartTradeConfig } from './smart-trade-draft'
 import { SmartTradeEdit } from './smart-trade-edit'
 import { accountText, botStatusLabels, botStatusTones, canTrade, isActive, statusLine, smartTradeHeadline, smartTradeOwnName } from './trading-format'
-import { useLiveRefresh } from './use-live-refresh'
+import { useLiveResource } from './use-live-refresh'
 
-const LIVE_REFRESH_MS = 2_000
+// Reloaded on the live stream's topics; unrealized PnL moves with prices, which are not a topic.
+const PRICE_REFRESH_MS = 15_000
 
 type TradeProps = { workspace: Workspace; bot: BotView; onChanged: () => void }
 
@@ -113,14 +113,13 @@ const TradeView = ({ workspace, bot, onChanged }: TradeProps) => {
   )
 }
 
-/** One Smart Trade, refreshed every 2 s while the page is visible: live state, PnL, actions, orders. */
+/** One Smart Trade, reloaded as it changes (live stream) while the page is visible: live state, PnL, actions, orders. */
 export const SmartTradeDetail = ({ workspace, botId, onChanged }: { workspace: Workspace; botId: string; onChanged: () => void }) => {
   const { client } = useAppSession()
-  const refreshMs = useLiveRefresh(LIVE_REFRESH_MS)
   const loadBot = useCallback((signal: AbortSignal) => fetchBot(client, workspace.id, botId, signal), [client, workspace.id, botId])
-  const bot = useResource(loadBot, { refreshMs })
+  const bot = useLiveResource(loadBot, ['bots', 'orders'], { whileLiveMs: PRICE_REFRESH_MS })
   const loadOrders = useCallback((signal: AbortSignal) => fetchBotOrders(client, workspace.id, botId, signal), [client, workspace.id, botId])
-  const orders = useResource(loadOrders, { refreshMs })
+  const orders = useLiveResource(loadOrders, ['orders'])
   const keptBot = useKeptData(bot.resource)
   const keptOrders = useKeptData(orders.resource)
 

@@ -3,10 +3,8 @@ import { fetchOrders } from '../../api/trading/queries'
 import { Notice } from '../../components/notice'
 import { plural } from '../../lib/account-format'
 import { useAppSession } from '../../lib/session-context'
-import { useResource } from '../../lib/use-resource'
-import { useLiveRefresh } from './use-live-refresh'
+import { useLiveResource } from './use-live-refresh'
 
-const REFRESH_MS = 15_000
 
 /**
  * Orders whose answer was lost (a timeout, a crash between sending and the answer). Reconciliation
@@ -15,9 +13,8 @@ const REFRESH_MS = 15_000
  */
 export const UnknownOrdersNotice = ({ workspaceId }: { workspaceId: string }) => {
   const { client } = useAppSession()
-  const refreshMs = useLiveRefresh(REFRESH_MS)
   const load = useCallback((signal: AbortSignal) => fetchOrders(client, workspaceId, { state: 'unknown', limit: 100 }, signal), [client, workspaceId])
-  const { resource } = useResource(load, { refreshMs })
+  const { resource } = useLiveResource(load, ['orders'])
   if (resource.status !== 'success' || resource.data.length === 0) return null
   const unresolved = resource.data.filter((order) => order.unresolved)
   const symbols = [...new Set(resource.data.map((order) => order.symbol))].join(', ')
