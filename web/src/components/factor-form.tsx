@@ -1,6 +1,9 @@
 import { useId, useState, type FormEvent, type ReactNode } from 'react'
 import { isOtpShaped, normalizeOtp } from '../lib/account-format'
+import { fieldErrorOf } from '../lib/api'
 import type { StepUpMethod } from '../lib/step-up'
+import type { Action } from '../lib/use-action'
+import { ActionError } from './action-error'
 import { PasswordField } from './password-field'
 import { TextField } from './text-field'
 
@@ -27,22 +30,33 @@ type Props = {
   submitLabel: string
   isBusy: boolean
   onSubmit: (input: FactorInput) => void
-  /** Shown between the inputs and the buttons: the error notice. */
-  status?: ReactNode
+  /** The request the form starts: its error shows on the input when it is about what was typed, else by the buttons. */
+  action: Pick<Action, 'error' | 'errorRef' | 'clearError'>
+  /**
+   * The codes that mean "what was typed is wrong" for this request, e.g. UNAUTHENTICATED and OTP_REPLAY
+   * at sign-in, FORBIDDEN and OTP_REPLAY for a step-up (which says FORBIDDEN so it is not read as signed out).
+   */
+  wrongProofCodes: readonly string[]
   /** Extra buttons beside the submit button, e.g. Cancel. */
   actions?: ReactNode
 }
+
+const inputLabels: Record<Exclude<StepUpMethod, 'passkey'>, string> = { totp: 'Authenticator code', recovery_code: 'Recovery code', password: 'Password' }
 
 /**
  * "Confirm it's you" with one of the person's factors. Shared by the second step of sign-in and by
  * the step-up dialog, so both offer the same choices with the same names.
  */
-export const FactorForm = ({ idPrefix, methods, submitLabel, isBusy, onSubmit, status, actions }: Props) => {
+export const FactorForm = ({ idPrefix, methods, submitLabel, isBusy, onSubmit, action, wrongProofCodes, actions }: Props) => {
   const [method, setMethod] = useState<StepUpMethod | undefined>(methods[0])
   const [value, setValue] = useState('')
   const [fieldError, setFieldError] = useState<string | undefined>(undefined)
   const groupName = useId()
   const inputId = `${idPrefix}-${method ?? 'none'}`
+  // A wrong code or password lands on its input; a passkey has none, so its refusal stays by the buttons.
+  const inputLabel = method === undefined || method === 'passkey' ? undefined : inputLabels[method]
+  const fieldsByCode = inputLabel === undefined ? {} : Object.fromEntries(wrongProofCodes.map((code) => [code, 'proof']))
+  const serverError = fieldErrorOf(action.error, 'proof', fieldsByCode)
 
   const choose = (next: StepUpMethod) => {
     setMethod(next)
@@ -69,11 +83,12 @@ export const FactorForm = ({ idPrefix, methods, submitLabel, isBusy, onSubmit, s
   const bind = {
     id: inputId,
     value,
-    error: fieldError,
+    error: fieldError ?? serverError,
     disabled: isBusy,
     onChange: (event: { target: { value: string } }) => {
       setValue(event.target.value)
       setFieldError(undefined)
+      if (serverError !== undefined) action.clearError()
     },
   }
 
@@ -120,7 +135,7 @@ export const FactorForm = ({ idPrefix, methods, submitLabel, isBusy, onSubmit, s
       ) : (
         <p className="field__help">There is no way to confirm it's you on this device.</p>
       )}
-      {status}
+      <ActionError action={action} fields={inputLabel === undefined ? {} : { proof: inputLabel }} fieldsByCode={fieldsByCode} />
       <div className="form__actions">
         {method === undefined ? null : (
           <button type="submit" className="button button--primary" disabled={isBusy}>

@@ -5,8 +5,10 @@ import { canUsePasskeys, signWithPasskey } from '../lib/passkey'
 import { useAppSession } from '../lib/session-context'
 import { stepUpMethods } from '../lib/step-up'
 import { useAction } from '../lib/use-action'
-import { ActionError } from './action-error'
 import { FactorForm, type FactorInput } from './factor-form'
+
+/** A failed step-up proof is FORBIDDEN (not UNAUTHENTICATED, which would read as "signed out"); a reused code is OTP_REPLAY. */
+const wrongProofCodes = ['FORBIDDEN', 'OTP_REPLAY'] as const
 
 type Props = {
   security: SecuritySummary
@@ -68,7 +70,8 @@ export const StepUpDialog = ({ security, onConfirmed, onCancel }: Props) => {
         submitLabel={action.isBusy ? 'Confirming…' : 'Confirm'}
         isBusy={action.isBusy}
         onSubmit={confirm}
-        status={<ActionError action={action} />}
+        action={action}
+        wrongProofCodes={wrongProofCodes}
         actions={
           <button type="button" className="button button--secondary" onClick={onCancel}>
             Cancel

@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { ApiError, parseNothing, requestJson } from './api'
+import { ApiError, codeSentences, errorFieldLabel, fieldErrorOf, parseNothing, parseValidationMessage, requestJson } from './api'
 
 const json = (status: number, body: unknown) =>
   new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } })
@@ -98,5 +100,59 @@ describe('requestJson', () => {
     expect(headers.get('x-csrf-token')).toBe('abc')
     expect(headers.get('accept')).toBe('application/json')
     expect(headers.get('content-type')).toBeNull() // no body, no JSON content type
+  })
+})
+
+describe('errors as sentences', () => {
+  it('has a sentence for every code the server can send', () => {
+    // Read as text: the web app imports nothing from src/ but shared types.
+    const errors = readFileSync(join(process.cwd(), 'src', 'lib', 'errors.ts'), 'utf8')
+    const table = /statusByCode = \{([\s\S]*?)\} as const/.exec(errors)?.[1] ?? ''
+    const codes = [...table.matchAll(/^\s*([A-Z_]+):/gm)].map((match) => match[1])
+    expect(codes.length).toBeGreaterThan(20)
+    for (const code of codes) expect(codeSentences[code ?? ''], code).toMatch(/^[A-Z].*[.!?]$/)
+  })
+
+  it('puts a schema error on the field it names, as a sentence', () => {
+    expect(parseValidationMessage('body.label: must be at most 60 characters')).toEqual({
+      field: 'label',
+      fieldProblem: 'Must be at most 60 characters.',
+      message: 'Label: must be at most 60 characters.',
+    })
+    expect(parseValidationMessage('body.displayName: Too long')).toMatchObject({ field: 'displayName', message: 'Display name: Too long.' })
+    expect(parseValidationMessage('body.limits.symbols.0: must be a symbol such as BTC/USDT')).toMatchObject({ field: 'limits.symbols.0', message: 'Symbols: must be a symbol such as BTC/USDT.' })
+    // Not about a body field: left as the server wrote it.
+    expect(parseValidationMessage('params.workspaceId: must be a workspace id')).toBeUndefined()
+    expect(parseValidationMessage('the request body is not valid JSON')).toBeUndefined()
+  })
+
+  it('carries the field of a 400 from the server, for the form to show on that field', async () => {
+    vi.stubGlobal('fetch', async () => json(400, { code: 'BAD_INPUT', message: 'body.name: must not be empty', requestId: 'req-4' }))
+    const error = await failureOf(requestJson('/api/tokens', passThrough, { method: 'POST', body: {} }))
+    expect(error).toMatchObject({ code: 'BAD_INPUT', field: 'name', fieldProblem: 'Must not be empty.', message: 'Name: must not be empty.' })
+    expect(fieldErrorOf(error, 'name')).toBe('Must not be empty.')
+    expect(fieldErrorOf(error, 'scopes')).toBeUndefined()
+    expect(fieldErrorOf(undefined, 'name')).toBeUndefined()
+  })
+
+  it("writes the code's sentence when a refusal comes without a message", async () => {
+    vi.stubGlobal('fetch', async () => json(429, { code: 'RATE_LIMITED' }))
+    expect((await failureOf(requestJson('/api/auth/login', passThrough, { method: 'POST', body: {} }))).message).toBe('Too many attempts. Wait a minute and try again.')
+  })
+
+  it('puts refusals that are always about one field on it, without repeating its name', () => {
+    const rejected = new ApiError('PASSWORD_REJECTED', 'password: it appears in lists of breached passwords', { reason: 'BREACHED_OR_COMMON' })
+    expect(fieldErrorOf(rejected, 'newPassword', { PASSWORD_REJECTED: 'newPassword' })).toBe('It appears in lists of breached passwords.')
+    expect(fieldErrorOf(rejected, 'newPassword')).toBeUndefined() // not mapped: stays by the button
+    const wrongCode = new ApiError('FORBIDDEN', 'that code is not right')
+    expect(fieldErrorOf(wrongCode, 'proof', { FORBIDDEN: 'proof' })).toBe('That code is not right.')
+  })
+
+  it('finds the field of a list item and its label', () => {
+    const error = new ApiError('BAD_INPUT', 'AllowedIps: must be an IP address or CIDR range.', { field: 'allowedIps.2', fieldProblem: 'Must be an IP address or CIDR range.' })
+    expect(fieldErrorOf(error, 'allowedIps')).toBe('Must be an IP address or CIDR range.')
+    expect(fieldErrorOf(error, 'allowed')).toBeUndefined()
+    expect(errorFieldLabel(error, { name: 'Token name', allowedIps: 'Allowed IP ranges' })).toBe('Allowed IP ranges')
+    expect(errorFieldLabel(new ApiError('CONFLICT', 'taken'), { name: 'Token name' })).toBeUndefined()
   })
 })

@@ -30,27 +30,27 @@ const account = (patch: Record<string, unknown> = {}): ExchangeAccount =>
 const labels = (a: ExchangeAccount) => accountBadges(a, 'Binance', now).map((badge) => `${badge.tone}:${badge.label}`)
 
 describe('account badges', () => {
-  it('shows a verified, withdraw-free, IP-whitelisted key as such', () => {
-    expect(labels(account())).toEqual(['ok:Active', 'ok:Verified', 'ok:Withdraw-free', 'ok:IP-whitelisted', 'pending:Key 28 days old'])
+  it('shows a verified, withdraw-disabled, IP-restricted key as such', () => {
+    expect(labels(account())).toEqual(['ok:Active', 'ok:Verified', 'ok:Withdraw disabled', 'ok:IP restricted', 'pending:Key 28 days old'])
   })
 
   it('warns about a key without an IP whitelist and one the exchange cannot be asked about', () => {
-    expect(labels(account({ verification: { status: 'verified', withdrawEnabled: false, ipRestricted: false } }))).toContain('warn:No IP whitelist')
+    expect(labels(account({ verification: { status: 'verified', withdrawEnabled: false, ipRestricted: false } }))).toContain('warn:Not IP restricted')
     const unverifiable = labels(account({ state: 'unverified', verification: { status: 'unverifiable', note: 'cannot be verified on EXMO: no endpoint' } }))
     expect(unverifiable).toEqual(['warn:Unverified: cannot trade', 'warn:Cannot be verified on Binance', 'warn:Withdraw permission not checked', 'pending:Key 28 days old'])
   })
 
   it('never calls an unreported permission safe', () => {
     const silent = labels(account({ verification: { status: 'verified', withdrawEnabled: false } }))
-    expect(silent).toContain('pending:IP whitelist not reported by Binance')
-    expect(silent.some((label) => label.includes('IP-whitelisted'))).toBe(false)
+    expect(silent).toContain('pending:IP restriction not reported by Binance')
+    expect(silent.some((label) => label.includes('IP restricted'))).toBe(false)
     expect(labels(account({ verification: {} }))).toContain('pending:Not verified yet')
     expect(labels(account({ verification: { status: 'unreachable' } }))).toContain('warn:Not verified: Binance did not answer')
   })
 
   it('marks a key that can move funds as bad', () => {
-    expect(labels(account({ verification: { status: 'verified', withdrawEnabled: true } }))).toContain('bad:Can withdraw')
-    expect(labels(account({ verification: { status: 'verified', withdrawEnabled: false, transferEnabled: true } }))).toContain('bad:Can transfer funds')
+    expect(labels(account({ verification: { status: 'verified', withdrawEnabled: true } }))).toContain('bad:Withdraw enabled')
+    expect(labels(account({ verification: { status: 'verified', withdrawEnabled: false, transferEnabled: true } }))).toContain('bad:Transfers enabled')
   })
 
   it('warns about old keys and near or past expiry', () => {

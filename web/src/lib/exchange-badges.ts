@@ -5,7 +5,8 @@ import { isAwaitingApiKey } from './exchange-keypair'
 
 /**
  * The badges of an exchange account: what state the key is in, what the exchange said about it when
- * the signer last asked, and the hygiene hints (age, expiry). Each badge is words with a tone, never
+ * the signer last asked, and the hygiene hints (age, expiry), in the words of the connect verdict
+ * (exchange-verdict.ts). Each badge is words with a tone, never
  * colour alone. Unknown is said as unknown: a permission the exchange does not report is not shown as
  * safe.
  */
@@ -70,19 +71,19 @@ export const accountBadges = (account: ExchangeAccount, exchangeName: string, no
       push({ id: 'verification', tone: 'pending', label: 'Not verified yet' })
   }
 
-  if (v.withdrawEnabled === true) push({ id: 'withdraw', tone: 'bad', label: 'Can withdraw' })
-  else if (v.transferEnabled === true) push({ id: 'withdraw', tone: 'bad', label: 'Can transfer funds' })
-  else if (v.withdrawEnabled === false) push({ id: 'withdraw', tone: 'ok', label: 'Withdraw-free' })
+  if (v.withdrawEnabled === true) push({ id: 'withdraw', tone: 'bad', label: 'Withdraw enabled' })
+  else if (v.transferEnabled === true) push({ id: 'withdraw', tone: 'bad', label: 'Transfers enabled' })
+  else if (v.withdrawEnabled === false) push({ id: 'withdraw', tone: 'ok', label: 'Withdraw disabled' })
   // A generated key pair has no key at the exchange yet: there are no permissions to check, and it cannot be used.
   else if (v.status !== 'verified' && v.status !== 'awaiting_api_key') push({ id: 'withdraw', tone: 'warn', label: 'Withdraw permission not checked' })
 
-  if (v.ipRestricted === true) push({ id: 'ip', tone: 'ok', label: 'IP-whitelisted' })
-  else if (v.ipRestricted === false) push({ id: 'ip', tone: 'warn', label: 'No IP whitelist' })
-  else if (v.status === 'verified') push({ id: 'ip', tone: 'pending', label: `IP whitelist not reported by ${exchangeName}` })
+  if (v.ipRestricted === true) push({ id: 'ip', tone: 'ok', label: 'IP restricted' })
+  else if (v.ipRestricted === false) push({ id: 'ip', tone: 'warn', label: 'Not IP restricted' })
+  else if (v.status === 'verified') push({ id: 'ip', tone: 'pending', label: `IP restriction not reported by ${exchangeName}` })
 
-  if (v.tradingEnabled === false) push({ id: 'trading', tone: 'warn', label: 'Cannot trade' })
+  if (v.tradingEnabled === false) push({ id: 'trading', tone: 'warn', label: 'Trading disabled' })
 
-  if (v.expiresAt !== undefined) {
+  if (typeof v.expiresAt === 'string') {
     const at = Date.parse(v.expiresAt)
     if (!Number.isNaN(at)) {
       const days = Math.floor((at - now.getTime()) / DAY_MS)

@@ -37,3 +37,9 @@ describe('a widening confirmation without a passkey', () => {
     expect(isNoPasskeyRefusal(new Error('NO_PASSKEY'))).toBe(false)
   })
 })
+
+describe('a cancelled confirmation while connecting', () => {
+  it('says the typed key is still there, so trying again needs no retyping', () => {
+    expect(connectErrorHint({ code: 'STEP_UP_CANCELLED', reason: undefined })?.text).toMatch(/still in the form/)
+  })
+})

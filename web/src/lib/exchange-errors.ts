@@ -32,6 +32,9 @@ export const connectErrorHint = (error: Pick<ApiError, 'code' | 'reason'>): Conn
       return { text: `The exchange could not be reached to check the key. Try again in a few minutes. ${AGAIN}` }
     case 'BAD_INPUT':
       return { text: 'If the sealed credentials expired, enter the key again: they are valid for two minutes after sealing.' }
+    case 'STEP_UP_CANCELLED':
+      // Nothing was sent, so what was typed stays in the form (seal-and-send.ts).
+      return { text: "The key you entered is still in the form: try again when you are ready to confirm it's you." }
     default:
       return undefined
   }

@@ -136,7 +136,8 @@ export type Verification = {
   tradingEnabled: boolean | undefined
   /** false: no IP whitelist; undefined: the exchange does not say. */
   ipRestricted: boolean | undefined
-  expiresAt: string | undefined
+  /** When the key stops working; null: the exchange said it never expires; undefined: it did not say. */
+  expiresAt: string | null | undefined
   note: string | undefined
   /** The public half of a key pair the signer generated, to register at the exchange (SPKI PEM). */
   publicKeyPem: string | undefined
@@ -153,7 +154,7 @@ export const parseVerification = (value: JsonRecord): Verification => {
     transferEnabled: booleanField(value, 'transferEnabled'),
     tradingEnabled: booleanField(value, 'tradingEnabled'),
     ipRestricted: booleanField(value, 'ipRestricted'),
-    expiresAt: stringField(value, 'expiresAt'),
+    expiresAt: value.expiresAt === null ? null : stringField(value, 'expiresAt'),
     note: stringField(value, 'note'),
     publicKeyPem: stringField(value, 'publicKeyPem'),
   }

@@ -5,6 +5,7 @@ import { Link } from '../components/link'
 import { PageHeading } from '../components/page-heading'
 import { TextField } from '../components/text-field'
 import { emailProblem } from '../lib/account-validation'
+import { fieldErrorOf } from '../lib/api'
 import { routePaths } from '../lib/router'
 import { useAppSession } from '../lib/session-context'
 import { useAction } from '../lib/use-action'
@@ -54,7 +55,7 @@ export const ForgotPasswordPage = () => {
           inputMode="email"
           spellCheck={false}
           value={email}
-          error={emailError}
+          error={emailError ?? fieldErrorOf(action.error, 'email')}
           ref={emailRef}
           onChange={(event) => {
             setEmail(event.target.value)
@@ -62,7 +63,7 @@ export const ForgotPasswordPage = () => {
           }}
           required
         />
-        <ActionError action={action} />
+        <ActionError action={action} fields={{ email: 'Email' }} />
         <div className="form__actions">
           <button type="submit" className="button button--primary" disabled={action.isBusy}>
             {action.isBusy ? 'Sending…' : 'Send reset link'}

@@ -16,6 +16,7 @@ import { PasswordField } from '../components/password-field'
 import { TextField } from '../components/text-field'
 import type { SecondFactorMethod } from '../lib/account-parsers'
 import { emailProblem } from '../lib/account-validation'
+import { fieldErrorOf } from '../lib/api'
 import { canUsePasskeys, signWithPasskey } from '../lib/passkey'
 import { routePaths } from '../lib/router'
 import { useAppSession } from '../lib/session-context'
@@ -26,6 +27,11 @@ import { useFocusOnMount } from '../lib/use-focus'
 type Stage = { step: 'password' } | { step: 'second_factor'; ticket: string; methods: StepUpMethod[] }
 
 const preferredOrder: readonly SecondFactorMethod[] = ['passkey', 'totp', 'recovery_code']
+
+const signInFields = { email: 'Email', password: 'Password' } as const
+
+/** A wrong or reused code at the second step. An expired sign-in is UNAUTHENTICATED too, but its message says to start over. */
+const secondStepWrongProof = ['UNAUTHENTICATED', 'OTP_REPLAY'] as const
 
 /** The server's methods, best first, without passkeys where this browser cannot use them. */
 const secondFactorChoices = (methods: readonly SecondFactorMethod[], hasPasskeys: boolean): StepUpMethod[] =>
@@ -64,7 +70,8 @@ const SecondStep = ({ ticket, methods, onStartOver }: { ticket: string; methods:
         submitLabel={action.isBusy ? 'Verifying…' : 'Verify'}
         isBusy={action.isBusy}
         onSubmit={verify}
-        status={<ActionError action={action} />}
+        action={action}
+        wrongProofCodes={secondStepWrongProof}
         actions={
           <button type="button" className="button button--secondary" onClick={onStartOver}>
             Start over
@@ -133,7 +140,7 @@ export const SignInCard = ({ intro }: { intro?: string }) => {
               inputMode="email"
               spellCheck={false}
               value={email}
-              error={emailError}
+              error={emailError ?? fieldErrorOf(action.error, 'email')}
               ref={emailRef}
               onChange={(event) => {
                 setEmail(event.target.value)
@@ -147,7 +154,7 @@ export const SignInCard = ({ intro }: { intro?: string }) => {
               label="Password"
               autoComplete="current-password"
               value={password}
-              error={passwordError}
+              error={passwordError ?? fieldErrorOf(action.error, 'password')}
               ref={passwordRef}
               onChange={(event) => {
                 setPassword(event.target.value)
@@ -155,7 +162,8 @@ export const SignInCard = ({ intro }: { intro?: string }) => {
               }}
               required
             />
-            <ActionError action={action} />
+            {/* A wrong email or password is about the pair, so it stays here by the button; a malformed field is shown on it. */}
+            <ActionError action={action} fields={signInFields} />
             <div className="form__actions">
               <button type="submit" className="button button--primary" disabled={action.isBusy}>
                 {action.isBusy ? 'Signing in…' : 'Sign in'}

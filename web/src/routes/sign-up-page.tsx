@@ -6,6 +6,7 @@ import { PageHeading } from '../components/page-heading'
 import { PasswordField } from '../components/password-field'
 import { TextField } from '../components/text-field'
 import { emailProblem } from '../lib/account-validation'
+import { fieldErrorOf } from '../lib/api'
 import { routePaths } from '../lib/router'
 import { useAppSession } from '../lib/session-context'
 import { MIN_PASSWORD_LENGTH, characterCount } from '../lib/setup-validation'
@@ -13,6 +14,10 @@ import { useAction } from '../lib/use-action'
 import { CheckEmailCard } from './check-email-card'
 
 type Field = 'email' | 'password' | 'displayName'
+
+const fieldLabels: Readonly<Record<Field, string>> = { email: 'Email', password: 'Password', displayName: 'Display name' }
+/** A rejected password is always about the password field. */
+const fieldsByCode = { PASSWORD_REJECTED: 'password' } as const
 
 const passwordHelp = (password: string): string => {
   const length = characterCount(password)
@@ -43,10 +48,13 @@ export const SignUpPage = () => {
     )
   }
 
+  /** The server's word on a field (a rejected password, a schema error) shows on the field, like the page's own checks. */
+  const serverError = (name: Field): string | undefined => fieldErrorOf(action.error, name, fieldsByCode)
+
   const bind = (name: Field) => ({
     name,
     value: fields[name],
-    error: errors[name],
+    error: errors[name] ?? serverError(name),
     ref: (element: HTMLInputElement | null) => {
       inputs.current[name] = element
     },
@@ -54,6 +62,7 @@ export const SignUpPage = () => {
       const { value } = event.target
       setFields((previous) => ({ ...previous, [name]: value }))
       setErrors((previous) => ({ ...previous, [name]: undefined }))
+      if (serverError(name) !== undefined) action.clearError()
     },
   })
 
@@ -91,7 +100,7 @@ export const SignUpPage = () => {
           required
         />
         <TextField {...bind('displayName')} id="sign-up-display-name" label="Display name" help="Optional. Shown to people in your workspaces." autoComplete="nickname" maxLength={80} />
-        <ActionError action={action} />
+        <ActionError action={action} fields={fieldLabels} fieldsByCode={fieldsByCode} />
         <div className="form__actions">
           <button type="submit" className="button button--primary" disabled={action.isBusy}>
             {action.isBusy ? 'Creating…' : 'Create account'}

@@ -14,6 +14,7 @@ import { scopeDescriptions, scopeLabel } from '../lib/account-format'
 import { tokenScopes, type ApiToken, type TokenScope, type Workspace } from '../lib/account-parsers'
 import { TOKEN_MAX_DAYS, TOKEN_MIN_DAYS, cidrListProblem, expiryDaysProblem, parseCidrList } from '../lib/account-validation'
 import { useAppSession, useClientResource } from '../lib/session-context'
+import { fieldErrorOf } from '../lib/api'
 import { useAction } from '../lib/use-action'
 import { useFocusOnMount } from '../lib/use-focus'
 
@@ -46,6 +47,9 @@ const NewToken = ({ token, onDone }: { token: { name: string; value: string }; o
     </div>
   )
 }
+
+/** The create request's field names → the form's labels, for a server refusal about one of them. */
+const tokenFieldLabels = { name: 'Token name', workspaceId: 'Workspace', scope: 'Scope', expiresInDays: 'Expires after (days)', allowedIps: 'Allowed IP ranges' } as const
 
 const CreateTokenForm = ({ workspaces, defaultWorkspaceId, onCreated }: { workspaces: readonly Workspace[]; defaultWorkspaceId: string | undefined; onCreated: () => void }) => {
   const { client } = useAppSession()
@@ -102,11 +106,17 @@ const CreateTokenForm = ({ workspaces, defaultWorkspaceId, onCreated }: { worksp
         maxLength={MAX_NAME}
         autoComplete="off"
         value={fields.name}
-        error={errors.name}
+        error={errors.name ?? fieldErrorOf(action.error, 'name')}
         ref={nameRef}
         onChange={(event) => update('name', event.target.value)}
       />
-      <SelectField id="token-workspace" name="workspaceId" label="Workspace" value={fields.workspaceId} onChange={(event) => update('workspaceId', event.target.value)}>
+      <SelectField
+        id="token-workspace"
+        name="workspaceId"
+        label="Workspace"
+        value={fields.workspaceId}
+        error={fieldErrorOf(action.error, 'workspaceId')}
+        onChange={(event) => update('workspaceId', event.target.value)}>
         {workspaces.map((workspace) => (
           <option key={workspace.id} value={workspace.id}>
             {workspace.name}
@@ -119,6 +129,7 @@ const CreateTokenForm = ({ workspaces, defaultWorkspaceId, onCreated }: { worksp
         label="Scope"
         help="Give the least it needs: a token that only reads cannot trade if it leaks."
         value={fields.scope}
+        error={fieldErrorOf(action.error, 'scope')}
         onChange={(event) => update('scope', tokenScopes.find((scope) => scope === event.target.value) ?? 'read')}
       >
         {tokenScopes.map((scope) => (
@@ -138,7 +149,7 @@ const CreateTokenForm = ({ workspaces, defaultWorkspaceId, onCreated }: { worksp
         max={TOKEN_MAX_DAYS}
         className="field__input--short"
         value={fields.expiresInDays}
-        error={errors.expiresInDays}
+        error={errors.expiresInDays ?? fieldErrorOf(action.error, 'expiresInDays')}
         ref={expiryRef}
         onChange={(event) => update('expiresInDays', event.target.value)}
       />
@@ -151,11 +162,11 @@ const CreateTokenForm = ({ workspaces, defaultWorkspaceId, onCreated }: { worksp
         rows={3}
         spellCheck={false}
         value={fields.allowedIps}
-        error={errors.allowedIps}
+        error={errors.allowedIps ?? fieldErrorOf(action.error, 'allowedIps')}
         ref={ipsRef}
         onChange={(event) => update('allowedIps', event.target.value)}
       />
-      <ActionError action={action} />
+      <ActionError action={action} fields={tokenFieldLabels} />
       <div className="form__actions">
         <button type="submit" className="button button--primary" disabled={action.isBusy || workspaces.length === 0}>
           {action.isBusy ? 'Creating…' : 'Create token'}

@@ -1,26 +1,22 @@
 import { useRef, useState, type FormEvent } from 'react'
 import { connectExchangeAccount, generateEd25519Account } from '../../api/exchanges/mutations'
 import { ActionError } from '../../components/action-error'
-import { Link } from '../../components/link'
-import { Notice } from '../../components/notice'
-import { SelectField } from '../../components/select-field'
 import { TextField } from '../../components/text-field'
-import { ApiError } from '../../lib/api'
-import { exchangeDisplayName, marketLabel } from '../../lib/exchange-badges'
+import { ApiError, fieldErrorOf } from '../../lib/api'
 import { generateErrorHint } from '../../lib/exchange-errors'
-import { defaultConnectMethod, publicKeyToRegister, type ConnectMethod } from '../../lib/exchange-keypair'
-import { isConnectable, type Catalogue, type CredentialField, type ExchangeAccount } from '../../lib/exchange-parsers'
+import { publicKeyToRegister, type ConnectMethod } from '../../lib/exchange-keypair'
+import type { CatalogueEntry, CredentialField, ExchangeAccount } from '../../lib/exchange-parsers'
 import { prepareCredentials, type CredentialProblems } from '../../lib/exchange-sealing'
-import { routePaths } from '../../lib/router'
+import { refusalOf } from '../../lib/exchange-verdict'
 import { useAppSession, useMe } from '../../lib/session-context'
 import { useAction } from '../../lib/use-action'
 import type { SignerKey } from '../../lib/use-signer-key'
 import { ConnectErrorHint, ErrorHint } from './connect-error-hint'
 import { CredentialInputFields, useCredentialInputs } from './credential-inputs'
-import { ExchangeGuide } from './exchange-guide'
 import { FinishConnectingForm } from './finish-connecting-form'
 import { sealAndSend } from './seal-and-send'
 import { SignerKeyNotice } from './signer-key-notice'
+import { RefusalPanel } from './verdict'
 
 export const MAX_LABEL = 60
 
@@ -35,63 +31,53 @@ type Generated = { account: ExchangeAccount; publicKeyPem: string }
 
 type Props = {
   workspaceId: string
-  catalogue: Catalogue
+  entry: CatalogueEntry
+  egressIps: readonly string[]
   signer: SignerKey
-  /** After every change to the list: a key connected, or a key pair generated that waits for its API key. */
+  method: ConnectMethod
+  onMethodChange: (method: ConnectMethod) => void
+  /** The list changed: a key connected, or a key pair generated that waits for its API key. */
+  onChanged: () => void
+  /** A key is connected (verified or stored unverified): the flow shows the verdict. */
   onConnected: (account: ExchangeAccount) => void
+  /** A generated key pair is left for later: its row in the list offers "Finish connecting". */
+  onLater: (account: ExchangeAccount) => void
+  onShowGuide: () => void
 }
 
 /**
- * Choose the exchange, follow its guide, then either let the signer generate an Ed25519 key pair and
- * register its public key at the exchange, or paste a system-generated key: sealed in this browser,
- * relayed by the api, verified by the signer.
+ * Step 3: name the account, then either paste a system-generated key (sealed in this browser to the
+ * signer, relayed by the api, verified by the signer at the exchange) or let the signer generate an
+ * Ed25519 key pair, register its public key at the exchange, and paste the API key it issues.
+ * A refusal is shown here, beside the form, with the check that failed and the fix.
  */
-export const ConnectForm = ({ workspaceId, catalogue, signer, onConnected }: Props) => {
+export const ConnectForm = ({ workspaceId, entry, egressIps, signer, method, onMethodChange, onChanged, onConnected, onLater, onShowGuide }: Props) => {
   const { client, refreshMe } = useAppSession()
   const me = useMe()
-  const [exchangeId, setExchangeId] = useState('')
   const [label, setLabel] = useState('')
-  const [method, setMethod] = useState<ConnectMethod>('paste')
   const [generated, setGenerated] = useState<Generated | undefined>(undefined)
-  /** The label of a generated key left for later: its row offers "Finish connecting". */
-  const [waiting, setWaiting] = useState<string | undefined>(undefined)
-  const [exchangeError, setExchangeError] = useState<string | undefined>(undefined)
   const [labelError, setLabelError] = useState<string | undefined>(undefined)
   const [problems, setProblems] = useState<CredentialProblems>({})
-  const [connected, setConnected] = useState<ExchangeAccount | undefined>(undefined)
-  const exchangeRef = useRef<HTMLSelectElement>(null)
   const labelRef = useRef<HTMLInputElement>(null)
   const inputs = useCredentialInputs()
   const action = useAction()
-  const entry = catalogue.exchanges.find((candidate) => candidate.id === exchangeId)
-  const hasSecondFactor = me.security.totp || me.security.passkeys > 0
-
-  const chooseExchange = (id: string) => {
-    setExchangeId(id)
-    setExchangeError(undefined)
-    setProblems({})
-    setMethod(defaultConnectMethod(catalogue.exchanges.find((candidate) => candidate.id === id)))
-    inputs.clear() // a key for one exchange is never sent to another
-  }
+  const isGenerating = method === 'generate' && entry.acceptsEd25519
+  const refusal = action.error === undefined ? undefined : refusalOf(action.error, entry.id, entry.name)
+  // A validation error from the server about the name lands on the name field.
+  const labelFieldError = labelError ?? fieldErrorOf(action.error, 'label')
 
   const edited = (field: CredentialField) => setProblems((previous) => (previous[field] === undefined ? previous : { ...previous, [field]: undefined }))
 
   const submit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault()
-    setConnected(undefined)
-    setWaiting(undefined)
-    if (entry === undefined || !isConnectable(entry)) {
-      setExchangeError(entry === undefined ? 'Choose the exchange the key is for.' : 'This dashboard cannot ask for the fields this exchange needs. Update Bulwark.')
-      return exchangeRef.current?.focus()
-    }
     const nameProblem = labelProblem(label)
     setLabelError(nameProblem)
     if (nameProblem !== undefined) return labelRef.current?.focus()
-    if (method === 'generate' && entry.acceptsEd25519) {
+    if (isGenerating) {
       void action.run(async () => {
         const result = await generateEd25519Account(client, workspaceId, { exchange: entry.id, label: label.trim() })
         const publicKeyPem = publicKeyToRegister(result.publicKeyPem)
-        onConnected(result.account)
+        onChanged()
         if (publicKeyPem === undefined) {
           throw new ApiError('BAD_RESPONSE', `The server did not send a public key for “${result.account.label}”. Remove the account and try again, or tell your operator.`)
         }
@@ -121,32 +107,26 @@ export const ConnectForm = ({ workspaceId, catalogue, signer, onConnected }: Pro
         send: (envelope) => connectExchangeAccount(client, workspaceId, { exchange: entry.id, label: label.trim(), envelope }),
       })
       setLabel('')
-      setConnected(account)
+      onChanged()
       onConnected(account)
     })
   }
-
-  const connectable = catalogue.exchanges.filter(isConnectable)
-  const isGenerating = method === 'generate' && entry?.acceptsEd25519 === true
 
   if (generated !== undefined) {
     return (
       <FinishConnectingForm
         account={generated.account}
         publicKeyPem={generated.publicKeyPem}
-        entry={catalogue.exchanges.find((candidate) => candidate.id === generated.account.exchange)}
-        egressIps={catalogue.egressIps}
+        entry={entry}
+        egressIps={egressIps}
         workspaceId={workspaceId}
         idPrefix="connect-finish"
+        title={`Bulwark generated the key pair for “${generated.account.label}”`}
         isFocusedOnShow
         laterLabel="Finish later"
-        onLater={() => {
-          setWaiting(generated.account.label)
-          setGenerated(undefined)
-        }}
+        onLater={() => onLater(generated.account)}
         onFinished={(account) => {
-          setGenerated(undefined)
-          setConnected(account)
+          onChanged()
           onConnected(account)
         }}
       />
@@ -154,36 +134,20 @@ export const ConnectForm = ({ workspaceId, catalogue, signer, onConnected }: Pro
   }
 
   return (
-    <form className="form" onSubmit={submit} noValidate aria-busy={action.isBusy}>
-      {me.user.emailVerified ? null : (
-        <Notice tone="warning">
-          <p>Verify your email address first: Bulwark accepts exchange keys only from accounts with a verified address.</p>
-        </Notice>
-      )}
-      {hasSecondFactor ? null : (
-        <Notice tone="warning">
-          <p>
-            Turn on two-factor sign-in before connecting a key: <Link to={routePaths.security}>add an authenticator app or a passkey under Security</Link>.
-          </p>
-        </Notice>
-      )}
-      <SelectField
-        id="connect-exchange"
-        name="exchange"
-        label="Exchange"
-        value={exchangeId}
-        error={exchangeError}
-        ref={exchangeRef}
-        onChange={(event) => chooseExchange(event.target.value)}
-      >
-        <option value="">Choose an exchange</option>
-        {connectable.map((option) => (
-          <option key={option.id} value={option.id}>
-            {option.name} ({marketLabel(option.market)})
-          </option>
-        ))}
-      </SelectField>
-      {entry === undefined ? null : <ExchangeGuide entry={entry} egressIps={catalogue.egressIps} headingId="connect-guide-title" />}
+    <form className="form" onSubmit={submit} noValidate aria-busy={action.isBusy} aria-label={`Connect a key for ${entry.name}`}>
+      {entry.acceptsEd25519 ? (
+        <fieldset className="choices">
+          <legend className="field__label">Key type at {entry.name}</legend>
+          <label className="choice">
+            <input type="radio" name="connect-method" value="generate" checked={method === 'generate'} onChange={() => onMethodChange('generate')} />
+            Let Bulwark generate the key (Ed25519, recommended): you only copy a public key to {entry.name}
+          </label>
+          <label className="choice">
+            <input type="radio" name="connect-method" value="paste" checked={method === 'paste'} onChange={() => onMethodChange('paste')} />
+            System-generated key: paste the API key and secret
+          </label>
+        </fieldset>
+      ) : null}
       <TextField
         id="connect-label"
         name="label"
@@ -192,49 +156,44 @@ export const ConnectForm = ({ workspaceId, catalogue, signer, onConnected }: Pro
         maxLength={MAX_LABEL}
         autoComplete="off"
         value={label}
-        error={labelError}
+        error={labelFieldError}
         ref={labelRef}
         onChange={(event) => {
           setLabel(event.target.value)
           setLabelError(undefined)
+          if (action.error?.field === 'label') action.clearError()
         }}
       />
-      {entry?.acceptsEd25519 === true ? (
-        <fieldset className="choices">
-          <legend className="field__label">Key type at {entry.name}</legend>
-          <label className="choice">
-            <input type="radio" name="connect-method" value="generate" checked={method === 'generate'} onChange={() => setMethod('generate')} />
-            Let Bulwark generate an Ed25519 key (recommended)
-          </label>
-          <label className="choice">
-            <input type="radio" name="connect-method" value="paste" checked={method === 'paste'} onChange={() => setMethod('paste')} />
-            System-generated key: paste the API key and secret
-          </label>
-        </fieldset>
-      ) : null}
-      {entry === undefined ? null : isGenerating ? (
+      {isGenerating ? (
         <p className="field__help">
-          Bulwark's signer generates the key pair and keeps the private key: it never exists in this browser or at {entry.name}. You register the public key at{' '}
-          {entry.name} as a self-generated key, then paste the API key {entry.name} issues for it.
+          Bulwark's signer generates the key pair and keeps the private key: it never exists in this browser or at {entry.name}. You get only the public key, to
+          register at {entry.name} as a self-generated key, then paste the API key {entry.name} issues for it.
         </p>
       ) : (
-        <CredentialInputFields idPrefix="connect" entry={entry} inputs={inputs} problems={problems} onEdited={edited} />
+        <>
+          <CredentialInputFields idPrefix="connect" entry={entry} inputs={inputs} problems={problems} onEdited={edited} />
+          <SignerKeyNotice signer={signer} idPrefix="connect" />
+        </>
       )}
-      {isGenerating ? null : <SignerKeyNotice signer={signer} idPrefix="connect" />}
-      <ActionError action={action} />
-      {action.error === undefined ? null : isGenerating ? <ErrorHint hint={generateErrorHint(action.error)} /> : <ConnectErrorHint error={action.error} />}
-      {connected === undefined ? null : (
-        <Notice tone="success">
-          <p>
-            Connected “{connected.label}” on {exchangeDisplayName(connected.exchange, catalogue.exchanges)}. The key is stored sealed in the signer; its badges
-            below show what {exchangeDisplayName(connected.exchange, catalogue.exchanges)} reported.
-          </p>
-        </Notice>
-      )}
-      {waiting === undefined ? null : (
-        <Notice tone="info">
-          <p>“{waiting}” waits for its API key. When you have it, use Finish connecting on its row above: the public key is shown there again.</p>
-        </Notice>
+      {refusal !== undefined ? (
+        <RefusalPanel
+          refusal={refusal}
+          exchangeName={entry.name}
+          ref={action.errorRef}
+          next={
+            <>
+              Then enter the key again above: the form dropped it when it was sealed.{' '}
+              <button type="button" className="link-button" onClick={onShowGuide}>
+                Show the guide again
+              </button>
+            </>
+          }
+        />
+      ) : (
+        <>
+          <ActionError action={action} />
+          {action.error === undefined ? null : isGenerating ? <ErrorHint hint={generateErrorHint(action.error)} /> : <ConnectErrorHint error={action.error} />}
+        </>
       )}
       <div className="form__actions">
         <button type="submit" className="button button--primary" disabled={action.isBusy}>

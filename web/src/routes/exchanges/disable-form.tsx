@@ -5,6 +5,7 @@ import { TextField } from '../../components/text-field'
 import type { ExchangeAccount } from '../../lib/exchange-parsers'
 import { useAppSession } from '../../lib/session-context'
 import { useAction } from '../../lib/use-action'
+import { fieldErrorOf } from '../../lib/api'
 
 const MAX_REASON = 200
 
@@ -31,10 +32,11 @@ export const DisableForm = ({ account, workspaceId, onCancel, onDisabled }: { ac
         maxLength={MAX_REASON}
         autoComplete="off"
         value={reason}
+        error={fieldErrorOf(action.error, 'reason')}
         autoFocus
         onChange={(event) => setReason(event.target.value)}
       />
-      <ActionError action={action} />
+      <ActionError action={action} fields={{ reason: 'Reason for disabling' }} />
       <div className="form__actions">
         <button type="submit" className="button button--danger" disabled={action.isBusy}>
           {action.isBusy ? 'Disabling…' : 'Disable key'}

@@ -8,7 +8,8 @@ import { useAppSession, useClientResource } from '../../lib/session-context'
 import { useResource } from '../../lib/use-resource'
 import { useSignerKey } from '../../lib/use-signer-key'
 import { AccountRow } from './account-row'
-import { ConnectForm } from './connect-form'
+import { ConnectFlow } from './connect-flow'
+import './exchanges.css'
 import { PendingChanges } from './pending-changes'
 
 const REFRESH_MS = 60_000
@@ -83,11 +84,11 @@ const WorkspaceExchanges = ({ workspace }: { workspace: Workspace }) => {
             Connect an exchange account
           </h3>
           <p className="card__intro">
-            Create a key that can trade but never withdraw, restricted to Bulwark's IP addresses. Bulwark checks its permissions at the exchange and refuses
-            keys that can move funds.
+            A key that can trade but never withdraw, restricted to Bulwark's IP addresses. It is sealed in this browser for the signer, and the signer checks
+            its permissions at the exchange before storing it: a key that can move funds is refused.
           </p>
           <ResourceView resource={catalogue.resource} loadingLabel="Loading the supported exchanges" onRetry={catalogue.reload}>
-            {(data) => <ConnectForm workspaceId={workspace.id} catalogue={data} signer={signer} onConnected={reloadAll} />}
+            {(data) => <ConnectFlow workspaceId={workspace.id} catalogue={data} signer={signer} onChanged={reloadAll} />}
           </ResourceView>
         </section>
       ) : (
@@ -101,7 +102,7 @@ const WorkspaceExchanges = ({ workspace }: { workspace: Workspace }) => {
 export const ExchangesPage = ({ workspace }: { workspace: Workspace | undefined }) => (
   <>
     <div className="page-intro">
-      <PageHeading id="exchanges-title" title="Exchanges" className="page-title" />
+      <PageHeading id="exchanges-title" title="Exchange accounts" className="page-title" />
       <p className="card__intro">
         API keys of your exchange accounts. They are sealed in your browser for Bulwark's signer, which alone can use them, only to trade within the limits you set.
       </p>

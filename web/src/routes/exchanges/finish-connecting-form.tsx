@@ -5,12 +5,15 @@ import { CopyButton } from '../../components/copy-button'
 import { TextAreaField } from '../../components/text-area-field'
 import { TextField } from '../../components/text-field'
 import { finishConnectingHint } from '../../lib/exchange-errors'
+import { refusalOf } from '../../lib/exchange-verdict'
 import { prepareApiKey } from '../../lib/exchange-keypair'
 import type { CatalogueEntry, ExchangeAccount } from '../../lib/exchange-parsers'
+import { fieldErrorOf } from '../../lib/api'
 import { useAppSession } from '../../lib/session-context'
 import { useAction } from '../../lib/use-action'
 import { useFocusOnMount } from '../../lib/use-focus'
 import { ErrorHint } from './connect-error-hint'
+import { RefusalPanel } from './verdict'
 
 type Props = {
   account: ExchangeAccount
@@ -23,6 +26,8 @@ type Props = {
   idPrefix: string
   /** Right after generating, the heading takes focus: the form that was there is gone. */
   isFocusedOnShow?: boolean
+  /** The form's heading; the default names the account and the exchange. */
+  title?: string
   laterLabel: string
   onLater: () => void
   onFinished: (account: ExchangeAccount) => void
@@ -35,7 +40,7 @@ const noAutofill = { autoComplete: 'off', autoCapitalize: 'off', autoCorrect: 'o
  * API key it issues. The API key alone cannot sign anything (the private key stays in the signer), so
  * it is kept in the field for another try when the exchange refuses it.
  */
-export const FinishConnectingForm = ({ account, publicKeyPem, entry, egressIps, workspaceId, idPrefix, isFocusedOnShow = false, laterLabel, onLater, onFinished }: Props) => {
+export const FinishConnectingForm = ({ account, publicKeyPem, entry, egressIps, workspaceId, idPrefix, isFocusedOnShow = false, title, laterLabel, onLater, onFinished }: Props) => {
   const { client } = useAppSession()
   const [apiKey, setApiKey] = useState('')
   const [problem, setProblem] = useState<string | undefined>(undefined)
@@ -46,6 +51,7 @@ export const FinishConnectingForm = ({ account, publicKeyPem, entry, egressIps, 
   const headingId = `${idPrefix}-title`
   const apiKeyId = `${idPrefix}-api-key`
   const hint = action.error === undefined ? undefined : finishConnectingHint(action.error, exchangeName)
+  const refusal = action.error === undefined ? undefined : refusalOf(action.error, account.exchange, exchangeName)
 
   const submit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault()
@@ -66,7 +72,7 @@ export const FinishConnectingForm = ({ account, publicKeyPem, entry, egressIps, 
   return (
     <form className="form form--inline" onSubmit={submit} noValidate aria-busy={action.isBusy} aria-labelledby={headingId}>
       <h4 id={headingId} className="subsection__title" tabIndex={-1} ref={isFocusedOnShow ? focusRef : undefined}>
-        Finish connecting “{account.label}”: register the public key at {exchangeName}
+        {title ?? `Finish connecting “${account.label}”: register the public key at ${exchangeName}`}
       </h4>
       <p className="field__help">
         Bulwark's signer generated this Ed25519 key pair and keeps its private key: it never leaves the signer, not even to this browser. {exchangeName} needs
@@ -100,7 +106,7 @@ export const FinishConnectingForm = ({ account, publicKeyPem, entry, egressIps, 
               ))}
             </ul>
             <div className="form__actions">
-              <CopyButton text={egressIps.join('\n')} label="Copy IP addresses" className="button button--secondary button--small" />
+              <CopyButton text={egressIps.join('\n')} label={egressIps.length === 1 ? 'Copy IP address' : 'Copy IP addresses'} className="button button--secondary button--small" />
             </div>
           </li>
         ) : (
@@ -116,15 +122,21 @@ export const FinishConnectingForm = ({ account, publicKeyPem, entry, egressIps, 
         help={`Bulwark checks at ${exchangeName} that the key can trade and cannot withdraw before it is used.`}
         className="field__input--mono"
         value={apiKey}
-        error={problem}
+        error={problem ?? fieldErrorOf(action.error, 'apiKey')}
         ref={apiKeyRef}
         onChange={(event) => {
           setApiKey(event.target.value)
           setProblem(undefined)
         }}
       />
-      <ActionError action={action} />
-      <ErrorHint hint={hint} />
+      {refusal === undefined ? (
+        <>
+          <ActionError action={action} fields={{ apiKey: `API key from ${exchangeName}` }} />
+          <ErrorHint hint={hint} />
+        </>
+      ) : (
+        <RefusalPanel refusal={refusal} exchangeName={exchangeName} ref={action.errorRef} next="Then select Finish connecting again: the key pair stays in the signer, and the API key stays in the field." />
+      )}
       <div className="form__actions">
         <button type="submit" className="button button--primary" disabled={action.isBusy}>
           {action.isBusy ? `Checking with ${exchangeName}…` : 'Finish connecting'}

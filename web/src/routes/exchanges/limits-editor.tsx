@@ -17,6 +17,7 @@ import {
   type LimitsFieldName,
   type LimitsFields,
 } from '../../lib/key-limits'
+import { fieldErrorOf } from '../../lib/api'
 import { useAppSession } from '../../lib/session-context'
 import { useAction } from '../../lib/use-action'
 
@@ -34,6 +35,15 @@ type Props = {
  * passkey confirmation or the signer's delay, because a stolen session (or a TOTP code, which the
  * signer cannot check itself) must not be able to widen what a key may do quietly.
  */
+/** The request's names for the fields → their labels here, for a server refusal about one of them. */
+const limitsFieldLabels = {
+  'limits.symbols': 'Markets',
+  'limits.maxOrderNotional': 'Largest order',
+  'limits.max24hNotional': 'Largest total per 24 hours',
+  'limits.maxOrdersPerMinute': 'Orders per minute',
+  'limits.priceBandPct': 'Price band (%)',
+} as const
+
 export const LimitsEditor = ({ account, current, workspaceId, onCancel, onApplied, onPending }: Props) => {
   const { client } = useAppSession()
   const [fields, setFields] = useState<LimitsFields>(() => limitsToFields(current))
@@ -49,7 +59,8 @@ export const LimitsEditor = ({ account, current, workspaceId, onCancel, onApplie
     id: `${idPrefix}-${name}`,
     name,
     value: fields[name],
-    error: errors[name],
+    // The server names them under "limits." (PUT …/limits { limits }); its refusal of one lands on it.
+    error: errors[name] ?? fieldErrorOf(action.error, `limits.${name}`),
     ref: (element: HTMLInputElement | HTMLTextAreaElement | null) => {
       refs.current[name] = element
     },
@@ -123,7 +134,7 @@ export const LimitsEditor = ({ account, current, workspaceId, onCancel, onApplie
           </>
         )}
       </div>
-      <ActionError action={action} />
+      <ActionError action={action} fields={limitsFieldLabels} />
       <div className="form__actions">
         <button type="submit" className="button button--primary" disabled={action.isBusy || isUnchanged}>
           {action.isBusy ? 'Saving…' : 'Save limits'}

@@ -7,6 +7,7 @@ import { StatusBadge } from '../../components/status-badge'
 import { TextField } from '../../components/text-field'
 import { ANTI_PHISHING_MAX, antiPhishingProblem, emailProblem } from '../../lib/account-validation'
 import { useAppSession, useMe } from '../../lib/session-context'
+import { fieldErrorOf } from '../../lib/api'
 import { useAction } from '../../lib/use-action'
 import { SectionCard } from './section-card'
 
@@ -59,14 +60,14 @@ export const EmailSection = () => {
           inputMode="email"
           spellCheck={false}
           value={newEmail}
-          error={emailError}
+          error={emailError ?? fieldErrorOf(action.error, 'newEmail')}
           ref={emailRef}
           onChange={(event) => {
             setNewEmail(event.target.value)
             setEmailError(undefined)
           }}
         />
-        <ActionError action={action} />
+        <ActionError action={action} fields={{ newEmail: 'New email address' }} />
         <div className="form__actions">
           <button type="submit" className="button button--primary" disabled={action.isBusy}>
             {action.isBusy ? 'Sending…' : 'Change email'}
@@ -76,6 +77,9 @@ export const EmailSection = () => {
     </SectionCard>
   )
 }
+
+/** A wrong current password is FORBIDDEN (src/auth/account-service.ts); a weak new one PASSWORD_REJECTED. */
+const passwordFieldsByCode = { FORBIDDEN: 'currentPassword', PASSWORD_REJECTED: 'newPassword' } as const
 
 export const PasswordSection = () => {
   const { client } = useAppSession()
@@ -115,7 +119,7 @@ export const PasswordSection = () => {
           label="Current password"
           autoComplete="current-password"
           value={current}
-          error={errors.current}
+          error={errors.current ?? fieldErrorOf(action.error, 'currentPassword', passwordFieldsByCode)}
           ref={currentRef}
           onChange={(event) => {
             setCurrent(event.target.value)
@@ -129,14 +133,14 @@ export const PasswordSection = () => {
           help="At least 15 characters, or fewer with a second factor. A passphrase of a few unrelated words works well."
           autoComplete="new-password"
           value={next}
-          error={errors.next}
+          error={errors.next ?? fieldErrorOf(action.error, 'newPassword', passwordFieldsByCode)}
           ref={nextRef}
           onChange={(event) => {
             setNext(event.target.value)
             setErrors((previous) => ({ ...previous, next: undefined }))
           }}
         />
-        <ActionError action={action} />
+        <ActionError action={action} fields={{ currentPassword: 'Current password', newPassword: 'New password' }} fieldsByCode={passwordFieldsByCode} />
         <div className="form__actions">
           <button type="submit" className="button button--primary" disabled={action.isBusy}>
             {action.isBusy ? 'Changing…' : 'Change password'}
@@ -201,14 +205,14 @@ export const AntiPhishingSection = () => {
           spellCheck={false}
           maxLength={ANTI_PHISHING_MAX}
           value={code}
-          error={codeError}
+          error={codeError ?? fieldErrorOf(action.error, 'code')}
           ref={codeRef}
           onChange={(event) => {
             setCode(event.target.value)
             setCodeError(undefined)
           }}
         />
-        <ActionError action={action} />
+        <ActionError action={action} fields={{ code: 'New anti-phishing code' }} />
         <div className="form__actions">
           <button type="submit" className="button button--primary" disabled={action.isBusy}>
             {action.isBusy ? 'Saving…' : 'Save code'}

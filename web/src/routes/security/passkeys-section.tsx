@@ -11,6 +11,7 @@ import { TimeText } from '../../components/time-text'
 import type { Passkey } from '../../lib/account-parsers'
 import { canUsePasskeys, createPasskey } from '../../lib/passkey'
 import { useAppSession, useClientResource, useMe } from '../../lib/session-context'
+import { fieldErrorOf } from '../../lib/api'
 import { useAction } from '../../lib/use-action'
 import { SectionCard } from './section-card'
 
@@ -68,7 +69,7 @@ const PasskeyRow = ({ passkey, onChanged }: RowProps) => {
               id={inputId}
               label={`New name for ${passkey.name}`}
               value={name}
-              error={nameError}
+              error={nameError ?? fieldErrorOf(action.error, 'name')}
               ref={nameRef}
               maxLength={MAX_NAME}
               autoFocus
@@ -77,6 +78,7 @@ const PasskeyRow = ({ passkey, onChanged }: RowProps) => {
                 setNameError(undefined)
               }}
             />
+            <ActionError action={action} fields={{ name: `New name for ${passkey.name}` }} />
             <div className="form__actions">
               <button type="submit" className="button button--primary button--small" disabled={action.isBusy}>
                 Save name
@@ -87,7 +89,8 @@ const PasskeyRow = ({ passkey, onChanged }: RowProps) => {
             </div>
           </form>
         ) : null}
-        <ActionError action={action} />
+        {/* While renaming, the error is in the form, by its buttons. */}
+        {isRenaming ? null : <ActionError action={action} />}
       </div>
       {isRenaming ? null : (
         <div className="row__actions">
@@ -146,14 +149,14 @@ const AddPasskeyForm = ({ onAdded }: { onAdded: (passkey: { name: string; recove
         help="So you can tell your passkeys apart, e.g. the device or security key it lives on."
         maxLength={MAX_NAME}
         value={name}
-        error={nameError}
+        error={nameError ?? fieldErrorOf(action.error, 'name')}
         ref={nameRef}
         onChange={(event) => {
           setName(event.target.value)
           setNameError(undefined)
         }}
       />
-      <ActionError action={action} />
+      <ActionError action={action} fields={{ name: 'Passkey name' }} />
       <div className="form__actions">
         <button type="submit" className="button button--primary" disabled={action.isBusy}>
           {action.isBusy ? 'Waiting for passkey…' : 'Add passkey'}

@@ -10,11 +10,15 @@ import { TextField } from '../../components/text-field'
 import { groupSecret, isOtpShaped, normalizeOtp } from '../../lib/account-format'
 import type { TotpSetup } from '../../lib/account-parsers'
 import { useAppSession, useMe } from '../../lib/session-context'
+import { fieldErrorOf } from '../../lib/api'
 import { useAction } from '../../lib/use-action'
 import { useFocusOnMount } from '../../lib/use-focus'
 import { SectionCard } from './section-card'
 
 type Stage = { step: 'idle' } | { step: 'enrol'; setup: TotpSetup } | { step: 'codes'; codes: string[] }
+
+/** A wrong or reused first code is about the code field. */
+const enrolFieldsByCode = { UNAUTHENTICATED: 'code', OTP_REPLAY: 'code' } as const
 
 const Enrol = ({ setup, onEnabled, onCancel }: { setup: TotpSetup; onEnabled: (codes: string[]) => void; onCancel: () => void }) => {
   const { client, refreshMe } = useAppSession()
@@ -66,14 +70,15 @@ const Enrol = ({ setup, onEnabled, onCancel }: { setup: TotpSetup; onEnabled: (c
           autoComplete="one-time-code"
           maxLength={12}
           value={code}
-          error={codeError}
+          error={codeError ?? fieldErrorOf(action.error, 'code', enrolFieldsByCode)}
           ref={codeRef}
           onChange={(event) => {
             setCode(event.target.value)
             setCodeError(undefined)
+            if (fieldErrorOf(action.error, 'code', enrolFieldsByCode) !== undefined) action.clearError()
           }}
         />
-        <ActionError action={action} />
+        <ActionError action={action} fields={{ code: 'Code from the app' }} fieldsByCode={enrolFieldsByCode} />
         <div className="form__actions">
           <button type="submit" className="button button--primary" disabled={action.isBusy}>
             {action.isBusy ? 'Checking…' : 'Turn on two-factor'}
