@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { z } from 'zod'
-import { asFieldMessage, fieldErrorsOf, firstErrorField, formErrorMap, numberFrom } from './form-errors'
+import { asFieldMessage, fieldErrorsOf, firstErrorField, formErrorMap, numberFrom, serverFieldErrors } from './form-errors'
 
 describe('form errors from the API schemas', () => {
   const schema = z.object({
@@ -36,5 +36,18 @@ describe('form errors from the API schemas', () => {
     expect(numberFrom('1e3')).toBeNaN()
     expect(numberFrom('')).toBeNaN()
     expect(asFieldMessage('done.')).toBe('Done.')
+  })
+
+  it("puts the server's validation error on the field it names, with numbers in the path as indexes", () => {
+    const fieldOf = (path: readonly PropertyKey[]) => (path[0] === 'targets' && typeof path[1] === 'number' ? `target.${path[1]}.value` : path[0] === 'amount' ? 'amount' : undefined)
+    expect(serverFieldErrors({ field: 'targets.1.price', fieldProblem: 'Must be a decimal number.' }, fieldOf)).toEqual({ 'target.1.value': 'Must be a decimal number.' })
+    expect(serverFieldErrors({ field: 'amount', fieldProblem: 'Must not be empty.' }, fieldOf)).toEqual({ amount: 'Must not be empty.' })
+  })
+
+  it('leaves an error that names no field of the form to the notice by the button', () => {
+    const fieldOf = (path: readonly PropertyKey[]) => (path[0] === 'amount' ? 'amount' : undefined)
+    expect(serverFieldErrors({ field: 'somewhere.else', fieldProblem: 'Is invalid.' }, fieldOf)).toEqual({})
+    expect(serverFieldErrors({ field: undefined, fieldProblem: undefined }, fieldOf)).toEqual({})
+    expect(serverFieldErrors(undefined, fieldOf)).toEqual({})
   })
 })

@@ -57,6 +57,21 @@ export const fieldErrorsOf = (error: z.ZodError, fieldOf: (path: readonly Proper
   return errors
 }
 
+/**
+ * A validation error the server sent (src/api/error-handler.ts words it "body.config.amount: must be
+ * …"; `ApiError.field` keeps the path after "body.") on the form field it is about, so a refusal the
+ * client-side check did not foresee still lands beside the field that caused it. Nothing when the
+ * error names no field, or one this form does not have: the error notice by the button says it then.
+ */
+export const serverFieldErrors = (
+  error: { field: string | undefined; fieldProblem: string | undefined } | undefined,
+  fieldOf: (path: readonly PropertyKey[]) => string | undefined,
+): FieldErrors => {
+  if (error?.field === undefined || error.fieldProblem === undefined) return {}
+  const field = fieldOf(error.field.split('.').map((part) => (/^\d+$/.test(part) ? Number(part) : part)))
+  return field === undefined ? {} : { [field]: error.fieldProblem }
+}
+
 /** The first field of `order` with an error, for focus after a failed submit. */
 export const firstErrorField = (errors: FieldErrors, order: readonly string[]): string | undefined =>
   order.find((field) => errors[field] !== undefined) ?? (errors.form === undefined ? Object.keys(errors)[0] : 'form')

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { createSmartTradeBody, editSmartTradeBody } from '../../../../src/trading/trading-api-types'
 import { emptyRiskDraft } from './risk-draft'
 import {
+  bodyFieldOf,
   editBodyFrom,
   emptySmartTradeDraft,
   emptyTarget,
@@ -93,6 +94,22 @@ describe('the Smart Trade form', () => {
       ),
     )
     expect(errors).toEqual({ targets: 'The take-profit shares must add up to 100 %.' })
+  })
+
+  it("says on the symbol field when it is not one the account's market trades", () => {
+    expect(failed(smartTradeBodyFrom(draft({ symbol: 'BTC/USDT:USDT' }), 'spot'))).toEqual({ symbol: '"BTC/USDT:USDT" is a perpetual and this is a spot account: use a symbol like "BTC/USDT".' })
+    expect(failed(smartTradeBodyFrom(draft(), 'linear'))).toEqual({ symbol: '"BTC/USDT" is a spot symbol and this account trades perpetuals: use a symbol like "BTC/USDT:USDT".' })
+    expect(smartTradeBodyFrom(draft(), 'spot').ok).toBe(true)
+    expect(smartTradeBodyFrom(draft({ symbol: 'BTC/USDT:USDT' }), 'linear').ok).toBe(true)
+  })
+
+  it("names the form field of a path in the create body, as the server's validation errors give it", () => {
+    expect(bodyFieldOf(['config', 'takeProfit', 'targets', 1, 'price'])).toBe('target.1.value')
+    expect(bodyFieldOf(['config', 'takeProfit', 'targets', 0, 'sharePercent'])).toBe('target.0.share')
+    expect(bodyFieldOf(['config', 'stopLoss', 'percent'])).toBe('stopValue')
+    expect(bodyFieldOf(['config', 'entry', 'price'])).toBe('entryPrice')
+    expect(bodyFieldOf(['account', 'id'])).toBe('accountKey')
+    expect(bodyFieldOf(['unknown'])).toBeUndefined()
   })
 
   it('refuses a short on a spot symbol, and allows it on a futures one', () => {

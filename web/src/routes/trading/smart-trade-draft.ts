@@ -132,7 +132,8 @@ export const configFieldOf = (path: readonly PropertyKey[]): string | undefined 
   }
 }
 
-const bodyFieldOf = (path: readonly PropertyKey[]): string | undefined => {
+/** The form field of a path inside the create body (for the server's own validation errors too). */
+export const bodyFieldOf = (path: readonly PropertyKey[]): string | undefined => {
   const [key, ...rest] = path
   if (key === 'name') return 'name'
   if (key === 'account') return 'accountKey'
@@ -145,8 +146,23 @@ const ownErrors = (errors: Record<string, string | undefined>): FieldErrors =>
 
 export type Checked<T> = { ok: true; body: T } | { ok: false; errors: FieldErrors }
 
-/** The create body, or every field's message (the form's own and the schema's). */
-export const smartTradeBodyFrom = (draft: SmartTradeDraft): Checked<CreateSmartTradeBody> => {
+/**
+ * A spot account trades "BTC/USDT", a futures account perpetuals like "BTC/USDT:USDT": the server's
+ * rule (src/trading/trading-accounts.ts), said on the symbol field before the request is sent.
+ */
+export const symbolMarketError = (symbol: string, market: 'spot' | 'linear' | undefined): string | undefined => {
+  const tidy = tidySymbol(symbol)
+  if (tidy === '' || market === undefined) return undefined
+  if (market === 'spot' && isFuturesSymbol(tidy)) return `"${tidy}" is a perpetual and this is a spot account: use a symbol like "BTC/USDT".`
+  if (market === 'linear' && !isFuturesSymbol(tidy)) return `"${tidy}" is a spot symbol and this account trades perpetuals: use a symbol like "BTC/USDT:USDT".`
+  return undefined
+}
+
+/**
+ * The create body, or every field's message (the form's own and the schema's). `accountMarket`, the
+ * chosen account's market when known, also checks that the symbol is one the account trades.
+ */
+export const smartTradeBodyFrom = (draft: SmartTradeDraft, accountMarket?: 'spot' | 'linear'): Checked<CreateSmartTradeBody> => {
   const account = accountRefOf(draft.accountKey)
   const { exits, timeoutError } = exitsCandidate(draft)
   const { limits, cooldownError } = riskCandidate(draft.risk)
@@ -175,7 +191,12 @@ export const smartTradeBodyFrom = (draft: SmartTradeDraft): Checked<CreateSmartT
     },
   }
   const parsed = createSmartTradeBody.safeParse(candidate, { error: formErrorMap })
-  const own = ownErrors({ accountKey: account === undefined ? 'Choose the account to trade on.' : undefined, timeoutMinutes: timeoutError, 'risk.cooldownMinutes': cooldownError })
+  const own = ownErrors({
+    accountKey: account === undefined ? 'Choose the account to trade on.' : undefined,
+    symbol: symbolMarketError(draft.symbol, accountMarket),
+    timeoutMinutes: timeoutError,
+    'risk.cooldownMinutes': cooldownError,
+  })
   if (parsed.success && Object.keys(own).length === 0) return { ok: true, body: parsed.data }
   return { ok: false, errors: { ...(parsed.success ? {} : fieldErrorsOf(parsed.error, bodyFieldOf)), ...own } }
 }

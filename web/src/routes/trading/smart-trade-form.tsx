@@ -1,5 +1,4 @@
-import { useCallback, useId, useRef, useState, type FormEvent } from 'react'
-import { fetchDemoMarkets } from '../../api/demo/queries'
+import { useId, useRef, useState, type Dispatch, type FormEvent, type SetStateAction } from 'react'
 import { createSmartTrade } from '../../api/trading/mutations'
 import type { BotView, TradingAccountView } from '../../api/trading/queries'
 import { ActionError } from '../../components/action-error'
@@ -7,15 +6,15 @@ import { SelectField } from '../../components/select-field'
 import { TextField } from '../../components/text-field'
 import { useAppSession } from '../../lib/session-context'
 import { useAction } from '../../lib/use-action'
-import { useResource } from '../../lib/use-resource'
 import { ExitsFields } from './exits-fields'
 import { useFieldRefs } from './field-refs'
-import type { FieldErrors } from './form-errors'
+import { serverFieldErrors, type FieldErrors } from './form-errors'
 import { sendIdempotent, type PendingKey } from './idempotency'
 import { stopPlacementHelp, stopPlacementText } from './live-state'
 import { RiskFields, hasRiskError } from './risk-fields'
 import {
   accountKeyOf,
+  bodyFieldOf,
   emptySmartTradeDraft,
   exitsFieldOrder,
   isFuturesSymbol,
@@ -47,39 +46,46 @@ const fieldOrder = (draft: SmartTradeDraft): string[] => [
   'risk.priceBandPercent',
 ]
 
-type Props = { workspaceId: string; accounts: readonly TradingAccountView[]; onCreated: (bot: BotView) => void }
+/** The account a new form starts on: a demo one first (the safe place to try), else any that can trade. */
+export const firstTradableAccount = (accounts: readonly TradingAccountView[]): TradingAccountView | undefined =>
+  accounts.find((account) => account.canTrade && account.kind === 'demo') ?? accounts.find((account) => account.canTrade)
+
+type Props = {
+  workspaceId: string
+  accounts: readonly TradingAccountView[]
+  /** Held by the page, which draws it on the chart and writes dragged lines back into it. */
+  draft: SmartTradeDraft
+  onDraftChange: Dispatch<SetStateAction<SmartTradeDraft>>
+  /** Suggestions for the symbol field (the demo exchange's markets of the account's kind). */
+  symbolOptions: readonly string[]
+  onCreated: (bot: BotView) => void
+}
 
 /**
  * A new Smart Trade: account, symbol, direction, amount, entry, targets, stop, timeout and optional
  * risk limits. Checked with the API's schema before sending; it starts as soon as the server has it.
- * The create request carries an idempotency key, kept for a retry after a lost answer.
+ * The create request carries an idempotency key, kept for a retry after a lost answer. Errors show on
+ * the field they are about, the server's validation errors too; what belongs to no field, by the button.
  */
-export const SmartTradeForm = ({ workspaceId, accounts, onCreated }: Props) => {
+export const SmartTradeForm = ({ workspaceId, accounts, draft, onDraftChange, symbolOptions, onCreated }: Props) => {
   const { client } = useAppSession()
-  const firstTradable = accounts.find((account) => account.canTrade && account.kind === 'demo') ?? accounts.find((account) => account.canTrade)
-  const [draft, setDraft] = useState<SmartTradeDraft>(() => emptySmartTradeDraft(firstTradable === undefined ? '' : accountKeyOf(firstTradable)))
-  const [errors, setErrors] = useState<FieldErrors>({})
+  const [ownErrors, setErrors] = useState<FieldErrors>({})
   const [isRiskShown, setIsRiskShown] = useState(false)
   const pendingKey = useRef<PendingKey | undefined>(undefined)
   const action = useAction()
   const { register, focusFirstAfterRender } = useFieldRefs()
   const idPrefix = useId()
+  const errors: FieldErrors = { ...serverFieldErrors(action.error, bodyFieldOf), ...ownErrors }
 
   const account = accounts.find((candidate) => accountKeyOf(candidate) === draft.accountKey)
   const isFutures = isFuturesSymbol(draft.symbol)
-  const loadMarkets = useCallback(
-    async (signal: AbortSignal) => (account?.kind === 'demo' ? (await fetchDemoMarkets(client, workspaceId, signal)).filter((market) => market.kind === account.market) : []),
-    [client, workspaceId, account?.kind, account?.market],
-  )
-  const markets = useResource(loadMarkets)
-  const symbolOptions = markets.resource.status === 'success' ? markets.resource.data.map((market) => market.symbol) : []
 
-  const update = (patch: Partial<SmartTradeDraft>) => setDraft((previous) => ({ ...previous, ...patch }))
+  const update = (patch: Partial<SmartTradeDraft>) => onDraftChange((previous) => ({ ...previous, ...patch }))
 
   const submit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault()
     action.clearError()
-    const checked = smartTradeBodyFrom(draft)
+    const checked = smartTradeBodyFrom(draft, account?.market)
     if (!checked.ok) {
       setErrors(checked.errors)
       if (hasRiskError(checked.errors)) setIsRiskShown(true)
@@ -89,7 +95,7 @@ export const SmartTradeForm = ({ workspaceId, accounts, onCreated }: Props) => {
     setErrors({})
     void action.run(async () => {
       const bot = await sendIdempotent(pendingKey, JSON.stringify(checked.body), (key) => createSmartTrade(client, workspaceId, checked.body, key))
-      setDraft(emptySmartTradeDraft(draft.accountKey))
+      onDraftChange(emptySmartTradeDraft(draft.accountKey))
       onCreated(bot)
     })
   }
