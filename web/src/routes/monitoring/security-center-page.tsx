@@ -13,6 +13,8 @@ import type { KeyHealth } from '../../lib/monitoring-parsers'
 import { routePaths, type Route } from '../../lib/router'
 import { useAppSession, useMe } from '../../lib/session-context'
 import { useResource } from '../../lib/use-resource'
+import { SecurityScorePanel, useSecurityScore } from '../overview/security-score-panel'
+import { useLiveTopics } from '../../lib/live-events'
 import { NoWorkspace, canLockDown } from './no-workspace'
 import { SectionNav } from './section-nav'
 
@@ -163,7 +165,14 @@ const AccountSummary = () => {
   )
 }
 
-/** The security center's first page: the health of every key, the account's protection, and what to do when something looks wrong. */
+/** The score with every check and the step that completes it; keys and factors move it. */
+const WorkspaceScore = ({ workspace }: { workspace: Workspace }) => {
+  const score = useSecurityScore(workspace.id)
+  useLiveTopics(['accounts', 'alerts'], score.reload)
+  return <SecurityScorePanel resource={score.resource} onRetry={score.reload} variant="full" />
+}
+
+/** The security center's first page: the score and its steps, the health of every key, the account's protection, and what to do when something looks wrong. */
 export const SecurityCenterPage = ({ workspace, route }: { workspace: Workspace | undefined; route: Route }) => (
   <>
     <div className="page-intro">
@@ -171,6 +180,7 @@ export const SecurityCenterPage = ({ workspace, route }: { workspace: Workspace 
       <p className="card__intro">How well your keys are protected, what they did, and what Bulwark noticed.</p>
     </div>
     <SectionNav route={route} />
+    {workspace === undefined ? null : <WorkspaceScore key={workspace.id} workspace={workspace} />}
     {workspace === undefined ? <NoWorkspace what="are no keys to show" /> : <WorkspaceKeys key={workspace.id} workspace={workspace} />}
     <AccountSummary />
   </>
