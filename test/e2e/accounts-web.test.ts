@@ -41,11 +41,17 @@ describe.runIf(hasChromium)('accounts in Chromium', () => {
         await page.getByRole('button', { name: 'Sign in', exact: true }).click()
       }
 
+      // Account security is a page of Settings.
+      const openAccountSecurity = async () => {
+        await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Settings', exact: true }).click()
+        await page.getByRole('link', { name: 'Account security', exact: true }).click()
+      }
+
       await page.goto(base)
       await signIn()
       await expect.poll(() => page.getByRole('button', { name: 'Sign out' }).isVisible()).toBe(true)
 
-      await page.getByRole('navigation').getByRole('link', { name: 'Security', exact: true }).click()
+      await openAccountSecurity()
       await page.getByRole('button', { name: 'Set up authenticator app' }).click()
       await expect.poll(() => page.getByAltText('QR code to scan with your authenticator app').isVisible()).toBe(true)
       const secret = ((await page.locator('.totp__secret code').textContent()) ?? '').replace(/\s+/g, '')
@@ -68,7 +74,7 @@ describe.runIf(hasChromium)('accounts in Chromium', () => {
       await page.getByRole('button', { name: 'Verify' }).click()
       await expect.poll(() => page.getByRole('button', { name: 'Sign out' }).isVisible()).toBe(true)
 
-      await page.getByRole('navigation').getByRole('link', { name: 'Security', exact: true }).click()
+      await openAccountSecurity()
       await expect.poll(() => page.getByRole('button', { name: 'End all other sessions' }).isVisible()).toBe(true)
       await page.screenshot({ path: join('test-results', 'accounts-security.png'), fullPage: true })
       // Signed-out page loads ask /api/me (401) and refused steps log 4xx; nothing else may fail.

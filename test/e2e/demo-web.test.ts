@@ -38,7 +38,7 @@ describe.runIf(hasChromium)('the demo exchange in Chromium', () => {
       await page.getByLabel('Email', { exact: true }).fill('ops@example.com')
       await page.getByLabel('Password', { exact: true }).fill(PASSWORD)
       await page.getByRole('button', { name: 'Sign in', exact: true }).click()
-      await page.getByRole('navigation').getByRole('link', { name: 'Demo', exact: true }).click()
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Demo accounts', exact: true }).click()
       await expect.poll(() => page.getByRole('heading', { name: 'Demo exchange' }).isVisible()).toBe(true)
       await expect.poll(() => page.getByText(/Replay data/).first().isVisible()).toBe(true) // never hides where prices come from
 

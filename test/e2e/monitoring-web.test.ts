@@ -94,7 +94,7 @@ describe.runIf(hasChromium)('security center in Chromium', () => {
 
       // ---- Alerts inbox: the count changes live when an alert is raised elsewhere.
       await main().getByRole('link', { name: /^Alerts/ }).click()
-      await expect.poll(() => page.getByText('Live', { exact: true }).isVisible(), SLOW).toBe(true)
+      await expect.poll(() => page.getByRole('main').getByText('Live', { exact: true }).isVisible(), SLOW).toBe(true) // the inbox's stream, not the header's
       const unreadBefore = ((await (await page.request.get(`${base}/api/workspaces/${workspaceId}/alerts/unread`)).json()) as { count: number }).count
       await shot(page, '01-alerts-before')
       // Another tab of the same person turns on two-factor: the `second_factor_changed` alert.
@@ -123,11 +123,11 @@ describe.runIf(hasChromium)('security center in Chromium', () => {
       await expect.poll(() => page.getByRole('list', { name: 'Account protection' }).getByText('Authenticator app on').isVisible(), SLOW).toBe(true)
       await shot(page, '03-security-center')
       const tabs = page.getByRole('navigation', { name: 'Security center sections' })
-      await tabs.getByRole('link', { name: 'Activity' }).click()
+      await main().getByRole('link', { name: 'Activity', exact: true }).click()
       await expect.poll(() => page.getByText('No key has been used yet.').isVisible(), SLOW).toBe(true)
       await expect.poll(() => page.getByText('No calls match.').isVisible(), SLOW).toBe(true)
       await shot(page, '04-activity')
-      await tabs.getByRole('link', { name: 'Audit log' }).click()
+      await main().getByRole('link', { name: 'Audit', exact: true }).click()
       const verified = page.getByRole('status', { name: 'Audit log verification' })
       await expect.poll(() => verified.getByText(/^Verified ✓ up to entry \d+\.$/).isVisible(), SLOW).toBe(true)
       const entries = page.getByRole('region', { name: 'Audit entries' })
@@ -138,11 +138,14 @@ describe.runIf(hasChromium)('security center in Chromium', () => {
       await expect.poll(async () => (await entries.getByRole('row').count()) - 1 === (await entries.getByText('audit_log_read', { exact: true }).count()), SLOW).toBe(true)
       expect(await entries.getByText('audit_log_read', { exact: true }).count()).toBeGreaterThan(0)
       await shot(page, '05-audit')
-      await tabs.getByRole('link', { name: 'Notifications' }).click()
+      // Alert rules are part of Settings.
+      await main().getByRole('link', { name: 'Settings', exact: true }).click()
+      await page.getByRole('link', { name: 'Notifications and alert rules', exact: true }).click()
       await expect.poll(() => page.getByRole('heading', { name: 'Alert rules' }).isVisible(), SLOW).toBe(true)
       await expect.poll(() => page.getByLabel('Open orders at a lockdown').isVisible(), SLOW).toBe(true)
       await shot(page, '06-notifications')
-      await tabs.getByRole('link', { name: 'Incidents' }).click()
+      await main().getByRole('link', { name: 'Security center', exact: true }).click()
+      await tabs.getByRole('link', { name: 'Incidents', exact: true }).click()
       await expect.poll(() => page.getByText('No lockdown so far.').isVisible(), SLOW).toBe(true)
 
       // ---- Lockdown from the red button: the dialog says what happens; afterwards this browser is signed out.

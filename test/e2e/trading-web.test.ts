@@ -57,15 +57,15 @@ describe.runIf(hasChromium)('trading in Chromium', () => {
       const idFromUrl = () => new URL(page.url()).pathname.split('/').pop() ?? ''
 
       // A Demo Spot account to trade on.
-      const nav = page.getByRole('navigation')
-      await nav.getByRole('link', { name: 'Demo', exact: true }).click()
+      const nav = page.getByRole('navigation', { name: 'Main' })
+      await nav.getByRole('link', { name: 'Demo accounts', exact: true }).click()
       await page.getByLabel('Account name').fill('Paper')
       await page.getByRole('radio', { name: 'Demo Spot' }).check()
       await page.getByRole('button', { name: 'Create demo account' }).click()
       await expect.poll(() => page.getByRole('region', { name: 'Balances' }).getByText(/10,?000/).first().isVisible(), SLOW).toBe(true)
 
       // ---- Smart Trade: long 0.01 BTC at market, two targets, a 3 % stop.
-      await nav.getByRole('link', { name: 'Smart Trades', exact: true }).click()
+      await nav.getByRole('link', { name: 'Trade', exact: true }).click()
       await expect.poll(() => page.getByRole('button', { name: 'Start the Smart Trade' }).isVisible(), SLOW).toBe(true)
       await expect.poll(() => page.getByText('No Smart Trades yet.').isVisible(), SLOW).toBe(true)
       await expect.poll(() => page.getByText(/Stops: triggered by Bulwark/).isVisible()).toBe(true) // spot: the take-profit sells hold the coins

@@ -21,27 +21,36 @@ const VersionLabel = ({ version }: { version: Resource<VersionInfo> }) => {
   }
 }
 
+/** The product's name, mark and version; used by both shells. */
+export const Brand = ({ version }: { version: Resource<VersionInfo> }) => (
+  <div className="brand">
+    <ShieldMark className="brand__mark" />
+    <h1 className="brand__name">Bulwark</h1>
+    <VersionLabel version={version} />
+  </div>
+)
+
 type Props = {
   version: Resource<VersionInfo>
-  /** The signed-in person's email and Sign out, beside the theme toggle. */
-  account?: ReactNode
-  /** The main navigation, on its own row below. */
-  nav?: ReactNode
+  /** Before the brand: the Menu button of the narrow-screen navigation. */
+  menu?: ReactNode
+  /** After the brand: what the pages are about (the workspace picker). */
+  context?: ReactNode
+  /** At the end, before the theme toggle: connection state, the lockdown button, the account. */
+  tools?: ReactNode
 }
 
-export const AppHeader = ({ version, account, nav }: Props) => (
+/** The signed-in header bar, across the top of the page. */
+export const AppHeader = ({ version, menu, context, tools }: Props) => (
   <header className="app-header">
-    <div className="app-header__bar">
-      <div className="brand">
-        <ShieldMark className="brand__mark" />
-        <h1 className="brand__name">Bulwark</h1>
-        <VersionLabel version={version} />
-      </div>
-      <div className="app-header__tools">
-        {account}
-        <ThemeToggle />
-      </div>
+    <div className="app-header__start">
+      {menu}
+      <Brand version={version} />
+      {context}
     </div>
-    {nav}
+    <div className="app-header__tools">
+      {tools}
+      <ThemeToggle />
+    </div>
   </header>
 )

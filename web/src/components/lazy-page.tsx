@@ -31,18 +31,34 @@ class PageBoundary extends Component<{ children: ReactNode }, BoundaryState> {
   }
 }
 
+/**
+ * What a page looks like while its code arrives: its heading's line and a card, at the sizes the page
+ * will have, so the page replaces it without the layout jumping.
+ */
+export const PageSkeleton = ({ label }: { label: string }) => (
+  <div className="page-skeleton" aria-busy="true">
+    <div className="page-intro">
+      <p className="page-title">
+        <Skeleton width="md" size="title" />
+      </p>
+      <p className="card__intro">
+        <Skeleton width="lg" />
+      </p>
+    </div>
+    <div className="card page-skeleton__card">
+      <Skeleton width="sm" />
+      <Skeleton width="lg" />
+      <Skeleton width="md" />
+    </div>
+    <span className="visually-hidden" role="status">
+      {label}
+    </span>
+  </div>
+)
+
 /** A page loaded on demand (`React.lazy`): a placeholder while its code arrives, an error if it cannot. */
 export const LazyPage = ({ loadingLabel, children }: { loadingLabel: string; children: ReactNode }) => (
   <PageBoundary>
-    <Suspense
-      fallback={
-        <div className="loading" aria-busy="true">
-          <Skeleton width="lg" />
-          <span className="visually-hidden">{loadingLabel}</span>
-        </div>
-      }
-    >
-      {children}
-    </Suspense>
+    <Suspense fallback={<PageSkeleton label={loadingLabel} />}>{children}</Suspense>
   </PageBoundary>
 )

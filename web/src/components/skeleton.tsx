@@ -4,6 +4,9 @@
  */
 export type SkeletonWidth = 'xs' | 'sm' | 'md' | 'lg'
 
-export const Skeleton = ({ width = 'md' }: { width?: SkeletonWidth }) => (
-  <span className={`skeleton skeleton--${width}`} aria-hidden="true" />
+/** 'title' is as tall as a page heading's letters (put it inside the heading's element for its line height). */
+export type SkeletonSize = 'text' | 'title'
+
+export const Skeleton = ({ width = 'md', size = 'text' }: { width?: SkeletonWidth; size?: SkeletonSize }) => (
+  <span className={size === 'title' ? `skeleton skeleton--${width} skeleton--title` : `skeleton skeleton--${width}`} aria-hidden="true" />
 )

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { documentTitle, isEmailLinkRoute, isPlainLeftClick, matchRoute, pathFor, routePaths, tokenFromFragment } from './router'
+import { documentTitle, isEmailLinkRoute, isPlainLeftClick, mainNavEntry, matchRoute, pathFor, routePaths, tokenFromFragment } from './router'
 
 const click = { button: 0, metaKey: false, ctrlKey: false, shiftKey: false, altKey: false, defaultPrevented: false }
 
@@ -52,5 +52,30 @@ describe('the router', () => {
     expect(isPlainLeftClick({ ...click, metaKey: true })).toBe(false)
     expect(isPlainLeftClick({ ...click, shiftKey: true })).toBe(false)
     expect(isPlainLeftClick({ ...click, defaultPrevented: true })).toBe(false)
+  })
+})
+
+describe('the main navigation', () => {
+  it('marks the entry a page belongs to', () => {
+    const id = '6f1c1b36-4c55-4a4d-9a55-3c1d2d3e4f50'
+    expect(mainNavEntry(matchRoute('/'))).toBe('home')
+    expect(mainNavEntry(matchRoute('/trade'))).toBe('trade')
+    expect(mainNavEntry(matchRoute('/smart-trades'))).toBe('trade')
+    expect(mainNavEntry(matchRoute(`/smart-trades/${id}`))).toBe('trade')
+    expect(mainNavEntry(matchRoute(`/bots/${id}`))).toBe('bots')
+    expect(mainNavEntry(matchRoute('/exchanges'))).toBe('exchanges')
+    expect(mainNavEntry(matchRoute('/demo'))).toBe('demo')
+    expect(mainNavEntry(matchRoute('/activity'))).toBe('activity')
+    expect(mainNavEntry(matchRoute('/audit'))).toBe('audit')
+    expect(mainNavEntry(matchRoute('/alerts'))).toBe('alerts')
+    expect(mainNavEntry(matchRoute('/security-center'))).toBe('securityCenter')
+    expect(mainNavEntry(matchRoute(`/incidents/${id}`))).toBe('securityCenter')
+    for (const path of ['/settings', '/security', '/tokens', '/notifications']) expect(mainNavEntry(matchRoute(path))).toBe('settings')
+  })
+
+  it('marks nothing on pages outside it', () => {
+    expect(mainNavEntry(matchRoute('/nope'))).toBeUndefined()
+    expect(mainNavEntry(matchRoute('/verify-email'))).toBeUndefined()
+    expect(mainNavEntry(matchRoute('/locked-down'))).toBeUndefined()
   })
 })

@@ -105,6 +105,40 @@ export const matchRoute = (pathname: string): Route => {
 
 export const pathFor = (name: RouteName): string => routePaths[name]
 
+/** The entries of the main navigation (web/src/components/side-nav.tsx draws them). */
+export type MainNavEntry = 'home' | 'trade' | 'bots' | 'exchanges' | 'demo' | 'activity' | 'audit' | 'alerts' | 'securityCenter' | 'settings'
+
+/**
+ * The main navigation entry a page belongs to, marked current while it is open: a Smart Trade is part
+ * of Trade, an incident of the security center, the account's security, API tokens and notification
+ * rules of Settings. Undefined for pages outside the navigation (not found, emailed links).
+ */
+export const mainNavEntry = (route: Route): MainNavEntry | undefined => {
+  switch (route.name) {
+    case 'home':
+    case 'trade':
+    case 'bots':
+    case 'exchanges':
+    case 'demo':
+    case 'activity':
+    case 'audit':
+    case 'alerts':
+    case 'securityCenter':
+    case 'settings':
+      return route.name
+    case 'smartTrades':
+      return 'trade'
+    case 'incidents':
+      return 'securityCenter'
+    case 'security':
+    case 'tokens':
+    case 'notifications':
+      return 'settings'
+    default:
+      return undefined
+  }
+}
+
 /** "/bots/<id>", "/incidents/<id>": one item of a page that lists them. */
 export const itemPathFor = (name: 'smartTrades' | 'bots' | 'incidents', id: string): string => `${routePaths[name]}/${encodeURIComponent(id)}`
 

@@ -1,9 +1,13 @@
 /**
  * Light and dark themes. With nothing saved the page follows `prefers-color-scheme` (pure CSS);
- * the toggle saves a choice, which `public/theme-init.js` applies before first paint.
+ * a saved choice is applied before first paint by `public/theme-init.js` (an external script: the
+ * CSP forbids inline ones), so the page never flashes the other theme.
  */
 
 export type Theme = 'light' | 'dark'
+
+/** What the person picked: one theme, or whatever the system says. */
+export type ThemeChoice = Theme | 'system'
 
 /** Also read by web/public/theme-init.js: change both together. */
 export const THEME_STORAGE_KEY = 'bulwark.theme'
@@ -19,9 +23,11 @@ export const readSavedTheme = (): Theme | undefined => {
   }
 }
 
-export const saveTheme = (theme: Theme): void => {
+/** Saves a theme, or forgets it for 'system'. */
+export const saveThemeChoice = (choice: ThemeChoice): void => {
   try {
-    window.localStorage.setItem(THEME_STORAGE_KEY, theme)
+    if (choice === 'system') window.localStorage.removeItem(THEME_STORAGE_KEY)
+    else window.localStorage.setItem(THEME_STORAGE_KEY, choice)
   } catch {
     // Storage disabled: the choice lasts for this page only.
   }
@@ -29,8 +35,10 @@ export const saveTheme = (theme: Theme): void => {
 
 export const systemTheme = (): Theme => (window.matchMedia(darkQuery).matches ? 'dark' : 'light')
 
-export const applyTheme = (theme: Theme): void => {
-  document.documentElement.dataset.theme = theme
+/** Forces a theme on <html data-theme>, or (for 'system') lets the CSS media query decide. */
+export const applyThemeChoice = (choice: ThemeChoice): void => {
+  if (choice === 'system') delete document.documentElement.dataset.theme
+  else document.documentElement.dataset.theme = choice
 }
 
 /** Calls `listener` when the system theme changes; returns the unsubscribe function. */

@@ -1,10 +1,13 @@
 import type { SetupStatus } from '../api/setup/queries'
 import { fetchReadiness, type VersionInfo } from '../api/system/queries'
-import { AppHeader } from '../components/app-header'
+import { AppHeader, Brand } from '../components/app-header'
+import { PageSkeleton } from '../components/lazy-page'
+import { ThemeToggle } from '../components/theme-toggle'
+import { SkipLink } from '../components/skip-link'
 import { READINESS_REFRESH_MS, ReadinessPanel } from '../components/readiness-panel'
 import type { ClaimedInstance } from '../components/setup-form'
 import { SetupSection } from '../components/setup-section'
-import type { Route } from '../lib/router'
+import type { Route, RouteName } from '../lib/router'
 import { useAppSession } from '../lib/session-context'
 import { useDocumentTitle } from '../lib/use-document-title'
 import { useRoute } from '../lib/use-route'
@@ -75,6 +78,12 @@ const Page = ({ route, props }: { route: Route; props: Omit<Props, 'version'> })
       return <EmailLinkRoute route={route.name} />
     case 'security':
     case 'tokens':
+    case 'settings':
+    case 'exchanges':
+    case 'demo':
+    case 'trade':
+    case 'smartTrades':
+    case 'bots':
     case 'alerts':
     case 'securityCenter':
     case 'activity':
@@ -88,19 +97,65 @@ const Page = ({ route, props }: { route: Route; props: Omit<Props, 'version'> })
   }
 }
 
+/** The pages behind the sign-in: shown in place once the session check says who is here. */
+const signedInPages: ReadonlySet<RouteName> = new Set<RouteName>([
+  'security',
+  'tokens',
+  'settings',
+  'exchanges',
+  'demo',
+  'trade',
+  'smartTrades',
+  'bots',
+  'alerts',
+  'securityCenter',
+  'activity',
+  'audit',
+  'notifications',
+  'incidents',
+])
+
+/**
+ * While the session is checked on a signed-in page (a reload, a bookmark), the dashboard's frame with
+ * an empty sidebar and a page placeholder: most who open these pages are signed in, and their page then
+ * appears in place instead of after a narrow "checking" card.
+ */
+const ShellPlaceholder = ({ version }: { version: Props['version'] }) => (
+  <div className="shell">
+    <header className="app-header">
+      <div className="app-header__start">
+        <Brand version={version} />
+      </div>
+      <div className="app-header__tools">
+        <ThemeToggle />
+      </div>
+    </header>
+    <div className="shell__nav" />
+    <main id="main" className="shell__main" tabIndex={-1}>
+      <div className="shell__content">
+        <PageSkeleton label="Checking your session" />
+      </div>
+    </main>
+  </div>
+)
+
 /**
  * Everything someone who is not signed in can see (readiness, setup, sign-in, sign-up), and the
- * emailed-link pages for everyone.
+ * emailed-link pages for everyone: one narrow centered column under the brand, in both themes.
  */
 export const PublicShell = ({ version, ...props }: Props) => {
   const route = useRoute()
+  const { session } = useAppSession()
   useDocumentTitle(route)
+  if (session.status === 'checking' && route.name !== 'notFound' && signedInPages.has(route.name)) return <ShellPlaceholder version={version} />
   return (
-    <div className="app">
+    <div className="public-shell">
+      <SkipLink target="main" />
       <AppHeader version={version} />
-      <main className="app-main">
+      <main id="main" className="public-shell__main" tabIndex={-1}>
         <Page route={route} props={props} />
       </main>
+      <p className="public-shell__footer">Self-hosted crypto trading. Exchange keys are sealed in your browser for your own signer.</p>
     </div>
   )
 }

@@ -1,23 +1,28 @@
-import { lazy, useCallback, useEffect, useId, useState } from 'react'
+import { lazy, useCallback, useEffect, useId, useState, type ReactNode } from 'react'
 import { fetchLockStatus } from '../api/incident/queries'
-import { alertStreamPath, fetchUnreadCount } from '../api/notifications/queries'
+import { fetchUnreadCount } from '../api/notifications/queries'
 import type { VersionInfo } from '../api/system/queries'
 import { AppHeader } from '../components/app-header'
+import { ConnectionState } from '../components/connection-state'
 import { LazyPage } from '../components/lazy-page'
 import { Link } from '../components/link'
+import { MainNav, MenuButton, useMenuPanel } from '../components/side-nav'
+import { SkipLink } from '../components/skip-link'
 import type { Me, Workspace } from '../lib/account-parsers'
+import { LiveProvider, useLiveState, useLiveTopics, useLiveUnread } from '../lib/live-events'
 import { itemPathFor, routePaths, type Route } from '../lib/router'
 import { useAppSession } from '../lib/session-context'
 import { useDocumentTitle } from '../lib/use-document-title'
-import { navigate, useRoute } from '../lib/use-route'
+import { navigate, usePathname, useRoute } from '../lib/use-route'
 import { useResource, type Resource } from '../lib/use-resource'
-import { useUnreadStream } from '../lib/use-unread-stream'
+import type { UnreadStream } from '../lib/use-unread-stream'
 import { chooseWorkspace, readSavedWorkspaceId, saveWorkspaceId } from '../lib/workspace'
 import type { LockStatus } from '../lib/incident-parsers'
 import { AlertsPage } from './alerts-page'
 import { ExchangesPage } from './exchanges/exchanges-page'
 import { OverviewPage } from './overview-page'
 import { SecurityPage } from './security/security-page'
+import { SettingsPage } from './settings-page'
 import { LockdownButton } from './monitoring/lockdown-dialog'
 import { useLockChange } from './monitoring/lock-events'
 import { canLockDown } from './monitoring/no-workspace'
@@ -25,11 +30,15 @@ import { NotFoundPage } from './simple-pages'
 import { TokensPage } from './tokens-page'
 
 const UNREAD_REFRESH_MS = 60_000
+const MAIN_ID = 'main'
+const NAV_PANEL_ID = 'main-nav-panel'
 const LOCK_REFRESH_MS = 30_000
 
 // Its chart library is most of its weight: only those who open the Demo page download it.
 const DemoPage = lazy(() => import('./demo/demo-page').then((module) => ({ default: module.DemoPage })))
 // The trading pages bring the API's zod schemas (client-side checks): loaded when opened.
+// The Trade page: the Smart Trade form beside a live chart (the chart library loads with it).
+const TradePage = lazy(() => import('./trade/trade-page').then((module) => ({ default: module.TradePage })))
 const SmartTradesPage = lazy(() => import('./trading/smart-trades-page').then((module) => ({ default: module.SmartTradesPage })))
 const BotsPage = lazy(() => import('./trading/bots-page').then((module) => ({ default: module.BotsPage })))
 // The security center's pages (key health, activity, audit, notifications, incidents): loaded when opened.
@@ -38,22 +47,6 @@ const ActivityPage = lazy(() => import('./monitoring/activity-page').then((modul
 const AuditPage = lazy(() => import('./monitoring/audit-page').then((module) => ({ default: module.AuditPage })))
 const NotificationsPage = lazy(() => import('./monitoring/notifications-page').then((module) => ({ default: module.NotificationsPage })))
 const IncidentsPage = lazy(() => import('./monitoring/incidents-page').then((module) => ({ default: module.IncidentsPage })))
-
-/** The pages under "Security center" in the main navigation (the alerts inbox keeps its own entry). */
-const securityCenterRoutes: readonly Route['name'][] = ['securityCenter', 'activity', 'audit', 'notifications', 'incidents']
-
-type NavItem = { to: string; label: string; isCurrent: (route: Route) => boolean }
-
-const navItems: readonly NavItem[] = [
-  { to: routePaths.home, label: 'Overview', isCurrent: (route) => route.name === 'home' },
-  { to: routePaths.exchanges, label: 'Exchanges', isCurrent: (route) => route.name === 'exchanges' },
-  { to: routePaths.demo, label: 'Demo', isCurrent: (route) => route.name === 'demo' },
-  { to: routePaths.smartTrades, label: 'Smart Trades', isCurrent: (route) => route.name === 'smartTrades' },
-  { to: routePaths.bots, label: 'Bots', isCurrent: (route) => route.name === 'bots' },
-  { to: routePaths.securityCenter, label: 'Security center', isCurrent: (route) => securityCenterRoutes.includes(route.name) },
-  { to: routePaths.security, label: 'Security', isCurrent: (route) => route.name === 'security' },
-  { to: routePaths.tokens, label: 'API tokens', isCurrent: (route) => route.name === 'tokens' },
-]
 
 const AccountBar = ({ me }: { me: Me }) => {
   const { signOut } = useAppSession()
@@ -77,25 +70,6 @@ const AccountBar = ({ me }: { me: Me }) => {
       </button>
     </div>
   )
-}
-
-const UnreadBadge = ({ unread }: { unread: Resource<number | undefined> }) => {
-  const count = unread.status === 'success' ? unread.data : undefined
-  if (count === undefined || count === 0) return null
-  return (
-    <span className="count-badge">
-      <span aria-hidden="true">{count > 99 ? '99+' : count}</span>
-      <span className="visually-hidden">, {count} unread</span>
-    </span>
-  )
-}
-
-type NavProps = {
-  route: Route
-  workspaces: readonly Workspace[]
-  workspace: Workspace | undefined
-  onSelectWorkspace: (id: string) => void
-  unread: Resource<number | undefined>
 }
 
 /** The brake, always at hand: the red button for those who may pull it; a link to the incident once pulled. */
@@ -123,62 +97,73 @@ const LockBanner = ({ workspace, lock }: { workspace: Workspace; lock: LockStatu
   </div>
 )
 
-const MainNav = ({ route, workspaces, workspace, onSelectWorkspace, unread }: NavProps) => {
+type WorkspacePickerProps = {
+  workspaces: readonly Workspace[]
+  workspace: Workspace | undefined
+  onSelect: (id: string) => void
+}
+
+/** Which workspace the pages show, for people in more than one. */
+const WorkspacePicker = ({ workspaces, workspace, onSelect }: WorkspacePickerProps) => {
   const selectId = useId()
+  if (workspaces.length < 2 || workspace === undefined) return null
   return (
-    <div className="nav-row">
-      <nav aria-label="Main" className="nav">
-        <ul className="nav__list">
-          {navItems.map((item) => (
-            <li key={item.to}>
-              <Link to={item.to} className="nav__link" aria-current={item.isCurrent(route) ? 'page' : undefined}>
-                {item.label}
-              </Link>
-            </li>
-          ))}
-          <li>
-            <Link to={routePaths.alerts} className="nav__link" aria-current={route.name === 'alerts' ? 'page' : undefined}>
-              Alerts
-              <UnreadBadge unread={unread} />
-            </Link>
-          </li>
-        </ul>
-      </nav>
-      {workspaces.length > 1 && workspace !== undefined ? (
-        <div className="workspace-picker">
-          <label htmlFor={selectId} className="workspace-picker__label">
-            Workspace
-          </label>
-          <select id={selectId} className="field__input field__input--compact" value={workspace.id} onChange={(event) => onSelectWorkspace(event.target.value)}>
-            {workspaces.map((option) => (
-              <option key={option.id} value={option.id}>
-                {option.name}
-              </option>
-            ))}
-          </select>
-        </div>
-      ) : null}
+    <div className="workspace-picker">
+      <label htmlFor={selectId} className="workspace-picker__label">
+        Workspace
+      </label>
+      <select id={selectId} className="field__input field__input--compact workspace-picker__select" value={workspace.id} onChange={(event) => onSelect(event.target.value)}>
+        {workspaces.map((option) => (
+          <option key={option.id} value={option.id}>
+            {option.name}
+          </option>
+        ))}
+      </select>
     </div>
   )
 }
 
-/** The signed-in dashboard: header with navigation, account and unread alerts, and the pages. */
-export const SignedInShell = ({ me, version }: { me: Me; version: Resource<VersionInfo> }) => {
-  const route = useRoute()
-  const { client } = useAppSession()
-  const [savedWorkspaceId, setSavedWorkspaceId] = useState(readSavedWorkspaceId)
-  const workspace = chooseWorkspace(me.workspaces, savedWorkspaceId)
-  const workspaceId = workspace?.id
-  useDocumentTitle(route)
+/** A page of Settings shows the way back to the hub above it. */
+const settingsChildren: readonly Route['name'][] = ['security', 'tokens', 'notifications']
 
-  // The count comes live over server-sent events; the minute's poll covers a stream that is down (and
-  // notices an ended session, which an EventSource cannot report).
+const PageFrame = ({ route, children }: { route: Route; children: ReactNode }) =>
+  settingsChildren.includes(route.name) ? (
+    <>
+      <p className="page-back">
+        <Link to={routePaths.settings}>← Settings</Link>
+      </p>
+      {children}
+    </>
+  ) : (
+    children
+  )
+
+type FrameProps = {
+  me: Me
+  version: Resource<VersionInfo>
+  route: Route
+  workspace: Workspace | undefined
+  onSelectWorkspace: (id: string) => void
+}
+
+/**
+ * The signed-in dashboard: the header across the top (brand, workspace, live state, the lockdown
+ * button, the account, the theme), the main navigation beside the page on wide screens and behind
+ * "Menu" on narrow ones, and the page. The frame draws at once; only the page inside it waits for data.
+ */
+const ShellFrame = ({ me, version, route, workspace, onSelectWorkspace }: FrameProps) => {
+  const menu = useMenuPanel(usePathname())
+  const { client } = useAppSession()
+  const workspaceId = workspace?.id
+
+  // The count comes with the workspace's live stream; the minute's poll covers a stream that is down
+  // (and notices an ended session, which an EventSource cannot report).
   const loadUnread = useCallback(
     async (signal: AbortSignal) => (workspaceId === undefined ? undefined : await fetchUnreadCount(client, workspaceId, signal)),
     [client, workspaceId],
   )
   const polled = useResource(loadUnread, { refreshMs: UNREAD_REFRESH_MS })
-  const live = useUnreadStream(workspaceId === undefined ? undefined : alertStreamPath(workspaceId))
+  const live: UnreadStream = { count: useLiveUnread(), state: useLiveState() }
   const unread: { resource: Resource<number | undefined>; reload: () => void } = {
     resource: live.state === 'live' && live.count !== undefined ? { status: 'success', data: live.count, isRefreshing: false, checkedAt: new Date() } : polled.resource,
     reload: polled.reload,
@@ -191,17 +176,7 @@ export const SignedInShell = ({ me, version }: { me: Me; version: Resource<Versi
   const lockStatus = useResource(loadLock, { refreshMs: LOCK_REFRESH_MS })
   const lock = lockStatus.resource.status === 'success' ? lockStatus.resource.data : undefined
   useLockChange(lockStatus.reload)
-
-  // The signed-out pages have nothing to show a signed-in person (e.g. right after signing in).
-  const isSignedOutPage = route.name === 'signIn' || route.name === 'signUp' || route.name === 'forgotPassword'
-  useEffect(() => {
-    if (isSignedOutPage) navigate(routePaths.home, { replace: true })
-  }, [isSignedOutPage])
-
-  const selectWorkspace = (id: string) => {
-    saveWorkspaceId(id)
-    setSavedWorkspaceId(id)
-  }
+  useLiveTopics(['lock'], lockStatus.reload)
 
   const page = (() => {
     switch (route.name) {
@@ -217,6 +192,14 @@ export const SignedInShell = ({ me, version }: { me: Me; version: Resource<Versi
             <DemoPage workspace={workspace} />
           </LazyPage>
         )
+      case 'trade':
+        return (
+          <LazyPage loadingLabel="Loading the Trade page">
+            <TradePage workspace={workspace} />
+          </LazyPage>
+        )
+      case 'settings':
+        return <SettingsPage />
       case 'smartTrades':
         return (
           <LazyPage loadingLabel="Loading the Smart Trades page">
@@ -269,21 +252,58 @@ export const SignedInShell = ({ me, version }: { me: Me; version: Resource<Versi
   })()
 
   return (
-    <div className="app app--wide">
+    <div className="shell">
+      <SkipLink target={MAIN_ID} />
       <AppHeader
         version={version}
-        account={
+        menu={<MenuButton menu={menu} controls={NAV_PANEL_ID} />}
+        context={<WorkspacePicker workspaces={me.workspaces} workspace={workspace} onSelect={onSelectWorkspace} />}
+        tools={
           <>
+            <ConnectionState />
             <LockdownSlot workspace={workspace} lock={lock} />
             <AccountBar me={me} />
           </>
         }
-        nav={<MainNav route={route} workspaces={me.workspaces} workspace={workspace} onSelectWorkspace={selectWorkspace} unread={unread.resource} />}
       />
-      <main className="app-main">
-        {workspace !== undefined && lock?.locked === true && route.name !== 'incidents' ? <LockBanner workspace={workspace} lock={lock} /> : null}
-        {page}
+      <div id={NAV_PANEL_ID} ref={menu.panelRef} className={menu.isOpen ? 'shell__nav shell__nav--open' : 'shell__nav'} onKeyDown={menu.onKeyDown}>
+        <MainNav route={route} unreadCount={unread.resource.status === 'success' ? unread.resource.data : undefined} onFollow={menu.close} />
+      </div>
+      <main id={MAIN_ID} className="shell__main" tabIndex={-1}>
+        <div className="shell__content">
+          {workspace !== undefined && lock?.locked === true && route.name !== 'incidents' ? <LockBanner workspace={workspace} lock={lock} /> : null}
+          <PageFrame route={route}>{page}</PageFrame>
+        </div>
       </main>
     </div>
+  )
+}
+
+/** The signed-in dashboard for the workspace chosen, with one live stream per tab for it. */
+export const SignedInShell = ({ me, version }: { me: Me; version: Resource<VersionInfo> }) => {
+  const route = useRoute()
+  const [savedWorkspaceId, setSavedWorkspaceId] = useState(readSavedWorkspaceId)
+  const workspace = chooseWorkspace(me.workspaces, savedWorkspaceId)
+  useDocumentTitle(route)
+
+  // The signed-out pages have nothing to show a signed-in person (e.g. right after signing in).
+  const isSignedOutPage = route.name === 'signIn' || route.name === 'signUp' || route.name === 'forgotPassword'
+  useEffect(() => {
+    if (isSignedOutPage) navigate(routePaths.home, { replace: true })
+  }, [isSignedOutPage])
+
+  const selectWorkspace = (id: string) => {
+    saveWorkspaceId(id)
+    setSavedWorkspaceId(id)
+  }
+
+  const frame = <ShellFrame me={me} version={version} route={route} workspace={workspace} onSelectWorkspace={selectWorkspace} />
+  // A new stream (and fresh page state) when the workspace changes.
+  return workspace === undefined ? (
+    frame
+  ) : (
+    <LiveProvider key={workspace.id} workspaceId={workspace.id}>
+      {frame}
+    </LiveProvider>
   )
 }
