@@ -9,6 +9,7 @@ import { Link } from '../components/link'
 import { MainNav, MenuButton, useMenuPanel } from '../components/side-nav'
 import { SkipLink } from '../components/skip-link'
 import type { Me, Workspace } from '../lib/account-parsers'
+import { WorkspaceLockContext } from '../lib/lock-context'
 import { LiveProvider, useLiveState, useLiveTopics, useLiveUnread } from '../lib/live-events'
 import { itemPathFor, routePaths, type Route } from '../lib/router'
 import { useAppSession } from '../lib/session-context'
@@ -272,7 +273,9 @@ const ShellFrame = ({ me, version, route, workspace, onSelectWorkspace }: FrameP
       <main id={MAIN_ID} className="shell__main" tabIndex={-1}>
         <div className="shell__content">
           {workspace !== undefined && lock?.locked === true && route.name !== 'incidents' ? <LockBanner workspace={workspace} lock={lock} /> : null}
-          <PageFrame route={route}>{page}</PageFrame>
+          <WorkspaceLockContext value={lock?.locked === true}>
+            <PageFrame route={route}>{page}</PageFrame>
+          </WorkspaceLockContext>
         </div>
       </main>
     </div>

@@ -16,6 +16,7 @@ import { HaltBanner } from '../trading/halt-banner'
 import { firstTradableAccount, SmartTradeForm } from '../trading/smart-trade-form'
 import { accountKeyOf, emptySmartTradeDraft, isFuturesSymbol, tidySymbol, type SmartTradeDraft } from '../trading/smart-trade-draft'
 import { canSetRisk, canTrade } from '../trading/trading-format'
+import { useWorkspaceLocked } from '../../lib/lock-context'
 import { UnknownOrdersNotice } from '../trading/unknown-orders'
 import { useLiveRefresh } from '../trading/use-live-refresh'
 import { draftLines, dragPatch, type DraftLine, type MarketPrices } from './draft-lines'
@@ -118,6 +119,7 @@ type DeskProps = { workspace: Workspace; accounts: readonly TradingAccountView[]
 const TradeDesk = ({ workspace, accounts, onCreated }: DeskProps) => {
   const { client } = useAppSession()
   const isTrader = canTrade(workspace.role)
+  const isLocked = useWorkspaceLocked()
   const [draft, setDraft] = useState<SmartTradeDraft>(() => {
     const first = firstTradableAccount(accounts)
     return emptySmartTradeDraft(first === undefined ? '' : accountKeyOf(first))
@@ -191,7 +193,11 @@ const TradeDesk = ({ workspace, accounts, onCreated }: DeskProps) => {
           feed={feed.resource}
         />
       </section>
-      {isTrader ? (
+      {isTrader && isLocked ? (
+        <section className="card trade-desk__form">
+          <p className="card__intro">Nothing new can start while {workspace.name} is locked down: unlock it from the incident first.</p>
+        </section>
+      ) : isTrader ? (
         <section className="card trade-desk__form" aria-labelledby="smart-trade-create-title">
           <h3 id="smart-trade-create-title" className="card__title">
             New Smart Trade

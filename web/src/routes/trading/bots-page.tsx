@@ -15,6 +15,7 @@ import { AccountRiskPanel } from './account-risk'
 import { BotDetail } from './bot-detail'
 import { DataTable } from '../../components/data-table'
 import { HaltBanner } from './halt-banner'
+import { useWorkspaceLocked } from '../../lib/lock-context'
 import { SignalBotForm } from './signal-bot-form'
 import { accountText, botStatusLabels, botStatusTones, canSetRisk, canTrade, signalBotSymbols, signalSourceText } from './trading-format'
 import { UnknownOrdersNotice } from './unknown-orders'
@@ -61,6 +62,8 @@ const WorkspaceBots = ({ workspace, itemId }: { workspace: Workspace; itemId: st
   // The create answer carries the webhook secret once; the new bot's page shows it without a step-up.
   const [created, setCreated] = useState<{ botId: string; webhook: WebhookInfo } | undefined>(undefined)
 
+  const isLocked = useWorkspaceLocked()
+
   const showCreated = ({ bot, webhook }: CreatedSignalBot) => {
     setCreated(webhook === null ? undefined : { botId: bot.id, webhook })
     bots.reload()
@@ -81,7 +84,9 @@ const WorkspaceBots = ({ workspace, itemId }: { workspace: Workspace; itemId: st
               {(list) => <BotList bots={list} />}
             </PolledView>
           </section>
-          {canTrade(workspace.role) ? (
+          {canTrade(workspace.role) && isLocked ? (
+            <p className="card__intro">Nothing new can start while {workspace.name} is locked down: unlock it from the incident first.</p>
+          ) : canTrade(workspace.role) ? (
             <section className="card" aria-labelledby="signal-bot-create-title">
               <h3 id="signal-bot-create-title" className="card__title">
                 New Signal Bot

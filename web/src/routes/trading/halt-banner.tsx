@@ -12,6 +12,7 @@ import { useAction } from '../../lib/use-action'
 import { useKeptData } from '../demo/polled'
 import { canHalt, canResume } from './trading-format'
 import { useLiveResource } from './use-live-refresh'
+import { useWorkspaceLocked } from '../../lib/lock-context'
 
 const MAX_REASON = 200
 
@@ -100,6 +101,7 @@ export const HaltBanner = ({ workspace, onChanged }: { workspace: Workspace; onC
   const { resource, reload } = useLiveResource(load, ['lock'])
   const halt = useKeptData(resource)
   const resume = useAction()
+  const isLocked = useWorkspaceLocked()
 
   const changed = () => {
     reload()
@@ -122,7 +124,9 @@ export const HaltBanner = ({ workspace, onChanged }: { workspace: Workspace; onC
             {halt.reason === null ? null : <> Reason: “{halt.reason}”.</>}
           </p>
         </div>
-        {canResume(workspace.role) ? (
+        {canResume(workspace.role) && isLocked ? (
+          <p>The halt can be lifted once the workspace is unlocked.</p>
+        ) : canResume(workspace.role) ? (
           <div className="trading-halt__actions">
             <ConfirmAction
               label="Lift the halt"
