@@ -12,8 +12,6 @@ import { useAppSession } from '../lib/session-context'
 import { useAction } from '../lib/use-action'
 import { useResource } from '../lib/use-resource'
 import { streamStateText, type UnreadStream } from '../lib/use-unread-stream'
-import type { Route } from '../lib/router'
-import { SectionNav } from './monitoring/section-nav'
 
 const REFRESH_MS = 60_000
 
@@ -139,19 +137,18 @@ const AlertList = ({ workspace, onChanged, live }: { workspace: Workspace; onCha
   )
 }
 
-type AlertsPageProps = { workspace: Workspace | undefined; onChanged: () => void; live: UnreadStream; route: Route }
+type AlertsPageProps = { workspace: Workspace | undefined; onChanged: () => void; live: UnreadStream }
 
 /**
  * The alerts inbox of the current workspace: the unread count live from the server's event stream (with
  * its connection state), the alerts by severity, and "mark as read", which updates every open count.
  */
-export const AlertsPage = ({ workspace, onChanged, live, route }: AlertsPageProps) => (
+export const AlertsPage = ({ workspace, onChanged, live }: AlertsPageProps) => (
   <>
     <div className="page-intro">
       <PageHeading id="alerts-title" title="Alerts" className="page-title" />
       <p className="card__intro">What Bulwark noticed in this workspace: sign-ins from new devices, refused requests, key problems.</p>
     </div>
-    <SectionNav route={route} />
     {workspace === undefined ? (
       <section className="card">
         <p>You are not a member of any workspace yet, so there are no alerts to show.</p>

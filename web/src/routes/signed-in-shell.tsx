@@ -214,7 +214,7 @@ const ShellFrame = ({ me, version, route, workspace, onSelectWorkspace }: FrameP
           </LazyPage>
         )
       case 'alerts':
-        return <AlertsPage workspace={workspace} onChanged={unread.reload} live={live} route={route} />
+        return <AlertsPage workspace={workspace} onChanged={unread.reload} live={live} />
       case 'securityCenter':
         return (
           <LazyPage loadingLabel="Loading the security center">
@@ -224,19 +224,19 @@ const ShellFrame = ({ me, version, route, workspace, onSelectWorkspace }: FrameP
       case 'activity':
         return (
           <LazyPage loadingLabel="Loading the activity log">
-            <ActivityPage workspace={workspace} route={route} />
+            <ActivityPage workspace={workspace} />
           </LazyPage>
         )
       case 'audit':
         return (
           <LazyPage loadingLabel="Loading the audit log">
-            <AuditPage workspace={workspace} route={route} />
+            <AuditPage workspace={workspace} />
           </LazyPage>
         )
       case 'notifications':
         return (
           <LazyPage loadingLabel="Loading the notification settings">
-            <NotificationsPage workspace={workspace} route={route} />
+            <NotificationsPage workspace={workspace} />
           </LazyPage>
         )
       case 'incidents':

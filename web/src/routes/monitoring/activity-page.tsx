@@ -11,13 +11,11 @@ import type { Workspace } from '../../lib/account-parsers'
 import { plural } from '../../lib/account-format'
 import { outcomeLabel, outcomeTone, shortId } from '../../lib/monitoring-format'
 import { activityOutcomes, type ActivityEntry, type KeyActivitySummary, type KeyHealth } from '../../lib/monitoring-parsers'
-import type { Route } from '../../lib/router'
 import { useAppSession } from '../../lib/session-context'
 import { usePages } from './use-pages'
 import { useResource } from '../../lib/use-resource'
 import { DataTable } from '../../components/data-table'
 import { NoWorkspace } from './no-workspace'
-import { SectionNav } from './section-nav'
 import { fromLocalInput, isUuid } from './filter-values'
 
 const keyName = (keys: readonly KeyHealth[], keyId: string): string => {
@@ -225,13 +223,12 @@ const WorkspaceActivity = ({ workspace }: { workspace: Workspace }) => {
 }
 
 /** The exchange-activity log: per-key summary cards, then every signer call, filtered and paged. */
-export const ActivityPage = ({ workspace, route }: { workspace: Workspace | undefined; route: Route }) => (
+export const ActivityPage = ({ workspace }: { workspace: Workspace | undefined }) => (
   <>
     <div className="page-intro">
       <PageHeading id="activity-title" title="Exchange activity" className="page-title" />
       <p className="card__intro">What your keys did at the exchanges, and what the signer refused to do with them.</p>
     </div>
-    <SectionNav route={route} />
     {workspace === undefined ? <NoWorkspace what="is no activity to show" /> : <WorkspaceActivity key={workspace.id} workspace={workspace} />}
   </>
 )

@@ -10,14 +10,12 @@ import { plural } from '../../lib/account-format'
 import { downloadBlob } from '../../lib/browser-actions'
 import { outcomeLabel, verificationBanner } from '../../lib/monitoring-format'
 import type { AuditVerification } from '../../lib/monitoring-parsers'
-import type { Route } from '../../lib/router'
 import { useAppSession } from '../../lib/session-context'
 import { useAction } from '../../lib/use-action'
 import { useResource } from '../../lib/use-resource'
 import { ActionProblem } from './action-problem'
 import { fromLocalInput } from './filter-values'
 import { NoWorkspace, isOwnerOrAdmin } from './no-workspace'
-import { SectionNav } from './section-nav'
 import { AccountAudit } from './account-audit'
 import { AuditRows } from './audit-rows'
 import { usePages } from './use-pages'
@@ -176,13 +174,12 @@ const WorkspaceAudit = ({ workspace }: { workspace: Workspace }) => {
 }
 
 /** The workspace's audit chain: its verification, the entries (filter, search, page) and the export. */
-export const AuditPage = ({ workspace, route }: { workspace: Workspace | undefined; route: Route }) => (
+export const AuditPage = ({ workspace }: { workspace: Workspace | undefined }) => (
   <>
     <div className="page-intro">
       <PageHeading id="audit-title" title="Audit log" className="page-title" />
       <p className="card__intro">Every security-relevant event in the workspace, tamper-evident.</p>
     </div>
-    <SectionNav route={route} />
     {workspace === undefined ? (
       <NoWorkspace what="is no audit log to show" />
     ) : isOwnerOrAdmin(workspace.role) ? (

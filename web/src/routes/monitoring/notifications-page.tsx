@@ -1,11 +1,9 @@
 import { useState } from 'react'
 import { PageHeading } from '../../components/page-heading'
 import type { Workspace } from '../../lib/account-parsers'
-import type { Route } from '../../lib/router'
 import { ChannelsCard } from './channels-card'
 import { DeliveriesCard } from './deliveries-card'
 import { NoWorkspace, isOwnerOrAdmin } from './no-workspace'
-import { SectionNav } from './section-nav'
 import { AlertRulesCard, WorkspaceSettingsCard } from './settings-cards'
 
 const WorkspaceNotifications = ({ workspace }: { workspace: Workspace }) => {
@@ -23,13 +21,12 @@ const WorkspaceNotifications = ({ workspace }: { workspace: Workspace }) => {
 }
 
 /** Where alerts go (channels and their delivery log), which rules raise them, and the workspace's hygiene settings. */
-export const NotificationsPage = ({ workspace, route }: { workspace: Workspace | undefined; route: Route }) => (
+export const NotificationsPage = ({ workspace }: { workspace: Workspace | undefined }) => (
   <>
     <div className="page-intro">
       <PageHeading id="notifications-title" title="Notifications" className="page-title" />
       <p className="card__intro">Where alerts reach you, which alerts are raised, and the workspace's key hygiene and lockdown settings.</p>
     </div>
-    <SectionNav route={route} />
     {workspace === undefined ? <NoWorkspace what="are no notifications to set up" /> : <WorkspaceNotifications key={workspace.id} workspace={workspace} />}
   </>
 )
