@@ -3,6 +3,7 @@ import type { ApiTokens, SessionService } from '../../auth/index.js'
 import type { Db } from '../../db/index.js'
 import { liveTopics, type WorkspaceChanges } from '../../live/index.js'
 import type { App } from '../app-types.js'
+import { createEventStreams } from '../event-stream.js'
 import { authorizeWorkspace, requireActor } from '../session-guard.js'
 
 export type LiveRouteDeps = {
@@ -33,11 +34,7 @@ export const liveRoutes = (app: App, deps: LiveRouteDeps) => {
   const maxStreamMs = deps.maxStreamMs ?? 5 * 60_000
   const member = [requireActor(sessions, apiTokens), authorizeWorkspace(db)]
 
-  // Open streams end when the app closes (they are never idle, so the server would otherwise wait for them).
-  const open = new Set<() => void>()
-  app.addHook('onClose', async () => {
-    for (const end of open) end()
-  })
+  const streams = createEventStreams(app, { heartbeatMs, maxStreamMs })
   // A change made through this instance is announced at once rather than at the next check.
   app.addHook('onResponse', async (req, reply) => {
     if (!CHANGING.has(req.method) || reply.statusCode >= 400 || !req.routeOptions.url?.startsWith(WORKSPACE_ROUTE_PREFIX)) return
@@ -61,50 +58,19 @@ export const liveRoutes = (app: App, deps: LiveRouteDeps) => {
     },
     async (req, reply) => {
       const { workspaceId } = req.params
-      reply.hijack()
-      const res = reply.raw
-      res.writeHead(200, {
-        ...(reply.getHeaders() as Record<string, string>),
-        'content-type': 'text/event-stream; charset=utf-8',
-        'cache-control': 'no-store',
-        'x-accel-buffering': 'no',
-        connection: 'keep-alive',
-      })
-      res.write('retry: 3000\n\n')
-      let isClosed = false
-      let off: (() => void) | undefined
-      const send = (event: string, data: unknown) => {
-        if (!isClosed) res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`)
-      }
-      const heartbeat = setInterval(() => res.write(': heartbeat\n\n'), heartbeatMs)
-      const end = () => res.end()
-      const maxAge = setTimeout(end, maxStreamMs)
-      const cleanup = () => {
-        if (isClosed) return
-        isClosed = true
-        clearInterval(heartbeat)
-        clearTimeout(maxAge)
-        open.delete(end)
-        off?.()
-      }
-      open.add(end)
-      res.on('close', cleanup)
+      const stream = streams.open(reply)
       try {
         const joined = await changes.subscribe(workspaceId, ({ topics, unread }) => {
-          if (topics.length > 0) send('changed', { topics })
-          if (unread !== undefined) send('unread', { count: unread })
+          if (topics.length > 0) stream.send('changed', { topics })
+          if (unread !== undefined) stream.send('unread', { count: unread })
         })
-        if (isClosed) {
-          joined.off()
-          return
-        }
-        off = joined.off
+        stream.onClose(joined.off)
         // After the starting point is taken: whatever the client loads on hello is at least that new.
-        send('hello', { topics: liveTopics })
-        send('unread', { count: joined.unread })
+        stream.send('hello', { topics: liveTopics })
+        stream.send('unread', { count: joined.unread })
       } catch (err) {
         req.log.warn({ error: err instanceof Error ? err.message : String(err) }, 'live stream could not start')
-        end()
+        stream.end()
       }
     },
   )

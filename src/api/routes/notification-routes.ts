@@ -4,6 +4,7 @@ import { isAllowed, type ApiTokens, type SessionService, type StepUp } from '../
 import type { Db } from '../../db/index.js'
 import { channelView, deliveryView, severitySchema, type AlertStream, type Alerts, type ChannelActor, type NotificationChannels } from '../../monitoring/index.js'
 import type { App } from '../app-types.js'
+import { createEventStreams } from '../event-stream.js'
 import { actorOf, authorizeWorkspace, requireActor, requireSession, requireStepUp } from '../session-guard.js'
 
 export type NotificationRouteDeps = {
@@ -130,11 +131,7 @@ export const notificationRoutes = (app: App, deps: NotificationRouteDeps) => {
     async (req) => ({ count: await alerts.unreadCount(req.params.workspaceId) }),
   )
 
-  // Open streams end when the app closes (they are never idle, so the server would otherwise wait for them).
-  const open = new Set<() => void>()
-  app.addHook('onClose', async () => {
-    for (const end of open) end()
-  })
+  const streams = createEventStreams(app, { heartbeatMs, maxStreamMs })
   // A read alert changes the count: tell this instance's streams now rather than at the next poll.
   app.addHook('onResponse', async (req, reply) => {
     if (req.method === 'POST' && req.routeOptions.url === MARK_READ_ROUTE && reply.statusCode < 300) {
@@ -156,40 +153,12 @@ export const notificationRoutes = (app: App, deps: NotificationRouteDeps) => {
     },
     async (req, reply) => {
       const { workspaceId } = req.params
-      reply.hijack()
-      const res = reply.raw
-      res.writeHead(200, {
-        ...(reply.getHeaders() as Record<string, string>),
-        'content-type': 'text/event-stream; charset=utf-8',
-        'cache-control': 'no-store',
-        'x-accel-buffering': 'no',
-        connection: 'keep-alive',
-      })
-      res.write('retry: 3000\n\n')
-      let isClosed = false
-      let off: (() => void) | undefined
-      const heartbeat = setInterval(() => res.write(': heartbeat\n\n'), heartbeatMs)
-      const end = () => res.end()
-      const maxAge = setTimeout(end, maxStreamMs)
-      const cleanup = () => {
-        if (isClosed) return
-        isClosed = true
-        clearInterval(heartbeat)
-        clearTimeout(maxAge)
-        open.delete(end)
-        off?.()
-      }
-      open.add(end)
-      res.on('close', cleanup)
+      const events = streams.open(reply)
       try {
-        const unsubscribe = await stream.subscribe(workspaceId, (count) => {
-          if (!isClosed) res.write(`event: unread\ndata: ${JSON.stringify({ count })}\n\n`)
-        })
-        if (isClosed) unsubscribe()
-        else off = unsubscribe
+        events.onClose(await stream.subscribe(workspaceId, (count) => events.send('unread', { count })))
       } catch (err) {
         req.log.warn({ error: err instanceof Error ? err.message : String(err) }, 'alert stream could not start')
-        end()
+        events.end()
       }
     },
   )
