@@ -30,7 +30,7 @@ import {
   type Timeframe,
 } from '../../lib/demo-chart-data'
 import type { Candle, DemoFeed, DemoFill, DemoMarket, DemoOrder } from '../../lib/demo-parsers'
-import { onSystemThemeChange } from '../../lib/theme'
+import { useChartColors } from '../../lib/chart-colors'
 import { useAppSession } from '../../lib/session-context'
 import { useResource, type Resource } from '../../lib/use-resource'
 import { FeedStatus } from './feed-status'
@@ -38,40 +38,6 @@ import { useKeptData } from './polled'
 
 const CANDLE_REFRESH_MS = 5_000
 const CANDLE_LIMIT = 500
-
-type ChartColors = { background: string; text: string; grid: string; up: string; down: string }
-
-/**
- * The chart draws on canvas, so it cannot use the stylesheet: it reads the theme's colours from the
- * CSS custom properties instead, and again whenever the theme changes.
- */
-const readChartColors = (): ChartColors => {
-  const style = getComputedStyle(document.documentElement)
-  const read = (name: string, fallback: string) => style.getPropertyValue(name).trim() || fallback
-  return {
-    background: read('--surface', '#ffffff'),
-    text: read('--text-muted', '#4f5d70'),
-    grid: read('--border', '#d5dbe3'),
-    up: read('--ok', '#17744a'),
-    down: read('--bad', '#b42318'),
-  }
-}
-
-const useChartColors = (): ChartColors => {
-  const [colors, setColors] = useState(readChartColors)
-  useEffect(() => {
-    const refresh = () => setColors(readChartColors())
-    // The theme toggle sets <html data-theme>; with no choice saved, the system preference decides.
-    const observer = new MutationObserver(refresh)
-    observer.observe(document.documentElement, { attributes: true, attributeFilter: ['data-theme'] })
-    const stopSystem = onSystemThemeChange(refresh)
-    return () => {
-      observer.disconnect()
-      stopSystem()
-    }
-  }, [])
-  return colors
-}
 
 type ChartParts = {
   chart: IChartApi
