@@ -46,7 +46,31 @@ export const outcomeTone = (outcome: string): StatusTone => (outcome === 'succes
 export const outcomeLabel = (outcome: string): string => outcomeText[outcome] ?? formatCheckName(outcome)
 
 /** "session_revoked" → "Session revoked"; "key.limits_changed" → "Key limits changed". */
-export const eventTypeLabel = (type: string): string => formatCheckName(type.replace(/\./g, '_'))
+/** Account events in words people use; any other type is spelled out from its name. */
+const eventLabels: Readonly<Record<string, string>> = {
+  user_registered: 'Signed up',
+  email_verified: 'Email verified',
+  login_password_accepted: 'Password accepted at sign-in',
+  login_succeeded: 'Signed in',
+  login_throttled: 'Sign-in slowed after failures',
+  step_up_succeeded: 'Identity confirmed',
+  totp_enabled: 'Authenticator app turned on',
+  totp_disabled: 'Authenticator app turned off',
+  passkey_added: 'Passkey added',
+  passkey_registered: 'Passkey added',
+  passkey_removed: 'Passkey removed',
+  passkey_failed: 'Passkey refused',
+  recovery_codes_regenerated: 'New recovery codes',
+  anti_phishing_code_changed: 'Anti-phishing code changed',
+  password_changed: 'Password changed',
+  password_reset_requested: 'Password reset asked for',
+  password_reset: 'Password reset',
+  sessions_revoked: 'Sessions signed out',
+  api_token_created: 'API token created',
+  api_token_revoked: 'API token revoked',
+}
+
+export const eventTypeLabel = (type: string): string => eventLabels[type] ?? formatCheckName(type.replace(/\./g, '_'))
 
 /** Who did it, as the audit record says: a member (by id), an API token, Bulwark, the operator. */
 export const auditActorText = (actor: { type: string; id: string | undefined }): string => {

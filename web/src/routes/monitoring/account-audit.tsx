@@ -52,7 +52,7 @@ export const AccountAudit = () => {
       <p className="card__intro">What you did with your account — signing up and in, email, password, two-factor and passkeys — from the same tamper-evident log.</p>
       {pages.resource.status === 'loading' ? null : <AccountVerification />}
       <ResourceView resource={pages.resource} loadingLabel="Loading your account events" onRetry={pages.reload}>
-        {(list) => (list.items.length === 0 ? <p className="empty">No account events yet.</p> : <AuditRows entries={list.items} label="Your account events" />)}
+        {(list) => (list.items.length === 0 ? <p className="empty">No account events yet.</p> : <AuditRows entries={list.items} label="Your account events" isOwnAccount />)}
       </ResourceView>
       {pages.moreButton('Show older account events')}
     </section>

@@ -30,12 +30,27 @@ const Details = ({ entry }: { entry: AuditEntry }) => {
   )
 }
 
-/** Audit entries as a table: the workspace's chain and a person's own account events look the same. */
-export const AuditRows = ({ entries, label = 'Audit entries' }: { entries: readonly AuditEntry[]; label?: string }) => (
-  <DataTable spaced label={label} head={['#', 'Time', 'Event', 'Who', 'Outcome', 'IP', 'Details']} numeric={[0]}>
+type AuditRowsProps = {
+  entries: readonly AuditEntry[]
+  label?: string
+  /**
+   * A person's own account events: no "Who" (it is them) and no sequence numbers, which in the shared
+   * system chain would count everyone else's account events.
+   */
+  isOwnAccount?: boolean
+}
+
+/** Audit entries as a table: the workspace's chain, or a person's own account events. */
+export const AuditRows = ({ entries, label = 'Audit entries', isOwnAccount = false }: AuditRowsProps) => (
+  <DataTable
+    spaced
+    label={label}
+    head={isOwnAccount ? ['Time', 'Event', 'Outcome', 'IP', 'Details'] : ['#', 'Time', 'Event', 'Who', 'Outcome', 'IP', 'Details']}
+    numeric={isOwnAccount ? [] : [0]}
+  >
     {entries.map((entry) => (
       <tr key={entry.seq}>
-        <td className="num">{entry.seq}</td>
+        {isOwnAccount ? null : <td className="num">{entry.seq}</td>}
         <td>
           <TimeText iso={entry.occurredAt} />
         </td>
@@ -45,7 +60,7 @@ export const AuditRows = ({ entries, label = 'Audit entries' }: { entries: reado
             <code>{entry.type}</code>
           </span>
         </td>
-        <td title={entry.actor.id}>{auditActorText(entry.actor)}</td>
+        {isOwnAccount ? null : <td title={entry.actor.id}>{auditActorText(entry.actor)}</td>}
         <td>
           <StatusBadge tone={outcomeTone(entry.outcome)} label={outcomeLabel(entry.outcome)} />
         </td>
@@ -57,4 +72,3 @@ export const AuditRows = ({ entries, label = 'Audit entries' }: { entries: reado
     ))}
   </DataTable>
 )
-
