@@ -48,6 +48,7 @@ describe('incidents in words', () => {
     expect(timelineText({ kind: 'orders', outcome: 'success', details: { mode: 'cancel', cancelled: 3, closedPositions: 0, failed: 0 } }).detail).toBe('3 orders cancelled')
     expect(timelineText({ kind: 'orders', outcome: 'skipped', details: { mode: 'leave' } }).detail).toBe('Skipped')
     expect(timelineText({ kind: 'sessions', outcome: 'success', details: { members: 1, sessionsEnded: 2, apiAccessRevoked: 1 } }).detail).toBe('2 sessions ended, 1 API token revoked')
+    expect(timelineText({ kind: 'sessions', outcome: 'success', details: { members: 1, sessionsEnded: 0, apiAccessRevoked: 0 } }).detail).toBe('no session was still open')
     expect(timelineText({ kind: 'bots', outcome: 'failure', details: { error: 'trading is down' } }).detail).toBe('Failed: trading is down')
     expect(timelineText({ kind: 'something_new', outcome: 'success', details: {} })).toEqual({ title: 'Something new', detail: undefined })
   })

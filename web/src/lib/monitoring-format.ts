@@ -73,10 +73,11 @@ const eventLabels: Readonly<Record<string, string>> = {
 export const eventTypeLabel = (type: string): string => eventLabels[type] ?? formatCheckName(type.replace(/\./g, '_'))
 
 /** Who did it, as the audit record says: a member (by id), an API token, Bulwark, the operator. */
-export const auditActorText = (actor: { type: string; id: string | undefined }): string => {
+/** Who did it; `selfId` (the signed-in person) reads as "You". */
+export const auditActorText = (actor: { type: string; id: string | undefined }, selfId?: string): string => {
   switch (actor.type) {
     case 'user':
-      return actor.id === undefined ? 'A member' : `Member ${shortId(actor.id)}`
+      return actor.id === undefined ? 'A member' : actor.id === selfId ? 'You' : `Member ${shortId(actor.id)}`
     case 'api_token':
       return actor.id === undefined ? 'An API token' : `API token ${shortId(actor.id)}`
     case 'system':
@@ -200,7 +201,8 @@ export const timelineText = (event: Pick<IncidentEvent, 'kind' | 'outcome' | 'de
     if (first !== undefined) parts.push(`first failure: ${first}`)
   }
   const sessions = numberIn(d, 'sessionsEnded')
-  if (sessions !== undefined) parts.push(`${plural(sessions, 'session', 'sessions')} ended`)
+  // The red button signs its presser out itself, often before this step runs: then nothing was left to end.
+  if (sessions !== undefined) parts.push(sessions === 0 ? 'no session was still open' : `${plural(sessions, 'session', 'sessions')} ended`)
   const tokens = numberIn(d, 'apiAccessRevoked')
   if (tokens !== undefined && tokens > 0) parts.push(`${plural(tokens, 'API token', 'API tokens')} revoked`)
   const emailed = numberIn(d, 'emailed')

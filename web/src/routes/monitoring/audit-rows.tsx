@@ -4,6 +4,7 @@ import { TimeText } from '../../components/time-text'
 import { detailLabel, detailValue } from '../../lib/account-format'
 import { auditActorText, eventTypeLabel, outcomeLabel, outcomeTone } from '../../lib/monitoring-format'
 import type { AuditEntry } from '../../lib/monitoring-parsers'
+import { useMe } from '../../lib/session-context'
 
 /** A few details inline; all of them on demand. */
 const Details = ({ entry }: { entry: AuditEntry }) => {
@@ -41,34 +42,37 @@ type AuditRowsProps = {
 }
 
 /** Audit entries as a table: the workspace's chain, or a person's own account events. */
-export const AuditRows = ({ entries, label = 'Audit entries', isOwnAccount = false }: AuditRowsProps) => (
-  <DataTable
-    spaced
-    label={label}
-    head={isOwnAccount ? ['Time', 'Event', 'Outcome', 'IP', 'Details'] : ['#', 'Time', 'Event', 'Who', 'Outcome', 'IP', 'Details']}
-    numeric={isOwnAccount ? [] : [0]}
-  >
-    {entries.map((entry) => (
-      <tr key={entry.seq}>
-        {isOwnAccount ? null : <td className="num">{entry.seq}</td>}
-        <td>
-          <TimeText iso={entry.occurredAt} />
-        </td>
-        <td>
-          {eventTypeLabel(entry.type)}
-          <span className="mon-sub">
-            <code>{entry.type}</code>
-          </span>
-        </td>
-        {isOwnAccount ? null : <td title={entry.actor.id}>{auditActorText(entry.actor)}</td>}
-        <td>
-          <StatusBadge tone={outcomeTone(entry.outcome)} label={outcomeLabel(entry.outcome)} />
-        </td>
-        <td>{entry.ip ?? '—'}</td>
-        <td className="cell-wrap">
-          <Details entry={entry} />
-        </td>
-      </tr>
-    ))}
-  </DataTable>
-)
+export const AuditRows = ({ entries, label = 'Audit entries', isOwnAccount = false }: AuditRowsProps) => {
+  const selfId = useMe().user.id
+  return (
+    <DataTable
+      spaced
+      label={label}
+      head={isOwnAccount ? ['Time', 'Event', 'Outcome', 'IP', 'Details'] : ['#', 'Time', 'Event', 'Who', 'Outcome', 'IP', 'Details']}
+      numeric={isOwnAccount ? [] : [0]}
+    >
+      {entries.map((entry) => (
+        <tr key={entry.seq}>
+          {isOwnAccount ? null : <td className="num">{entry.seq}</td>}
+          <td>
+            <TimeText iso={entry.occurredAt} />
+          </td>
+          <td>
+            {eventTypeLabel(entry.type)}
+            <span className="mon-sub">
+              <code>{entry.type}</code>
+            </span>
+          </td>
+          {isOwnAccount ? null : <td title={entry.actor.id}>{auditActorText(entry.actor, selfId)}</td>}
+          <td>
+            <StatusBadge tone={outcomeTone(entry.outcome)} label={outcomeLabel(entry.outcome)} />
+          </td>
+          <td>{entry.ip ?? '—'}</td>
+          <td className="cell-wrap">
+            <Details entry={entry} />
+          </td>
+        </tr>
+      ))}
+    </DataTable>
+  )
+}
