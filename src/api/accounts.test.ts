@@ -275,7 +275,7 @@ describe.each(backends)('accounts on %s', (kind) => {
     await expect(t.accounts.accounts.assertMayConnectKeys(userId, workspaceId)).rejects.toMatchObject({ code: 'SECOND_FACTOR_REQUIRED' })
   })
 
-  it('adding a second factor beside the first (a passkey next to the app) starts no wait: only removing one does', async () => {
+  it('adding a second factor beside the first starts no wait while the account is being set up, and the 24-hour wait after that', async () => {
     const { userId, workspaceId } = await t.addUser('both@example.com')
     const s = await t.signIn('both@example.com')
     const { secret } = await enableTotp(s)
@@ -287,6 +287,16 @@ describe.each(backends)('accounts on %s', (kind) => {
     expect(added.statusCode).toBe(201)
     expect(added.json<{ recoveryCodes: string[] }>().recoveryCodes).toEqual([]) // not the first factor
     await expect(t.accounts.accounts.assertMayConnectKeys(userId, workspaceId)).resolves.toBeUndefined()
+    // Once set up (the factors enrolled two hours ago), a factor added — an intruder's, after one phished
+    // step-up — holds keys off for a day.
+    s.cookie = t.cookieOf(added)
+    await database.db.execute(sql`update totp_credentials set confirmed_at = confirmed_at - interval '2 hours' where user_id = ${userId}`)
+    await database.db.execute(sql`update passkeys set created_at = created_at - interval '2 hours' where user_id = ${userId}`)
+    nextStep()
+    expect((await t.post('/api/auth/step-up', { totp: codeFor(secret) }, s)).statusCode).toBe(200)
+    const again = await t.post('/api/auth/passkeys', { response: createSoftAuthenticator({ origin: 'http://localhost:8080' }).register((await t.post('/api/auth/passkeys/options', {}, s)).json()), name: 'Phone' }, s)
+    expect(again.statusCode).toBe(201)
+    await expect(t.accounts.accounts.assertMayConnectKeys(userId, workspaceId)).rejects.toMatchObject({ reason: 'FACTOR_COOLDOWN' })
   })
 
   it('R35: every email carries the anti-phishing code once set (setting it needs step-up)', async () => {

@@ -1,5 +1,5 @@
 import type { RegistrationResponseJSON } from '@simplewebauthn/server'
-import { and, eq } from 'drizzle-orm'
+import { and, eq, min } from 'drizzle-orm'
 import { AppError } from '../lib/errors.js'
 import type { Clock } from '../lib/clock.js'
 import { schema, type Db, type DbOrTx } from '../db/index.js'
@@ -12,7 +12,10 @@ import type { AccountMailer, SecurityChange } from './account-mail.js'
 import { hasSecondFactor, type Factors } from './factors.js'
 import { personalWorkspaceOf } from './workspace-store.js'
 
-const { users, recoveryCodes } = schema
+const { users, recoveryCodes, totpCredentials } = schema
+
+/** Adding the next second factor this soon after the first is setting the account up (no cooldown). */
+const ONBOARDING_MS = 3_600_000
 
 export type FactorContext = { ip?: string | undefined; requestId?: string | undefined }
 
@@ -73,14 +76,26 @@ export const createFactorService = ({
   }
 
   /**
-   * Removing a factor (the first half of replacing one) starts the 24 h key cooldown (SECURITY.md §
-   * account takeover). Adding one does not: beside an existing factor it needs a step-up proven with
-   * that factor, and whoever can pass that step-up could connect a key anyway; the cooldown is for the
-   * intruder who strips the owner's factor to put in their own. (It used to start on every addition
-   * after the first, so a new user who set up an authenticator app and then a passkey could not
-   * connect a key for a day.)
+   * R27: removing a factor, and adding one beside an existing one, start the 24 h key cooldown: an
+   * intruder who passed one step-up (a phished code) and plants their own factor cannot connect a key
+   * with it for a day, while the owner gets the "second factor changed" email and alert. Except while
+   * the account is being set up: within an hour of its first second factor, adding the next one (the
+   * app, then a passkey) is onboarding, not a takeover, and must not block a new user's first key.
    */
   const markFactorsChanged = (userId: string) => db.update(users).set({ factorsChangedAt: clock.now() }).where(eq(users.id, userId))
+
+  /** When the account got its first second factor that it still has (undefined: none). */
+  const firstFactorAt = async (userId: string): Promise<number | undefined> => {
+    const [totpRow] = await db.select({ at: totpCredentials.confirmedAt }).from(totpCredentials).where(eq(totpCredentials.userId, userId)).limit(1)
+    const [passkeyRow] = await db.select({ at: min(schema.passkeys.createdAt) }).from(schema.passkeys).where(eq(schema.passkeys.userId, userId))
+    const times = [totpRow?.at, passkeyRow?.at].filter((at): at is Date => at instanceof Date).map((at) => at.getTime())
+    return times.length === 0 ? undefined : Math.min(...times)
+  }
+
+  /** Adding a factor beside an existing one: the cooldown, unless the account is still being set up. */
+  const markFactorAdded = async (userId: string, first: number | undefined) => {
+    if (first !== undefined && clock.now().getTime() - first > ONBOARDING_MS) await markFactorsChanged(userId)
+  }
 
   /** Recovery codes when this is the user's first second factor; none otherwise. */
   const codesIfFirst = async (userId: string, hadFactor: boolean) => (hadFactor ? [] : recovery.generate(userId))
@@ -89,7 +104,9 @@ export const createFactorService = ({
 
   const enableTotp = async (session: ActiveSession, code: string, ctx: FactorContext) => {
     const had = hasSecondFactor(await factors.summary(session.userId))
+    const first = await firstFactorAt(session.userId)
     await totp.confirm(session.userId, code)
+    if (had) await markFactorAdded(session.userId, first)
     const recoveryCodes = await codesIfFirst(session.userId, had)
     await record(session, 'totp_enabled', 'totp_enabled', ctx)
     return { recoveryCodes, token: await sessions.rotate(session.sessionId) }
@@ -121,7 +138,9 @@ export const createFactorService = ({
 
   const addPasskey = async (session: ActiveSession, response: RegistrationResponseJSON, name: string, ctx: FactorContext) => {
     const had = hasSecondFactor(await factors.summary(session.userId))
+    const first = await firstFactorAt(session.userId)
     const added = await passkeys.verifyRegistration({ userId: session.userId, sessionId: session.sessionId, response, name })
+    if (had) await markFactorAdded(session.userId, first)
     const codes = await codesIfFirst(session.userId, had)
     await record(session, 'passkey_added', 'passkey_added', ctx)
     if (onPasskeyAdded) await onPasskeyAdded(session.userId, added.id)
