@@ -3,7 +3,7 @@ import type { ApiTokens, SessionService } from '../../auth/index.js'
 import type { Db } from '../../db/index.js'
 import { liveTopics, type WorkspaceChanges } from '../../live/index.js'
 import type { App } from '../app-types.js'
-import { createEventStreams } from '../event-stream.js'
+import { callerKey, createEventStreams } from '../event-stream.js'
 import { authorizeWorkspace, requireActor } from '../session-guard.js'
 
 export type LiveRouteDeps = {
@@ -58,7 +58,7 @@ export const liveRoutes = (app: App, deps: LiveRouteDeps) => {
     },
     async (req, reply) => {
       const { workspaceId } = req.params
-      const stream = streams.open(reply)
+      const stream = streams.open(reply, callerKey(req))
       try {
         const joined = await changes.subscribe(workspaceId, ({ topics, unread }) => {
           if (topics.length > 0) stream.send('changed', { topics })

@@ -4,7 +4,7 @@ import { isAllowed, type ApiTokens, type SessionService, type StepUp } from '../
 import type { Db } from '../../db/index.js'
 import { channelView, deliveryView, severitySchema, type AlertStream, type Alerts, type ChannelActor, type NotificationChannels } from '../../monitoring/index.js'
 import type { App } from '../app-types.js'
-import { createEventStreams } from '../event-stream.js'
+import { callerKey, createEventStreams } from '../event-stream.js'
 import { actorOf, authorizeWorkspace, requireActor, requireSession, requireStepUp } from '../session-guard.js'
 
 export type NotificationRouteDeps = {
@@ -153,7 +153,7 @@ export const notificationRoutes = (app: App, deps: NotificationRouteDeps) => {
     },
     async (req, reply) => {
       const { workspaceId } = req.params
-      const events = streams.open(reply)
+      const events = streams.open(reply, callerKey(req))
       try {
         events.onClose(await stream.subscribe(workspaceId, (count) => events.send('unread', { count })))
       } catch (err) {
