@@ -100,11 +100,15 @@ export const createKeyHygiene = ({ db, clock, alerts, accounts }: { db: Db; cloc
   }
 
   /** The security center's key list for a workspace (live signer state when it answers). */
-  const keyHealth = async (workspaceId: string): Promise<KeyHealth[]> => {
+  /**
+   * `live: false` reads the api's mirror of what the signer last said (no signer call): for viewers,
+   * API tokens and the security score, which must not make the signer work on every page view.
+   */
+  const keyHealth = async (workspaceId: string, opts: { live: boolean } = { live: true }): Promise<KeyHealth[]> => {
     if (!accounts) return []
     const settings = await readWorkspaceSettings(db, workspaceId)
     const now = clock.now()
-    return (await accounts.list(workspaceId)).map((a) => healthOf(a, settings.keys.rotationDays, now))
+    return (await accounts.list(workspaceId, opts)).map((a) => healthOf(a, settings.keys.rotationDays, now))
   }
 
   return { checkKeys, keyHealth }

@@ -5,7 +5,7 @@ import type { KeyHygiene } from '../../keys/key-hygiene.js'
 import { systemClock } from '../../lib/clock.js'
 import { createSecurityScore } from '../../monitoring/security-score.js'
 import type { App } from '../app-types.js'
-import { actorOf, authorizeWorkspace, requireActor } from '../session-guard.js'
+import { actorOf, authorizeWorkspace, requireActor, requireSession } from '../session-guard.js'
 
 const workspaceParams = z.object({ workspaceId: z.string().uuid('must be a workspace id') })
 
@@ -53,7 +53,8 @@ export const securityRoutes = (app: App, { db, sessions, apiTokens, hygiene, me 
   const guard = [requireActor(sessions, apiTokens), authorizeWorkspace(db)]
   const score = createSecurityScore({
     db,
-    keyHealth: (workspaceId) => hygiene.keyHealth(workspaceId),
+    // The mirror, not the signer: the Overview asks for the score every minute, for every role.
+    keyHealth: (workspaceId) => hygiene.keyHealth(workspaceId, { live: false }),
     memberFacts: async (userId) => {
       const view = await me.get(userId)
       // The anti-phishing code itself never leaves auth's view: the score only knows one is set.
@@ -64,7 +65,8 @@ export const securityRoutes = (app: App, { db, sessions, apiTokens, hygiene, me 
   app.get(
     '/api/workspaces/:workspaceId/security/keys',
     { schema: { tags: ['security'], params: workspaceParams, response: { 200: z.array(keyHealthView) } }, config: { action: 'keys.read' }, preValidation: guard },
-    async (req) => hygiene.keyHealth(req.params.workspaceId),
+    // Viewers and scripts read the mirror: no viewer request causes a signer call.
+    async (req) => hygiene.keyHealth(req.params.workspaceId, { live: req.workspaceRole !== 'viewer' && actorOf(req).token === undefined }),
   )
 
   app.get(
@@ -72,7 +74,8 @@ export const securityRoutes = (app: App, { db, sessions, apiTokens, hygiene, me 
     {
       schema: { tags: ['security'], summary: "The caller's security score (0–100) in this workspace, with each check and the step that completes it", params: workspaceParams, response: { 200: securityScoreView } },
       config: { action: 'keys.read' },
-      preValidation: guard,
+      // A person's own posture (second factors, recovery codes, anti-phishing code): not for API tokens.
+      preValidation: [requireSession(sessions), authorizeWorkspace(db)],
     },
     async (req) => score.forMember(req.params.workspaceId, actorOf(req).userId),
   )
