@@ -111,8 +111,8 @@ describe.each(backends)('audit routes on %s (R36–R40, users’ view)', (kind) 
     // Reading them is audited too, in the system chain (R40).
     expect((await get('/api/me/audit?type=audit_log_read', stranger)).json<{ entries: { type: string }[] }>().entries.length).toBeGreaterThan(0)
     const verdict = (await get('/api/me/audit/verification')).json<Record<string, unknown>>()
-    expect(verdict).toMatchObject({ ok: true })
-    expect(Object.keys(verdict).sort()).toEqual(['checkedAt', 'lastCheckpoint', 'ok']) // not the chain's length: that is everyone's activity
+    expect(verdict).toMatchObject({ ok: true, checkpointsChecked: true })
+    expect(Object.keys(verdict).sort()).toEqual(['checkedAt', 'checkpointsChecked', 'lastCheckpointAt', 'ok']) // not the chain's length: that is everyone's activity
   })
 
   it('shows the verdict of the workspace chain against the signed checkpoints', async () => {

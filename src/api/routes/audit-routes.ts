@@ -68,7 +68,14 @@ const verificationView = z.object({
   checkpointsUnavailable: z.string().optional(),
 })
 
-const accountVerificationView = z.object({ ok: z.boolean(), lastCheckpoint: z.object({ seq: z.number(), time: z.string() }).nullable(), checkedAt: z.string() })
+const accountVerificationView = z.object({
+  ok: z.boolean(),
+  /** False when the links were checked but the signer's checkpoints could not be (a cut-off tail would go unseen). */
+  checkpointsChecked: z.boolean(),
+  lastCheckpointAt: z.string().nullable(),
+  checkedAt: z.string(),
+})
+type AccountVerification = z.infer<typeof accountVerificationView>
 
 /** The system chain is everyone's: verified at most this often, whoever asks (a full walk is the cost). */
 const ACCOUNT_VERIFY_EVERY_MS = 60_000
@@ -166,22 +173,30 @@ export const auditRoutes = (app: App, deps: AuditRoutesDeps) => {
     },
   )
 
-  let accountVerdict: { at: number; result: Promise<z.infer<typeof accountVerificationView>> } | undefined
-  const verifySystemChain = async (): Promise<z.infer<typeof accountVerificationView>> => {
-    const [verdict] = await verifyAllChains(db, SYSTEM_CHAIN, checkpoints ? { checkpoints } : {})
-    return { ok: verdict?.ok ?? true, lastCheckpoint: verdict?.lastCheckpoint ?? null, checkedAt: deps.clock.now().toISOString() }
+  // One walk at a time, its verdict (a failure too) kept for a minute and shared by every caller.
+  let accountVerdict: { at: number; result: Promise<AccountVerification> } | undefined
+  const verifySystemChain = async (): Promise<AccountVerification> => {
+    const checkedAt = () => deps.clock.now().toISOString()
+    try {
+      const [verdict] = await verifyAllChains(db, SYSTEM_CHAIN, checkpoints ? { checkpoints } : {})
+      if (verdict === undefined) return { ok: true, checkpointsChecked: true, lastCheckpointAt: null, checkedAt: checkedAt() } // nothing written yet
+      return { ok: verdict.ok, checkpointsChecked: checkpoints !== undefined && verdict.checkpointsUnavailable === undefined, lastCheckpointAt: verdict.lastCheckpoint?.time ?? null, checkedAt: checkedAt() }
+    } catch {
+      // A changed checkpoint key (INTEGRITY_FAILED) or an outage: not verified, said so, not retried per request.
+      return { ok: false, checkpointsChecked: false, lastCheckpointAt: null, checkedAt: checkedAt() }
+    }
   }
   app.get(
     '/api/me/audit/verification',
     { schema: { tags, response: { 200: accountVerificationView } }, preValidation: accountOnly },
     async () => {
       const now = deps.clock.now().getTime()
-      // One walk at a time and at most one a minute, shared by every caller; a failed walk is not kept.
       if (accountVerdict === undefined || now - accountVerdict.at >= ACCOUNT_VERIFY_EVERY_MS) {
-        const result = verifySystemChain()
-        accountVerdict = { at: now, result }
-        result.catch(() => {
-          if (accountVerdict?.result === result) accountVerdict = undefined
+        const walk = { at: Number.POSITIVE_INFINITY, result: verifySystemChain() }
+        accountVerdict = walk
+        // The minute counts from the end of the walk: a long walk never overlaps the next.
+        void walk.result.then(() => {
+          walk.at = deps.clock.now().getTime()
         })
       }
       return await accountVerdict.result

@@ -197,16 +197,16 @@ export type AuditVerification = {
   checkpointsUnavailable: string | undefined
 }
 
-/** Whether the system chain (everyone's account events) verifies: a yes or no and its last checkpoint, never its length. */
-export type AccountAuditVerification = { ok: boolean; lastCheckpoint: { seq: number; time: string } | null; checkedAt: string }
+/** Whether the system chain (everyone's account events) verifies: yes or no, and whether the signer's checkpoints were part of it; never its length. */
+export type AccountAuditVerification = { ok: boolean; checkpointsChecked: boolean; lastCheckpointAt: string | null; checkedAt: string }
 
 export const parseAccountAuditVerification: Parse<AccountAuditVerification> = (body) => {
   const fields = readObject(body, 'account audit verification')
   const record = recordOf(body)
-  const checkpoint = isRecord(record.lastCheckpoint) ? readObject(record.lastCheckpoint, 'last checkpoint') : undefined
   return {
     ok: fields.boolean('ok'),
-    lastCheckpoint: checkpoint === undefined ? null : { seq: checkpoint.number('seq'), time: checkpoint.string('time') },
+    checkpointsChecked: fields.boolean('checkpointsChecked'),
+    lastCheckpointAt: typeof record.lastCheckpointAt === 'string' ? record.lastCheckpointAt : null,
     checkedAt: fields.string('checkedAt'),
   }
 }

@@ -1,9 +1,7 @@
-import { isApiError } from '../../lib/api'
 import type { ApiClient } from '../../lib/api-client'
 import type { Me } from '../../lib/account-parsers'
 import { envelopeTtlMs, needsStepUpFirst, sealCredentials, serverTime } from '../../lib/exchange-sealing'
 import type { SealedEnvelope } from '../../lib/sealing'
-import { STEP_UP_CANCELLED } from '../../lib/step-up'
 import type { SignerKey } from '../../lib/use-signer-key'
 
 type SealAndSendInput<T> = {
@@ -16,8 +14,8 @@ type SealAndSendInput<T> = {
   /** From prepareCredentials, read from the inputs just before. */
   fields: Record<string, string>
   /**
-   * Empties the inputs once the request has settled, whatever its outcome, except when the person
-   * cancelled the "confirm it's you" dialog: nothing was sent then, and what they typed stays for the retry.
+   * Empties the inputs; called once the credentials are sealed. A "confirm it's you" dialog cancelled
+   * before that sends and seals nothing, and what was typed stays for the retry.
    */
   clearInputs: () => void
   send: (envelope: SealedEnvelope) => Promise<T>
@@ -28,7 +26,7 @@ type SealAndSendInput<T> = {
  * outlast the envelope, seal to the key whose fingerprint the form showed, remember the signer key
  * (trust on first use), then send. Times are the server's (the step-up's end and the envelope's expiry
  * are both checked by its clock), so a browser clock that is off does not matter.
- * The typed values are wiped once the request settles; a refused key is typed again after its fix.
+ * The typed values are wiped once sealed; a refused key is typed again after its fix.
  */
 export const sealAndSend = async <T>({ client, me, refreshMe, signer, workspaceId, exchange, fields, clearInputs, send }: SealAndSendInput<T>): Promise<T> => {
   const { key, fingerprint, clockOffsetMs } = signer.keyForSealing()
@@ -38,15 +36,10 @@ export const sealAndSend = async <T>({ client, me, refreshMe, signer, workspaceI
     await refreshMe()
   }
   const envelope = await sealCredentials({ publicKey: key.publicKey, workspaceId, exchange, fields, now: serverTime(clockOffsetMs, Date.now()), ttlMs })
+  // The plaintext leaves the page's inputs as soon as it is sealed: only the envelope (opaque to all
+  // but the signer, and short-lived) travels or waits. A step-up the api still asks for after this
+  // (rare: the check above uses the same rule) means typing the key again.
+  clearInputs()
   signer.accept(fingerprint)
-  try {
-    const result = await send(envelope)
-    clearInputs()
-    return result
-  } catch (error) {
-    // The api can still ask for a step-up after sealing (GET /api/me's stepUpUntil does not say which
-    // factor it was): cancelling that dialog sent nothing, so the typed key stays for the retry.
-    if (!(isApiError(error) && error.code === STEP_UP_CANCELLED)) clearInputs()
-    throw error
-  }
+  return await send(envelope)
 }

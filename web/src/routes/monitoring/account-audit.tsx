@@ -16,18 +16,27 @@ const AccountVerification = () => {
   const verification = useResource(load, { refreshMs: VERIFY_REFRESH_MS })
   return (
     <ResourceView resource={verification.resource} loadingLabel="Verifying your account events" onRetry={verification.reload}>
-      {(verdict) => (
-        <div className={`mon-verify mon-verify--${verdict.ok ? 'ok' : 'bad'}`} role="status" aria-label="Account events verification">
-          <StatusBadge tone={verdict.ok ? 'ok' : 'bad'} label={verdict.ok ? 'Verified' : 'Verification failed'} />
-          <div>
-            <p className="mon-verify__title">{verdict.ok ? 'Verified ✓: the chain holding these events is intact.' : 'The chain holding these events does not verify: tell your operator at once.'}</p>
-            <p className="mon-verify__detail">
-              Checked <TimeText iso={verdict.checkedAt} />
-              {verdict.lastCheckpoint === null ? '.' : ', up to a checkpoint the signer signed.'}
-            </p>
+      {(verdict) => {
+        const tone = !verdict.ok ? 'bad' : verdict.checkpointsChecked ? 'ok' : 'warn'
+        return (
+          <div className={`mon-verify mon-verify--${tone}`} role="status" aria-label="Account events verification">
+            <StatusBadge tone={tone} label={tone === 'ok' ? 'Verified' : tone === 'bad' ? 'Not verified' : 'Partly verified'} />
+            <div>
+              <p className="mon-verify__title">
+                {tone === 'ok'
+                  ? 'Verified ✓: the chain holding these events is intact.'
+                  : tone === 'warn'
+                    ? "Every link checks out, but the signer's checkpoints could not be compared: a cut-off end would not show."
+                    : 'The chain holding these events could not be verified: tell your operator.'}
+              </p>
+              <p className="mon-verify__detail">
+                Checked <TimeText iso={verdict.checkedAt} />
+                {verdict.lastCheckpointAt === null ? '.' : <>, up to a checkpoint the signer signed <TimeText iso={verdict.lastCheckpointAt} />.</>}
+              </p>
+            </div>
           </div>
-        </div>
-      )}
+        )
+      }}
     </ResourceView>
   )
 }
