@@ -279,9 +279,11 @@ export const createSignerService = ({ vault, db, executor, audit, recipient, clo
         verification = await vault.withSecret(key.keyId, ctx.workspaceId, (credentials) => verifyKeyAtExchange(executor, `verify-${randomUUID()}`, key.exchange, credentials, clock.now(), { testnet: key.isTestnet }))
       } catch (err) {
         if (err instanceof AppError && err.code === 'KEY_HAS_WITHDRAW_PERMISSION') {
-          // The stored verdict must say so too: it feeds the "withdraw disabled" badge and the security score.
+          await dangerous('the key can now withdraw or transfer funds: remove that permission at the exchange, then ask to enable it')
+          // Disabled first (fail closed); then the stored verdict says so too, for the "withdraw disabled"
+          // badge and the security score, and the caller gets the key as it is now.
           await vault.setVerification(key.keyId, ctx.workspaceId, { ...(key.verification as Record<string, unknown>), withdrawEnabled: true })
-          return dangerous('the key can now withdraw or transfer funds: remove that permission at the exchange, then ask to enable it')
+          return view(await vault.getKey(key.keyId, ctx.workspaceId))
         }
         if (err instanceof AppError && err.code === 'EXCHANGE_AUTH') return dangerous('the exchange no longer accepts this key (revoked or expired there)')
         throw err
