@@ -7,13 +7,14 @@ import { liveTopics, type LiveTopic } from './live-types.js'
  * What changed in a workspace, for the dashboard's live stream (GET …/live). Bots may run in another
  * process and the demo engine in another api instance, so changes are read from the database, not heard
  * in-process: one shared poller per workspace with open streams runs one statement every `pollMs` that
- * yields a small fingerprint per source (index probes only: migration 0009 adds the two it needs), and
+ * yields a small fingerprint per source (mostly index probes: migration 0009 adds the two it needs; the
+ * unread count and a few per-workspace aggregates read that workspace's rows), and
  * tells the listeners which topics moved. A listener then reloads what it shows through the normal API,
  * so the stream itself carries no data beyond topic names and the unread alert count.
  */
 
 
-/** `unread` is set when the unread alert count moved (and on the first report to a new listener). */
+/** `unread` is set when the unread alert count moved (a new listener gets the current count from `subscribe`). */
 export type LiveChange = { topics: LiveTopic[]; unread?: number }
 export type LiveListener = (change: LiveChange) => void
 
@@ -136,7 +137,14 @@ export const createWorkspaceChanges = ({ db, logger, pollMs = 1_000 }: Workspace
         const topics = changedTopics(last, next)
         if (topics.length === 0) continue
         const change: LiveChange = next.unread === last.unread ? { topics } : { topics, unread: next.unread }
-        for (const listener of room.listeners) listener(change)
+        for (const listener of room.listeners) {
+          // One broken listener (a stream that failed to write) must not keep the change from the others.
+          try {
+            listener(change)
+          } catch (err) {
+            logger?.warn({ workspaceId, error: err instanceof Error ? err.message : String(err) }, 'a live listener failed')
+          }
+        }
       } while (room.isPending)
     } catch (err) {
       logger?.warn({ workspaceId, error: err instanceof Error ? err.message : String(err) }, 'live change check failed')
