@@ -5,7 +5,7 @@ import { ErrorNotice } from '../../components/error-notice'
 import { PageHeading } from '../../components/page-heading'
 import type { Workspace } from '../../lib/account-parsers'
 import type { DemoFeed, DemoMarket } from '../../lib/demo-parsers'
-import { useLiveTopics, type LiveTopic } from '../../lib/live-events'
+import type { LiveTopic } from '../../lib/live-events'
 import { itemPathFor } from '../../lib/router'
 import { useAppSession } from '../../lib/session-context'
 import { navigate } from '../../lib/use-route'
@@ -18,7 +18,7 @@ import { accountKeyOf, emptySmartTradeDraft, isFuturesSymbol, tidySymbol, type S
 import { canSetRisk, canTrade } from '../trading/trading-format'
 import { useWorkspaceLocked } from '../../lib/lock-context'
 import { UnknownOrdersNotice } from '../trading/unknown-orders'
-import { useLiveRefresh } from '../trading/use-live-refresh'
+import { useLiveRefresh, useLiveResource } from '../trading/use-live-refresh'
 import { draftLines, dragPatch, type DraftLine, type MarketPrices } from './draft-lines'
 import { SmartTradeList } from './smart-trade-list'
 import '../demo/demo.css'
@@ -28,7 +28,6 @@ import './trade.css'
 // The chart library is most of the page's weight: it arrives in its own chunk, after the form.
 const TradeChart = lazy(() => import('./trade-chart').then((module) => ({ default: module.TradeChart })))
 
-const LIST_REFRESH_MS = 5_000
 /** The list reloads when a trade's state or its orders change (and keeps polling, for when the stream is down). */
 const LIST_TOPICS: readonly LiveTopic[] = ['bots', 'orders']
 const ACCOUNTS_REFRESH_MS = 60_000
@@ -216,11 +215,10 @@ const TradeDesk = ({ workspace, accounts, onCreated }: DeskProps) => {
 
 const TradeWorkspace = ({ workspace }: { workspace: Workspace }) => {
   const { client } = useAppSession()
-  const listRefreshMs = useLiveRefresh(LIST_REFRESH_MS)
   const loadTrades = useCallback((signal: AbortSignal) => fetchBots(client, workspace.id, 'smart_trade', signal), [client, workspace.id])
-  const trades = useResource(loadTrades, { refreshMs: listRefreshMs })
+  // Reloaded on the live topics; polled only for unrealized PnL while live, and as the fallback when not.
+  const trades = useLiveResource(loadTrades, LIST_TOPICS)
   const keptTrades = useKeptData(trades.resource)
-  useLiveTopics(LIST_TOPICS, trades.reload)
   const loadAccounts = useCallback((signal: AbortSignal) => fetchTradingAccounts(client, workspace.id, signal), [client, workspace.id])
   const accounts = useResource(loadAccounts, { refreshMs: ACCOUNTS_REFRESH_MS })
   const keptAccounts = useKeptData(accounts.resource)
