@@ -1,6 +1,5 @@
 import {
   CandlestickSeries,
-  ColorType,
   createChart,
   createSeriesMarkers,
   LineStyle,
@@ -20,7 +19,6 @@ import { SelectField } from '../../components/select-field'
 import { asSentence } from '../../lib/account-format'
 import {
   chartSummary,
-  priceFormatFor,
   rangeWithLines,
   timeframes,
   toCandleData,
@@ -35,6 +33,7 @@ import { useAppSession } from '../../lib/session-context'
 import { useResource, type Resource } from '../../lib/use-resource'
 import { FeedStatus } from './feed-status'
 import { useKeptData } from './polled'
+import { useCandleChartStyle } from '../../lib/candle-chart-style'
 
 const CANDLE_REFRESH_MS = 5_000
 const CANDLE_LIMIT = 500
@@ -93,19 +92,7 @@ const ChartCanvas = ({ bars, lines, fills, symbol, tickSize, fitKey, summary }: 
     }
   }, [])
 
-  useEffect(() => {
-    const parts = partsRef.current
-    if (parts === null) return
-    parts.chart.applyOptions({
-      layout: { background: { type: ColorType.Solid, color: colors.background }, textColor: colors.text },
-      grid: { vertLines: { color: colors.grid }, horzLines: { color: colors.grid } },
-    })
-    parts.series.applyOptions({ upColor: colors.up, downColor: colors.down, wickUpColor: colors.up, wickDownColor: colors.down })
-  }, [colors])
-
-  useEffect(() => {
-    partsRef.current?.series.applyOptions({ priceFormat: priceFormatFor(tickSize) })
-  }, [tickSize])
+  useCandleChartStyle(partsRef, colors, tickSize)
 
   useEffect(() => {
     const parts = partsRef.current

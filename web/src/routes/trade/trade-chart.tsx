@@ -1,6 +1,5 @@
 import {
   CandlestickSeries,
-  ColorType,
   createChart,
   LineStyle,
   type AutoscaleInfo,
@@ -15,7 +14,7 @@ import { fetchDemoCandles } from '../../api/demo/queries'
 import { ErrorNotice } from '../../components/error-notice'
 import { SelectField } from '../../components/select-field'
 import { asSentence } from '../../lib/account-format'
-import { priceFormatFor, rangeWithLines, timeframes, toCandleData, type Timeframe } from '../../lib/demo-chart-data'
+import { rangeWithLines, timeframes, toCandleData, type Timeframe } from '../../lib/demo-chart-data'
 import type { Candle, DemoFeed, DemoMarket } from '../../lib/demo-parsers'
 import { useAppSession } from '../../lib/session-context'
 import { useResource, type Resource } from '../../lib/use-resource'
@@ -25,6 +24,7 @@ import { useLiveRefresh } from '../trading/use-live-refresh'
 import { useTradeChartColors, type TradeChartColors } from './chart-colors'
 import type { DraftLine } from './draft-lines'
 import { attachLineDrag, followLinesWithGrips } from './line-drag'
+import { useCandleChartStyle } from '../../lib/candle-chart-style'
 
 /**
  * The Trade page's chart, in its own chunk (lightweight-charts is most of its weight): candles of the
@@ -95,19 +95,7 @@ const TradeCanvas = ({ bars, lines, tickSize, fitKey, summary, colors, onDragLin
     }
   }, [])
 
-  useEffect(() => {
-    const parts = partsRef.current
-    if (parts === null) return
-    parts.chart.applyOptions({
-      layout: { background: { type: ColorType.Solid, color: colors.background }, textColor: colors.text },
-      grid: { vertLines: { color: colors.grid }, horzLines: { color: colors.grid } },
-    })
-    parts.series.applyOptions({ upColor: colors.up, downColor: colors.down, wickUpColor: colors.up, wickDownColor: colors.down })
-  }, [colors])
-
-  useEffect(() => {
-    partsRef.current?.series.applyOptions({ priceFormat: priceFormatFor(tickSize) })
-  }, [tickSize])
+  useCandleChartStyle(partsRef, colors, tickSize)
 
   useEffect(() => {
     const parts = partsRef.current
