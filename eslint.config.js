@@ -72,6 +72,7 @@ const mayImport = {
   trading: ['keys', 'exchanges', 'market', 'signer', 'monitoring', 'db', 'lib', 'crypto'],
   incident: ['auth', 'keys', 'trading', 'signer', 'monitoring', 'db', 'lib', 'crypto'],
   live: ['db', 'lib'],
+  teams: ['auth', 'monitoring', 'db', 'lib', 'crypto'],
 }
 
 /** Extra words for a domain's allowlist message. */

@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { eq } from 'drizzle-orm'
 import { AppError } from '../lib/errors.js'
-import { SESSION_COOKIE, authorizeActor, type ActiveSession, type Actor, type ApiTokens, type SessionService, type StepUp } from '../auth/index.js'
+import { SESSION_COOKIE, authorizeActor, tradableAccounts, type ActiveSession, type Actor, type ApiTokens, type SessionService, type StepUp, type TradableAccounts } from '../auth/index.js'
 import { schema, type DbOrTx, type Role } from '../db/index.js'
 import { passesLock } from '../incident/index.js'
 
@@ -135,4 +135,14 @@ export const authorizeWorkspace = (db: DbOrTx) => async (req: FastifyRequest) =>
       })
     }
   }
+}
+
+/**
+ * After `authorizeWorkspace`: the exchange accounts the caller may trade on in the route's workspace
+ * (a trader narrowed by per-member grants sees only theirs; an API token inherits its owner's grants).
+ */
+export const tradableAccountsOf = (db: DbOrTx, req: FastifyRequest): Promise<TradableAccounts> => {
+  const workspaceId = (req.params as Record<string, string | undefined>).workspaceId
+  if (!req.workspaceRole || !workspaceId) throw new AppError('FORBIDDEN', 'this route declares no permission, so nobody may use it')
+  return tradableAccounts(db, workspaceId, actorOf(req).userId, req.workspaceRole)
 }

@@ -6,6 +6,7 @@ export { createSessionService, defaultSessionPolicy, SESSION_COOKIE, type Sessio
 export { createLoginService, LOGIN_FAILED, type LoginService, type SignedIn, type SecondFactorNeeded } from './login-service.js'
 export { createLoginThrottle, throttlePolicy, type LoginThrottle } from './login-throttle.js'
 export { policy, authorize, authorizeActor, isAllowed, tokenScopeFor, type Action, type Actor } from './policy.js'
+export { tradableAccounts, mayTradeOn, type TradableAccounts } from './member-grants.js'
 export { createTotpService, type TotpService } from './totp.js'
 export { createRecoveryCodes, type RecoveryCodes } from './recovery-codes.js'
 export { createPasskeyService, PASSKEY_FAILED, passkeyUserHandle, type PasskeyService, type AssertionPurpose, type PasskeyView, type VerifiedAssertion } from './passkeys.js'

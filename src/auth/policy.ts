@@ -11,7 +11,8 @@ export const policy = {
   'workspace.read': ['owner', 'admin', 'trader', 'viewer'],
   'alerts.read': ['owner', 'admin', 'trader', 'viewer'],
   'alerts.acknowledge': ['owner', 'admin', 'trader'],
-  'audit.read': ['owner', 'admin'],
+  // Everyone reads the audit log; traders and viewers see only their own entries (the route narrows it).
+  'audit.read': ['owner', 'admin', 'trader', 'viewer'],
   'keys.read': ['owner', 'admin', 'trader', 'viewer'],
   'keys.manage': ['owner', 'admin'],
   // Demo Spot / Demo Futures accounts (paper trading): everyone reads, traders and up place orders.
@@ -44,6 +45,16 @@ export const policy = {
   'incident.read': ['owner', 'admin', 'trader', 'viewer'],
   'incident.lockdown': ['owner', 'admin', 'trader'],
   'incident.unlock': ['owner', 'admin'],
+  // Teams: members and invitations are admin business (admins never touch owners); the workspace itself,
+  // its policies and deleting it are the owner's. Approving someone else's high-risk change (R42) needs an
+  // owner or admin; everyone sees what is pending.
+  'members.read': ['owner', 'admin', 'trader', 'viewer'],
+  'members.manage': ['owner', 'admin'],
+  'workspace.manage': ['owner'],
+  'policies.read': ['owner', 'admin', 'trader', 'viewer'],
+  'policies.manage': ['owner'],
+  'approvals.read': ['owner', 'admin', 'trader', 'viewer'],
+  'approvals.decide': ['owner', 'admin'],
 } as const satisfies Record<string, readonly Role[]>
 
 export type Action = keyof typeof policy
@@ -82,6 +93,13 @@ export const tokenScopeFor: Record<Action, ApiTokenScope | null> = {
   // A script may pull the emergency brake (a monitoring system that saw something); it can never release it.
   'incident.lockdown': 'trade',
   'incident.unlock': null,
+  'members.read': 'read',
+  'members.manage': null,
+  'workspace.manage': null,
+  'policies.read': 'read',
+  'policies.manage': null,
+  'approvals.read': 'read',
+  'approvals.decide': null,
 }
 
 const scopeRank: Record<ApiTokenScope, number> = { read: 0, trade: 1, admin: 2 }

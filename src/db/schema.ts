@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm'
-import { pgTable, text, uuid, timestamp, boolean, bigint, jsonb, primaryKey, index, uniqueIndex, check, integer } from 'drizzle-orm/pg-core'
+import { pgTable, text, uuid, timestamp, boolean, bigint, jsonb, primaryKey, index, uniqueIndex, check, integer, foreignKey } from 'drizzle-orm/pg-core'
 
 /**
  * The api's schema. Everything here must run unchanged on PGlite (Postgres 18) and PostgreSQL 15:
@@ -49,7 +49,23 @@ export const workspaces = pgTable('workspaces', {
   createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
   /** Set by a lockdown (src/incident): the workspace is read-only until its incident is resolved by an unlock. */
   lockedAt: timestamp('locked_at', { withTimezone: true }),
+  // Workspace policies (teams issue; src/teams/workspace-policies.ts reads and changes them).
+  /** Every member needs a second factor: without one a member acts as a viewer until they enrol. */
+  requireTwoFactor: boolean('require_two_factor').notNull().default(false),
+  /** Idle minutes after which a member's session ends (applied to their sessions); null: the R30 default. */
+  sessionIdleMinutes: integer('session_idle_minutes'),
+  /** CIDR ranges this workspace may be used from (sessions and API tokens); null or empty: anywhere. */
+  allowedIpRanges: jsonb('allowed_ip_ranges').$type<string[]>(),
+  /** Refuse an exchange key the exchange does not report as IP-restricted. */
+  refuseIpUnrestrictedKeys: boolean('refuse_ip_unrestricted_keys').notNull().default(false),
+  /** Four-eyes approvals (R42) for high-risk changes. On for new team workspaces; only a single-owner workspace may turn them off. */
+  approvalsRequired: boolean('approvals_required').notNull().default(false),
+  /** Deleted by its owner: no members any more; its audit chain stays for the record. */
+  deletedAt: timestamp('deleted_at', { withTimezone: true }),
 })
+
+export const accountScopes = ['all', 'granted'] as const
+export type AccountScope = (typeof accountScopes)[number]
 
 export const memberships = pgTable(
   'memberships',
@@ -61,10 +77,13 @@ export const memberships = pgTable(
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
     role: text('role', { enum: roles }).notNull(),
+    /** `granted`: a trader trades only on the exchange accounts in `member_account_grants`; `all`: on every one. */
+    accountScope: text('account_scope', { enum: accountScopes }).notNull().default('all'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
   },
   (t) => [
     primaryKey({ columns: [t.workspaceId, t.userId] }),
+    check('memberships_account_scope_valid', sql`${t.accountScope} in ('all', 'granted')`),
     index('memberships_user_idx').on(t.userId),
     check('memberships_role_valid', sql`${t.role} in ('owner', 'admin', 'trader', 'viewer')`),
   ],
@@ -583,3 +602,89 @@ export const demoLiquidations = pgTable(
 export * from './schema-trading.js'
 // Watching and responding (src/monitoring, src/incident): settings, incidents, channels, archives.
 export * from './schema-monitoring.js'
+
+/** The exchange accounts a member whose `account_scope` is `granted` may trade on (teams issue). */
+export const memberAccountGrants = pgTable(
+  'member_account_grants',
+  {
+    workspaceId: uuid('workspace_id').notNull(),
+    userId: uuid('user_id').notNull(),
+    exchangeAccountId: uuid('exchange_account_id')
+      .notNull()
+      .references(() => exchangeAccounts.id, { onDelete: 'cascade' }),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.workspaceId, t.userId, t.exchangeAccountId] }),
+    foreignKey({ columns: [t.workspaceId, t.userId], foreignColumns: [memberships.workspaceId, memberships.userId] }).onDelete('cascade'),
+  ],
+)
+
+/**
+ * Invitations to a workspace: a single-use link emailed to `email`. The link's token is stored only as its
+ * SHA-256; accepting needs a signed-in account with that (verified) email.
+ */
+export const workspaceInvitations = pgTable(
+  'workspace_invitations',
+  {
+    id: uuid('id').primaryKey(),
+    workspaceId: uuid('workspace_id')
+      .notNull()
+      .references(() => workspaces.id, { onDelete: 'cascade' }),
+    /** Lower-cased. */
+    email: text('email').notNull(),
+    role: text('role', { enum: roles }).notNull(),
+    tokenHash: text('token_hash').notNull(),
+    invitedBy: uuid('invited_by').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    acceptedAt: timestamp('accepted_at', { withTimezone: true }),
+    acceptedBy: uuid('accepted_by').references(() => users.id, { onDelete: 'set null' }),
+    revokedAt: timestamp('revoked_at', { withTimezone: true }),
+  },
+  (t) => [
+    uniqueIndex('workspace_invitations_token_hash_key').on(t.tokenHash),
+    index('workspace_invitations_workspace_idx').on(t.workspaceId),
+    check('workspace_invitations_role_valid', sql`${t.role} in ('admin', 'trader', 'viewer')`),
+  ],
+)
+
+export const approvalKinds = ['key.connect', 'key.replace', 'limits.raise', 'bot.promote', 'role.upgrade', 'policy.relax', 'incident.unlock'] as const
+export type ApprovalKind = (typeof approvalKinds)[number]
+export const approvalStates = ['pending', 'approved', 'rejected', 'expired', 'cancelled', 'failed'] as const
+export type ApprovalState = (typeof approvalStates)[number]
+
+/**
+ * Four-eyes approvals (R42): a high-risk change waits here until a second eligible member approves it
+ * (with step-up) or it expires after 24 h. `payload` is what the applier needs (never a secret: a key's
+ * credentials wait in the signer as `pending_approval`, the payload names only its key id).
+ */
+export const approvalRequests = pgTable(
+  'approval_requests',
+  {
+    id: uuid('id').primaryKey(),
+    workspaceId: uuid('workspace_id')
+      .notNull()
+      .references(() => workspaces.id, { onDelete: 'cascade' }),
+    kind: text('kind', { enum: approvalKinds }).notNull(),
+    /** One line for people: "Raise the max order notional of Binance main from 100 to 500 USDT". */
+    summary: text('summary').notNull(),
+    payload: jsonb('payload').notNull(),
+    state: text('state', { enum: approvalStates }).notNull().default('pending'),
+    requestedBy: uuid('requested_by').references(() => users.id, { onDelete: 'set null' }),
+    requestedAt: timestamp('requested_at', { withTimezone: true }).notNull(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    decidedBy: uuid('decided_by').references(() => users.id, { onDelete: 'set null' }),
+    decidedAt: timestamp('decided_at', { withTimezone: true }),
+    /** Why it was rejected, or what failed when applying it. */
+    note: text('note'),
+    /** What applying it returned (ids, states), for the requester's page. */
+    result: jsonb('result'),
+  },
+  (t) => [
+    index('approval_requests_workspace_idx').on(t.workspaceId, t.state),
+    index('approval_requests_pending_expiry_idx').on(t.expiresAt).where(sql`${t.state} = 'pending'`),
+    check('approval_requests_kind_valid', sql`${t.kind} in ('key.connect', 'key.replace', 'limits.raise', 'bot.promote', 'role.upgrade', 'policy.relax', 'incident.unlock')`),
+    check('approval_requests_state_valid', sql`${t.state} in ('pending', 'approved', 'rejected', 'expired', 'cancelled', 'failed')`),
+  ],
+)

@@ -12,6 +12,8 @@ export const statusByCode = {
   FORBIDDEN: 403,
   PHISHING_RESISTANT_FACTOR_REQUIRED: 403,
   EMAIL_NOT_VERIFIED: 403,
+  // A workspace policy allows it only from named address ranges, and this request came from elsewhere.
+  IP_NOT_ALLOWED: 403,
   SECOND_FACTOR_REQUIRED: 403,
   NOT_FOUND: 404,
   CONFLICT: 409,
@@ -19,6 +21,8 @@ export const statusByCode = {
   UNSUPPORTED_MEDIA_TYPE: 415,
   KEY_HAS_WITHDRAW_PERMISSION: 422,
   KEY_LIMIT_EXCEEDED: 422,
+  // A workspace policy refuses keys the exchange does not report as restricted to IP addresses.
+  KEY_NOT_IP_RESTRICTED: 422,
   EXCHANGE_REJECTED: 422,
   VAULT_SEALED: 423,
   // A lockdown holds the workspace: reads and the incident's own routes pass, everything else waits for the unlock.

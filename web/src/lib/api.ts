@@ -100,6 +100,8 @@ export const codeSentences: Readonly<Record<string, string>> = {
   UNSUPPORTED_MEDIA_TYPE: 'This page sent the request in a form the server does not take. Reload the page.',
   KEY_HAS_WITHDRAW_PERMISSION: 'Bulwark refused the key: it can withdraw or transfer funds. Remove that permission at the exchange.',
   KEY_LIMIT_EXCEEDED: "The order is outside this key's limits. Lower it, or raise the limits.",
+  KEY_NOT_IP_RESTRICTED: 'This workspace accepts only keys restricted to IP addresses. Add the addresses at the exchange and connect the key again.',
+  IP_NOT_ALLOWED: "This workspace can't be used from your current network address. Ask an owner to add it to the allowed ranges.",
   EXCHANGE_REJECTED: 'The exchange refused the request.',
   VAULT_SEALED: 'The vault is sealed: the operator has to unseal it before keys can be used.',
   WORKSPACE_LOCKED: 'The workspace is locked down. Unlock it in the Security center first.',
