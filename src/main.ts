@@ -30,7 +30,7 @@ import {
 import { createWorkspaceChanges } from './live/index.js'
 import { createAccounts, createOperatorSetup } from './auth/index.js'
 import { buildApp, startAdminSocket, type App } from './api/index.js'
-import { createCheckpointSigner, createSignerClient, type SignerTls } from './signer/index.js'
+import { createCheckpointSigner, createSignerClient, type SignerClient, type SignerTls } from './signer/index.js'
 import { bulwarkVersion } from './version.js'
 import { createExchangeAccounts, createExchangeActivity, createKeyHygiene, createKeyRelay, createPasskeyTrustSync, keyAdminHandlers } from './keys/index.js'
 import { createIncidents, incidentAdminHandlers } from './incident/index.js'
@@ -69,6 +69,11 @@ export type StartOptions = {
    * lock and runs the signer; this process may not even stat the home (permission model).
    */
   supervised?: boolean
+  /**
+   * A signer client made by the caller (tests: the in-process signer harness, so the whole platform's
+   * route table can be walked against a real signer). The caller closes it.
+   */
+  signer?: SignerClient
 }
 
 const webRoot = fileURLToPath(new URL('../web/dist', import.meta.url))
@@ -110,12 +115,14 @@ export const startPlatform = async (config: Config, opts: StartOptions = {}): Pr
   try {
     const instanceLock: LockFile = opts.supervised ? { path: paths.instanceLock, release: () => {} } : (privateDir(home.path, 'run'), acquireLockFile(paths.instanceLock, `BULWARK_HOME ${home.path}`))
     undo.push(() => instanceLock.release())
-    const signer = config.SIGNER_URL
+    const signer = opts.signer
+      ? opts.signer
+      : config.SIGNER_URL
       ? createSignerClient({ tls: remoteSigner(config) })
       : opts.supervised
         ? createSignerClient({ socketPath: paths.signerSocket })
         : undefined
-    undo.push(() => signer?.close())
+    if (!opts.signer) undo.push(() => signer?.close())
     const secrets = loadPlatformSecrets(home.path, config)
 
     const database = await openConfiguredDatabase(config, home.path)
