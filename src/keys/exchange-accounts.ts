@@ -6,7 +6,8 @@ import { schema, type Db } from '../db/index.js'
 import type { Alerts, AuditActor, AuditChain } from '../monitoring/index.js'
 import { catalogueEntry } from '../exchanges/index.js'
 import type { KeyLimits, KeyView } from '../signer/index.js'
-import type { KeyRelay } from './key-admin.js'
+import { refusesIpUnrestrictedKeys, type KeyRelay } from './key-admin.js'
+import { createPendingKeyFlows } from './pending-keys.js'
 
 const { exchangeAccounts } = schema
 
@@ -33,7 +34,8 @@ export type ExchangeAccountView = {
   stale: boolean
 }
 
-type Row = typeof exchangeAccounts.$inferSelect
+export type ExchangeAccountRow = typeof exchangeAccounts.$inferSelect
+type Row = ExchangeAccountRow
 
 /** The reason the signer gives when a limits change widens and must be proposed instead. */
 const isWideningRefusal = (err: unknown) => err instanceof AppError && err.code === 'FORBIDDEN' && err.reason === 'limit_widening_needs_confirmation'
@@ -54,8 +56,11 @@ export const createExchangeAccounts = ({
 }: {
   db: Db
   clock: Clock
-  relay: Pick<KeyRelay, 'generateKeyPair' | 'completeKeyPair' | 'connect' | 'list' | 'destroy' | 'reverify' | 'setLimits' | 'proposeWidening' | 'confirmWidening' | 'cancelWidening' | 'listPendingWidenings' | 'publicKey' | 'disable'>
-  audit: Pick<AuditChain, 'append'>
+  relay: Pick<
+    KeyRelay,
+    'generateKeyPair' | 'completeKeyPair' | 'connect' | 'list' | 'destroy' | 'reverify' | 'setLimits' | 'proposeWidening' | 'confirmWidening' | 'cancelWidening' | 'listPendingWidenings' | 'publicKey' | 'disable' | 'approvePending' | 'discardPending'
+  >
+  audit: Pick<AuditChain, 'append' | 'appendIn'>
   /** Key lifecycle alerts (key_connected, key_removed, key_rotated); the api root passes the workspace alerts. */
   alerts?: Pick<Alerts, 'raise'> | undefined
   /** Accounts policy: verified email and (by workspace policy) a second factor before any key (R26). */
@@ -94,6 +99,9 @@ export const createExchangeAccounts = ({
     return updated ?? row
   }
 
+  /** Workspace policy (refuseIpUnrestrictedKeys): the signer then refuses a key the exchange does not report as IP-restricted. */
+  const requireIpRestricted = (workspaceId: string): Promise<boolean> => refusesIpUnrestrictedKeys(db, workspaceId)
+
   const rowOf = async (workspaceId: string, id: string): Promise<Row> => {
     const [row] = await db.select().from(exchangeAccounts).where(and(eq(exchangeAccounts.id, id), eq(exchangeAccounts.workspaceId, workspaceId), isNull(exchangeAccounts.removedAt))).limit(1)
     if (!row) throw new AppError('NOT_FOUND', `exchange account "${id}" not found`)
@@ -124,7 +132,7 @@ export const createExchangeAccounts = ({
   const completeGenerated = async (actor: AuditActor & { id: string }, workspaceId: string, id: string, apiKey: string) => {
     const row = await rowOf(workspaceId, id)
     await mayConnect(actor.id, workspaceId)
-    const key = await relay.completeKeyPair(workspaceId, row.keyId, apiKey, actor)
+    const key = await relay.completeKeyPair(workspaceId, row.keyId, apiKey, actor, { requireIpRestricted: await requireIpRestricted(workspaceId) })
     const updated = await mirror(row, key, true)
     await announce(workspaceId, 'key_connected', row, { keyId: key.keyId, keyHint: key.apiKeyHint, state: key.state, algorithm: 'ed25519' }, actor)
     return view(updated, key, false)
@@ -134,7 +142,7 @@ export const createExchangeAccounts = ({
     if (!catalogueEntry(input.exchange)) throw new AppError('BAD_INPUT', `exchange: "${input.exchange}" is not a supported exchange (GET /api/exchanges lists them)`)
     await mayConnect(actor.id, workspaceId)
     const id = newId(clock.now().getTime())
-    const key = await relay.connect(workspaceId, input.exchange, input.envelope, { exchangeAccountId: id, actor, testnet: input.testnet === true })
+    const key = await relay.connect(workspaceId, input.exchange, input.envelope, { exchangeAccountId: id, actor, testnet: input.testnet === true, requireIpRestricted: await requireIpRestricted(workspaceId) })
     const now = clock.now()
     try {
       const [row] = await db
@@ -175,6 +183,11 @@ export const createExchangeAccounts = ({
     return view(await mirror(row, key, true), key, false)
   }
 
+  /** A key waiting for approval is decided through its request, not replaced or re-enabled around it. */
+  const assertNotPending = (row: Row) => {
+    if (row.state === 'pending_approval') throw new AppError('CONFLICT', `the key of "${row.label}" is waiting for approval: have the request approved, or reject or cancel it first`, { reason: 'PENDING_APPROVAL' })
+  }
+
   /**
    * Guided rotation, one flow with no gap in trading:
    * 1. connect the new key for the same exchange account (a sealed envelope; the signer verifies it at the
@@ -189,8 +202,17 @@ export const createExchangeAccounts = ({
    */
   const rotate = async (actor: AuditActor & { id: string }, workspaceId: string, id: string, envelope: unknown) => {
     const row = await rowOf(workspaceId, id)
+    assertNotPending(row)
     await mayConnect(actor.id, workspaceId)
-    const key = await relay.connect(workspaceId, row.exchange, envelope, { exchangeAccountId: row.id, actor, testnet: row.testnet, replacesKeyId: row.keyId })
+    const key = await relay.connect(workspaceId, row.exchange, envelope, { exchangeAccountId: row.id, actor, testnet: row.testnet, replacesKeyId: row.keyId, requireIpRestricted: await requireIpRestricted(workspaceId) })
+    return cutOver(actor, workspaceId, row, key)
+  }
+
+  /**
+   * Steps 2 and 3 of a rotation, once the new key is in the signer (at once, or approved by a second person).
+   * @throws AppError CONFLICT when the new key is not active but the current one is (the new key is destroyed)
+   */
+  const cutOver = async (actor: AuditActor, workspaceId: string, row: Row, key: KeyView, facts: Record<string, unknown> = {}, ctx: { ip?: string | undefined; requestId?: string | undefined } = {}) => {
     if (key.state !== 'active' && row.state === 'active') {
       await relay.destroy(workspaceId, key.keyId, actor).catch(() => {})
       throw new AppError('CONFLICT', `the new key is ${key.state} (${key.disabledReason ?? 'not verified at the exchange'}): the current key keeps serving this account`)
@@ -204,8 +226,7 @@ export const createExchangeAccounts = ({
     // After the cut-over: the old key refuses from now on, whatever still holds its id.
     await relay.disable(workspaceId, row.keyId, 'replaced by a rotated key', actor)
     await relay.destroy(workspaceId, row.keyId, actor)
-    const facts = { exchangeAccountId: row.id, oldKeyId: row.keyId, keyId: key.keyId, keyHint: key.apiKeyHint }
-    await audit.append({ workspaceId, type: 'key_rotated', actor, outcome: 'success', details: facts })
+    await audit.append({ workspaceId, type: 'key_rotated', actor, outcome: 'success', ...ctx, details: { exchangeAccountId: row.id, oldKeyId: row.keyId, keyId: key.keyId, keyHint: key.apiKeyHint, ...facts } })
     await announce(workspaceId, 'key_rotated', row, { oldKeyId: row.keyId, keyId: key.keyId, keyHint: key.apiKeyHint }, actor)
     return view(updated ?? row, key, false)
   }
@@ -232,6 +253,7 @@ export const createExchangeAccounts = ({
 
   const requestEnable = async (actor: AuditActor, workspaceId: string, id: string) => {
     const row = await rowOf(workspaceId, id)
+    assertNotPending(row)
     return { status: 'pending_confirmation' as const, operation: (await relay.proposeWidening(workspaceId, row.keyId, { kind: 'enable' }, actor)) as Record<string, unknown> }
   }
 
@@ -260,6 +282,31 @@ export const createExchangeAccounts = ({
   const confirmWidening = (actor: AuditActor, workspaceId: string, operationId: string, assertion: unknown) => relay.confirmWidening(workspaceId, operationId, assertion, actor)
   const cancelWidening = (actor: AuditActor, workspaceId: string, operationId: string) => relay.cancelWidening(workspaceId, operationId, actor)
 
-  return { sealingKey, generate, completeGenerated, connect, list, reverify, rotate, remove, setLimits, requestEnable, disable, reverifyAll, pendingWidenings, confirmWidening, cancelWidening }
+  const pending = createPendingKeyFlows({ db, clock, relay, audit, mayConnect, announce, view, mirror, rowOf, requireIpRestricted, assertNotPending, cutOver, connect, rotate, completeGenerated })
+
+  return {
+    sealingKey,
+    generate,
+    completeGenerated,
+    connect,
+    list,
+    reverify,
+    rotate,
+    remove,
+    setLimits,
+    requestEnable,
+    disable,
+    reverifyAll,
+    pendingWidenings,
+    confirmWidening,
+    cancelWidening,
+    /** Four-eyes (R42): connect, replace or complete a key, waiting for a second person when the workspace asks for it. */
+    connectGated: pending.connectGated,
+    rotateGated: pending.rotateGated,
+    completeGeneratedGated: pending.completeGeneratedGated,
+    /** The approval handlers' two halves for kinds key.connect and key.replace (`keyApprovalHandler` wraps them). */
+    approvePendingKey: pending.approvePendingKey,
+    discardPendingKey: pending.discardPendingKey,
+  }
 }
 export type ExchangeAccounts = ReturnType<typeof createExchangeAccounts>

@@ -48,6 +48,10 @@ const alertSeverityOf: Readonly<Record<string, AlertSeverity>> = {
   venue_ip_banned: 'critical',
 }
 
+/** Workspace policy and four-eyes, as the signer takes them when it stores a key. */
+export type KeyPolicyOptions = { pendingApproval?: boolean; requireIpRestricted?: boolean }
+export type ConnectOptions = KeyPolicyOptions & { exchangeAccountId?: string; actor?: AuditActor; testnet?: boolean; replacesKeyId?: string }
+export type PendingKeyDiscardReason = 'rejected' | 'expired' | 'cancelled' | 'failed'
 export type ExecuteOptions = { ttlMs?: number; cleanupGrant?: string; botId?: string }
 export type DisableAllResult = { keys: KeyView[]; cleanupGrant?: string; cleanupUntil?: string }
 
@@ -57,6 +61,12 @@ export type WideningChangeInput = { kind: 'limits'; limits: KeyLimits } | { kind
 export type TrustPasskeyInput = { userId: string; authenticatorId: string; publicKey: string; counter: number }
 
 const operatorActor: AuditActor = { type: 'operator_cli' }
+
+/** Workspace policy (refuseIpUnrestrictedKeys): the signer then refuses a key the exchange does not report as IP-restricted. */
+export const refusesIpUnrestrictedKeys = async (db: Db, workspaceId: string): Promise<boolean> => {
+  const [ws] = await db.select({ refuse: schema.workspaces.refuseIpUnrestrictedKeys }).from(schema.workspaces).where(eq(schema.workspaces.id, workspaceId)).limit(1)
+  return ws?.refuse === true
+}
 
 /**
  * Relays key operations to the signer and records what it reports in the workspace's audit chain.
@@ -168,11 +178,24 @@ export const createKeyRelay = ({ db, signer, audit, alerts, clock = systemClock,
 
   return {
     operatorWorkspace,
-    connect: (ws: string, exchange: string, envelope: unknown, opts: { exchangeAccountId?: string; actor?: AuditActor; testnet?: boolean; replacesKeyId?: string } = {}) =>
+    /**
+     * `pendingApproval`: the signer stores the verified key as `pending_approval` (four-eyes, R42) until
+     * `approvePending`; `requireIpRestricted`: the workspace refuses keys the exchange does not report as
+     * IP-restricted (KEY_NOT_IP_RESTRICTED, nothing stored).
+     */
+    connect: (ws: string, exchange: string, envelope: unknown, opts: ConnectOptions = {}) =>
       relay<KeyView>(
         ws,
         'connect',
-        { exchange, exchangeAccountId: opts.exchangeAccountId ?? newId(), envelope: sealedEnvelope.parse(envelope), ...(opts.testnet ? { testnet: true } : {}), ...(opts.replacesKeyId ? { replacesKeyId: opts.replacesKeyId } : {}) },
+        {
+          exchange,
+          exchangeAccountId: opts.exchangeAccountId ?? newId(),
+          envelope: sealedEnvelope.parse(envelope),
+          ...(opts.testnet ? { testnet: true } : {}),
+          ...(opts.replacesKeyId ? { replacesKeyId: opts.replacesKeyId } : {}),
+          ...(opts.pendingApproval ? { pendingApproval: true } : {}),
+          ...(opts.requireIpRestricted ? { requireIpRestricted: true } : {}),
+        },
         opts.actor,
       ),
     /**
@@ -184,7 +207,13 @@ export const createKeyRelay = ({ db, signer, audit, alerts, clock = systemClock,
       relay(ws, 'execute', { keyId, method, args, ...(opts.ttlMs === undefined ? {} : { ttlMs: opts.ttlMs }), ...(opts.cleanupGrant === undefined ? {} : { cleanupGrant: opts.cleanupGrant }) }, actor, opts.botId),
     generateKeyPair: (ws: string, exchange: string, exchangeAccountId: string, actor?: AuditActor) =>
       relay<{ key: KeyView; publicKeyPem: string }>(ws, 'generateKeyPair', { exchange, exchangeAccountId }, actor),
-    completeKeyPair: (ws: string, keyId: string, apiKey: string, actor?: AuditActor) => relay<KeyView>(ws, 'completeKeyPair', { keyId, apiKey }, actor),
+    completeKeyPair: (ws: string, keyId: string, apiKey: string, actor?: AuditActor, opts: KeyPolicyOptions = {}) =>
+      relay<KeyView>(ws, 'completeKeyPair', { keyId, apiKey, ...(opts.pendingApproval ? { pendingApproval: true } : {}), ...(opts.requireIpRestricted ? { requireIpRestricted: true } : {}) }, actor),
+    /** Four-eyes approved: the signer re-verifies the pending key and makes it usable (a replacement inherits `replacesKeyId`'s limits and disabled state). */
+    approvePending: (ws: string, keyId: string, opts: { replacesKeyId?: string | undefined; requireIpRestricted?: boolean }, actor?: AuditActor) =>
+      relay<KeyView>(ws, 'approvePending', { keyId, ...(opts.replacesKeyId ? { replacesKeyId: opts.replacesKeyId } : {}), ...(opts.requireIpRestricted ? { requireIpRestricted: true } : {}) }, actor),
+    /** Destroys a key still waiting for approval (every share); CONFLICT for any other key, which it never touches. */
+    discardPending: (ws: string, keyId: string, reason: PendingKeyDiscardReason, actor?: AuditActor) => relay<{ keyId: string; state: 'destroyed' }>(ws, 'discardPending', { keyId, reason }, actor),
     /** Narrowing only: re-reads permissions at the exchange; a key that became dangerous is disabled there and then. */
     reverify: (ws: string, keyId: string, actor?: AuditActor) => relay<KeyView>(ws, 'reverify', { keyId }, actor),
     publicKey: async () => (await signer.call('publicKey', null, {} as never, randomUUID())).result as { publicKey: string; algorithm: string; maxEnvelopeAgeSeconds: number },
@@ -220,7 +249,10 @@ export const keyAdminHandlers = (deps: KeyAdminDeps): Record<string, (body: Reco
   const ws = async (body: Record<string, unknown>) => (body.workspaceId === undefined ? keys.operatorWorkspace() : workspaceId.parse(body.workspaceId))
   return {
     'operator-workspace': async () => ({ workspaceId: await keys.operatorWorkspace() }),
-    'keys-connect': async (b) => keys.connect(await ws(b), String(b.exchange ?? ''), b.envelope),
+    'keys-connect': async (b) => {
+      const w = await ws(b)
+      return keys.connect(w, String(b.exchange ?? ''), b.envelope, { requireIpRestricted: await refusesIpUnrestrictedKeys(deps.db, w) })
+    },
     'keys-execute': async (b) => keys.execute(await ws(b), String(b.keyId ?? ''), String(b.method ?? ''), (b.args ?? {}) as Record<string, unknown>),
     'keys-list': async (b) => keys.list(await ws(b)),
     'keys-disable': async (b) => keys.disable(await ws(b), String(b.keyId ?? ''), String(b.reason ?? 'disabled by the operator')),

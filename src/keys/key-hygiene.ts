@@ -1,4 +1,4 @@
-import { and, isNull, ne } from 'drizzle-orm'
+import { and, isNull, notInArray } from 'drizzle-orm'
 import type { Clock } from '../lib/clock.js'
 import { schema, type Db } from '../db/index.js'
 import { readWorkspaceSettings, type Alerts } from '../monitoring/index.js'
@@ -19,6 +19,8 @@ export type KeyHealth = {
   exchange: string
   label: string
   state: string
+  /** The state in words: "Waiting for approval" for a key a second person has not approved yet (it cannot trade). */
+  stateLabel: string
   disabledReason: string | null
   testnet: boolean
   badges: { withdrawDisabled: boolean; ipRestricted: boolean; tradingEnabled: boolean }
@@ -35,6 +37,15 @@ export type KeyHealth = {
 
 const daysBetween = (from: Date, to: Date) => Math.floor((to.getTime() - from.getTime()) / DAY_MS)
 
+const stateLabels: Readonly<Record<string, string>> = {
+  active: 'Active',
+  unverified: 'Unverified',
+  pending_approval: 'Waiting for approval',
+  disabled: 'Disabled',
+  destroyed: 'Removed',
+}
+export const keyStateLabel = (state: string): string => (Object.hasOwn(stateLabels, state) ? (stateLabels[state] as string) : state)
+
 /**
  * Key hygiene (issue 8, "Key hygiene"; SECURITY.md R17): a daily job that reminds before a key's
  * rotation is due, flags keys nobody used for a while and keys the exchange says will expire, and the
@@ -42,12 +53,15 @@ const daysBetween = (from: Date, to: Date) => Math.floor((to.getTime() - from.ge
  * starts the clock again); "last use" is the last call the key made through the signer.
  */
 export const createKeyHygiene = ({ db, clock, alerts, accounts }: { db: Db; clock: Clock; alerts: Pick<Alerts, 'raise'>; accounts?: Pick<ExchangeAccounts, 'list'> }) => {
-  /** Runs over every live key of the instance; returns what it raised (each de-duplicated per key by the alert window). */
+  /**
+   * Runs over every live key of the instance; returns what it raised (each de-duplicated per key by the
+   * alert window). A key waiting for approval is not in service yet: no rotation, idleness or expiry alert.
+   */
   const checkKeys = async (now: Date = clock.now()): Promise<{ checked: number; rotationDue: number; unused: number; expiring: number }> => {
     const rows = await db
       .select()
       .from(schema.exchangeAccounts)
-      .where(and(isNull(schema.exchangeAccounts.removedAt), ne(schema.exchangeAccounts.state, 'destroyed')))
+      .where(and(isNull(schema.exchangeAccounts.removedAt), notInArray(schema.exchangeAccounts.state, ['destroyed', 'pending_approval'])))
     const settingsOf = new Map<string, Awaited<ReturnType<typeof readWorkspaceSettings>>>()
     const out = { checked: rows.length, rotationDue: 0, unused: 0, expiring: 0 }
     for (const row of rows) {
@@ -86,6 +100,7 @@ export const createKeyHygiene = ({ db, clock, alerts, accounts }: { db: Db; cloc
       exchange: a.exchange,
       label: a.label,
       state: a.state,
+      stateLabel: keyStateLabel(a.state),
       disabledReason: a.disabledReason,
       testnet: a.testnet,
       // A badge is earned only by a verification that said so: unknown counts as not safe.

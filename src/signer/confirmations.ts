@@ -55,8 +55,14 @@ export type ConfirmationsDeps = {
 type Operation = typeof wideningOperations.$inferSelect
 type Via = 'passkey' | 'delay' | 'operator'
 
-/** The states a key can be brought back from (approving a pending key is the same operation). */
+/** The states the operator socket's `enable` brings a key back from (its own authority: a key waiting for approval too). */
 export const enableableStates: readonly string[] = ['disabled', 'unverified', 'pending_approval']
+/**
+ * The states a user-driven widening may enable. Not `pending_approval`: a key waiting for a second
+ * person's approval (R42) becomes usable only through `approvePending`, never by one member's passkey or
+ * by waiting out the delay.
+ */
+export const wideningEnableableStates: readonly string[] = ['disabled', 'unverified']
 /** A compromised api may flood proposals; each is announced, and this bounds the table. */
 const MAX_PENDING_PER_WORKSPACE = 50
 
@@ -167,7 +173,7 @@ export const createConfirmations = ({ db, vault, clock, delayMs, webauthn, recor
         // Other pending limit widenings were asked against the limits just replaced.
         await supersedeForKey(ctx, key.keyId, "the key's limits were changed", ['limits'])
       } else {
-        if (key.state !== base.state) return await supersede(ctx, op, `the key is ${key.state} now`)
+        if (key.state !== base.state || !wideningEnableableStates.includes(key.state)) return await supersede(ctx, op, `the key is ${key.state} now`)
         await enableKey(ctx, key)
       }
       await record(ctx, { type: 'key_widening_applied', outcome: 'success', details: { ...summary(op), via } })
@@ -244,7 +250,8 @@ export const createConfirmations = ({ db, vault, clock, delayMs, webauthn, recor
       if (!isWidening(current, p.change.limits)) throw new AppError('BAD_INPUT', 'this change does not widen the key: set the limits directly (setLimits)', { reason: 'not_a_widening' })
       return view(await createOperation(ctx, { keyId: key.keyId, kind: 'limits', params: { limits: p.change.limits }, base: { limits: current } }, true))
     }
-    if (!enableableStates.includes(key.state)) throw new AppError('CONFLICT', `the key is ${key.state}: only a disabled, unverified or pending key can be enabled`)
+    if (key.state === 'pending_approval') throw new AppError('CONFLICT', 'the key is waiting for approval: a second owner or admin must approve it; it cannot be enabled another way', { reason: 'PENDING_APPROVAL' })
+    if (!wideningEnableableStates.includes(key.state)) throw new AppError('CONFLICT', `the key is ${key.state}: only a disabled or unverified key can be enabled`)
     return view(await createOperation(ctx, { keyId: key.keyId, kind: 'enable', params: {}, base: { state: key.state } }, true))
   }
 

@@ -40,6 +40,9 @@ export const createSignerHandlers = ({ service, vault, backup, requestEvents }: 
     generateKeyPair: op(signerOps.generateKeyPair, service.generateKeyPair),
     completeKeyPair: op(signerOps.completeKeyPair, service.completeKeyPair),
     destroy: op(signerOps.destroy, service.destroy),
+    // Four-eyes (R42): the api approves or discards a key it connected as `pending_approval`.
+    approvePending: op(signerOps.approvePending, service.approvePending),
+    discardPending: op(signerOps.discardPending, service.discardPending),
     setLimits: op(signerOps.setLimits, (ctx, p) => service.setLimits(ctx, p, false)),
     listKeys: op(signerOps.listKeys, (ctx) => service.listKeys(ctx)),
     status: op(signerOps.status, async () => service.status(), false),

@@ -111,7 +111,10 @@ export const startSigner = async (config: SignerConfig) => {
     clock: systemClock,
     widening: { delayMs: config.SIGNER_WIDENING_DELAY_SECONDS * 1000, origin: config.PUBLIC_ORIGIN, rpId: new URL(config.PUBLIC_ORIGIN).hostname },
     auditSigningKey: loadAuditSigningKey(paths.auditSigningKey),
+    onSweepError: (err) => logger.error({ err }, 'the sweep of keys waiting for approval failed'),
   })
+  // A key waiting for four-eyes approval that nobody approved in time is destroyed on the signer's own clock.
+  const stopPendingKeySweep = service.startPendingKeySweep()
   const sealState = await service.sealStatus()
   if (sealState.sealed) logger.warn({ reason: sealState.reason, since: sealState.changedAt }, 'the signer is sealed by its operator: it refuses all but narrowing and audit operations until `bulwark vault unseal`')
   // Backups read the same stores under the same master-key hierarchy; operator socket only.
@@ -126,6 +129,7 @@ export const startSigner = async (config: SignerConfig) => {
 
   return {
     close: async () => {
+      stopPendingKeySweep()
       await apiServer.close()
       await operatorServer.close()
       await tcp?.close()

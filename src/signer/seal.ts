@@ -23,6 +23,8 @@ export const allowedWhileSealed: ReadonlySet<string> = new Set([
   'disable',
   'disableWorkspaceKeys',
   'destroy',
+  // A key waiting for approval that was rejected, cancelled or expired: destroying it is narrowing.
+  'discardPending',
   'untrustPasskey',
   'cancelWidening',
   // describing the signer, and the audit trail

@@ -12,7 +12,7 @@ import type { SignerAuditLog } from './audit-log.js'
 import { createUsageTracker, isWidening } from './limits.js'
 import { canonicalJson } from '../crypto/index.js'
 import { createConfirmations, enableableStates } from './confirmations.js'
-import { verifyKeyAtExchange } from './verification.js'
+import { verifyKeyAtExchange, type Verification } from './verification.js'
 import { defaultKeyLimits, keyLimits, type KeyLimits, type SignerAuditEvent, type SignerParams } from './signer-types.js'
 import { keyViewOf } from './key-view.js'
 import { createCleanupGrants } from './cleanup-grants.js'
@@ -21,6 +21,7 @@ import { createExecute } from './signer-execute.js'
 import { ephemeralAuditSigningKey, type AuditSigningKey } from './audit-signing-key.js'
 import { createCheckpoints } from './checkpoints.js'
 import { createSeal } from './seal.js'
+import { createPendingKeys, PENDING_KEY_TTL_MS } from './pending-keys.js'
 import { eq } from 'drizzle-orm'
 
 export type SignerServiceDeps = {
@@ -41,6 +42,10 @@ export type SignerServiceDeps = {
    * (a signer composed without a vault directory) a key is made for this process only.
    */
   auditSigningKey?: AuditSigningKey
+  /** How long a key may wait for approval before the signer destroys it itself (pending-keys.ts; default 25 h). */
+  pendingKeyTtlMs?: number
+  /** Told when a timed sweep of expired pending keys fails (the signer's logger). */
+  onSweepError?: (err: unknown) => void
 }
 
 export const DEFAULT_WIDENING_DELAY_MS = 24 * 3_600_000
@@ -54,7 +59,19 @@ const view = keyViewOf
  * The signer's operations. Each writes its own audit log before it acts (and refuses when it cannot),
  * and reports audit facts back for the api's workspace chain. None returns key material.
  */
-export const createSignerService = ({ vault, db, executor, audit, recipient, clock, maxEnvelopeAgeMs = 15 * 60_000, widening = {}, auditSigningKey = ephemeralAuditSigningKey() }: SignerServiceDeps) => {
+export const createSignerService = ({
+  vault,
+  db,
+  executor,
+  audit,
+  recipient,
+  clock,
+  maxEnvelopeAgeMs = 15 * 60_000,
+  widening = {},
+  auditSigningKey = ephemeralAuditSigningKey(),
+  pendingKeyTtlMs = PENDING_KEY_TTL_MS,
+  onSweepError,
+}: SignerServiceDeps) => {
   const usage = createUsageTracker(db)
   const grants = createCleanupGrants({ clock })
   const keyLocks = new Map<string, Promise<unknown>>()
@@ -87,6 +104,18 @@ export const createSignerService = ({ vault, db, executor, audit, recipient, clo
     await audit.write({ workspaceId: ctx.workspaceId, requestId: ctx.requestId, ...event })
     addStage('auditMs', t0)
     ctx.events.push(event)
+  }
+
+  /**
+   * Workspace policy (refuseIpUnrestrictedKeys): only a key the exchange reports as restricted to IP
+   * addresses. Checked after verification and before anything is stored; audited like the withdraw refusal.
+   */
+  const assertIpRestricted = async (ctx: Ctx, exchange: string, verification: Verification, details: Record<string, unknown>) => {
+    if (verification.ipRestricted === true) return
+    await record(ctx, { type: 'key_connect_refused', outcome: 'denied', details: { ...details, exchange, reason: 'KEY_NOT_IP_RESTRICTED' } })
+    const name = catalogueEntry(exchange)?.name ?? exchange
+    const said = verification.ipRestricted === false ? `${name} reports this key as usable from any address` : `${name} did not report whether this key is restricted to IP addresses`
+    throw new AppError('KEY_NOT_IP_RESTRICTED', `this workspace accepts only keys restricted to IP addresses, and ${said}. Fix: restrict the key to the platform's egress addresses at ${name}, then connect it again`)
   }
 
   const publicKey = () => ({ publicKey: recipient.publicKey, algorithm: 'ECDH-P256/HKDF-SHA256/AES-256-GCM', maxEnvelopeAgeSeconds: maxEnvelopeAgeMs / 1000 })
@@ -133,18 +162,25 @@ export const createSignerService = ({ vault, db, executor, audit, recipient, clo
       if (key.state !== 'unverified' || (key.verification as { status?: string }).status !== 'awaiting_api_key') throw new AppError('CONFLICT', 'this key is not waiting for an API key')
       const apiKey = Buffer.from(p.apiKey.trim())
       try {
+        // Verified with the API key given before it is stored: a refused key leaves the pair waiting as it was.
+        const verification = await vault
+          .withSecret(p.keyId, ctx.workspaceId, (credentials) =>
+            verifyKeyAtExchange(executor, `verify-${randomUUID()}`, key.exchange, { apiKey, secret: credentials.secret, password: credentials.password, wipe: () => {} }, clock.now(), { testnet: key.isTestnet }),
+          )
+          .catch(async (err: unknown) => {
+            await record(ctx, { type: 'key_connect_refused', outcome: 'denied', details: { keyId: p.keyId, exchange: key.exchange, reason: err instanceof AppError ? err.code : 'INTERNAL' } })
+            throw err
+          })
+        if (p.requireIpRestricted) await assertIpRestricted(ctx, key.exchange, verification, { keyId: p.keyId })
         await vault.setApiKey(p.keyId, ctx.workspaceId, apiKey)
+        await vault.setVerification(p.keyId, ctx.workspaceId, verification)
+        const state = p.pendingApproval ? 'pending_approval' : verification.status === 'verified' ? 'active' : undefined
+        const done = state ? await vault.setState(p.keyId, ctx.workspaceId, state, undefined, { from: 'unverified' }) : await vault.getKey(p.keyId, ctx.workspaceId)
+        await record(ctx, { type: 'key_connected', outcome: 'success', details: { keyId: p.keyId, exchange: key.exchange, algorithm: 'ed25519', state: done.state } })
+        return view(done)
       } finally {
         apiKey.fill(0)
       }
-      const verification = await vault.withSecret(p.keyId, ctx.workspaceId, (credentials) => verifyKeyAtExchange(executor, `verify-${randomUUID()}`, key.exchange, credentials, clock.now(), { testnet: key.isTestnet })).catch(async (err: unknown) => {
-        await record(ctx, { type: 'key_connect_refused', outcome: 'denied', details: { keyId: p.keyId, reason: err instanceof AppError ? err.code : 'INTERNAL' } })
-        throw err
-      })
-      await vault.setVerification(p.keyId, ctx.workspaceId, verification)
-      const done = verification.status === 'verified' ? await vault.setState(p.keyId, ctx.workspaceId, 'active') : await vault.getKey(p.keyId, ctx.workspaceId)
-      await record(ctx, { type: 'key_connected', outcome: 'success', details: { keyId: p.keyId, exchange: key.exchange, algorithm: 'ed25519', state: done.state } })
-      return view(done)
     })
 
   const connect = async (ctx: Ctx, p: SignerParams<'connect'>) => {
@@ -157,6 +193,7 @@ export const createSignerService = ({ vault, db, executor, audit, recipient, clo
     if (replaced && (replaced.exchangeAccountId !== p.exchangeAccountId || replaced.exchange !== p.exchange || replaced.state === 'destroyed')) {
       throw new AppError('BAD_INPUT', 'the key to replace belongs to another exchange account')
     }
+    if (replaced?.state === 'pending_approval') throw new AppError('CONFLICT', 'the key to replace is itself waiting for approval: have it approved or rejected first')
     const c = p.envelope.context
     const now = clock.now()
     if (c.workspaceId !== ctx.workspaceId || c.exchange !== p.exchange) throw new AppError('BAD_INPUT', 'the sealed credentials were made for another workspace or exchange: seal them again')
@@ -193,6 +230,8 @@ export const createSignerService = ({ vault, db, executor, audit, recipient, clo
         await record(ctx, { type: 'key_connect_refused', outcome: 'denied', details: { exchange: p.exchange, reason: code } })
         throw err
       }
+      if (p.requireIpRestricted) await assertIpRestricted(ctx, p.exchange, verification, { exchangeAccountId: p.exchangeAccountId })
+      const usable = verification.status === 'verified' || (p.testnet === true && verification.status === 'unverifiable')
       const key = await vault.storeKey({
         workspaceId: ctx.workspaceId,
         exchangeAccountId: p.exchangeAccountId,
@@ -200,7 +239,8 @@ export const createSignerService = ({ vault, db, executor, audit, recipient, clo
         credentials,
         // A testnet key reaches only the venue's test environment (no real funds), so one the venue cannot
         // describe (Binance demo has no permission endpoint) may still trade there.
-        state: verification.status === 'verified' || (p.testnet === true && verification.status === 'unverifiable') ? 'active' : 'unverified',
+        // Waiting for a second person (R42) whatever the verdict: approvePending verifies it again and decides.
+        state: p.pendingApproval ? 'pending_approval' : usable ? 'active' : 'unverified',
         verification,
         limits: replaced ? keyLimits.parse(replaced.limits) : defaultKeyLimits,
         isTestnet: p.testnet === true,
@@ -210,7 +250,7 @@ export const createSignerService = ({ vault, db, executor, audit, recipient, clo
         await record(ctx, { type: 'key_connected', outcome: 'success', details: { keyId: key.keyId, keyVersion: key.keyVersion, exchange: p.exchange, fingerprint: key.fingerprint.slice(0, 16), state: stillDisabled.state, replaces: replaced.keyId } })
         return view(stillDisabled)
       }
-      await record(ctx, { type: 'key_connected', outcome: 'success', details: { keyId: key.keyId, keyVersion: key.keyVersion, exchange: p.exchange, fingerprint: key.fingerprint.slice(0, 16), state: key.state } })
+      await record(ctx, { type: 'key_connected', outcome: 'success', details: { keyId: key.keyId, keyVersion: key.keyVersion, exchange: p.exchange, fingerprint: key.fingerprint.slice(0, 16), state: key.state, ...(replaced ? { replaces: replaced.keyId } : {}) } })
       return view(key)
     } finally {
       credentials.wipe()
@@ -246,7 +286,29 @@ export const createSignerService = ({ vault, db, executor, audit, recipient, clo
   const checkpoints = createCheckpoints({ db, key: auditSigningKey, clock, record, exclusive })
   const seal = createSeal({ db, clock, record })
 
-  const disableWorkspaceKeys = createWorkspaceDisable({ db, vault, clock, grants, record, exclusive, supersedeForKey: confirmations.supersedeForKey })
+  const pendingKeys = createPendingKeys({
+    db,
+    vault,
+    executor,
+    clock,
+    record,
+    exclusive,
+    supersedeForKey: confirmations.supersedeForKey,
+    assertIpRestricted,
+    ttlMs: pendingKeyTtlMs,
+    onSweepError,
+  })
+
+  const disableAll = createWorkspaceDisable({ db, vault, clock, grants, record, exclusive, supersedeForKey: confirmations.supersedeForKey })
+  /**
+   * Lockdown. Keys waiting for approval are destroyed first (what an intruder leaves behind to be approved
+   * later, like a pending passkey trust): a disabled key could be re-enabled one person at a time, a
+   * destroyed one cannot. A failure there does not hold the lockdown up: every key is disabled all the same.
+   */
+  const disableWorkspaceKeys = async (ctx: Ctx, p: SignerParams<'disableWorkspaceKeys'>) => {
+    await pendingKeys.discardAllIn(ctx, 'locked_down')
+    return disableAll(ctx, p)
+  }
 
   /** Operator socket only: the operator token is the signer's own trust domain, which the api never holds. */
   const enable = (ctx: Ctx, p: SignerParams<'enable'>) =>
@@ -267,6 +329,8 @@ export const createSignerService = ({ vault, db, executor, audit, recipient, clo
     exclusive(`key:${p.keyId}`, async () => {
       const key = await vault.getKey(p.keyId, ctx.workspaceId)
       if (key.state === 'destroyed' || key.state === 'writing') throw new AppError('CONFLICT', `the key is ${key.state}: there is nothing to verify`)
+      // Its approval verifies it again; a verdict here must not turn it into a disabled key (which a widening could enable).
+      if (key.state === 'pending_approval') throw new AppError('CONFLICT', 'the key is waiting for approval: it is verified at the exchange again when it is approved', { reason: 'PENDING_APPROVAL' })
       const before = key.verification as { ipRestricted?: boolean }
       const dangerous = async (reason: string) => {
         await record(ctx, { type: 'key_permission_changed', outcome: 'denied', details: { keyId: key.keyId, exchange: key.exchange, reason } })
@@ -297,6 +361,10 @@ export const createSignerService = ({ vault, db, executor, audit, recipient, clo
   /** Narrowing: immediate, and it voids every pending widening of the key (re-ask once the cause is understood). */
   const disable = (ctx: Ctx, p: SignerParams<'disable'>) =>
     exclusive(`key:${p.keyId}`, async () => {
+      // A pending key cannot trade already; disabled, it could be enabled by one person (a widening) instead of two.
+      if ((await vault.getKey(p.keyId, ctx.workspaceId)).state === 'pending_approval') {
+        throw new AppError('CONFLICT', 'the key is waiting for approval and cannot trade: reject or cancel the request instead, which destroys it', { reason: 'PENDING_APPROVAL' })
+      }
       await record(ctx, { type: 'key_disabled', outcome: 'success', details: { keyId: p.keyId, reason: p.reason } })
       const disabled = view(await vault.setState(p.keyId, ctx.workspaceId, 'disabled', p.reason))
       await confirmations.supersedeForKey(ctx, p.keyId, 'the key was disabled')
@@ -349,7 +417,13 @@ export const createSignerService = ({ vault, db, executor, audit, recipient, clo
       await record(ctx, { type: 'key_refreshed', outcome: 'success', details: { keyId: p.keyId } })
       return view(await vault.refresh(p.keyId, ctx.workspaceId))
     },
+    approvePending: pendingKeys.approve,
+    discardPending: (ctx: Ctx, p: SignerParams<'discardPending'>) => pendingKeys.discard(ctx, p.keyId, p.reason),
+    /** Destroys expired pending keys every `everyMs` until stopped (signer/main.ts starts it). */
+    startPendingKeySweep: pendingKeys.start,
+    sweepPendingKeys: () => pendingKeys.sweep(),
     listKeys: async (ctx: Ctx) => {
+      await pendingKeys.sweep(ctx)
       await confirmations.applyDue(ctx)
       return (await db.select().from(vaultKeys).where(eq(vaultKeys.workspaceId, ctx.workspaceId))).filter((k) => k.state !== 'writing' && k.state !== 'destroyed').map(view)
     },
@@ -365,6 +439,9 @@ export const createSignerService = ({ vault, db, executor, audit, recipient, clo
     listCheckpoints: checkpoints.listCheckpoints,
     auditPublicKey: checkpoints.auditPublicKey,
     status: async () => {
+      // The signer's own clock decides when a pending key has waited too long, whatever the api says; a
+      // failed sweep must not make the signer look down (the key stays unusable and the next sweep retries).
+      await pendingKeys.sweep().catch((err: unknown) => onSweepError?.(err))
       const { sealed, reason, changedAt } = await seal.status()
       return { stores: await vault.storeHealth(), sealed, sealReason: reason, sealChangedAt: changedAt }
     },

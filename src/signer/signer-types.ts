@@ -71,7 +71,7 @@ export const passkeyAssertion = z.object({
 })
 export type PasskeyAssertion = z.infer<typeof passkeyAssertion>
 
-/** What a widening changes: the key's whole new limits, or bringing a disabled/unverified/pending key back. */
+/** What a widening changes: the key's whole new limits, or bringing a disabled/unverified key back (a key waiting for approval comes only through `approvePending`). */
 export const wideningChange = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('limits'), limits: keyLimits }).strict(),
   z.object({ kind: z.literal('enable') }).strict(),
@@ -83,7 +83,23 @@ const checkpointChain = z.string().min(1).max(80).regex(/^[\x21-\x7e]+$/, 'must 
 
 export const signerOps = {
   publicKey: z.object({}).strict(),
-  connect: z.object({ exchange: z.string().max(40), exchangeAccountId: id, envelope: sealedEnvelope, testnet: z.boolean().optional(), replacesKeyId: id.optional() }).strict(),
+  connect: z
+    .object({
+      exchange: z.string().max(40),
+      exchangeAccountId: id,
+      envelope: sealedEnvelope,
+      testnet: z.boolean().optional(),
+      replacesKeyId: id.optional(),
+      /**
+       * Four-eyes (R42): the key is verified and stored as `pending_approval`. It cannot trade, cannot be
+       * enabled through a widening, and becomes usable only through `approvePending`; `discardPending` or
+       * the signer's own expiry (pending-keys.ts) destroys it. A replacement leaves the key it replaces alone.
+       */
+      pendingApproval: z.boolean().optional(),
+      /** Workspace policy: a key the exchange does not report as IP-restricted is refused (KEY_NOT_IP_RESTRICTED) before it is stored. */
+      requireIpRestricted: z.boolean().optional(),
+    })
+    .strict(),
   execute: z
     .object({
       keyId: id,
@@ -111,7 +127,26 @@ export const signerOps = {
   enable: z.object({ keyId: id }).strict(),
   reverify: z.object({ keyId: id }).strict(),
   generateKeyPair: z.object({ exchange: z.string().max(40), exchangeAccountId: id }).strict(),
-  completeKeyPair: z.object({ keyId: id, apiKey: z.string().min(8).max(200).regex(/^[\x21-\x7e]+$/, 'is the API key the exchange shows, without spaces') }).strict(),
+  completeKeyPair: z
+    .object({
+      keyId: id,
+      apiKey: z.string().min(8).max(200).regex(/^[\x21-\x7e]+$/, 'is the API key the exchange shows, without spaces'),
+      /** As for connect: verified, then left `pending_approval` until `approvePending`. */
+      pendingApproval: z.boolean().optional(),
+      /** As for connect: refused (KEY_NOT_IP_RESTRICTED) unless the exchange reports the key as IP-restricted; the API key is then not stored. */
+      requireIpRestricted: z.boolean().optional(),
+    })
+    .strict(),
+  /**
+   * Four-eyes approved (R42): re-verifies a `pending_approval` key at the exchange and makes it usable —
+   * `active` (or `unverified` when the exchange cannot say, as a connect would), once. With `replacesKeyId`
+   * it inherits that key's current limits and a disabled state, as an immediate replacement does. A key
+   * the exchange now refuses, or that can move funds, or (with `requireIpRestricted`) is not IP-restricted,
+   * is refused and destroyed; one past the signer's own expiry is destroyed (CONFLICT, reason PENDING_KEY_EXPIRED).
+   */
+  approvePending: z.object({ keyId: id, replacesKeyId: id.optional(), requireIpRestricted: z.boolean().optional() }).strict(),
+  /** Narrowing: destroys a key that is still `pending_approval` (every share); any other key is CONFLICT, never destroyed here. */
+  discardPending: z.object({ keyId: id, reason: z.enum(['rejected', 'expired', 'cancelled', 'failed']) }).strict(),
   destroy: z.object({ keyId: id }).strict(),
   setLimits: z.object({ keyId: id, limits: keyLimits }).strict(),
   refresh: z.object({ keyId: id }).strict(),
@@ -244,6 +279,10 @@ export const keyView = z.object({
   isTestnet: z.boolean(),
 })
 export type KeyView = z.infer<typeof keyView>
+
+/** `approvePending` answers the key as it is now; `discardPending` this. */
+export const pendingKeyDiscardedView = z.object({ keyId: id, state: z.literal('destroyed') })
+export type PendingKeyDiscarded = z.infer<typeof pendingKeyDiscardedView>
 
 export const wideningOperationView = z.object({
   operationId: id,

@@ -43,7 +43,7 @@ export const createWorkspaceDisable = ({ db, vault, clock, grants, record, exclu
       const keys = await tx
         .select()
         .from(vaultKeys)
-        .where(and(eq(vaultKeys.workspaceId, ws), notInArray(vaultKeys.state, ['destroyed', 'writing'])))
+        .where(and(eq(vaultKeys.workspaceId, ws), notInArray(vaultKeys.state, ['destroyed', 'writing', 'pending_approval'])))
         .for('update')
       const keyIds = keys.map((k) => k.keyId)
       const voidable = or(eq(ops.kind, 'trust_passkey'), ...(keyIds.length > 0 ? [inArray(ops.keyId, keyIds)] : []))

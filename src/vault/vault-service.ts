@@ -1,5 +1,5 @@
 import { randomBytes, createHmac } from 'node:crypto'
-import { eq, ne } from 'drizzle-orm'
+import { and, eq, ne } from 'drizzle-orm'
 import { AppError, systemErrorCode } from '../lib/errors.js'
 import { faultPoint } from '../lib/fault.js'
 import { addStage } from '../lib/stage-timer.js'
@@ -281,26 +281,42 @@ export const createVault = ({ db, stores, keys, fingerprintKey, clock, threshold
     }
   }
 
-  const setState = async (keyId: string, workspaceId: string, state: Extract<KeyState, 'active' | 'disabled' | 'unverified'>, reason?: string) => {
+  /**
+   * Moves a key to another state. With `from`, only a key that is in that state now (one conditional
+   * UPDATE): a key waiting for approval becomes usable exactly once, and never after something else moved it.
+   * @throws AppError NOT_FOUND (not this workspace's key, or destroyed), CONFLICT (`from` given and the key is not in it)
+   */
+  const setState = async (keyId: string, workspaceId: string, state: Extract<KeyState, 'active' | 'disabled' | 'unverified' | 'pending_approval'>, reason?: string, opts: { from?: KeyState } = {}) => {
     await getKey(keyId, workspaceId)
     forgetKey(keyId)
     const [row] = await db
       .update(vaultKeys)
       .set({ state, disabledReason: state === 'disabled' ? (reason ?? 'disabled') : null, updatedAt: clock.now() })
-      .where(eq(vaultKeys.keyId, keyId))
+      .where(opts.from === undefined ? eq(vaultKeys.keyId, keyId) : and(eq(vaultKeys.keyId, keyId), eq(vaultKeys.state, opts.from)))
       .returning()
-    return row as VaultKey
+    if (!row) throw new AppError('CONFLICT', `exchange key "${keyId}" is no longer ${opts.from ?? 'there'}`)
+    return row
   }
 
-  /** Destroys every share of the key in every store; the row stays as `destroyed` for the record. */
-  const destroy = (keyId: string, workspaceId: string) =>
+  /**
+   * Destroys every share of the key in every store; the row stays as `destroyed` for the record. With
+   * `onlyIf`, only a key in that state (e.g. a key waiting for approval: an approval's discard can never
+   * destroy a key that is serving).
+   * @throws AppError NOT_FOUND (not this workspace's key, or already destroyed), CONFLICT (`onlyIf` given and the key is not in it)
+   */
+  const destroy = (keyId: string, workspaceId: string, opts: { onlyIf?: KeyState } = {}) =>
     perKey(keyId, async () => {
       await getKey(keyId, workspaceId)
       forgetKey(keyId)
       // The row is marked first: a crash half-way through deleting leaves a destroyed key, never a live one.
       await db.transaction(async (tx) => {
+        const [marked] = await tx
+          .update(vaultKeys)
+          .set({ state: 'destroyed', updatedAt: clock.now() })
+          .where(opts.onlyIf === undefined ? eq(vaultKeys.keyId, keyId) : and(eq(vaultKeys.keyId, keyId), eq(vaultKeys.state, opts.onlyIf)))
+          .returning({ keyId: vaultKeys.keyId })
+        if (!marked) throw new AppError('CONFLICT', `exchange key "${keyId}" is not ${opts.onlyIf ?? 'there'}: it was not destroyed`)
         await tx.delete(reuseLocks).where(eq(reuseLocks.keyId, keyId))
-        await tx.update(vaultKeys).set({ state: 'destroyed', updatedAt: clock.now() }).where(eq(vaultKeys.keyId, keyId))
       })
       await deleteAllShares(keyId)
     })

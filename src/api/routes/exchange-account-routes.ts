@@ -1,11 +1,12 @@
 import { z } from 'zod'
 import { AppError } from '../../lib/errors.js'
-import type { FastifyRequest } from 'fastify'
+import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { ApiTokens, PasskeyService, SessionService, StepUp } from '../../auth/index.js'
 import type { Db } from '../../db/index.js'
 import { catalogue } from '../../exchanges/index.js'
-import type { ExchangeAccounts } from '../../keys/index.js'
+import type { ExchangeAccounts, ExchangeAccountView, Gated } from '../../keys/index.js'
 import { keyLimits, sealedEnvelope } from '../../signer/index.js'
+import { approvalPendingSchema, type ApprovalGate, type ApprovalView } from '../../teams/index.js'
 import type { App } from '../app-types.js'
 import { authorizeWorkspace, requireActor, requireSession, requireStepUp, sessionOf } from '../session-guard.js'
 import { asOptions, authenticationResponse, webauthnOptions } from './webauthn-schemas.js'
@@ -34,6 +35,12 @@ const accountView = z.object({
   stale: z.boolean(),
 })
 const pending = z.object({ status: z.literal('pending_confirmation'), operation: z.record(z.string(), z.unknown()) })
+/**
+ * Four-eyes (R42): the key waits in the signer, unusable, until a second owner or admin approves the request.
+ * `account` is the new account, listed as `pending_approval` (connect), or the account as it is, its current
+ * key still serving (replace).
+ */
+const keyApprovalPending = approvalPendingSchema.extend({ account: accountView })
 
 export type ExchangeAccountRouteDeps = {
   db: Db
@@ -43,17 +50,25 @@ export type ExchangeAccountRouteDeps = {
   passkeys: Pick<PasskeyService, 'authenticationOptions' | 'count'>
   exchangeAccounts: ExchangeAccounts
   egressIps: readonly string[]
+  /** Four-eyes approvals (R42): connecting and replacing a key wait for a second person when the workspace asks. Absent: they apply at once. */
+  approvals?: ApprovalGate | undefined
 }
 
 const userActor = (req: FastifyRequest) => ({ type: 'user' as const, id: sessionOf(req).userId })
+const requestContext = (req: FastifyRequest) => ({ ip: req.ip, requestId: req.id })
 
 /**
  * Exchange accounts of a workspace. Connecting, replacing, removing a key and changing its limits are
  * for signed-in people with a fresh step-up (R32), never API tokens; the secret arrives sealed to the
  * signer. Widening returns a pending operation: confirm it with a passkey the signer trusts, or wait.
+ * Where the workspace asks for four-eyes approval (R42), connecting or replacing a key answers 202 with
+ * the request: the key waits in the signer, unusable, until a second owner or admin approves it.
  */
 export const exchangeAccountRoutes = (app: App, deps: ExchangeAccountRouteDeps) => {
-  const { db, sessions, apiTokens, stepUp, passkeys, exchangeAccounts, egressIps } = deps
+  const { db, sessions, apiTokens, stepUp, passkeys, exchangeAccounts, egressIps, approvals } = deps
+  /** 201/200 with the account when it applied; 202 `{ approval, account }` when it waits for a second person. */
+  const answer = (reply: FastifyReply, applied: 200 | 201, result: Gated<ExchangeAccountView, ApprovalView>) =>
+    result.status === 'applied' ? reply.code(applied).send(result.account) : reply.code(202).send({ approval: result.approval, account: result.account })
   const reader = [requireActor(sessions, apiTokens), authorizeWorkspace(db)]
   const manager = [requireSession(sessions), authorizeWorkspace(db)]
   const sensitive = [...manager, requireStepUp(stepUp, { workspaceParam: 'workspaceId' })]
@@ -76,8 +91,17 @@ export const exchangeAccountRoutes = (app: App, deps: ExchangeAccountRouteDeps) 
   )
   app.post(
     base,
-    { schema: { tags: ['exchanges'], params: ws, body: z.object({ exchange: z.string().min(1).max(40), label, envelope: sealedEnvelope, testnet: z.boolean().optional() }).strict(), response: { 201: accountView } }, config: { action: 'keys.manage' }, preValidation: sensitive },
-    async (req, reply) => reply.code(201).send(await exchangeAccounts.connect(userActor(req), req.params.workspaceId, req.body)),
+    {
+      schema: {
+        tags: ['exchanges'],
+        params: ws,
+        body: z.object({ exchange: z.string().min(1).max(40), label, envelope: sealedEnvelope, testnet: z.boolean().optional() }).strict(),
+        response: { 201: accountView, 202: keyApprovalPending },
+      },
+      config: { action: 'keys.manage' },
+      preValidation: sensitive,
+    },
+    async (req, reply) => answer(reply, 201, await exchangeAccounts.connectGated(userActor(req), req.params.workspaceId, req.body, approvals, requestContext(req))),
   )
   app.post(
     `${base}/ed25519`,
@@ -90,16 +114,20 @@ export const exchangeAccountRoutes = (app: App, deps: ExchangeAccountRouteDeps) 
   )
   app.post(
     `${base}/:id/api-key`,
-    { schema: { tags: ['exchanges'], params: account, body: z.object({ apiKey: z.string().trim().min(8).max(200) }).strict(), response: { 200: accountView } }, config: { action: 'keys.manage' }, preValidation: sensitive },
-    async (req) => exchangeAccounts.completeGenerated(userActor(req), req.params.workspaceId, req.params.id, req.body.apiKey),
+    {
+      schema: { tags: ['exchanges'], params: account, body: z.object({ apiKey: z.string().trim().min(8).max(200) }).strict(), response: { 200: accountView, 202: keyApprovalPending } },
+      config: { action: 'keys.manage' },
+      preValidation: sensitive,
+    },
+    async (req, reply) => answer(reply, 200, await exchangeAccounts.completeGeneratedGated(userActor(req), req.params.workspaceId, req.params.id, req.body.apiKey, approvals, requestContext(req))),
   )
   app.post(`${base}/:id/verify`, { schema: { tags: ['exchanges'], params: account, response: { 200: accountView } }, config: { action: 'keys.manage' }, preValidation: manager }, async (req) =>
     exchangeAccounts.reverify(userActor(req), req.params.workspaceId, req.params.id),
   )
   app.post(
     `${base}/:id/rotate`,
-    { schema: { tags: ['exchanges'], params: account, body: z.object({ envelope: sealedEnvelope }).strict(), response: { 200: accountView } }, config: { action: 'keys.manage' }, preValidation: sensitive },
-    async (req) => exchangeAccounts.rotate(userActor(req), req.params.workspaceId, req.params.id, req.body.envelope),
+    { schema: { tags: ['exchanges'], params: account, body: z.object({ envelope: sealedEnvelope }).strict(), response: { 200: accountView, 202: keyApprovalPending } }, config: { action: 'keys.manage' }, preValidation: sensitive },
+    async (req, reply) => answer(reply, 200, await exchangeAccounts.rotateGated(userActor(req), req.params.workspaceId, req.params.id, req.body.envelope, approvals, requestContext(req))),
   )
   app.post(
     `${base}/:id/disable`,
