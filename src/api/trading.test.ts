@@ -88,8 +88,10 @@ describe.each(backends)('trading API on %s', (kind) => {
     await database.dispose()
   })
 
-  it('lists the demo accounts a bot can trade on', async () => {
-    expect(await json(send(viewer, 'GET', '/trading/accounts'))).toEqual([{ kind: 'demo', id: spot, label: 'Paper', venue: 'demo-spot', market: 'spot', stopsOnExchange: false, canTrade: true }])
+  it('lists the demo accounts a bot can trade on, marking whether the caller may', async () => {
+    const paper = { kind: 'demo', id: spot, label: 'Paper', venue: 'demo-spot', market: 'spot', stopsOnExchange: false, canTrade: true }
+    expect(await json(send(viewer, 'GET', '/trading/accounts'))).toEqual([{ ...paper, tradable: false }])
+    expect(await json(send(trader, 'GET', '/trading/accounts'))).toEqual([{ ...paper, tradable: true }])
   })
 
   it('creates a Smart Trade once per Idempotency-Key; every refusal writes nothing', async () => {

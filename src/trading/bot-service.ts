@@ -4,18 +4,19 @@ import { schema, type BotKind, type Db } from '../db/index.js'
 import type { Clock } from '../lib/clock.js'
 import { AppError } from '../lib/errors.js'
 import { newId } from '../lib/ids.js'
-import type { AuditActor, AuditChain } from '../monitoring/index.js'
+import type { AuditChain } from '../monitoring/index.js'
 import type { z } from 'zod'
 import { smartTradeConfigSchema, type BotApiView, type CreateSignalBotBody, type CreateSmartTradeBody, type editSmartTradeBody, type SignalBotConfig, type SmartTradeConfig } from './trading-api-types.js'
 import type { TradingAccounts } from './trading-accounts.js'
-import type { IntentView, PriceSource } from './trading-types.js'
+import type { IntentView, PriceSource, TradingActor } from './trading-types.js'
+import { assertMayTradeOn, auditFieldsOf } from './account-grants.js'
 import type { Idempotency } from './idempotency.js'
 import { pnlOfIntents } from './risk/index.js'
 import { generateWebhookSecret, openWebhookSecret, sealWebhookSecret, validateAllowIps, webhookInfo } from './signals/index.js'
 import { machineStateOf, type BotRuntime } from './runtime/index.js'
 
 export type BotRow = typeof schema.bots.$inferSelect
-export type TradingActor = { userId: string; tokenId?: string | undefined }
+export type { TradingActor } from './trading-types.js'
 export type EditSmartTradeBody = z.infer<typeof editSmartTradeBody>
 
 export type BotServiceDeps = {
@@ -32,8 +33,6 @@ export type BotServiceDeps = {
   /** Where senders reach this instance (the webhook URL's origin). */
   publicOrigin: string
 }
-
-const auditActor = (a: TradingActor): AuditActor => ({ type: a.tokenId ? 'api_token' : 'user', id: a.userId })
 
 /** A webhook bot's allowlist is checked when it is saved, not when the first signal is refused. */
 const checkSource = (config: SignalBotConfig) => {
@@ -83,7 +82,7 @@ export const createBotService = (deps: BotServiceDeps) => {
       .values({ id, workspaceId, kind: input.kind, name: input.name, accountKind: input.accountKind, accountId: input.accountId, config: input.config, state: {}, status: 'draft', webhookSecretSealed: input.webhookSecretSealed ?? null, createdBy: actor.userId, createdAt: now, updatedAt: now })
       .returning()
     if (!row) throw new Error('bot insert returned nothing')
-    await audit.append({ workspaceId, type: input.kind === 'smart_trade' ? 'smart_trade_created' : 'signal_bot_created', actor: auditActor(actor), outcome: 'success', details: { botId: id, accountKind: input.accountKind, accountId: input.accountId } })
+    await audit.append({ workspaceId, type: input.kind === 'smart_trade' ? 'smart_trade_created' : 'signal_bot_created', ...auditFieldsOf(actor), outcome: 'success', details: { botId: id, accountKind: input.accountKind, accountId: input.accountId } })
     return row
   }
 
@@ -99,9 +98,20 @@ export const createBotService = (deps: BotServiceDeps) => {
 
   const get = async (workspaceId: string, id: string) => view(await rowOf(workspaceId, id))
 
+  /**
+   * The bot's row, when the actor may act on its account (per-member grants): a refusal comes before any
+   * Idempotency-Key is taken, so it neither writes nor burns the key for someone who may.
+   */
+  const grantedRowOf = async (actor: TradingActor, workspaceId: string, id: string, kind?: BotKind): Promise<BotRow> => {
+    const row = await rowOf(workspaceId, id, kind)
+    assertMayTradeOn(actor, { kind: row.accountKind, id: row.accountId })
+    return row
+  }
+
   /** A Smart Trade starts at once; a repeat with the same Idempotency-Key returns the first answer. */
-  const createSmartTrade = (actor: TradingActor, workspaceId: string, body: CreateSmartTradeBody, idempotencyKey: string) =>
-    idempotency.run(workspaceId, idempotencyKey, 'POST smart-trades', body, async () => {
+  const createSmartTrade = async (actor: TradingActor, workspaceId: string, body: CreateSmartTradeBody, idempotencyKey: string) => {
+    assertMayTradeOn(actor, body.account)
+    return idempotency.run(workspaceId, idempotencyKey, 'POST smart-trades', body, async () => {
       const account = await accounts.get(workspaceId, body.account)
       if (!account.canTrade) throw new AppError('CONFLICT', `"${account.label}" cannot trade now: its key is not active`)
       accounts.assertSymbolsFit(account, [body.config.symbol])
@@ -122,6 +132,7 @@ export const createBotService = (deps: BotServiceDeps) => {
       }
       return { status: 201, body: await view(await rowOf(workspaceId, row.id)) }
     })
+  }
 
   /** Whether a smart trade is over for good (its machine finished, whatever the row's status says). */
   const hasEnded = (row: BotRow) => row.status === 'finished' || (row.kind === 'smart_trade' && runtime.liveOf(row).finishedAt != null)
@@ -137,11 +148,13 @@ export const createBotService = (deps: BotServiceDeps) => {
   }
 
   /** Close at market (cancel what rests, sell/buy back the rest); a repeat with the same key returns the first answer. */
-  const closeSmartTrade = (actor: TradingActor, workspaceId: string, id: string, idempotencyKey: string) =>
-    idempotency.run(workspaceId, idempotencyKey, `POST smart-trades/${id}/close`, {}, async () => {
+  const closeSmartTrade = async (actor: TradingActor, workspaceId: string, id: string, idempotencyKey: string) => {
+    await grantedRowOf(actor, workspaceId, id, 'smart_trade')
+    return idempotency.run(workspaceId, idempotencyKey, `POST smart-trades/${id}/close`, {}, async () => {
       await command(actor, workspaceId, id, 'close')
       return { status: 200, body: await get(workspaceId, id) }
     })
+  }
 
   const cancelSmartTrade = async (actor: TradingActor, workspaceId: string, id: string) => {
     await command(actor, workspaceId, id, 'cancel')
@@ -149,9 +162,9 @@ export const createBotService = (deps: BotServiceDeps) => {
   }
 
   const command = async (actor: TradingActor, workspaceId: string, id: string, which: 'close' | 'cancel') => {
-    const row = await rowOf(workspaceId, id, 'smart_trade')
+    const row = await grantedRowOf(actor, workspaceId, id, 'smart_trade')
     if (row.status === 'draft' || hasEnded(row)) throw new AppError('CONFLICT', `this smart trade is ${row.status === 'draft' ? 'a draft' : 'over'}: there is nothing to ${which}`)
-    await audit.append({ workspaceId, type: which === 'close' ? 'smart_trade_close_requested' : 'smart_trade_cancel_requested', actor: auditActor(actor), outcome: 'success', details: { botId: id } })
+    await audit.append({ workspaceId, type: which === 'close' ? 'smart_trade_close_requested' : 'smart_trade_cancel_requested', ...auditFieldsOf(actor), outcome: 'success', details: { botId: id } })
     await ensureDriven(workspaceId, row, which === 'close' ? 'close' : 'cancel its orders')
     await runtime.deliver(id, { type: 'command', command: which, time: clock.now().getTime() })
   }
@@ -162,7 +175,7 @@ export const createBotService = (deps: BotServiceDeps) => {
    * machine leaves resting targets alone); the stop and the timeout move at any time until it closes.
    */
   const editSmartTrade = async (actor: TradingActor, workspaceId: string, id: string, body: EditSmartTradeBody) => {
-    const row = await rowOf(workspaceId, id, 'smart_trade')
+    const row = await grantedRowOf(actor, workspaceId, id, 'smart_trade')
     if (row.status !== 'running' || hasEnded(row)) throw new AppError('CONFLICT', `this smart trade is ${hasEnded(row) ? 'over' : row.status}: ${row.status === 'paused' ? 'start it, then change its exits' : 'there is nothing to change'}`)
     const current = row.config as SmartTradeConfig
     const { takeProfit: _tp, stopLoss: _sl, timeoutSeconds: _t, ...fixed } = current
@@ -189,14 +202,17 @@ export const createBotService = (deps: BotServiceDeps) => {
     const after = await rowOf(workspaceId, id, 'smart_trade')
     const applied = (machineStateOf(after.state) as { config?: SmartTradeConfig } | null)?.config ?? checked.data
     await db.update(schema.bots).set({ config: applied, updatedAt: clock.now() }).where(eq(schema.bots.id, id))
-    await audit.append({ workspaceId, type: 'smart_trade_changed', actor: auditActor(actor), outcome: 'success', details: { botId: id, fields: Object.keys(body).join(',') } })
+    await audit.append({ workspaceId, type: 'smart_trade_changed', ...auditFieldsOf(actor), outcome: 'success', details: { botId: id, fields: Object.keys(body).join(',') } })
     if (targetsChange && !isSame(applied.takeProfit, body.takeProfit)) {
       throw new AppError('CONFLICT', 'the entry filled and its targets were placed before this change arrived: the stop and the timeout changed, the targets did not', { reason: 'TARGETS_PLACED' })
     }
     return get(workspaceId, id)
   }
 
-  /** A new signal bot is a draft on a demo account (real accounts come by promotion); webhook bots get their secret now. */
+  /**
+   * A new signal bot is a draft on a demo account (real accounts come by promotion); webhook bots get their
+   * secret now. Demo accounts are never narrowed by grants.
+   */
   const createSignalBot = async (actor: TradingActor, workspaceId: string, body: CreateSignalBotBody) => {
     checkSource(body.config)
     const account = await accounts.get(workspaceId, { kind: 'demo', id: body.demoAccountId })
@@ -222,7 +238,7 @@ export const createBotService = (deps: BotServiceDeps) => {
    * runtime's reads (symbols subscribed, risk limits, indicator) see a new one until the machine adopts it.
    */
   const editSignalBot = async (actor: TradingActor, workspaceId: string, id: string, body: { name?: string | undefined; config?: SignalBotConfig | undefined }) => {
-    const row = await rowOf(workspaceId, id, 'signal_bot')
+    const row = await grantedRowOf(actor, workspaceId, id, 'signal_bot')
     if (row.status === 'running') throw new AppError('CONFLICT', 'stop or pause the bot before changing it')
     const config = body.config ?? (row.config as SignalBotConfig)
     if (body.config) {
@@ -244,12 +260,12 @@ export const createBotService = (deps: BotServiceDeps) => {
       .where(and(eq(schema.bots.id, id), eq(schema.bots.version, row.version), ne(schema.bots.status, 'running')))
       .returning({ id: schema.bots.id })
     if (changed.length === 0) throw new AppError('CONFLICT', 'the bot changed meanwhile (started?): reload it and try again')
-    await audit.append({ workspaceId, type: 'signal_bot_changed', actor: auditActor(actor), outcome: 'success', details: { botId: id, fields: Object.keys(body).join(',') } })
+    await audit.append({ workspaceId, type: 'signal_bot_changed', ...auditFieldsOf(actor), outcome: 'success', details: { botId: id, fields: Object.keys(body).join(',') } })
     return get(workspaceId, id)
   }
 
   const start = async (actor: TradingActor, workspaceId: string, id: string) => {
-    const row = await rowOf(workspaceId, id)
+    const row = await grantedRowOf(actor, workspaceId, id)
     if (hasEnded(row)) throw new AppError('CONFLICT', 'this smart trade is over: create a new one')
     // A signal bot that stopped itself (a drained rejection, symbols its account cannot trade) would resume
     // as a machine that ignores every signal while its status says running: refused instead.
@@ -261,27 +277,31 @@ export const createBotService = (deps: BotServiceDeps) => {
       if (!account.canTrade) throw new AppError('CONFLICT', `"${account.label}" cannot trade now: its key is not active`)
     }
     await runtime.startBot(id)
-    await audit.append({ workspaceId, type: 'bot_started', actor: auditActor(actor), outcome: 'success', details: { botId: id } })
+    await audit.append({ workspaceId, type: 'bot_started', ...auditFieldsOf(actor), outcome: 'success', details: { botId: id } })
     return get(workspaceId, id)
   }
 
   const pause = async (actor: TradingActor, workspaceId: string, id: string) => {
-    await rowOf(workspaceId, id)
+    await grantedRowOf(actor, workspaceId, id)
     await runtime.pauseBot(id, 'paused by a user')
-    await audit.append({ workspaceId, type: 'bot_paused', actor: auditActor(actor), outcome: 'success', details: { botId: id } })
+    await audit.append({ workspaceId, type: 'bot_paused', ...auditFieldsOf(actor), outcome: 'success', details: { botId: id } })
     return get(workspaceId, id)
   }
 
+  /** Not narrowed by grants: stopping is always safe (account-grants.ts). */
   const stop = async (actor: TradingActor, workspaceId: string, id: string) => {
     await rowOf(workspaceId, id)
     await runtime.stopBot(id, 'stopped by a user')
-    await audit.append({ workspaceId, type: 'bot_stopped', actor: auditActor(actor), outcome: 'success', details: { botId: id } })
+    await audit.append({ workspaceId, type: 'bot_stopped', ...auditFieldsOf(actor), outcome: 'success', details: { botId: id } })
     return get(workspaceId, id)
   }
 
-  /** The webhook URL, secret and TradingView message (the route asks for step-up: the secret can trade). */
-  const webhook = async (workspaceId: string, id: string) => {
-    const row = await rowOf(workspaceId, id, 'signal_bot')
+  /**
+   * The webhook URL, secret and TradingView message (the route asks for step-up: the secret can trade, so
+   * a promoted bot's secret is for those granted its exchange account).
+   */
+  const webhook = async (actor: TradingActor, workspaceId: string, id: string) => {
+    const row = await grantedRowOf(actor, workspaceId, id, 'signal_bot')
     const config = row.config as SignalBotConfig
     if (config.source.kind !== 'webhook' || row.webhookSecretSealed === null) throw new AppError('CONFLICT', 'this bot acts on indicator signals: it has no webhook')
     return webhookInfo(deps.publicOrigin, id, openWebhookSecret(deps.webhookKey, id, row.webhookSecretSealed), config)
@@ -289,11 +309,11 @@ export const createBotService = (deps: BotServiceDeps) => {
 
   /** A new secret; the old one stops working at once. */
   const rotateWebhookSecret = async (actor: TradingActor, workspaceId: string, id: string) => {
-    const row = await rowOf(workspaceId, id, 'signal_bot')
+    const row = await grantedRowOf(actor, workspaceId, id, 'signal_bot')
     if ((row.config as SignalBotConfig).source.kind !== 'webhook') throw new AppError('CONFLICT', 'this bot acts on indicator signals: it has no webhook')
     await db.update(schema.bots).set({ webhookSecretSealed: sealWebhookSecret(deps.webhookKey, id, generateWebhookSecret()), updatedAt: clock.now() }).where(eq(schema.bots.id, id))
-    await audit.append({ workspaceId, type: 'webhook_secret_rotated', actor: auditActor(actor), outcome: 'success', details: { botId: id } })
-    return webhook(workspaceId, id)
+    await audit.append({ workspaceId, type: 'webhook_secret_rotated', ...auditFieldsOf(actor), outcome: 'success', details: { botId: id } })
+    return webhook(actor, workspaceId, id)
   }
 
   return { list, get, rowOf, view, createSmartTrade, closeSmartTrade, cancelSmartTrade, editSmartTrade, createSignalBot, editSignalBot, start, pause, stop, webhook, rotateWebhookSecret }

@@ -308,6 +308,16 @@ export const tradingAccountViewSchema = z.object({
 })
 export type TradingAccountView = z.infer<typeof tradingAccountViewSchema>
 
+/** An account as GET …/trading/accounts lists it for the caller. */
+export const tradingAccountEntrySchema = tradingAccountViewSchema.extend({
+  /**
+   * Whether the caller may trade on it: their role (and token scope) allows trading and, on an exchange
+   * account, they trade on every one or were granted this one (per-member grants). Demo accounts are never narrowed.
+   */
+  tradable: z.boolean(),
+})
+export type TradingAccountEntry = z.infer<typeof tradingAccountEntrySchema>
+
 export const haltViewSchema = z.object({ halted: z.boolean(), haltedAt: z.string().nullable(), reason: z.string().nullable() })
 export const haltBody = z.object({ reason: z.string().trim().min(1).max(200) }).strict()
 export const ordersQuery = z

@@ -1,14 +1,15 @@
 import { and, desc, eq, inArray, sql, type SQL } from 'drizzle-orm'
+import { z } from 'zod'
 import { schema, type Db, type IntentState } from '../db/index.js'
 import type { Clock } from '../lib/clock.js'
 import { AppError } from '../lib/errors.js'
-import type { AuditActor, AuditChain } from '../monitoring/index.js'
-import type { TradingActor } from './bot-service.js'
-import type { OrderApiView, RiskLimits } from './trading-api-types.js'
-import type { AccountRef } from './trading-types.js'
+import type { AuditChain } from '../monitoring/index.js'
+import { accountRefSchema, riskLimitsSchema, type OrderApiView, type RiskLimits } from './trading-api-types.js'
+import type { AccountRef, ApprovedChange, TradingActor } from './trading-types.js'
 import type { TradingAccounts } from './trading-accounts.js'
 import { toIntentView } from './journal/order-journal.js'
-import type { RiskStore } from './risk/index.js'
+import { describeRiskLimitChanges, riskLimitChanges, type RiskLimitChange, type RiskStore } from './risk/index.js'
+import { assertMayTradeOn, auditFieldsOf } from './account-grants.js'
 import { listSignals } from './signals/index.js'
 import type { BotRuntime } from './runtime/index.js'
 
@@ -17,14 +18,25 @@ export type TradingControlsDeps = {
   clock: Clock
   audit: Pick<AuditChain, 'append'>
   accounts: Pick<TradingAccounts, 'get'>
-  risk: Pick<RiskStore, 'getAccountLimits' | 'setAccountLimits'>
+  risk: Pick<RiskStore, 'getAccountLimits' | 'readAccountLimits' | 'replaceAccountLimits'>
   runtime: Pick<BotRuntime, 'haltWorkspace' | 'resumeWorkspace'>
 }
 
 const openStates: IntentState[] = ['intent', 'sent', 'acknowledged', 'partially_filled']
 const finalStates: IntentState[] = ['filled', 'cancelled', 'rejected']
 
-const auditActor = (a: TradingActor): AuditActor => ({ type: a.tokenId ? 'api_token' : 'user', id: a.userId })
+/**
+ * What a four-eyes request to raise an account's risk limits (kind `limits.raise`) carries: the account,
+ * the whole new set, and the set it replaces (applying refuses if that changed in the meantime, so an
+ * approver never approves a different change than the one they read).
+ */
+export const riskRaisePayloadSchema = z
+  .object({ account: accountRefSchema, limits: riskLimitsSchema, before: z.union([riskLimitsSchema, z.literal('invalid')]) })
+  .strict()
+export type RiskRaisePayload = z.infer<typeof riskRaisePayloadSchema>
+
+/** A new set of limits compared with the account's current ones. `before` 'invalid': the stored row does not parse. */
+export type RiskLimitsPlan = { account: AccountRef; label: string; before: RiskLimits | 'invalid'; changes: RiskLimitChange[]; isRaise: boolean; summary: string }
 
 /** The workspace-wide controls: the kill switch, account risk limits, and the order journal and signal log as read models. */
 /** What a lockdown did to the workspace's bots (incident/). */
@@ -49,7 +61,7 @@ export const createTradingControls = ({ db, clock, audit, accounts, risk, runtim
     const before = await haltStatus(workspaceId)
     if (!before.halted) throw new AppError('CONFLICT', 'trading is not halted in this workspace')
     await runtime.resumeWorkspace(workspaceId)
-    await audit.append({ workspaceId, type: 'trading_resumed', actor: auditActor(actor), outcome: 'success', details: {} })
+    await audit.append({ workspaceId, type: 'trading_resumed', ...auditFieldsOf(actor), outcome: 'success', details: {} })
     return haltStatus(workspaceId)
   }
 
@@ -58,18 +70,68 @@ export const createTradingControls = ({ db, clock, audit, accounts, risk, runtim
     return risk.getAccountLimits(workspaceId, account)
   }
 
-  const setRiskLimits = async (actor: TradingActor, workspaceId: string, account: AccountRef, limits: RiskLimits): Promise<RiskLimits> => {
+  /**
+   * What setting `limits` would change on the account, in people's words for a four-eyes request ("Raise
+   * the risk limits of Binance main: max order notional 100 → 500"). Stored limits that no longer parse
+   * count as a raise: replacing them lets the account trade again.
+   */
+  const planRiskLimits = async (actor: TradingActor, workspaceId: string, account: AccountRef, limits: RiskLimits): Promise<RiskLimitsPlan> => {
+    assertMayTradeOn(actor, account)
+    const view = await accounts.get(workspaceId, account)
+    const before = await risk.readAccountLimits(workspaceId, account)
+    const changes = riskLimitChanges(before === 'invalid' ? {} : before, limits)
+    const isRaise = before === 'invalid' || changes.some((c) => c.raises)
+    const what = changes.length === 0 ? 'no change' : describeRiskLimitChanges(changes)
+    const where = view.kind === 'demo' ? `the demo account "${view.label}"` : `"${view.label}"`
+    const summary = `${isRaise ? 'Raise' : 'Change'} the risk limits of ${where}: ${before === 'invalid' ? `replace the stored limits, which are not valid (${what})` : what}`
+    return { account, label: view.label, before, changes, isRaise, summary }
+  }
+
+  /**
+   * Replaces the account's limits. `expected`: the limits the caller decided on (a change checked not to
+   * raise anything, or one a second person approved); if the stored ones differ by now, CONFLICT and
+   * nothing changes. `approval`: the change was asked for by someone else and the actor approved it.
+   */
+  const setRiskLimits = async (
+    actor: TradingActor,
+    workspaceId: string,
+    account: AccountRef,
+    limits: RiskLimits,
+    opts: { expected?: RiskLimits | 'invalid'; approval?: { approvalId: string; requestedBy: string | null } } = {},
+  ): Promise<RiskLimits> => {
+    assertMayTradeOn(actor, account)
     await accounts.get(workspaceId, account)
-    const before = await risk.getAccountLimits(workspaceId, account)
-    const after = await risk.setAccountLimits({ workspaceId, account, limits, updatedBy: actor.userId })
+    const { before, after } = await risk.replaceAccountLimits({ workspaceId, account, limits, updatedBy: actor.userId, expected: opts.expected })
     await audit.append({
       workspaceId,
       type: 'risk_limits_changed',
-      actor: auditActor(actor),
+      ...auditFieldsOf(actor),
       outcome: 'success',
-      details: { accountKind: account.kind, accountId: account.id, before: JSON.stringify(before), after: JSON.stringify(after) },
+      details: {
+        accountKind: account.kind,
+        accountId: account.id,
+        before: before === 'invalid' ? 'invalid' : JSON.stringify(before),
+        after: JSON.stringify(after),
+        ...(opts.approval === undefined ? {} : { approvalId: opts.approval.approvalId, requestedBy: opts.approval.requestedBy }),
+      },
     })
     return after
+  }
+
+  /**
+   * The applier of an approved `limits.raise` request (registered by main.ts): the payload is validated
+   * again and the limits are set as the approver (an owner or admin), only if the account's limits are
+   * still those the request was made against.
+   * @throws AppError BAD_INPUT (not a risk-limits payload), NOT_FOUND (account gone), CONFLICT (limits changed since)
+   */
+  const applyRiskLimits = async (payload: unknown, ctx: ApprovedChange): Promise<Record<string, unknown>> => {
+    const parsed = riskRaisePayloadSchema.safeParse(payload)
+    if (!parsed.success) throw new AppError('BAD_INPUT', 'this approval does not describe valid risk limits')
+    if (ctx.decidedBy === null) throw new AppError('CONFLICT', 'risk limits are raised only once someone approved it')
+    const { account, limits, before } = parsed.data
+    const actor: TradingActor = { userId: ctx.decidedBy, accounts: 'all', ip: ctx.ip, requestId: ctx.requestId }
+    const after = await setRiskLimits(actor, ctx.workspaceId, account, limits, { expected: before, approval: { approvalId: ctx.approvalId, requestedBy: ctx.requestedBy } })
+    return { accountKind: account.kind, accountId: account.id, limits: after }
   }
 
   const botIn = async (workspaceId: string, botId: string) => {
@@ -134,6 +196,6 @@ export const createTradingControls = ({ db, clock, audit, accounts, risk, runtim
     return [...byAccount.values()]
   }
 
-  return { haltStatus, halt, resume, riskLimits, setRiskLimits, orders, signals, lockdownBots, liftLockdownHalt, openOrderSymbols }
+  return { haltStatus, halt, resume, riskLimits, planRiskLimits, setRiskLimits, applyRiskLimits, orders, signals, lockdownBots, liftLockdownHalt, openOrderSymbols }
 }
 export type TradingControls = ReturnType<typeof createTradingControls>

@@ -12,6 +12,39 @@ export type SmartTradeEdit = { takeProfit?: SmartTradeConfig['takeProfit'] | nul
 /** The account a bot trades on: a demo account or a connected exchange account of the workspace. */
 export type AccountRef = { kind: TradingAccountKind; id: string }
 
+/**
+ * The exchange accounts a caller may trade on: every one, or the named ones (a trader narrowed by
+ * per-member grants, issue 10). Demo accounts are never narrowed: they hold no real money. The same shape
+ * as auth's `TradableAccounts`, which trading may not import; the API computes it per request.
+ */
+export type TradableAccounts = 'all' | ReadonlySet<string>
+
+/**
+ * Who asks the trading services for a change: a person, or their API token (which inherits its owner's
+ * grants). `ip` and `requestId` go into the audit entries.
+ */
+export type TradingActor = {
+  userId: string
+  tokenId?: string | undefined
+  accounts: TradableAccounts
+  ip?: string | undefined
+  requestId?: string | undefined
+}
+
+/**
+ * A change a second person approved (four-eyes, R42), as its applier runs: the same fields as teams'
+ * `ApprovalContext`, which trading may not import (main.ts registers the appliers with the approvals).
+ */
+export type ApprovedChange = {
+  workspaceId: string
+  approvalId: string
+  requestedBy: string | null
+  /** The approver. */
+  decidedBy: string | null
+  ip?: string | undefined
+  requestId?: string | undefined
+}
+
 export type OrderSide = 'buy' | 'sell'
 export type OrderType = 'market' | 'limit' | 'stop_market' | 'stop_limit'
 

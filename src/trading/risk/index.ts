@@ -4,3 +4,4 @@ export { createRiskStore, effectiveLimits, type RiskStore } from './risk-store.j
 export { pnlOfIntents, dailyPnlOf, utcDayStart, type PnlView, type LastPrice } from './pnl.js'
 export { positionsOf, openOrderCountOf, openIntentStates, isExitOrder, type PositionView, type RiskIntent } from './positions.js'
 export { demoRecordOf } from './demo-record.js'
+export { isRaise, riskLimitChanges, describeRiskLimitChanges, riskLimitFields, type RiskLimitChange, type RiskLimitField } from './is-raise.js'

@@ -6,6 +6,7 @@ import { schema, type Db, type DbOrTx, type IntentState } from '../../db/index.j
 import { riskLimitsSchema, type RiskLimits } from '../trading-api-types.js'
 import type { AccountRef, OrderPurpose, OrderSide } from '../trading-types.js'
 import { openIntentStates, type RiskIntent } from './positions.js'
+import { riskLimitChanges } from './is-raise.js'
 
 const { accountRiskLimits, orderIntents, demoAccounts, exchangeAccounts } = schema
 
@@ -76,18 +77,24 @@ const toRiskIntent = (r: {
 })
 
 export const createRiskStore = ({ db, clock }: { db: Db; clock: Clock }) => {
-  /** The account's limits; `{}` (no limits) when none were set. */
-  const getAccountLimits = async (workspaceId: string, account: AccountRef, tx: DbOrTx = db): Promise<RiskLimits> => {
+  /** The stored limits, `{}` when none were set, or 'invalid' when the row does not parse. */
+  const readAccountLimits = async (workspaceId: string, account: AccountRef, tx: DbOrTx = db): Promise<RiskLimits | 'invalid'> => {
     const [row] = await tx
       .select({ limits: accountRiskLimits.limits })
       .from(accountRiskLimits)
       .where(and(eq(accountRiskLimits.workspaceId, workspaceId), eq(accountRiskLimits.accountKind, account.kind), eq(accountRiskLimits.accountId, account.id)))
     if (row === undefined) return {}
     const parsed = riskLimitsSchema.safeParse(row.limits)
+    return parsed.success ? parsed.data : 'invalid'
+  }
+
+  /** The account's limits; `{}` (no limits) when none were set. */
+  const getAccountLimits = async (workspaceId: string, account: AccountRef, tx: DbOrTx = db): Promise<RiskLimits> => {
+    const limits = await readAccountLimits(workspaceId, account, tx)
     // Written only through setAccountLimits, so a row that does not parse was changed behind our back:
     // trading on it must stop rather than run without limits.
-    if (!parsed.success) throw new AppError('INTEGRITY_FAILED', `the stored risk limits of this ${account.kind} account are not valid; set them again`)
-    return parsed.data
+    if (limits === 'invalid') throw new AppError('INTEGRITY_FAILED', `the stored risk limits of this ${account.kind} account are not valid; set them again`)
+    return limits
   }
 
   /**
@@ -97,12 +104,7 @@ export const createRiskStore = ({ db, clock }: { db: Db; clock: Clock }) => {
   const setAccountLimits = async (input: { workspaceId: string; account: AccountRef; limits: unknown; updatedBy: string | null }, tx: DbOrTx = db): Promise<RiskLimits> => {
     const parsed = riskLimitsSchema.safeParse(input.limits)
     if (!parsed.success) throw new AppError('BAD_INPUT', `risk limits: ${describeIssue(parsed.error)}`)
-    const table = input.account.kind === 'demo' ? demoAccounts : exchangeAccounts
-    const [owned] = await tx
-      .select({ id: table.id })
-      .from(table)
-      .where(and(eq(table.id, input.account.id), eq(table.workspaceId, input.workspaceId)))
-    if (owned === undefined) throw new AppError('NOT_FOUND', `${input.account.kind} account "${input.account.id}" not found`)
+    await lockAccount(input.workspaceId, input.account, tx)
     const row = { accountKind: input.account.kind, accountId: input.account.id, workspaceId: input.workspaceId, limits: parsed.data, updatedBy: input.updatedBy, updatedAt: clock.now() }
     await tx
       .insert(accountRiskLimits)
@@ -110,6 +112,35 @@ export const createRiskStore = ({ db, clock }: { db: Db; clock: Clock }) => {
       .onConflictDoUpdate({ target: [accountRiskLimits.accountKind, accountRiskLimits.accountId], set: { limits: row.limits, updatedBy: row.updatedBy, updatedAt: row.updatedAt } })
     return parsed.data
   }
+
+  /** Locks the account's row for the transaction (FOR UPDATE), so two changes of its limits happen one after the other. */
+  const lockAccount = async (workspaceId: string, account: AccountRef, tx: DbOrTx) => {
+    const table = account.kind === 'demo' ? demoAccounts : exchangeAccounts
+    const [owned] = await tx
+      .select({ id: table.id })
+      .from(table)
+      .where(and(eq(table.id, account.id), eq(table.workspaceId, workspaceId)))
+      .for('update')
+    if (owned === undefined) throw new AppError('NOT_FOUND', `${account.kind} account "${account.id}" not found`)
+  }
+
+  /**
+   * Replaces the account's limits in one transaction, holding the account's row, and says what they were.
+   * `expected`: the limits the caller decided on (a change checked not to raise anything, or one a second
+   * person approved); when the stored ones differ now, nothing changes: CONFLICT.
+   * @throws AppError BAD_INPUT, NOT_FOUND (see setAccountLimits), CONFLICT (reason RISK_LIMITS_CHANGED)
+   */
+  const replaceAccountLimits = (input: { workspaceId: string; account: AccountRef; limits: unknown; updatedBy: string | null; expected?: RiskLimits | 'invalid' | undefined }) =>
+    db.transaction(async (tx) => {
+      await lockAccount(input.workspaceId, input.account, tx)
+      const before = await readAccountLimits(input.workspaceId, input.account, tx)
+      const expected = input.expected
+      if (expected !== undefined && (expected === 'invalid' || before === 'invalid' ? expected !== before : riskLimitChanges(expected, before).length > 0)) {
+        throw new AppError('CONFLICT', 'the risk limits of this account changed meanwhile: reload them and try again', { reason: 'RISK_LIMITS_CHANGED' })
+      }
+      const after = await setAccountLimits(input, tx)
+      return { before, after }
+    })
 
   /**
    * The account's intents that matter to risk: those with a fill (positions, PnL, stop-loss times)
@@ -166,6 +197,6 @@ export const createRiskStore = ({ db, clock }: { db: Db; clock: Clock }) => {
     return { lastMinute: Number(row?.lastMinute ?? 0), baselinePerMinute: Number(row?.before ?? 0) / 1_440 }
   }
 
-  return { getAccountLimits, setAccountLimits, riskIntentsOf, orderRateOf }
+  return { readAccountLimits, getAccountLimits, setAccountLimits, replaceAccountLimits, riskIntentsOf, orderRateOf }
 }
 export type RiskStore = ReturnType<typeof createRiskStore>
