@@ -1,9 +1,10 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { eq } from 'drizzle-orm'
 import { AppError } from '../lib/errors.js'
-import { SESSION_COOKIE, authorizeActor, tradableAccounts, type ActiveSession, type Actor, type ApiTokens, type SessionService, type StepUp, type TradableAccounts } from '../auth/index.js'
-import { schema, type DbOrTx, type Role } from '../db/index.js'
+import { SESSION_COOKIE, tradableAccounts, type ActiveSession, type Actor, type ApiTokens, type SessionService, type StepUp, type TradableAccounts } from '../auth/index.js'
+import type { DbOrTx, Role } from '../db/index.js'
 import { passesLock } from '../incident/index.js'
+import { assertActionAllowed, checkTokenScope, checkTokenWorkspace, requireMembership } from '../auth/policy.js'
+import { ipMatcher } from '../teams/ip-ranges.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -96,11 +97,14 @@ export const requireActor =
     req.actor = { userId: session.userId }
   }
 
-/** After `requireSession`: the action is sensitive (R32), so the session's last proof must be fresh. */
-export const requireStepUp = (stepUp: Pick<StepUp, 'require'>, opts: { workspaceParam?: string } = {}) => async (req: FastifyRequest) => {
+/**
+ * After `requireSession`: the action is sensitive (R32), so the session's last proof must be fresh.
+ * `enrolment`: the route adds a second factor, so a user without a passkey is not asked for one (StepUp.require).
+ */
+export const requireStepUp = (stepUp: Pick<StepUp, 'require'>, opts: { workspaceParam?: string; enrolment?: boolean } = {}) => async (req: FastifyRequest) => {
   if (!req.session) throw new AppError('UNAUTHENTICATED', 'sign in first')
   const workspaceId = opts.workspaceParam ? (req.params as Record<string, string | undefined>)[opts.workspaceParam] : undefined
-  await stepUp.require(req.session, workspaceId && UUID.test(workspaceId) ? { workspaceId } : {})
+  await stepUp.require(req.session, { ...(workspaceId && UUID.test(workspaceId) ? { workspaceId } : {}), ...(opts.enrolment ? { enrolment: true } : {}) })
 }
 
 /** The signed-in session of a route guarded by `requireSession` (a bug, not a user error, when missing). */
@@ -116,8 +120,12 @@ export const actorOf = (req: FastifyRequest): Actor => {
 /**
  * After `requireActor`/`requireSession` on a route under `/api/workspaces/:workspaceId`: checks the
  * route's declared policy action (`config.action`) for the caller in that workspace. A workspace route
- * that declares no action is refused: deny by default (R41). A workspace under lockdown (R19) answers only
- * reads and its incident's routes; everything else is WORKSPACE_LOCKED until the unlock (incident/).
+ * that declares no action is refused: deny by default (R41). The role is the effective one: a workspace
+ * that requires two-factor authentication treats a member without a second factor as a viewer. Then the
+ * workspace's allowed IP ranges (sessions and API tokens alike; `req.ip` is the socket's address unless the
+ * peer is a configured proxy, see app.ts `trustProxy`), and the lockdown: a workspace under lockdown (R19)
+ * answers only reads and its incident's routes; everything else is WORKSPACE_LOCKED until the unlock
+ * (incident/). One query for all of it.
  */
 export const authorizeWorkspace = (db: DbOrTx) => async (req: FastifyRequest) => {
   const action = req.routeOptions.config.action
@@ -125,16 +133,22 @@ export const authorizeWorkspace = (db: DbOrTx) => async (req: FastifyRequest) =>
   if (!action || !workspaceId) throw new AppError('FORBIDDEN', 'this route declares no permission, so nobody may use it')
   // This runs before params are validated: a malformed id is simply a workspace that does not exist.
   if (!UUID.test(workspaceId)) throw new AppError('NOT_FOUND', `workspace "${workspaceId.slice(0, 40)}" not found`)
-  req.workspaceRole = await authorizeActor(db, actorOf(req), workspaceId, action)
-  // After the role check, so a stranger learns nothing about the lock (they got NOT_FOUND above).
-  if (!passesLock(action)) {
-    const [ws] = await db.select({ lockedAt: schema.workspaces.lockedAt }).from(schema.workspaces).where(eq(schema.workspaces.id, workspaceId)).limit(1)
-    if (ws?.lockedAt) {
-      throw new AppError('WORKSPACE_LOCKED', 'this workspace is locked down after an incident: it can be read, and unlocked with your password, a second factor and an emailed confirmation', {
-        reason: 'LOCKDOWN',
-      })
-    }
+  const actor = actorOf(req)
+  checkTokenWorkspace(actor, workspaceId)
+  const access = await requireMembership(db, actor.userId, workspaceId)
+  // After the membership check, so a stranger learns nothing about the workspace's ranges or lock (they got
+  // NOT_FOUND); before the role, so a request from outside the ranges learns nothing else either.
+  if (access.allowedIpRanges && access.allowedIpRanges.length > 0 && !ipMatcher(access.allowedIpRanges)(req.ip)) {
+    throw new AppError('IP_NOT_ALLOWED', `this workspace may be used only from its allowed IP ranges, and this request came from ${req.ip}: ask an owner to add your network`)
   }
+  checkTokenScope(actor, workspaceId, action)
+  assertActionAllowed(access, action)
+  if (!passesLock(action) && access.lockedAt) {
+    throw new AppError('WORKSPACE_LOCKED', 'this workspace is locked down after an incident: it can be read, and unlocked with your password, a second factor and an emailed confirmation', {
+      reason: 'LOCKDOWN',
+    })
+  }
+  req.workspaceRole = access.role
 }
 
 /**

@@ -15,7 +15,8 @@ import type { AccountTokens } from './account-tokens.js'
 import type { AccountMailer } from './account-mail.js'
 import type { Factors, SecondFactorMethod, SecondFactorProof } from './factors.js'
 import type { PasskeyService } from './passkeys.js'
-import { isPrivileged, personalWorkspaceOf } from './workspace-store.js'
+import { personalWorkspaceOf } from './workspace-store.js'
+import { sessionIdleMinutesFor } from './idle-policy.js'
 
 const { users, loginTickets } = schema
 
@@ -38,7 +39,7 @@ export type SecondFactorNeeded = { status: 'second_factor'; ticket: string; meth
 export type LoginDeps = {
   db: Db
   clock: Clock
-  sessions: Pick<SessionService, 'createIn'>
+  sessions: Pick<SessionService, 'createIn' | 'policy'>
   audit: Pick<AuditChain, 'append' | 'appendIn'>
   alerts: Pick<Alerts, 'raiseIn'>
   throttle: Pick<LoginThrottle, 'check' | 'checkAddress' | 'failed' | 'failedAddress' | 'succeeded' | 'failuresOf'>
@@ -91,7 +92,7 @@ export const createLoginService = (deps: LoginDeps) => {
     const failuresBefore = await throttle.failuresOf(user.email)
     const signedIn = await db.transaction(async (tx) => {
       const device = await devices.recognizeIn(tx, user.id, ctx.deviceCookie, ctx)
-      const session = await sessions.createIn(tx, user.id, ctx, { factor, privileged: await isPrivileged(tx, user.id), deviceId: device.deviceId })
+      const session = await sessions.createIn(tx, user.id, ctx, { factor, idleMinutes: await sessionIdleMinutesFor(tx, user.id, sessions.policy), deviceId: device.deviceId })
       await audit.appendIn(tx, {
         workspaceId: null,
         type: 'login_succeeded',

@@ -59,7 +59,8 @@ export const createSessionService = ({
     tx: DbOrTx,
     userId: string,
     ctx: SessionContext,
-    opts: { factor: AuthFactor; privileged?: boolean; deviceId?: string | undefined } = { factor: 'password' },
+    /** `idleMinutes` (sign-in computes it from the workspace policies, auth/idle-policy.ts) wins over `privileged`. */
+    opts: { factor: AuthFactor; privileged?: boolean; idleMinutes?: number; deviceId?: string | undefined } = { factor: 'password' },
   ): Promise<{ token: string; sessionId: string }> => {
     const now = clock.now()
     const token = randomToken(32)
@@ -71,7 +72,7 @@ export const createSessionService = ({
       createdAt: now,
       authenticatedAt: now,
       authenticatedWith: opts.factor,
-      idleMinutes: opts.privileged ? policy.privilegedIdleMinutes : policy.idleMinutes,
+      idleMinutes: opts.idleMinutes ?? (opts.privileged ? policy.privilegedIdleMinutes : policy.idleMinutes),
       deviceId: opts.deviceId ?? null,
       lastSeenAt: now,
       expiresAt: new Date(now.getTime() + policy.absoluteHours * 3_600_000),

@@ -1,4 +1,4 @@
-import { and, eq, inArray, sql } from 'drizzle-orm'
+import { and, eq, inArray, isNull, sql } from 'drizzle-orm'
 import { AppError } from '../lib/errors.js'
 import { schema, type Db } from '../db/index.js'
 import type { AuditChain } from '../monitoring/index.js'
@@ -43,7 +43,9 @@ export const createStepUp = ({
       })
       .from(memberships)
       .innerJoin(workspaces, eq(workspaces.id, memberships.workspaceId))
-      .where(and(eq(memberships.userId, userId), inArray(memberships.role, ['owner', 'admin']), workspaceId ? eq(memberships.workspaceId, workspaceId) : undefined))
+      .where(
+        and(eq(memberships.userId, userId), inArray(memberships.role, ['owner', 'admin']), isNull(workspaces.deletedAt), workspaceId ? eq(memberships.workspaceId, workspaceId) : undefined),
+      )
     return rows.some((r) => r.policy ?? Number(r.members) > 1)
   }
 
@@ -80,18 +82,28 @@ export const createStepUp = ({
 
   /**
    * Guards a sensitive action.
+   * `enrolment`: the action adds a second factor (the first passkey, an authenticator app). A user whom the
+   * passkey policy covers but who has no passkey yet confirms it the usual way: asking them for a passkey
+   * there would leave them no way to ever add one.
    * @throws AppError STEP_UP_REQUIRED (no fresh proof, or a weaker one than the user has),
    *   PHISHING_RESISTANT_FACTOR_REQUIRED (policy asks for a passkey and the user has none)
    */
-  const require = async (session: ActiveSession, opts: { workspaceId?: string } = {}): Promise<void> => {
+  const require = async (session: ActiveSession, opts: { workspaceId?: string; enrolment?: boolean } = {}): Promise<void> => {
     const fresh = sessions.stepUpUntil(session) !== undefined
     if (await passkeyRequired(session.userId, opts.workspaceId)) {
-      if ((await factors.summary(session.userId)).passkeys === 0) {
+      const hasPasskey = (await factors.summary(session.userId)).passkeys > 0
+      if (!hasPasskey && opts.enrolment) return requireUsual(session, fresh)
+      if (!hasPasskey) {
         throw new AppError('PHISHING_RESISTANT_FACTOR_REQUIRED', 'your workspace requires a passkey for this: add one under Security first', { reason: 'PASSKEY' })
       }
       if (!fresh || session.authenticatedWith !== 'passkey_uv') throw new AppError('STEP_UP_REQUIRED', 'confirm it is you with your passkey, then try again', { reason: 'PASSKEY' })
       return
     }
+    return requireUsual(session, fresh)
+  }
+
+  /** Without the passkey policy: a fresh proof, made with the second factor when the user has one. */
+  const requireUsual = async (session: ActiveSession, fresh: boolean): Promise<void> => {
     if (!fresh) throw new AppError('STEP_UP_REQUIRED', 'confirm it is you, then try again')
     if (session.authenticatedWith === 'password' && hasSecondFactor(await factors.summary(session.userId))) {
       throw new AppError('STEP_UP_REQUIRED', 'confirm it is you with your second factor, then try again')

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { scoreSecurity, securityCheckWeights, type KeyHealthFacts, type SecurityFacts } from './security-score.js'
+import { scoreSecurity, securityCheckWeights, teamWarnings, type KeyHealthFacts, type SecurityFacts, type TeamPostureFacts } from './security-score.js'
 
 const nothing: SecurityFacts = {
   member: { totp: false, passkeys: 0, recoveryCodesLeft: 0, hasAntiPhishingCode: false, emailVerified: true },
@@ -66,5 +66,18 @@ describe('security score', () => {
     const all: SecurityFacts = { member: { totp: true, passkeys: 1, recoveryCodesLeft: 3, hasAntiPhishingCode: true, emailVerified: true }, keys: [goodKey('Main')], rotationDays: 90, channels: { email: false, telegram: true, webhook: false } }
     expect(scoreSecurity(all)).toMatchObject({ score: 100 })
     expect(scoreSecurity(all).checks.every((c) => c.done)).toBe(true)
+  })
+
+  it('warns about a team without approvals and about members the two-factor policy limits, never about a lone member', () => {
+    const person = (n: number) => ({ userId: `u${n}`, displayName: `Member ${n}`, email: `m${n}@example.com` })
+    const team: TeamPostureFacts = { memberCount: 1, approvalsRequired: false, requireTwoFactor: false, membersWithoutSecondFactor: [person(1)] }
+    expect(teamWarnings(team)).toEqual([])
+    expect(teamWarnings({ ...team, memberCount: 3 }).map((w) => w.id)).toEqual(['approvals_off'])
+    expect(teamWarnings({ ...team, memberCount: 3, approvalsRequired: true })).toEqual([])
+    // Without the policy a member lacking a second factor is not limited: the score's own check speaks to them.
+    const limited = teamWarnings({ memberCount: 6, approvalsRequired: true, requireTwoFactor: true, membersWithoutSecondFactor: [1, 2, 3, 4, 5].map(person) })
+    expect(limited).toHaveLength(1)
+    expect(limited[0]).toMatchObject({ id: 'members_limited_by_two_factor', message: '5 members act as a viewer until they set up two-factor sign-in, as this workspace requires: Member 1, Member 2, Member 3 and 2 more' })
+    expect(limited[0]?.members).toHaveLength(5)
   })
 })

@@ -177,15 +177,74 @@ export const scoreSecurity = ({ member, keys, rotationDays, channels }: Security
   return { score: checks.reduce((sum, c) => sum + (c.done ? c.weight : 0), 0), checks }
 }
 
+/** The workspace's team posture, as the teams policies report it (handed in: monitoring imports no domain). */
+export type TeamPostureFacts = {
+  memberCount: number
+  approvalsRequired: boolean
+  requireTwoFactor: boolean
+  /** Members without an authenticator app or a passkey. */
+  membersWithoutSecondFactor: readonly { userId: string; displayName: string; email: string }[]
+}
+
+export type SecurityWarningId = 'approvals_off' | 'members_limited_by_two_factor'
+
+/**
+ * Something about the workspace (not the member) worth seeing beside the score. Warnings never move the
+ * score: it stays one member's own posture.
+ */
+export type SecurityWarning = {
+  id: SecurityWarningId
+  severity: 'warning' | 'info'
+  message: string
+  /** Members the warning is about (names and emails: every member may see the member list). */
+  members: { userId: string; displayName: string; email: string }[]
+  fix: { label: string; path: string }
+}
+
+/** The score with the workspace's warnings: what the security center shows. */
+export type SecurityCenterScore = SecurityScore & { warnings: SecurityWarning[] }
+
+const POLICIES = '/policies'
+const TEAM = '/team'
+
+/** The workspace's warnings for a set of team facts. Pure. */
+export const teamWarnings = (team: TeamPostureFacts): SecurityWarning[] => {
+  const warnings: SecurityWarning[] = []
+  if (!team.approvalsRequired && team.memberCount > 1) {
+    warnings.push({
+      id: 'approvals_off',
+      severity: 'warning',
+      message: `Four-eyes approvals are off in a workspace of ${team.memberCount} members: any one owner or admin alone can connect or replace exchange keys, raise risk limits, promote bots, give roles and relax these policies`,
+      members: [],
+      fix: { label: 'Turn approvals on', path: POLICIES },
+    })
+  }
+  const limited = team.requireTwoFactor ? team.membersWithoutSecondFactor : []
+  if (limited.length > 0) {
+    const names = limited.slice(0, 3).map((m) => m.displayName)
+    const rest = limited.length - names.length
+    warnings.push({
+      id: 'members_limited_by_two_factor',
+      severity: 'info',
+      message: `${plural(limited.length, 'member acts', 'members act')} as a viewer until they set up two-factor sign-in, as this workspace requires: ${names.join(', ')}${rest > 0 ? ` and ${rest} more` : ''}`,
+      members: limited.map((m) => ({ userId: m.userId, displayName: m.displayName, email: m.email })),
+      fix: { label: 'Ask them to turn on two-factor sign-in', path: TEAM },
+    })
+  }
+  return warnings
+}
+
 export type SecurityScoreDeps = {
   db: Db
   /** The member's factors (auth's MeView); undefined for an unknown user. */
   memberFacts: (userId: string) => Promise<MemberSecurityFacts | undefined>
   /** The workspace's keys (keys/key-hygiene.ts `keyHealth`). */
   keyHealth: (workspaceId: string) => Promise<readonly KeyHealthFacts[]>
+  /** The workspace's team posture (teams/ policies); no warnings when absent. */
+  teamPosture?: ((workspaceId: string) => Promise<TeamPostureFacts>) | undefined
 }
 
-export const createSecurityScore = ({ db, memberFacts, keyHealth }: SecurityScoreDeps) => {
+export const createSecurityScore = ({ db, memberFacts, keyHealth, teamPosture }: SecurityScoreDeps) => {
   const c = schema.notificationChannels
   /** Active channels that reach the member: their own email and Telegram, and the workspace's webhooks. */
   const channelsFor = async (workspaceId: string, userId: string, emailVerified: boolean): Promise<AlertChannelFacts> => {
@@ -201,11 +260,12 @@ export const createSecurityScore = ({ db, memberFacts, keyHealth }: SecurityScor
     }
   }
 
-  /** The score of `userId` in `workspaceId` (the caller has checked membership). */
-  const forMember = async (workspaceId: string, userId: string): Promise<SecurityScore> => {
-    const [member, keys, settings] = await Promise.all([memberFacts(userId), keyHealth(workspaceId), readWorkspaceSettings(db, workspaceId)])
+  /** The score of `userId` in `workspaceId` (the caller has checked membership), with the workspace's warnings. */
+  const forMember = async (workspaceId: string, userId: string): Promise<SecurityCenterScore> => {
+    const [member, keys, settings, team] = await Promise.all([memberFacts(userId), keyHealth(workspaceId), readWorkspaceSettings(db, workspaceId), teamPosture?.(workspaceId)])
     const facts = member ?? { totp: false, passkeys: 0, recoveryCodesLeft: 0, hasAntiPhishingCode: false, emailVerified: false }
-    return scoreSecurity({ member: facts, keys, rotationDays: settings.keys.rotationDays, channels: await channelsFor(workspaceId, userId, facts.emailVerified) })
+    const score = scoreSecurity({ member: facts, keys, rotationDays: settings.keys.rotationDays, channels: await channelsFor(workspaceId, userId, facts.emailVerified) })
+    return { ...score, warnings: team ? teamWarnings(team) : [] }
   }
 
   return { forMember }

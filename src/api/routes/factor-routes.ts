@@ -19,6 +19,8 @@ const ctxOf = (req: FastifyRequest) => ({ ip: req.ip, requestId: req.id })
 export const factorRoutes = (app: App, { sessions, stepUp, factorService }: FactorRouteDeps) => {
   const signedIn = requireSession(sessions)
   const fresh = requireStepUp(stepUp)
+  // Adding a factor is how a person meets a workspace's passkey policy: asking them for a passkey first would be a dead end.
+  const enrolling = requireStepUp(stepUp, { enrolment: true })
   /** Enrolment rotates the session token (R29): the new cookie goes out with the answer. */
   const withRotated = (reply: FastifyReply, token: string) => reply.header('set-cookie', sessionCookie(token, sessions.policy.absoluteHours * 3600))
 
@@ -52,10 +54,10 @@ export const factorRoutes = (app: App, { sessions, stepUp, factorService }: Fact
 
   app.post(
     '/api/auth/totp/setup',
-    { schema: { tags: ['two-factor'], response: { 200: z.object({ secret: z.string(), otpauthUri: z.string(), qrDataUrl: z.string() }) } }, preValidation: [signedIn, fresh] },
+    { schema: { tags: ['two-factor'], response: { 200: z.object({ secret: z.string(), otpauthUri: z.string(), qrDataUrl: z.string() }) } }, preValidation: [signedIn, enrolling] },
     async (req, reply) => reply.header('cache-control', 'no-store').send(await factorService.beginTotp(sessionOf(req))),
   )
-  app.post('/api/auth/totp/enable', { schema: { tags: ['two-factor'], body: z.object({ code: z.string().max(20) }).strict(), response: { 200: codes } }, preValidation: [signedIn, fresh] }, async (req, reply) => {
+  app.post('/api/auth/totp/enable', { schema: { tags: ['two-factor'], body: z.object({ code: z.string().max(20) }).strict(), response: { 200: codes } }, preValidation: [signedIn, enrolling] }, async (req, reply) => {
     const { recoveryCodes, token } = await factorService.enableTotp(sessionOf(req), req.body.code, ctxOf(req))
     return withRotated(reply, token).header('cache-control', 'no-store').send({ recoveryCodes })
   })
@@ -68,10 +70,10 @@ export const factorRoutes = (app: App, { sessions, stepUp, factorService }: Fact
   )
 
   app.get('/api/auth/passkeys', { schema: { tags: ['two-factor'], response: { 200: z.array(passkeyView) } }, preValidation: signedIn }, async (req) => factorService.listPasskeys(sessionOf(req)))
-  app.post('/api/auth/passkeys/options', { schema: { tags: ['two-factor'], response: { 200: webauthnOptions } }, preValidation: [signedIn, fresh] }, async (req) => asOptions(factorService.passkeyOptions(sessionOf(req))))
+  app.post('/api/auth/passkeys/options', { schema: { tags: ['two-factor'], response: { 200: webauthnOptions } }, preValidation: [signedIn, enrolling] }, async (req) => asOptions(factorService.passkeyOptions(sessionOf(req))))
   app.post(
     '/api/auth/passkeys',
-    { schema: { tags: ['two-factor'], body: z.object({ response: registrationResponse, name: passkeyName }).strict(), response: { 201: z.object({ id: z.string(), name: z.string(), recoveryCodes: z.array(z.string()) }) } }, preValidation: [signedIn, fresh] },
+    { schema: { tags: ['two-factor'], body: z.object({ response: registrationResponse, name: passkeyName }).strict(), response: { 201: z.object({ id: z.string(), name: z.string(), recoveryCodes: z.array(z.string()) }) } }, preValidation: [signedIn, enrolling] },
     async (req, reply) => {
       const { id, name, recoveryCodes, token } = await factorService.addPasskey(sessionOf(req), req.body.response, req.body.name, ctxOf(req))
       return withRotated(reply, token).code(201).header('cache-control', 'no-store').send({ id, name, recoveryCodes })

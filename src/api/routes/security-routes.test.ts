@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import { eq } from 'drizzle-orm'
 import { TOTP, Secret } from 'otpauth'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { backends, openTestDatabase, type TestDatabase } from '../../../test/support/databases.js'
@@ -7,9 +8,10 @@ import { startSignerHarness, type SignerHarness } from '../../../test/support/si
 import { createSoftAuthenticator } from '../../../test/support/soft-authenticator.js'
 import { randomApiKey, randomHmacSecret } from '../../../test/emulator/emulator-fixtures.js'
 import { createManualClock } from '../../lib/clock.js'
+import { schema } from '../../db/index.js'
 import { createKeyHygiene } from '../../keys/key-hygiene.js'
 import { createNotificationChannels } from '../../monitoring/index.js'
-import type { SecurityCheck, SecurityScore } from '../../monitoring/security-score.js'
+import type { SecurityCenterScore, SecurityCheck } from '../../monitoring/security-score.js'
 import { securityRoutes } from './security-routes.js'
 
 const ORIGIN = 'http://localhost:8080'
@@ -62,10 +64,10 @@ describe.each(backends)('security score on %s', (kind) => {
     await database?.dispose()
   })
 
-  const score = async (session: Session = s): Promise<SecurityScore> => {
+  const score = async (session: Session = s): Promise<SecurityCenterScore> => {
     const res = await t.call('GET', `/api/workspaces/${workspaceId}/security/score`, session)
     expect(res.statusCode, res.body).toBe(200)
-    return res.json<SecurityScore>()
+    return res.json<SecurityCenterScore>()
   }
   const checkOf = async (id: SecurityCheck['id']) => (await score()).checks.find((c) => c.id === id)
   const codeNow = () => new TOTP({ secret: Secret.fromBase32(totpSecret), algorithm: 'SHA1', digits: 6, period: 30 }).generate({ timestamp: clock.now().getTime() })
@@ -179,5 +181,28 @@ describe.each(backends)('security score on %s', (kind) => {
     expect(await checkOf('keys_no_withdraw')).toMatchObject({ done: false, detail: '"Spare": withdraw permission on, or not confirmed off' })
     await keys().reverify(actor(), workspaceId, account.id)
     expect(await checkOf('keys_no_withdraw')).toMatchObject({ done: true, detail: '2 keys, none with withdraw permission' })
+  })
+
+  it('warns, beside the score, when approvals are off in a team and names members the two-factor policy limits to viewer', async () => {
+    // Alone in the workspace: approvals off is nobody else's business, and nothing to warn about.
+    expect((await score()).warnings).toEqual([])
+    const before = (await score()).score
+    const colleague = await t.addUser('colleague@example.com')
+    await h.db.insert(schema.memberships).values({ workspaceId, userId: colleague.userId, role: 'trader', createdAt: clock.now() })
+    const { warnings, score: value } = await score()
+    expect(value).toBe(before) // warnings never move the member's own score
+    expect(warnings).toEqual([expect.objectContaining({ id: 'approvals_off', severity: 'warning', members: [], fix: { label: 'Turn approvals on', path: '/policies' } })])
+    expect(warnings[0]?.message).toContain('Four-eyes approvals are off in a workspace of 2 members')
+
+    await h.db.update(schema.workspaces).set({ approvalsRequired: true, requireTwoFactor: true }).where(eq(schema.workspaces.id, workspaceId))
+    expect((await score()).warnings).toEqual([
+      {
+        id: 'members_limited_by_two_factor',
+        severity: 'info',
+        message: '1 member acts as a viewer until they set up two-factor sign-in, as this workspace requires: colleague',
+        members: [{ userId: colleague.userId, displayName: 'colleague', email: 'colleague@example.com' }],
+        fix: { label: 'Ask them to turn on two-factor sign-in', path: '/team' },
+      },
+    ])
   })
 })

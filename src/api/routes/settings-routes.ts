@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import type { ApiTokens, SessionService, StepUp } from '../../auth/index.js'
 import type { Db } from '../../db/index.js'
+import { AppError } from '../../lib/errors.js'
 import { alertCatalogue, workspaceSettingsSchema, type WorkspaceSettingsService } from '../../monitoring/index.js'
 import type { App } from '../app-types.js'
 import { authorizeWorkspace, requireActor, requireSession, requireStepUp, sessionOf } from '../session-guard.js'
@@ -55,7 +56,15 @@ export const settingsRoutes = (
       config: { action: 'settings.manage' },
       preValidation: [requireSession(sessions), authorizeWorkspace(db), requireStepUp(stepUp, { workspaceParam: 'workspaceId' })],
     },
-    async (req) => settings.update(req.params.workspaceId, req.body, { actor: { type: 'user', id: sessionOf(req).userId }, ip: req.ip, requestId: req.id }),
+    async (req) => {
+      // A longer rotation period relaxes a workspace policy: that is the owner's, and may wait for a second
+      // owner (policy-routes.ts). Here it may only stay or shorten.
+      const rotationDays = req.body.keys?.rotationDays
+      if (rotationDays !== undefined && rotationDays > (await settings.get(req.params.workspaceId)).keys.rotationDays) {
+        throw new AppError('FORBIDDEN', 'a longer key rotation period relaxes a workspace policy: an owner changes it under Workspace policies', { reason: 'POLICY_RELAXATION' })
+      }
+      return settings.update(req.params.workspaceId, req.body, { actor: { type: 'user', id: sessionOf(req).userId }, ip: req.ip, requestId: req.id })
+    },
   )
 
   app.get(
