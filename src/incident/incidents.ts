@@ -7,7 +7,7 @@ import type { Accounts } from '../auth/index.js'
 import type { ExchangeAccounts } from '../keys/index.js'
 import { createIncidentStore, toIncidentView } from './incident-store.js'
 import { createLockdown, type LockdownRelay, type LockdownTrading } from './lockdown.js'
-import { createUnlock } from './unlock.js'
+import { createUnlock, type UnlockApprovalGate } from './unlock.js'
 import { createEmergency } from './emergency.js'
 import type { DemoOrderControl } from './order-cleanup.js'
 import type { IncidentDetailView, IncidentView, LockStatusView, OrdersMode } from './incident-types.js'
@@ -31,6 +31,12 @@ export type IncidentDeps = {
   coolingOffSeconds: number
   logger?: Pick<Logger, 'info' | 'warn' | 'error'> | undefined
   cleanupMs?: number
+  /**
+   * Four-eyes (R42; teams' approvals service): where the workspace's policy requires approvals, an unlock
+   * that waited out its cooling-off opens only once a second owner or admin approves it. Register
+   * `unlockApprovalHandler` for kind `incident.unlock` with the same service. Absent: unlocks open at once.
+   */
+  approvals?: UnlockApprovalGate | undefined
 }
 
 /** Lockdown, incidents and unlock of workspaces (R19 as amended): see README.md. */
@@ -67,6 +73,7 @@ export const createIncidents = (deps: IncidentDeps) => {
     exchangeAccounts: deps.exchangeAccounts,
     coolingOffSeconds: deps.coolingOffSeconds,
     logger: deps.logger,
+    approvals: deps.approvals,
   })
   const emergency = createEmergency({ db, store, tokens, lockdown, logger: deps.logger })
 
@@ -123,6 +130,8 @@ export const createIncidents = (deps: IncidentDeps) => {
     confirmUnlock: unlock.confirmUnlock,
     settleDueUnlocks: unlock.settleDue,
     reenableKey: unlock.reenableKey,
+    /** The approval handler of kind `incident.unlock` (teams' ApprovalHandler): main.ts registers it. */
+    unlockApprovalHandler: { apply: unlock.applyApproved, discard: unlock.discardApproval },
     emergencyPreview: emergency.preview,
     emergencyLockdown: emergency.lockDown,
     start,

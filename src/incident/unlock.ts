@@ -1,15 +1,42 @@
-import { and, eq, gte, inArray, isNull, lte, sql } from 'drizzle-orm'
+import { and, eq, gte, inArray, isNotNull, isNull, lte, sql } from 'drizzle-orm'
 import { z } from 'zod'
 import { AppError } from '../lib/errors.js'
 import type { Clock } from '../lib/clock.js'
 import type { Logger } from '../lib/logger.js'
-import { schema, type Db } from '../db/index.js'
+import { schema, type Db, type DbOrTx } from '../db/index.js'
 import type { AuditActor, AuditChain, Outbox } from '../monitoring/index.js'
 import { authorize, verifyPassword, type AccountTokens, type Factors, type LoginThrottle, type SecondFactorProof } from '../auth/index.js'
 import type { ExchangeAccounts } from '../keys/index.js'
 import type { IncidentStore } from './incident-store.js'
 import type { UnlockRequestBody } from './incident-types.js'
 import type { RequestCtx } from './lockdown.js'
+
+/** A four-eyes request as the unlock sees it (teams' ApprovalView; incident/ may not import teams/). */
+export type UnlockApproval = { id: string; state: string; expiresAt: string } & Record<string, unknown>
+
+/**
+ * The four-eyes gate (R42) as the unlock uses it: structurally teams' `ApprovalGate` plus its early check.
+ * main.ts passes the approvals service.
+ */
+export type UnlockApprovalGate = {
+  required: (workspaceId: string, kind: 'incident.unlock') => Promise<boolean>
+  request: (input: {
+    workspaceId: string
+    kind: 'incident.unlock'
+    summary: string
+    payload: Record<string, unknown>
+    requestedBy: { userId: string; ip?: string | undefined; requestId?: string | undefined }
+  }) => Promise<UnlockApproval>
+  /** Refuses at the first step when nobody but the requester could approve (CONFLICT, reason NO_APPROVER). */
+  assertApproverExists?: ((workspaceId: string, kind: 'incident.unlock', requesterId: string) => Promise<void>) | undefined
+}
+
+/** What the approved unlock carries: the incident, and which unlock request of it was approved. */
+export const unlockApprovalPayload = z.object({ incidentId: z.string().uuid(), unlockRequestedAt: z.string() })
+export type UnlockApprovalPayload = z.infer<typeof unlockApprovalPayload>
+
+/** The context the approvals service runs an applier with (teams' ApprovalContext). */
+export type UnlockApprovalContext = { workspaceId: string; approvalId: string; requestedBy: string | null; decidedBy: string | null; ip?: string | undefined; requestId?: string | undefined }
 
 export type UnlockDeps = {
   db: Db
@@ -26,6 +53,12 @@ export type UnlockDeps = {
   /** Between the emailed confirmation and the workspace opening (config UNLOCK_COOLING_OFF_SECONDS). */
   coolingOffSeconds: number
   logger?: Pick<Logger, 'warn' | 'error'> | undefined
+  /**
+   * Four-eyes (R42): when the workspace's policy asks for it, the unlock that waited out its cooling-off
+   * does not open the workspace: it becomes a request a second owner or admin approves (kind
+   * `incident.unlock`, applied by `applyApproved`). Absent: the unlock opens the workspace at once.
+   */
+  approvals?: UnlockApprovalGate | undefined
 }
 
 /** The signed-in member asking (a session: API tokens can never unlock). */
@@ -39,6 +72,14 @@ const confirmPayload = z.object({ workspaceId: z.string().uuid(), incidentId: z.
  * the cooling-off period. Only then the workspace opens and the incident is resolved (audited in the same
  * transaction: no unlock without its audit record, R39). Keys stay disabled: each comes back through
  * re-verification and the signer-confirmed `enable` widening (`reenableKey`); bots stay stopped.
+ *
+ * Four-eyes (R42): in a workspace whose policy requires approvals, the unlock that passed all of the above
+ * waits once more, for a second eligible owner or admin: when the cooling-off ends the incident stays
+ * `unlocking` with `unlockNotBefore` cleared (that is "awaiting approval") and an `incident.unlock`
+ * request is made in the requester's name. Approving it runs `applyApproved`, which opens the workspace if
+ * that same unlock still waits (a newer lockdown sends the incident back to `open`: the approval then
+ * fails). Rejected, cancelled or expired, the unlock ends (`discardApproval`): the incident is `open` again
+ * and anyone may ask anew. Nobody who could approve (NO_APPROVER) is refused at the first step already.
  */
 export const createUnlock = (deps: UnlockDeps) => {
   const { db, clock, store, audit } = deps
@@ -83,7 +124,17 @@ export const createUnlock = (deps: UnlockDeps) => {
   const requestUnlock = async (session: UnlockSession, workspaceId: string, body: UnlockRequestBody, ctx: RequestCtx = {}) => {
     const incident = await store.openOf(db, workspaceId)
     if (!incident) throw new AppError('CONFLICT', 'this workspace is not locked down: there is nothing to unlock')
-    if (incident.unlockConfirmedAt) throw new AppError('CONFLICT', `an unlock is already confirmed: the workspace opens at ${incident.unlockNotBefore?.toISOString() ?? 'the end of the cooling-off'}`)
+    if (incident.unlockConfirmedAt) {
+      throw new AppError(
+        'CONFLICT',
+        incident.unlockNotBefore
+          ? `an unlock is already confirmed: the workspace opens at ${incident.unlockNotBefore.toISOString()}`
+          : 'an unlock is already confirmed and waits for a second owner or admin to approve it (Approvals)',
+      )
+    }
+    const approvalRequired = deps.approvals ? await deps.approvals.required(workspaceId, 'incident.unlock') : false
+    // Before the proofs are spent: an unlock nobody could approve would only end in a refusal.
+    if (approvalRequired) await deps.approvals?.assertApproverExists?.(workspaceId, 'incident.unlock', session.userId)
     const factor = await verifyProofs(session, body, ctx)
     const now = clock.now()
     const ws = await store.workspace(db, workspaceId)
@@ -104,28 +155,45 @@ export const createUnlock = (deps: UnlockDeps) => {
       await store.addEventIn(tx, incident.id, now, 'unlock_requested', 'success', { by: session.userId, factor })
       await audit.appendIn(tx, { workspaceId, type: 'unlock_requested', actor: userActor(session.userId), outcome: 'success', ...ctx, details: { incidentId: incident.id, factor } })
     })
-    return { incidentId: incident.id, state: 'unlocking' as const, emailedTo: session.email, coolingOffSeconds: deps.coolingOffSeconds }
+    return { incidentId: incident.id, state: 'unlocking' as const, emailedTo: session.email, coolingOffSeconds: deps.coolingOffSeconds, approvalRequired }
   }
 
+  type IncidentRow = typeof schema.incidents.$inferSelect
+  /** Which unlock opens the workspace: one due after its cooling-off, or one a second member approved. */
+  type Opening = { due: Date } | { approved: UnlockApprovalPayload; ctx: UnlockApprovalContext }
+
   /**
-   * Opens the workspace of an incident whose confirmed unlock has waited out its cooling-off. False when it is
-   * not due (or already open). The audit record commits with the change or neither happens.
+   * Resolves the incident and opens its workspace when the unlock is still the one meant; the audit record
+   * commits with the change or neither happens. Then lifts the lockdown's kill switch and emails the members.
    */
-  const complete = async (workspaceId: string, incidentId: string): Promise<boolean> => {
+  const open = async (workspaceId: string, incidentId: string, how: Opening): Promise<IncidentRow | null> => {
     const now = clock.now()
+    const still =
+      'due' in how
+        ? lte(schema.incidents.unlockNotBefore, how.due)
+        : and(isNull(schema.incidents.unlockNotBefore), isNotNull(schema.incidents.unlockConfirmedAt), eq(schema.incidents.unlockRequestedAt, new Date(how.approved.unlockRequestedAt)))
     const done = await db.transaction(async (tx) => {
       const [row] = await tx
         .update(schema.incidents)
         .set({ state: 'resolved', resolvedAt: now })
-        .where(and(eq(schema.incidents.id, incidentId), eq(schema.incidents.state, 'unlocking'), lte(schema.incidents.unlockNotBefore, now)))
+        .where(and(eq(schema.incidents.id, incidentId), eq(schema.incidents.workspaceId, workspaceId), eq(schema.incidents.state, 'unlocking'), still))
         .returning()
       if (!row) return null
       await tx.update(schema.workspaces).set({ lockedAt: null }).where(eq(schema.workspaces.id, workspaceId))
-      await store.addEventIn(tx, incidentId, now, 'unlock_completed', 'success', { by: row.unlockRequestedBy })
-      await audit.appendIn(tx, { workspaceId, type: 'unlock_completed', actor: { type: 'system' }, outcome: 'success', details: { incidentId, requestedBy: row.unlockRequestedBy } })
+      const approval = 'due' in how ? {} : { approvedBy: how.ctx.decidedBy, approvalId: how.ctx.approvalId }
+      await store.addEventIn(tx, incidentId, now, 'unlock_completed', 'success', { by: row.unlockRequestedBy, ...approval })
+      await audit.appendIn(tx, {
+        workspaceId,
+        type: 'unlock_completed',
+        // The approver opened it (both identities are in the entry); a plain unlock opens on Bulwark's timer.
+        actor: 'due' in how || !how.ctx.decidedBy ? { type: 'system' } : userActor(how.ctx.decidedBy),
+        outcome: 'success',
+        ...('due' in how ? {} : { ip: how.ctx.ip, requestId: how.ctx.requestId }),
+        details: { incidentId, requestedBy: row.unlockRequestedBy, ...approval },
+      })
       return row
     })
-    if (!done) return false
+    if (!done) return null
     const haltSetByLockdown = (done.summary as { bots?: { haltSetByLockdown?: boolean } }).bots?.haltSetByLockdown === true
     // The kill switch the lockdown set goes with it; one that was on before the lockdown stays.
     if (haltSetByLockdown && deps.liftHalt) {
@@ -147,7 +215,93 @@ export const createUnlock = (deps: UnlockDeps) => {
     } catch (err) {
       deps.logger?.warn({ err, workspaceId }, 'unlock emails could not be queued')
     }
-    return true
+    return done
+  }
+
+  /** Sends an unlock that waits for approval back to `open` (it ended without opening), with why on the timeline. */
+  const abandonIn = async (tx: DbOrTx, incidentId: string, unlockRequestedAt: Date | null, kind: string, details: Record<string, unknown>) => {
+    const [reset] = await tx
+      .update(schema.incidents)
+      .set({ state: 'open', unlockRequestedAt: null, unlockRequestedBy: null, unlockConfirmedAt: null, unlockNotBefore: null })
+      .where(
+        and(
+          eq(schema.incidents.id, incidentId),
+          eq(schema.incidents.state, 'unlocking'),
+          isNull(schema.incidents.unlockNotBefore),
+          isNotNull(schema.incidents.unlockConfirmedAt),
+          unlockRequestedAt ? eq(schema.incidents.unlockRequestedAt, unlockRequestedAt) : undefined,
+        ),
+      )
+      .returning({ id: schema.incidents.id })
+    if (reset) await store.addEventIn(tx, incidentId, clock.now(), kind, 'failure', details)
+    return reset !== undefined
+  }
+
+  /**
+   * The unlock's cooling-off is over but the workspace asks for four eyes: the incident is claimed (its
+   * `unlockNotBefore` cleared, so no timer picks it up again) and the request made in the requester's name.
+   * When that is refused (nobody could approve it any more, too many requests wait) the unlock ends.
+   */
+  const requestApproval = async (workspaceId: string, incidentId: string, gate: UnlockApprovalGate): Promise<UnlockApproval | null> => {
+    const now = clock.now()
+    const [row] = await db
+      .update(schema.incidents)
+      .set({ unlockNotBefore: null })
+      .where(and(eq(schema.incidents.id, incidentId), eq(schema.incidents.workspaceId, workspaceId), eq(schema.incidents.state, 'unlocking'), lte(schema.incidents.unlockNotBefore, now)))
+      .returning()
+    if (!row) return null
+    try {
+      if (!row.unlockRequestedBy || !row.unlockRequestedAt) throw new AppError('CONFLICT', 'the member who asked for this unlock is gone: ask again')
+      const approval = await gate.request({
+        workspaceId,
+        kind: 'incident.unlock',
+        summary: `Unlock the workspace after the lockdown of ${row.openedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC (password, second factor, emailed link and cooling-off done)`,
+        payload: { incidentId, unlockRequestedAt: row.unlockRequestedAt.toISOString() } satisfies UnlockApprovalPayload,
+        requestedBy: { userId: row.unlockRequestedBy },
+      })
+      await db.transaction((tx) => store.addEventIn(tx, incidentId, clock.now(), 'unlock_approval_requested', 'success', { approvalId: approval.id, by: row.unlockRequestedBy, expiresAt: approval.expiresAt }))
+      return approval
+    } catch (err) {
+      const code = err instanceof AppError ? err.code : 'INTERNAL'
+      const reason = err instanceof AppError ? (err.reason ?? null) : null
+      await db.transaction(async (tx) => {
+        if (!(await abandonIn(tx, incidentId, row.unlockRequestedAt, 'unlock_approval_refused', { code, reason, message: err instanceof AppError ? err.message : 'internal error' }))) return
+        await audit.appendIn(tx, { workspaceId, type: 'unlock_approval_refused', actor: { type: 'system' }, outcome: 'failure', details: { incidentId, requestedBy: row.unlockRequestedBy, code, reason } })
+      })
+      if (!(err instanceof AppError)) throw err
+      deps.logger?.warn({ workspaceId, incidentId, code, reason }, 'an unlock could not be put up for approval: it ended, members may ask again')
+      return null
+    }
+  }
+
+  /**
+   * An unlock whose cooling-off is over: opens the workspace, or (four eyes) puts it up for approval.
+   * `opened` is false when it was not due; `approval` is the request when one was made.
+   */
+  const complete = async (workspaceId: string, incidentId: string): Promise<{ opened: boolean; approval: UnlockApproval | null }> => {
+    const gate = deps.approvals
+    if (gate && (await gate.required(workspaceId, 'incident.unlock'))) return { opened: false, approval: await requestApproval(workspaceId, incidentId, gate) }
+    return { opened: (await open(workspaceId, incidentId, { due: clock.now() })) !== null, approval: null }
+  }
+
+  /**
+   * The applier of an approved `incident.unlock` (main.ts registers it with the approvals service): opens
+   * the workspace if that same unlock still waits for approval.
+   * @throws AppError CONFLICT (a newer lockdown or unlock replaced it), BAD_INPUT (not an unlock payload)
+   */
+  const applyApproved = async (payload: unknown, ctx: UnlockApprovalContext): Promise<Record<string, unknown>> => {
+    const p = unlockApprovalPayload.safeParse(payload)
+    if (!p.success) throw new AppError('BAD_INPUT', 'this approval does not name an unlock')
+    const row = await open(ctx.workspaceId, p.data.incidentId, { approved: p.data, ctx })
+    if (!row) throw new AppError('CONFLICT', 'this unlock no longer waits for approval (a newer lockdown or unlock replaced it): the workspace stays locked')
+    return { incidentId: row.id, state: 'resolved' }
+  }
+
+  /** Rejected, cancelled or expired: the unlock ends and the incident is `open` again (ask anew). */
+  const discardApproval = async (payload: unknown, ctx: UnlockApprovalContext, reason: 'rejected' | 'expired' | 'cancelled'): Promise<void> => {
+    const p = unlockApprovalPayload.safeParse(payload)
+    if (!p.success) return
+    await db.transaction((tx) => abandonIn(tx, p.data.incidentId, new Date(p.data.unlockRequestedAt), `unlock_approval_${reason}`, { approvalId: ctx.approvalId, by: ctx.decidedBy }))
   }
 
   /**
@@ -172,14 +326,14 @@ export const createUnlock = (deps: UnlockDeps) => {
       await audit.appendIn(tx, { workspaceId: p.data.workspaceId, type: 'unlock_confirmed', actor: userActor(userId), outcome: 'success', ...ctx, details: { incidentId: incident.id, unlockNotBefore: notBefore.toISOString() } })
       return { workspaceId: p.data.workspaceId, incidentId: incident.id }
     })
-    const opened = deps.coolingOffSeconds === 0 ? await complete(confirmed.workspaceId, confirmed.incidentId) : false
-    return { ...confirmed, state: opened ? ('resolved' as const) : ('unlocking' as const), unlockNotBefore: notBefore.toISOString() }
+    const done = deps.coolingOffSeconds === 0 ? await complete(confirmed.workspaceId, confirmed.incidentId) : { opened: false, approval: null }
+    return { ...confirmed, state: done.opened ? ('resolved' as const) : ('unlocking' as const), unlockNotBefore: notBefore.toISOString(), approval: done.approval }
   }
 
   /** Opens every workspace whose cooling-off is over (the timer and the incident reads call it). */
   const settleDue = async (): Promise<number> => {
     let opened = 0
-    for (const due of await store.dueUnlocks(clock.now())) if (await complete(due.workspaceId, due.id)) opened++
+    for (const due of await store.dueUnlocks(clock.now())) if ((await complete(due.workspaceId, due.id)).opened) opened++
     return opened
   }
 
@@ -223,6 +377,6 @@ export const createUnlock = (deps: UnlockDeps) => {
     return { status: pending.status, key, operation: pending.operation }
   }
 
-  return { requestUnlock, confirmUnlock, complete, settleDue, reenableKey }
+  return { requestUnlock, confirmUnlock, complete, settleDue, reenableKey, applyApproved, discardApproval }
 }
 export type Unlock = ReturnType<typeof createUnlock>

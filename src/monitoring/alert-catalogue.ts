@@ -10,7 +10,7 @@ import type { AlertSeverity } from '../db/index.js'
  * your account or using your keys" (R16–R18, R33, R34, R39): a thief with a session must not be able to
  * silence them. Their severity may be raised by a workspace, never lowered.
  */
-export type AlertDomain = 'auth' | 'keys' | 'signer' | 'trading' | 'monitoring' | 'incident' | 'demo'
+export type AlertDomain = 'auth' | 'keys' | 'signer' | 'trading' | 'monitoring' | 'incident' | 'demo' | 'teams'
 
 export type AlertRule = {
   id: string
@@ -95,6 +95,15 @@ const entries: Record<string, Entry> = {
   notification_channel_changed: { domain: 'monitoring', severity: 'warning', title: 'Notification channel changed', trigger: 'a notification channel was added, linked, changed or removed (R34: where alerts go is itself news)', canDisable: false },
   notification_test: { domain: 'monitoring', severity: 'info', title: 'Test notification', trigger: 'a member sent a test message to a notification channel', canDisable: true },
   lockdown_started: { domain: 'incident', severity: 'critical', title: 'Lockdown', trigger: 'the workspace was locked down: keys disabled, bots stopped, sessions ended', canDisable: false },
+
+  // teams/ — four-eyes approvals (R42)
+  approval_requested: {
+    domain: 'teams',
+    severity: 'warning',
+    title: 'Change waits for approval',
+    trigger: 'a member asked for a high-risk change (a key, a limit raise, a promotion, a role upgrade, a relaxed policy, an unlock) that a second owner or admin must approve; the eligible approvers are emailed too',
+    canDisable: true,
+  },
 
   // demo/ — the paper exchanges
   demo_persistence_failed: { domain: 'demo', scope: 'instance', severity: 'warning', title: 'Demo exchange log not saved', trigger: 'the demo exchange could not save its event log and was rebuilt from the database', dedupWindowMs: HOUR, canDisable: true },
