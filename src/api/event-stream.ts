@@ -8,7 +8,8 @@ export type EventStreamOptions = {
   heartbeatMs: number
   /**
    * The stream ends after this long and the browser's EventSource reconnects through the full session
-   * check: an ended session or a removed membership stops receiving events within this time.
+   * check: an ended session stops receiving events within this time (a removed membership sooner: see
+   * `WorkspaceChanges.subscribe`).
    */
   maxStreamMs: number
   /** Open streams one caller (a user, a token) may hold at once: tabs, not an unbounded pile. */
@@ -85,7 +86,8 @@ export const createEventStreams = (app: App, options: EventStreamOptions) => {
     }
     return {
       send: (event, data) => {
-        if (!closed) res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`)
+        // Ended by the server (`end`) but not yet closed: writing after the end would be an error.
+        if (!closed && !res.writableEnded) res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`)
       },
       onClose: (cleanup) => {
         if (closed) cleanup()

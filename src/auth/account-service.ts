@@ -34,6 +34,8 @@ export type AccountDeps = {
   mailer: AccountMailer
   factors: Pick<Factors, 'summary'>
   signup: Pick<SignupPolicy, 'isOpen'>
+  /** Whether a workspace invitation link admits this address (teams): an invitee may sign up where sign-up is closed. */
+  admitsInvitee?: ((token: string, email: string) => Promise<boolean>) | undefined
   passwordParams?: Argon2Params
   /** Tells the signer a passkey is gone (it stops trusting it for confirmations). */
   onPasskeyRemoved?: (userId: string, credentialId: string) => Promise<void>
@@ -68,9 +70,12 @@ export const createAccountService = (deps: AccountDeps) => {
     if (workspaceId) await alerts.raiseIn(tx, { workspaceId, rule, details: { userId, ip: ctx.ip ?? null, ...details } })
   }
 
-  const register = async (input: { email: string; password: string; displayName?: string | undefined }, ctx: RequestContext): Promise<{ status: 'check_email' }> => {
+  const register = async (input: { email: string; password: string; displayName?: string | undefined; invitationToken?: string | undefined }, ctx: RequestContext): Promise<{ status: 'check_email' }> => {
     if (!(await hasOperator(db))) throw new AppError('FORBIDDEN', 'this instance has no operator yet: claim it with the setup token first')
-    if (!(await signup.isOpen())) throw new AppError('FORBIDDEN', 'sign-up is closed on this instance: ask its operator for an invitation')
+    // Someone invited to a workspace may sign up with the invited address even where sign-up is closed; the
+    // address still has to be verified before the invitation can be accepted.
+    const invited = input.invitationToken !== undefined && (await deps.admitsInvitee?.(input.invitationToken, input.email)) === true
+    if (!invited && !(await signup.isOpen())) throw new AppError('FORBIDDEN', 'sign-up is closed on this instance: ask its operator for an invitation')
     const displayName = input.displayName?.trim() || (input.email.split('@')[0] ?? input.email)
     assertAcceptablePassword(input.password, { userInputs: [input.email, input.email.split('@')[0] ?? '', displayName], secondFactor: false })
     // Hashed whether or not the address is taken, so both answers cost the same (R28).

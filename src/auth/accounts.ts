@@ -39,6 +39,8 @@ export type AccountsDeps = {
   /** Tells the signer about a new passkey (it trusts it only after its delay). */
   onPasskeyAdded?: (userId: string, passkeyId: string) => Promise<void>
   onPasskeyRemoved?: (userId: string, credentialId: string) => Promise<void>
+  /** Whether a workspace invitation admits this address to sign up where sign-up is closed (teams). */
+  admitsInvitee?: (token: string, email: string) => Promise<boolean>
 }
 
 /** Every account service, wired once; main.ts and the tests build the same graph. */
@@ -58,7 +60,7 @@ export const createAccounts = (deps: AccountsDeps) => {
   const passwordParams = deps.passwordParams ? { passwordParams: deps.passwordParams } : {}
   const login = createLoginService({ db, clock, sessions, audit, alerts, throttle, devices, tokens, mailer, factors, passkeys, ...passwordParams })
   const stepUp = createStepUp({ db, sessions, factors, passkeys, throttle, audit })
-  const accounts = createAccountService({ db, clock, audit, alerts, sessions, throttle, tokens, mailer, factors, signup, ...passwordParams, ...(deps.onPasskeyRemoved ? { onPasskeyRemoved: deps.onPasskeyRemoved } : {}) })
+  const accounts = createAccountService({ db, clock, audit, alerts, sessions, throttle, tokens, mailer, factors, signup, admitsInvitee: deps.admitsInvitee, ...passwordParams, ...(deps.onPasskeyRemoved ? { onPasskeyRemoved: deps.onPasskeyRemoved } : {}) })
   const factorService = createFactorService({ db, clock, sessions, totp, recovery, passkeys, factors, mailer, audit, alerts, ...(deps.onPasskeyAdded ? { onPasskeyAdded: deps.onPasskeyAdded } : {}), ...(deps.onPasskeyRemoved ? { onPasskeyRemoved: deps.onPasskeyRemoved } : {}) })
   const apiTokens = createApiTokens({ db, clock, audit, mailer })
   const isOperator = async (userId: string) => {

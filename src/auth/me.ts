@@ -37,7 +37,7 @@ export const createMeReader = ({ db, clock }: { db: Db; clock: Clock }) => {
           (select count(*) from passkeys p where p.user_id = u.id) as passkeys,
           (select count(*) from recovery_codes r where r.user_id = u.id and r.used_at is null) as codes,
           (select json_agg(json_build_object('id', w.id, 'name', w.name, 'role', m.role) order by w.created_at)
-             from memberships m join workspaces w on w.id = m.workspace_id where m.user_id = u.id) as workspaces
+             from memberships m join workspaces w on w.id = m.workspace_id where m.user_id = u.id and w.deleted_at is null) as workspaces
         from users u where u.id = ${userId}`),
     )
     if (!row) return undefined

@@ -1,4 +1,4 @@
-import { and, eq, inArray, sql } from 'drizzle-orm'
+import { and, eq, isNull } from 'drizzle-orm'
 import { newId } from '../lib/ids.js'
 import { schema, type DbOrTx, type Role } from '../db/index.js'
 
@@ -32,23 +32,13 @@ export const hasOperator = async (db: DbOrTx): Promise<boolean> => {
   return row !== undefined
 }
 
-/** The user's personal workspace (where their own alerts go), if any. */
+/** The user's personal workspace (where their own alerts go), if any. Deleted workspaces are never anyone's (nor are personal ones ever deleted). */
 export const personalWorkspaceOf = async (db: DbOrTx, userId: string): Promise<string | undefined> => {
   const [row] = await db
     .select({ id: workspaces.id })
     .from(memberships)
     .innerJoin(workspaces, eq(workspaces.id, memberships.workspaceId))
-    .where(and(eq(memberships.userId, userId), eq(workspaces.isPersonal, true), eq(memberships.role, 'owner')))
+    .where(and(eq(memberships.userId, userId), eq(workspaces.isPersonal, true), eq(memberships.role, 'owner'), isNull(workspaces.deletedAt)))
     .limit(1)
   return row?.id
-}
-
-/** Owner or admin of a team workspace (not personal, or with more than one member): shorter idle timeout (R30). */
-export const isPrivileged = async (db: DbOrTx, userId: string): Promise<boolean> => {
-  const rows = await db
-    .select({ workspaceId: memberships.workspaceId, isPersonal: workspaces.isPersonal, members: sql<number>`(select count(*) from memberships m2 where m2.workspace_id = ${memberships.workspaceId})` })
-    .from(memberships)
-    .innerJoin(workspaces, eq(workspaces.id, memberships.workspaceId))
-    .where(and(eq(memberships.userId, userId), inArray(memberships.role, ['owner', 'admin'])))
-  return rows.some((r) => !r.isPersonal || Number(r.members) > 1)
 }

@@ -8,6 +8,8 @@
  * - alerts: a new alert or a changed unread count
  * - accounts: exchange and demo accounts (added, removed, key state, settings)
  * - lock: the workspace lock (lockdown, unlock) and the trading kill switch
+ * - members: members, their roles and account grants, and invitations (teams)
+ * - approvals: four-eyes requests (R42): a new one, or one decided, cancelled or expired
  */
-export const liveTopics = ['bots', 'signals', 'orders', 'balances', 'positions', 'alerts', 'accounts', 'lock'] as const
+export const liveTopics = ['bots', 'signals', 'orders', 'balances', 'positions', 'alerts', 'accounts', 'lock', 'members', 'approvals'] as const
 export type LiveTopic = (typeof liveTopics)[number]

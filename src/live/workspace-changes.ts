@@ -11,12 +11,18 @@ import { liveTopics, type LiveTopic } from './live-types.js'
  * unread count and a few per-workspace aggregates read that workspace's rows), and
  * tells the listeners which topics moved. A listener then reloads what it shows through the normal API,
  * so the stream itself carries no data beyond topic names and the unread alert count.
+ *
+ * The same check reads who is a member: a listener subscribed for a person who no longer is (removed, left,
+ * the workspace deleted) is told at once and dropped, so their stream ends within one check (at once when
+ * the removal came through this instance, which pokes), not when it would have expired.
  */
 
 
 /** `unread` is set when the unread alert count moved (a new listener gets the current count from `subscribe`). */
 export type LiveChange = { topics: LiveTopic[]; unread?: number }
 export type LiveListener = (change: LiveChange) => void
+/** Whose listener it is: `onRemoved` runs once when that person is no longer a member of the workspace. */
+export type LiveMember = { userId: string; onRemoved: () => void }
 
 export type WorkspaceChangesDeps = {
   db: DbOrTx
@@ -68,9 +74,14 @@ const fingerprintQuery = (ws: string) => sql`select
   (select count(*)::text || ':' || coalesce(sum(xmin::text::bigint), 0)::text from demo_accounts where workspace_id = ${ws}) as "demoAccounts",
   (select coalesce(locked_at::text, '') from workspaces where id = ${ws}) as "locked",
   (select concat_ws('|', id, state, xmin) from incidents where workspace_id = ${ws} and state <> 'resolved') as "incident",
-  (select concat_ws('|', halted_at, xmin) from trading_halts where workspace_id = ${ws}) as "halt"`
+  (select concat_ws('|', halted_at, xmin) from trading_halts where workspace_id = ${ws}) as "halt",
+  (select count(*)::text || ':' || coalesce(sum(xmin::text::bigint), 0)::text from memberships where workspace_id = ${ws})
+    || '/' || (select count(*)::text || ':' || coalesce(sum(xmin::text::bigint), 0)::text from member_account_grants where workspace_id = ${ws})
+    || '/' || (select count(*)::text || ':' || coalesce(sum(xmin::text::bigint), 0)::text from workspace_invitations where workspace_id = ${ws}) as "members",
+  (select count(*)::text || ':' || coalesce(sum(xmin::text::bigint), 0)::text from approval_requests where workspace_id = ${ws}) as "approvals",
+  (select coalesce(string_agg(user_id::text, ',' order by user_id), '') from memberships where workspace_id = ${ws}) as "memberIds"`
 
-type Fingerprint = Record<Exclude<keyof typeof topicsOfSource, 'unread'>, string | null> & { unread: number }
+type Fingerprint = Record<Exclude<keyof typeof topicsOfSource, 'unread'>, string | null> & { unread: number; memberIds: string }
 
 /** Which topics a moved fingerprint announces. Exchange balances and positions are fetched live from the venue: they may have moved once its orders did. */
 const topicsOfSource = {
@@ -90,6 +101,8 @@ const topicsOfSource = {
   incident: ['lock'],
   // The kill switch stops every bot: the bot pages show it as well as the banner.
   halt: ['lock', 'bots'],
+  members: ['members'],
+  approvals: ['approvals'],
 } as const satisfies Record<string, readonly LiveTopic[]>
 
 const sources = Object.keys(topicsOfSource) as (keyof typeof topicsOfSource)[]
@@ -102,7 +115,8 @@ export const changedTopics = (before: Fingerprint, after: Fingerprint): LiveTopi
 }
 
 type Room = {
-  listeners: Set<LiveListener>
+  /** Each listener with the member it listens for (none: a listener of the process itself, e.g. a test). */
+  listeners: Map<LiveListener, LiveMember | undefined>
   last: Fingerprint | undefined
   /** The first fingerprint: listeners join once it is known, so they hear only later changes. */
   ready: Promise<void>
@@ -117,7 +131,22 @@ export const createWorkspaceChanges = ({ db, logger, pollMs = 1_000 }: Workspace
   const fingerprint = async (workspaceId: string): Promise<Fingerprint> => {
     const [row] = rowsOf<Fingerprint>(await db.execute(fingerprintQuery(workspaceId)))
     if (!row) throw new Error('the change fingerprint query returned no row')
-    return { ...row, unread: Number(row.unread) }
+    return { ...row, unread: Number(row.unread), memberIds: row.memberIds ?? '' }
+  }
+
+  /** Drops (and tells) every listener whose person is not a member any more; checked on every poll, not only on change. */
+  const dropFormerMembers = (workspaceId: string, room: Room, memberIds: string) => {
+    const members = new Set(memberIds === '' ? [] : memberIds.split(','))
+    for (const [listener, member] of room.listeners) {
+      if (!member || members.has(member.userId)) continue
+      room.listeners.delete(listener)
+      try {
+        member.onRemoved()
+      } catch (err) {
+        logger?.warn({ workspaceId, error: err instanceof Error ? err.message : String(err) }, 'ending a former member\'s live listener failed')
+      }
+    }
+    if (room.listeners.size === 0) closeRoom(workspaceId, room)
   }
 
   const poll = async (workspaceId: string, room: Room) => {
@@ -133,11 +162,13 @@ export const createWorkspaceChanges = ({ db, logger, pollMs = 1_000 }: Workspace
         if (rooms.get(workspaceId) !== room) return
         const last = room.last
         room.last = next
+        dropFormerMembers(workspaceId, room, next.memberIds)
+        if (rooms.get(workspaceId) !== room) return
         if (last === undefined) continue
         const topics = changedTopics(last, next)
         if (topics.length === 0) continue
         const change: LiveChange = next.unread === last.unread ? { topics } : { topics, unread: next.unread }
-        for (const listener of room.listeners) {
+        for (const listener of [...room.listeners.keys()]) {
           // One broken listener (a stream that failed to write) must not keep the change from the others.
           try {
             listener(change)
@@ -166,11 +197,13 @@ export const createWorkspaceChanges = ({ db, logger, pollMs = 1_000 }: Workspace
 
   /**
    * Calls `listener` with every later change of the workspace; resolves, once the starting point is known,
-   * with the current unread alert count and the function that stops listening.
+   * with the current unread alert count and the function that stops listening. With `member`, the listener
+   * is dropped and `member.onRemoved` runs as soon as a check finds that person no longer a member (the
+   * caller authorized them just before subscribing; a check within `pollMs` catches a removal in between).
    * @throws the database's error when the first check fails (the caller ends its stream; the client retries)
    * @example const { unread, off } = await changes.subscribe(ws, ({ topics }) => send('changed', { topics }))
    */
-  const subscribe = async (workspaceId: string, listener: LiveListener): Promise<{ unread: number; off: () => void }> => {
+  const subscribe = async (workspaceId: string, listener: LiveListener, member?: LiveMember): Promise<{ unread: number; off: () => void }> => {
     let room = rooms.get(workspaceId)
     if (!room) {
       const timer = setInterval(() => {
@@ -178,7 +211,7 @@ export const createWorkspaceChanges = ({ db, logger, pollMs = 1_000 }: Workspace
         if (current?.last !== undefined) void poll(workspaceId, current)
       }, pollMs)
       timer.unref()
-      const created: Room = { listeners: new Set(), last: undefined, ready: Promise.resolve(), timer, isPolling: false, isPending: false }
+      const created: Room = { listeners: new Map(), last: undefined, ready: Promise.resolve(), timer, isPolling: false, isPending: false }
       created.ready = fingerprint(workspaceId).then((first) => {
         created.last ??= first
       })
@@ -192,7 +225,7 @@ export const createWorkspaceChanges = ({ db, logger, pollMs = 1_000 }: Workspace
       if (joined.listeners.size === 0) closeRoom(workspaceId, joined)
       throw err
     }
-    joined.listeners.add(listener)
+    joined.listeners.set(listener, member)
     const off = () => {
       joined.listeners.delete(listener)
       if (joined.listeners.size === 0) closeRoom(workspaceId, joined)

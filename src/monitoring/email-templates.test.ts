@@ -51,6 +51,7 @@ const samples: { [K in EmailTemplateName]: EmailTemplateVars[K] } = {
     summary: 'Key k1 asked for a withdrawal; the signer refused it and disabled the key.',
     occurredAt: new Date('2026-12-04T08:00:00Z'),
   },
+  team_notice: { change: 'invited', workspaceName: 'Desk', invitedBy: 'Alice', role: 'trader', link: 'https://bulwark.example/invite#token=t1', expiresAt: new Date('2026-12-11T08:00:00Z') },
 }
 const allEmails = (): TemplatedEmail[] => [
   ...emailTemplateNames.map((template) => ({ template, vars: samples[template] }) as TemplatedEmail),

@@ -80,6 +80,16 @@ export type EmailTemplateVars = {
     occurredAt: Moment
     emergencyLink?: string | undefined
   }
+  /**
+   * Teams (issue 10): an invitation to a workspace (the address may have no account yet; the link carries its
+   * token in the fragment); news about a membership: the reader was removed, or someone joined (to owners);
+   * and a four-eyes request (R42) waiting for the reader, an eligible approver.
+   */
+  team_notice:
+    | { change: 'invited'; workspaceName: string; invitedBy: string; role: string; link: string; expiresAt: Moment }
+    | { change: 'removed'; workspaceName: string; by: string; time: Moment }
+    | { change: 'joined'; workspaceName: string; member: string; role: string; time: Moment }
+    | { change: 'approval_requested'; workspaceName: string; requestedBy: string; summary: string; expiresAt: Moment }
 }
 export type EmailTemplateName = keyof EmailTemplateVars
 
@@ -316,6 +326,58 @@ const templates: { [K in EmailTemplateName]: (v: EmailTemplateVars[K]) => Conten
       ...emergency(emergencyLink),
     ],
   }),
+  team_notice: (v) => {
+    switch (v.change) {
+      case 'invited':
+        return {
+          subject: `${v.invitedBy} invited you to "${v.workspaceName}" on Bulwark`,
+          lines: [
+            `${v.invitedBy} invited you to join the Bulwark workspace "${v.workspaceName}" as ${v.role}.`,
+            '',
+            'To accept, open this link and sign in (or create an account) with this email address:',
+            v.link,
+            '',
+            `The link works once and expires ${formatMoment(v.expiresAt)}.`,
+            'If you do not know this person or did not expect this, ignore this email: nothing happens without you.',
+          ],
+        }
+      case 'removed':
+        return {
+          subject: `You were removed from "${v.workspaceName}" on Bulwark`,
+          lines: [
+            `${v.by} removed you from the Bulwark workspace "${v.workspaceName}".`,
+            '',
+            `Time: ${formatMoment(v.time)}`,
+            '',
+            'Your access to it, your API tokens for it and your pending requests in it have ended. Your own account and other workspaces are unchanged.',
+            'If you think this is a mistake, ask an owner of the workspace.',
+          ],
+        }
+      case 'joined':
+        return {
+          subject: `${v.member} joined "${v.workspaceName}" on Bulwark`,
+          lines: [
+            `${v.member} accepted an invitation and joined your Bulwark workspace "${v.workspaceName}" as ${v.role}.`,
+            '',
+            `Time: ${formatMoment(v.time)}`,
+            '',
+            'Members and their roles are on the Team page of the workspace. If you did not expect this, remove them there.',
+          ],
+        }
+      case 'approval_requested':
+        return {
+          subject: `A change in "${v.workspaceName}" waits for your approval`,
+          lines: [
+            `${v.requestedBy} asked for a change in the Bulwark workspace "${v.workspaceName}" that needs a second person to approve it:`,
+            '',
+            v.summary,
+            '',
+            `Open Approvals in the workspace to approve or reject it. It expires unapplied ${formatMoment(v.expiresAt)}.`,
+            'If you do not expect this change, reject it, and ask the person who asked for it.',
+          ],
+        }
+    }
+  },
 }
 
 /** The template names, for tests and for callers that validate a name. */

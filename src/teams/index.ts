@@ -1,1 +1,8 @@
 export * from './approval-types.js'
+export { createApprovals, APPROVAL_REQUESTED_RULE, MAX_PENDING_APPROVALS, type Approvals, type ApprovalsDeps, type ApprovalDecider, type ApprovalListState } from './approvals.js'
+export * from './team-types.js'
+export { createMembers, roleUpgradePayload, type Members, type MembersDeps, type MemberManager, type MemberUpdateResult, type RoleUpgradePayload } from './members.js'
+export { createInvitations, maskEmail, invitationThrottlePolicy, type Invitations, type InvitationsDeps, type Inviter } from './invitations.js'
+export { createTeamWorkspaces, type TeamWorkspaces, type TeamWorkspacesDeps } from './workspaces.js'
+export { createTeams, type Teams, type TeamsDeps } from './teams.js'
+export { createWorkspacePolicies, policyPatchSchema, policyViewSchema, type WorkspacePolicies, type PolicyView } from './workspace-policies.js'

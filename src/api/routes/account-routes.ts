@@ -30,7 +30,15 @@ export const accountRoutes = (app: App, { accounts, sessions, stepUp, signup, is
     {
       schema: {
         tags: ['account'],
-        body: z.object({ email: emailAddress, password, displayName: z.string().trim().min(1).max(80).optional() }).strict(),
+        body: z
+          .object({
+            email: emailAddress,
+            password,
+            displayName: z.string().trim().min(1).max(80).optional(),
+            /** The token of a workspace invitation for this address (`/invite#token=…`): admits sign-up where it is closed. */
+            invitationToken: z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'is the token from the invitation link').optional(),
+          })
+          .strict(),
         response: { 202: checkEmail },
       },
     },

@@ -4,7 +4,7 @@ import type { Db } from '../../db/index.js'
 import { liveTopics, type WorkspaceChanges } from '../../live/index.js'
 import type { App } from '../app-types.js'
 import { callerKey, createEventStreams } from '../event-stream.js'
-import { authorizeWorkspace, requireActor } from '../session-guard.js'
+import { actorOf, authorizeWorkspace, requireActor } from '../session-guard.js'
 
 export type LiveRouteDeps = {
   db: Db
@@ -15,7 +15,8 @@ export type LiveRouteDeps = {
   heartbeatMs?: number
   /**
    * A stream ends after this long and the browser's EventSource reconnects through the full session check:
-   * an ended session (sign-out, lockdown) or a removed membership stops receiving changes within this time.
+   * an ended session (sign-out, lockdown) stops receiving changes within this time. A removed membership
+   * ends the stream at the next change check (`changes.subscribe` with the member).
    */
   maxStreamMs?: number
 }
@@ -51,7 +52,7 @@ export const liveRoutes = (app: App, deps: LiveRouteDeps) => {
         description:
           'Server-sent events: `event: hello` with `{"topics": [...]}` first (load everything once), `event: changed` with `{"topics": [...]}` ' +
           `whenever one of them changed (${liveTopics.join(', ')}), \`event: unread\` with \`{"count": n}\` at once and when the unread alert count moves; ` +
-          'a comment line as heartbeat. Ends after a few minutes; EventSource reconnects.',
+          'a comment line as heartbeat. Ends after a few minutes (EventSource reconnects), and at once when the caller stops being a member.',
       },
       config: { action: 'workspace.read' },
       preValidation: member,
@@ -60,10 +61,16 @@ export const liveRoutes = (app: App, deps: LiveRouteDeps) => {
       const { workspaceId } = req.params
       const stream = streams.open(reply, callerKey(req))
       try {
-        const joined = await changes.subscribe(workspaceId, ({ topics, unread }) => {
-          if (topics.length > 0) stream.send('changed', { topics })
-          if (unread !== undefined) stream.send('unread', { count: unread })
-        })
+        // A member removed from the workspace (or who left it, or whose workspace was deleted) loses the stream
+        // at the next check, not when it would have expired: their access ends at once.
+        const joined = await changes.subscribe(
+          workspaceId,
+          ({ topics, unread }) => {
+            if (topics.length > 0) stream.send('changed', { topics })
+            if (unread !== undefined) stream.send('unread', { count: unread })
+          },
+          { userId: actorOf(req).userId, onRemoved: () => stream.end() },
+        )
         stream.onClose(joined.off)
         // After the starting point is taken: whatever the client loads on hello is at least that new.
         stream.send('hello', { topics: liveTopics })
