@@ -43,6 +43,11 @@ import { securityRoutes } from './api/routes/security-routes.js'
 import { metricsRoutes } from './api/routes/metrics-routes.js'
 import { notificationRoutes } from './api/routes/notification-routes.js'
 import { incidentRoutes } from './api/routes/incident-routes.js'
+import { teamRoutes } from './api/routes/team-routes.js'
+import { policyRoutes } from './api/routes/policy-routes.js'
+import { approvalRoutes } from './api/routes/approval-routes.js'
+import { createApprovals, createTeams, createWorkspacePolicies } from './teams/index.js'
+import { registerApprovalHandlers } from './approval-handlers.js'
 import { createDemoPriceSource, createDemoRuntime, createDemoService, createDemoTradingVenue, demoFeedSettings, openDemoFeed, openDemoFunding } from './demo/index.js'
 import { createPolledPrices, createTrading, createVenueResolver, routePrices } from './trading/index.js'
 import { createPublicExchange } from './market/index.js'
@@ -138,6 +143,10 @@ export const startPlatform = async (config: Config, opts: StartOptions = {}): Pr
     mailSender?.start()
     undo.push(() => mailSender?.stop())
     const settings = createWorkspaceSettings({ db: database.db, clock, audit })
+    // Four-eyes approvals (R42) and the rest of teams: handlers are registered once every domain exists.
+    const approvals = createApprovals({ db: database.db, clock, audit, alerts, outbox, logger })
+    const policies = createWorkspacePolicies({ db: database.db, clock, audit, settings })
+    const teams = createTeams({ db: database.db, clock, audit, outbox, gate: approvals, logger, publicOrigin: config.PUBLIC_ORIGIN })
     const metrics = createMetrics({ db: database.db })
     const setup = createOperatorSetup({ db: database.db, clock, audit, tokenTtlHours: config.BULWARK_SETUP_TOKEN_TTL_HOURS })
     // The signer keeps its own list of passkeys that may confirm widening a key (signer/README.md).
@@ -156,6 +165,7 @@ export const startPlatform = async (config: Config, opts: StartOptions = {}): Pr
       signupMode: config.SIGNUP,
       passwordParams: { memorySize: config.ARGON2_MEMORY_KIB, iterations: config.ARGON2_ITERATIONS, parallelism: 1, hashLength: 32 },
       ...(passkeyTrust ? { onPasskeyAdded: passkeyTrust.added, onPasskeyRemoved: passkeyTrust.removed } : {}),
+      admitsInvitee: (token, email) => teams.invitations.admits(token, email),
     })
 
     const exchangeAccounts = keyRelay
@@ -263,9 +273,13 @@ export const startPlatform = async (config: Config, opts: StartOptions = {}): Pr
       demo,
       coolingOffSeconds: config.UNLOCK_COOLING_OFF_SECONDS,
       logger,
+      approvals,
     })
     incidents.start()
     undo.push(() => incidents.stop())
+    registerApprovalHandlers(approvals, { exchangeAccounts, trading, incidents, members: teams.members, policies })
+    approvals.start()
+    undo.push(() => approvals.stop())
 
     // Notifications: alerts go to members' email and Telegram and to workspace webhooks; the inbox is pushed live.
     const telegram = config.TELEGRAM_BOT_TOKEN_FILE
@@ -322,7 +336,7 @@ export const startPlatform = async (config: Config, opts: StartOptions = {}): Pr
       setup,
       webRoot,
       tls,
-      auth: { db: database.db, accounts, alerts, audit, exchangeAccounts, egressIps: config.BULWARK_EGRESS_IPS, demo, trading: { service: trading, ingress: trading.ingress } },
+      auth: { db: database.db, accounts, alerts, audit, exchangeAccounts, egressIps: config.BULWARK_EGRESS_IPS, demo, trading: { service: trading, ingress: trading.ingress }, approvals },
       routes: [
         (app) => auditRoutes(app, { db: database.db, clock, audit, sessions: accounts.sessions, apiTokens: accounts.apiTokens, stepUp: accounts.stepUp, checkpoints }),
         (app) => activityRoutes(app, { db: database.db, sessions: accounts.sessions, apiTokens: accounts.apiTokens, activity: createExchangeActivity({ db: database.db, clock }) }),
@@ -331,6 +345,9 @@ export const startPlatform = async (config: Config, opts: StartOptions = {}): Pr
         (app) => notificationRoutes(app, { db: database.db, sessions: accounts.sessions, apiTokens: accounts.apiTokens, stepUp: accounts.stepUp, channels, alerts, stream: alertStream }),
         (app) => liveRoutes(app, { db: database.db, sessions: accounts.sessions, apiTokens: accounts.apiTokens, changes: liveChanges }),
         (app) => incidentRoutes(app, { db: database.db, sessions: accounts.sessions, apiTokens: accounts.apiTokens, stepUp: accounts.stepUp, incidents }),
+        (app) => teamRoutes(app, { db: database.db, sessions: accounts.sessions, apiTokens: accounts.apiTokens, stepUp: accounts.stepUp, ...teams, me: accounts.me }),
+        (app) => policyRoutes(app, { db: database.db, sessions: accounts.sessions, apiTokens: accounts.apiTokens, stepUp: accounts.stepUp, policies, approvals }),
+        (app) => approvalRoutes(app, { db: database.db, sessions: accounts.sessions, apiTokens: accounts.apiTokens, stepUp: accounts.stepUp, approvals }),
         (app) => metricsRoutes(app, { metrics, token: metricsToken }),
       ],
     })

@@ -25,6 +25,7 @@ import { alertRoutes } from './routes/alert-routes.js'
 import { exchangeAccountRoutes } from './routes/exchange-account-routes.js'
 import { demoRoutes } from './routes/demo-routes.js'
 import { tradingRoutes } from './routes/trading-routes.js'
+import type { ApprovalGate } from '../teams/index.js'
 import { webhookRoutes } from './routes/webhook-routes.js'
 import { checkOrigin } from './session-guard.js'
 import type { App } from './app-types.js'
@@ -46,7 +47,9 @@ export type AppDeps = {
   /** PEM certificate and key: serve HTTPS and send HSTS. */
   tls?: { cert: Buffer; key: Buffer } | undefined
   /** Accounts, sessions and the workspace routes that need a signed-in actor (absent in tests of the bare app). */
-  auth?: { db: Db; accounts: Accounts; alerts: Pick<Alerts, 'list' | 'markRead'>; audit?: Pick<AuditChain, 'append'> | undefined; exchangeAccounts?: ExchangeAccounts | undefined; egressIps?: readonly string[]; demo?: DemoService | undefined; trading?: { service: TradingService; ingress: Pick<SignalIngress, 'receive'> } | undefined } | undefined
+  auth?: { db: Db; accounts: Accounts; alerts: Pick<Alerts, 'list' | 'markRead'>; audit?: Pick<AuditChain, 'append'> | undefined; exchangeAccounts?: ExchangeAccounts | undefined; egressIps?: readonly string[]; demo?: DemoService | undefined; trading?: { service: TradingService; ingress: Pick<SignalIngress, 'receive'> } | undefined
+    /** Four-eyes approvals (R42): gated routes answer 202 with the pending request when the workspace requires them. */
+    approvals?: ApprovalGate | undefined } | undefined
   /** More route modules, registered after the account routes (each domain's routes get their deps from the root). */
   routes?: ReadonlyArray<(app: App) => void | Promise<void>> | undefined
 }
@@ -163,11 +166,11 @@ export const buildApp = async (deps: AppDeps): Promise<App> => {
     tokenRoutes(app, { sessions: a.sessions, stepUp: a.stepUp, apiTokens: a.apiTokens })
     alertRoutes(app, { db, alerts, audit: deps.auth.audit, sessions: a.sessions, apiTokens: a.apiTokens })
     if (deps.auth.exchangeAccounts) {
-      exchangeAccountRoutes(app, { db, sessions: a.sessions, apiTokens: a.apiTokens, stepUp: a.stepUp, passkeys: a.passkeys, exchangeAccounts: deps.auth.exchangeAccounts, egressIps: deps.auth.egressIps ?? [] })
+      exchangeAccountRoutes(app, { db, sessions: a.sessions, apiTokens: a.apiTokens, stepUp: a.stepUp, passkeys: a.passkeys, exchangeAccounts: deps.auth.exchangeAccounts, egressIps: deps.auth.egressIps ?? [], approvals: deps.auth.approvals })
     }
     if (deps.auth.demo) demoRoutes(app, { db, sessions: a.sessions, apiTokens: a.apiTokens, demo: deps.auth.demo })
     if (deps.auth.trading) {
-      tradingRoutes(app, { db, sessions: a.sessions, apiTokens: a.apiTokens, stepUp: a.stepUp, trading: deps.auth.trading.service })
+      tradingRoutes(app, { db, sessions: a.sessions, apiTokens: a.apiTokens, stepUp: a.stepUp, trading: deps.auth.trading.service, approvals: deps.auth.approvals })
       await webhookRoutes(app, { ingress: deps.auth.trading.ingress })
     }
     for (const register of deps.routes ?? []) await register(app)

@@ -5,7 +5,27 @@ export { checkPassword, assertAcceptablePassword, type PasswordCheckInput } from
 export { createSessionService, defaultSessionPolicy, SESSION_COOKIE, type SessionService, type ActiveSession, type SessionPolicy, type AuthFactor } from './session-service.js'
 export { createLoginService, LOGIN_FAILED, type LoginService, type SignedIn, type SecondFactorNeeded } from './login-service.js'
 export { createLoginThrottle, throttlePolicy, type LoginThrottle } from './login-throttle.js'
-export { policy, authorize, authorizeActor, isAllowed, tokenScopeFor, type Action, type Actor } from './policy.js'
+export {
+  policy,
+  authorize,
+  authorizeActor,
+  authorizeAccess,
+  requireMembership,
+  assertActionAllowed,
+  checkTokenWorkspace,
+  checkTokenScope,
+  isAllowed,
+  tokenScopeFor,
+  effectiveRole,
+  hasSecondFactorSql,
+  workspaceAccess,
+  membersAccess,
+  TWO_FACTOR_POLICY_MESSAGE,
+  type Action,
+  type Actor,
+  type WorkspaceAccess,
+  type MemberAccess,
+} from './policy.js'
 export { tradableAccounts, mayTradeOn, type TradableAccounts } from './member-grants.js'
 export { createTotpService, type TotpService } from './totp.js'
 export { createRecoveryCodes, type RecoveryCodes } from './recovery-codes.js'

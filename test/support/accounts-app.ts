@@ -15,6 +15,8 @@ import type { SignerClient } from '../../src/signer/index.js'
 import { createDemoPriceSource, createDemoRuntime, createDemoService, createDemoTradingVenue, demoMarketsFor, type DemoRuntime } from '../../src/demo/index.js'
 import { createTrading, createVenueResolver, type Trading, type TradingDeps } from '../../src/trading/index.js'
 import { AppError } from '../../src/lib/errors.js'
+import { createApprovals, type Approvals } from '../../src/teams/index.js'
+import { approvalRoutes } from '../../src/api/routes/approval-routes.js'
 
 export const ORIGIN = 'http://localhost:8080'
 export const PASSWORD = 'violet ostrich carburetor lighthouse'
@@ -42,6 +44,8 @@ export type HarnessServices = {
   exchangeAccounts: ExchangeAccounts | undefined
   trading: Trading | undefined
   demo: DemoRuntime | undefined
+  /** With `approvals: true`: the four-eyes service (give it to a route module as its `approvals` gate). */
+  approvals: Approvals | undefined
 }
 
 export type TradingOption = true | { demoRuntime?: DemoRuntime; runtime?: TradingDeps['runtime']; foreignScanEveryMs?: number }
@@ -59,6 +63,14 @@ export const startAccountsApp = async (
     trading?: TradingOption
     /** More route modules, given the harness's services (e.g. `(h) => [(app) => auditRoutes(app, {...})]`). */
     routes?: (h: HarnessServices) => ReadonlyArray<(app: App) => void | Promise<void>>
+    /**
+     * Four-eyes approvals (R42): builds the real approvals service (`t.approvals`, `h.approvals`), registers
+     * its routes (/api/workspaces/:ws/approvals…) and hands it to buildApp as the gate of the routes it
+     * registers (exchange accounts, trading); give `h.approvals` to your own route modules. No
+     * handler is registered: a test registers the appliers it needs (`t.approvals.register(kind, …)`),
+     * as main.ts does. Whether a workspace asks for approvals is its `approvals_required` column.
+     */
+    approvals?: boolean
   } = {},
 ) => {
   const clock = opts.clock ?? createManualClock('2026-12-04T08:00:00Z')
@@ -84,9 +96,13 @@ export const startAccountsApp = async (
     ? createExchangeAccounts({ db: database.db, clock, relay, audit, alerts, mayConnect: (userId, workspaceId) => accounts.accounts.assertMayConnectKeys(userId, workspaceId) })
     : undefined
   const wired = opts.trading === undefined ? undefined : await wireTrading(database, clock, { audit, alerts, relay, exchangeAccounts }, opts.trading === true ? {} : opts.trading)
-  const services: HarnessServices = { db: database.db, clock, audit, alerts, outbox, accounts, relay, exchangeAccounts, trading: wired?.trading, demo: wired?.demoRuntime }
+  const approvals = opts.approvals ? createApprovals({ db: database.db, clock, audit, alerts, outbox }) : undefined
+  const services: HarnessServices = { db: database.db, clock, audit, alerts, outbox, accounts, relay, exchangeAccounts, trading: wired?.trading, demo: wired?.demoRuntime, approvals }
+  const gated: ReadonlyArray<(app: App) => void | Promise<void>> = approvals
+    ? [(app) => approvalRoutes(app, { db: database.db, sessions: accounts.sessions, apiTokens: accounts.apiTokens, stepUp: accounts.stepUp, approvals })]
+    : []
   const app = await buildApp({
-    routes: opts.routes?.(services),
+    routes: [...gated, ...(opts.routes?.(services) ?? [])],
     config: { BODY_LIMIT_BYTES: 65_536, TRUSTED_PROXIES: [], PUBLIC_ORIGIN: ORIGIN },
     logger: createLogger({ level: 'silent' }),
     version: '0',
@@ -100,6 +116,7 @@ export const startAccountsApp = async (
       exchangeAccounts,
       egressIps: ['203.0.113.10'],
       ...(wired ? { demo: wired.demoService, trading: { service: wired.trading, ingress: wired.trading.ingress } } : {}),
+      approvals,
     },
   })
   await app.ready()
@@ -157,6 +174,8 @@ export const startAccountsApp = async (
     /** With `trading`: the composed trading module and the demo exchange it trades on. */
     trading: wired?.trading,
     demo: wired?.demoRuntime,
+    /** With `approvals: true`: the four-eyes service. */
+    approvals,
     addUser,
     cookieOf,
     deviceCookieOf,
