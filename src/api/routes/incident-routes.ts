@@ -17,6 +17,7 @@ import {
   type IncidentActor,
   type Incidents,
 } from '../../incident/index.js'
+import { approvalViewSchema } from '../../teams/index.js'
 import type { App } from '../app-types.js'
 import { actorOf, authorizeWorkspace, requireActor, requireSession, requireStepUp, sessionOf } from '../session-guard.js'
 
@@ -24,6 +25,13 @@ const ws = z.object({ workspaceId: z.string().uuid('must be a workspace id') })
 const incidentParams = ws.extend({ incidentId: z.string().uuid('must be an incident id') })
 const keyParams = ws.extend({ keyId: z.string().uuid('must be a key id') })
 const listQuery = z.object({ limit: z.coerce.number().int().min(1).max(200).optional() }).strict()
+/** The first step's answer; `approvalRequired`: after the cooling-off a second owner or admin must approve (R42). */
+const unlockRequestedAnswer = unlockRequestedView.extend({ approvalRequired: z.boolean() })
+/**
+ * The confirmation's answer. `approval`: with no cooling-off in a workspace that requires approvals the unlock
+ * became a request for a second owner or admin at once (HTTP 202); otherwise null (200).
+ */
+const unlockConfirmedAnswer = unlockConfirmedView.extend({ approval: approvalViewSchema.nullable() })
 const reenableView = z.object({ status: z.literal('pending_confirmation'), key: z.record(z.string(), z.unknown()), operation: z.record(z.string(), z.unknown()) })
 
 export type IncidentRouteDeps = {
@@ -78,7 +86,7 @@ export const incidentRoutes = (app: App, { db, sessions, apiTokens, stepUp, inci
   )
   app.post(
     '/api/workspaces/:workspaceId/incident/unlock/request',
-    { schema: { tags, params: ws, body: unlockRequestBody, response: { 202: unlockRequestedView } }, config: { action: 'incident.unlock' }, preValidation: unlocker },
+    { schema: { tags, params: ws, body: unlockRequestBody, response: { 202: unlockRequestedAnswer } }, config: { action: 'incident.unlock' }, preValidation: unlocker },
     async (req, reply) => {
       const s = sessionOf(req)
       return reply.code(202).send(await incidents.requestUnlock({ userId: s.userId, sessionId: s.sessionId, email: s.email }, req.params.workspaceId, req.body, ctxOf(req)))
@@ -95,7 +103,11 @@ export const incidentRoutes = (app: App, { db, sessions, apiTokens, stepUp, inci
   )
 
   // Emailed links: no session. The token is the credential, single-use, and only these POSTs use it.
-  app.post('/api/incident/unlock/confirm', { schema: { tags, body: linkTokenBody, response: { 200: unlockConfirmedView } } }, async (req) => incidents.confirmUnlock(req.body.token, ctxOf(req)))
+  app.post('/api/incident/unlock/confirm', { schema: { tags, body: linkTokenBody, response: { 200: unlockConfirmedAnswer, 202: unlockConfirmedAnswer } } }, async (req, reply) => {
+    const r = await incidents.confirmUnlock(req.body.token, ctxOf(req))
+    const approval = r.approval ? approvalViewSchema.parse(r.approval) : null
+    return reply.code(approval ? 202 : 200).send({ ...r, approval })
+  })
   app.post('/api/incident/emergency/preview', { schema: { tags, body: linkTokenBody, response: { 200: emergencyPreviewView } } }, async (req) => incidents.emergencyPreview(req.body.token))
   app.post('/api/incident/emergency', { schema: { tags, body: linkTokenBody, response: { 200: emergencyResultView } } }, async (req) => incidents.emergencyLockdown(req.body.token, ctxOf(req)))
 }
