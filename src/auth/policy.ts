@@ -14,6 +14,8 @@ export const policy = {
   // Everyone reads the audit log; traders and viewers see only their own entries (the route narrows it).
   'audit.read': ['owner', 'admin', 'trader', 'viewer'],
   'keys.read': ['owner', 'admin', 'trader', 'viewer'],
+  // The security score describes the signed-in person's own factors: sessions only, never a token.
+  'security.read': ['owner', 'admin', 'trader', 'viewer'],
   'keys.manage': ['owner', 'admin'],
   // Demo Spot / Demo Futures accounts (paper trading): everyone reads, traders and up place orders.
   'demo.read': ['owner', 'admin', 'trader', 'viewer'],
@@ -34,6 +36,8 @@ export const policy = {
   'tokens.admin': ['owner', 'admin'],
   // Watching and responding (monitoring issue). Audit export is a compliance act: owners and admins.
   'audit.export': ['owner', 'admin'],
+  // The chain's verdict tells how long the log is (everyone's activity): owners and admins, also during a lockdown.
+  'audit.verify': ['owner', 'admin'],
   'activity.read': ['owner', 'admin', 'trader', 'viewer'],
   'notifications.read': ['owner', 'admin', 'trader', 'viewer'],
   // A member's own channels (their Telegram chat, their email); workspace webhooks are admin business.
@@ -60,6 +64,8 @@ export const policy = {
   'policies.manage': ['owner'],
   'approvals.read': ['owner', 'admin', 'trader', 'viewer'],
   'approvals.decide': ['owner', 'admin'],
+  // Withdrawing one's own request: whoever could have asked for something (a viewer's request causes no signer call, R41).
+  'approvals.cancel': ['owner', 'admin', 'trader'],
 } as const satisfies Record<string, readonly Role[]>
 
 export type Action = keyof typeof policy
@@ -74,6 +80,7 @@ export const tokenScopeFor: Record<Action, ApiTokenScope | null> = {
   'alerts.acknowledge': 'trade',
   'audit.read': 'admin',
   'keys.read': 'read',
+  'security.read': null,
   'keys.manage': null,
   'demo.read': 'read',
   'demo.trade': 'trade',
@@ -88,6 +95,7 @@ export const tokenScopeFor: Record<Action, ApiTokenScope | null> = {
   'tokens.trade': null,
   'tokens.admin': null,
   'audit.export': 'admin',
+  'audit.verify': 'admin',
   'activity.read': 'read',
   'notifications.read': 'read',
   'notifications.manage': null,
@@ -107,6 +115,7 @@ export const tokenScopeFor: Record<Action, ApiTokenScope | null> = {
   'policies.manage': null,
   'approvals.read': 'read',
   'approvals.decide': null,
+  'approvals.cancel': null,
 }
 
 const scopeRank: Record<ApiTokenScope, number> = { read: 0, trade: 1, admin: 2 }

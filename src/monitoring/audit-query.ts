@@ -1,17 +1,19 @@
 import { createHash } from 'node:crypto'
-import { and, desc, eq, gte, ilike, lt, or, sql } from 'drizzle-orm'
+import { and, count, desc, eq, gte, ilike, inArray, lt, max, or, sql } from 'drizzle-orm'
 import { canonicalJson } from '../crypto/canonical-json.js'
 import type { Clock } from '../lib/clock.js'
 import { schema, type DbOrTx } from '../db/index.js'
 import { toEntry } from './audit-store.js'
 import { auditOutcomes, SYSTEM_CHAIN, workspaceChain, type AuditActor, type AuditEntry, type AuditOutcome } from './audit-types.js'
 
-const { auditEvents } = schema
+const { auditEvents, users } = schema
 
 export type AuditFilter = {
   type?: string | undefined
   /** An actor id (a user id, `bot-runtime`, …). */
   actor?: string | undefined
+  /** A member's user id: the entries that person did (signed in or through their API tokens). */
+  member?: string | undefined
   outcome?: AuditOutcome | undefined
   /** Free text, matched in the event type and the details' JSON text (case-insensitive). */
   q?: string | undefined
@@ -35,6 +37,7 @@ const queryChain = async (db: DbOrTx, chain: string, filter: AuditFilter, page: 
     eq(auditEvents.chain, chain),
     filter.type === undefined ? undefined : eq(auditEvents.type, filter.type),
     filter.actor === undefined ? undefined : eq(auditEvents.actorId, filter.actor),
+    filter.member === undefined ? undefined : and(eq(auditEvents.actorType, 'user'), eq(auditEvents.actorId, filter.member)),
     filter.outcome === undefined ? undefined : eq(auditEvents.outcome, filter.outcome),
     filter.from === undefined ? undefined : gte(auditEvents.occurredAt, filter.from),
     filter.to === undefined ? undefined : lt(auditEvents.occurredAt, filter.to),
@@ -58,8 +61,46 @@ export const queryAudit = (db: DbOrTx, workspaceId: string, filter: AuditFilter,
  * One page of a person's own account events: the system chain's entries this user did (sign-up, email
  * verified, sign-ins, factors, password, sessions). Only their own: the actor is fixed, whatever the filter says.
  */
-export const queryAccountAudit = (db: DbOrTx, userId: string, filter: Omit<AuditFilter, 'actor'>, page: PageRequest): Promise<AuditPage> =>
-  queryChain(db, SYSTEM_CHAIN, { ...filter, actor: userId }, page)
+export const queryAccountAudit = (db: DbOrTx, userId: string, filter: Omit<AuditFilter, 'actor' | 'member'>, page: PageRequest): Promise<AuditPage> =>
+  queryChain(db, SYSTEM_CHAIN, { ...filter, actor: userId, member: undefined }, page)
+
+/** Someone who appears as the actor of entries in a workspace's chain (a member now, or a former one). */
+export type AuditMember = {
+  userId: string
+  /** Null when the account no longer exists. */
+  email: string | null
+  displayName: string | null
+  entries: number
+  lastAt: Date
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+/** More distinct people than any workspace has; the list is for a filter menu. */
+const MAX_MEMBERS = 500
+
+/**
+ * The people who did something recorded in a workspace's chain, most recently active first: who the
+ * Audit page's member filter offers. `only` narrows it to one user (someone who may see only their own
+ * entries learns nothing about anyone else, not even that others appear).
+ */
+export const auditMembers = async (db: DbOrTx, workspaceId: string, only?: string): Promise<AuditMember[]> => {
+  const lastAt = max(auditEvents.occurredAt)
+  const actors = await db
+    .select({ userId: auditEvents.actorId, entries: count(), lastAt })
+    .from(auditEvents)
+    .where(and(eq(auditEvents.chain, workspaceChain(workspaceId)), eq(auditEvents.actorType, 'user'), only === undefined ? undefined : eq(auditEvents.actorId, only)))
+    .groupBy(auditEvents.actorId)
+    .orderBy(desc(lastAt))
+    .limit(MAX_MEMBERS)
+  const ids = actors.flatMap((a) => (a.userId !== null && UUID.test(a.userId) ? [a.userId] : []))
+  const people = ids.length === 0 ? [] : await db.select({ id: users.id, email: users.email, displayName: users.displayName }).from(users).where(inArray(users.id, ids))
+  const byId = new Map(people.map((p) => [p.id, p]))
+  return actors.flatMap((a) => {
+    if (a.userId === null || a.lastAt === null) return []
+    const person = byId.get(a.userId)
+    return [{ userId: a.userId, email: person?.email ?? null, displayName: person?.displayName ?? null, entries: Number(a.entries), lastAt: new Date(a.lastAt) }]
+  })
+}
 
 /** The filter as recorded in `audit_log_read` (dates as ISO strings, absent fields left out). */
 export const describeFilter = (filter: AuditFilter): Record<string, string> => {

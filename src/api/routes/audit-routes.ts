@@ -2,7 +2,7 @@ import { Readable } from 'node:stream'
 import type { FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import type { ApiTokens, SessionService, StepUp } from '../../auth/index.js'
-import type { Db } from '../../db/index.js'
+import type { Db, Role } from '../../db/index.js'
 import {
   assertExportWindow,
   auditOutcomes,
@@ -13,6 +13,7 @@ import {
   exportRange,
   queryAccountAudit,
   queryAudit,
+  auditMembers,
   readChainPage,
   trailerOf,
   verifyAllChains,
@@ -22,6 +23,7 @@ import {
   type AuditFilter,
   type CheckpointSource,
 } from '../../monitoring/index.js'
+import { AppError } from '../../lib/errors.js'
 import type { Clock } from '../../lib/clock.js'
 import type { App } from '../app-types.js'
 import { actorOf, authorizeWorkspace, requireActor, requireSession } from '../session-guard.js'
@@ -33,6 +35,7 @@ const auditQuery = z
   .object({
     type: z.string().regex(/^[a-z][a-z0-9_.]*$/, 'event types are lowercase, like "session_revoked"').max(80).optional(),
     actor: z.string().min(1).max(200).optional(),
+    member: z.string().uuid('must be a member\'s user id').optional(),
     outcome: z.enum(auditOutcomes).optional(),
     q: z.string().min(1).max(200).optional(),
     from: isoTime.optional(),
@@ -55,6 +58,9 @@ const entryView = z.object({
   hash: z.string(),
 })
 const pageView = z.object({ entries: z.array(entryView), nextCursor: z.string().nullable() })
+const membersView = z.object({
+  members: z.array(z.object({ userId: z.string(), email: z.string().nullable(), displayName: z.string().nullable(), entries: z.number(), lastAt: z.string() })),
+})
 
 const verificationView = z.object({
   chain: z.string(),
@@ -104,6 +110,23 @@ export type AuditRoutesDeps = {
   checkpoints?: CheckpointSource | undefined
 }
 
+/** Owners and admins see everyone's entries; traders and viewers only their own (policy.ts, `audit.read`). */
+const seesEveryone = (role: Role | undefined) => role === 'owner' || role === 'admin'
+
+/**
+ * The filter a trader or viewer actually gets: their own entries, whatever they asked for. Asking for
+ * someone else's (by member or actor) is refused rather than silently answered with nothing.
+ * @throws AppError FORBIDDEN (reason OWN_ENTRIES_ONLY)
+ */
+const narrowToOwnEntries = (req: FastifyRequest, asked: Pick<AuditFilter, 'member' | 'actor'>): Pick<AuditFilter, 'member'> => {
+  if (seesEveryone(req.workspaceRole)) return {}
+  const self = actorOf(req).userId
+  if ((asked.member !== undefined && asked.member !== self) || (asked.actor !== undefined && asked.actor !== self)) {
+    throw new AppError('FORBIDDEN', `your role (${req.workspaceRole ?? 'member'}) sees only your own entries in the audit log: filter by yourself or by nothing`, { reason: 'OWN_ENTRIES_ONLY' })
+  }
+  return { member: self }
+}
+
 /** Who did it, for the audit record of a read or an export (a script's token acts for its owner). */
 const actorFields = (req: FastifyRequest) => {
   const actor = actorOf(req)
@@ -133,7 +156,7 @@ export const auditRoutes = (app: App, deps: AuditRoutesDeps) => {
     { schema: { tags, params: workspaceParams, querystring: auditQuery, response: { 200: pageView } }, config: { action: 'audit.read' }, preValidation: member },
     async (req) => {
       const { cursor, limit, ...rest } = req.query
-      const filter: AuditFilter = rest
+      const filter: AuditFilter = { ...rest, ...narrowToOwnEntries(req, rest) }
       const page = await queryAudit(db, req.params.workspaceId, filter, { cursor, limit })
       // R40: reading the audit log is audited — once per member and filter per minute, so paging does not flood it.
       const who = actorFields(req)
@@ -146,8 +169,25 @@ export const auditRoutes = (app: App, deps: AuditRoutesDeps) => {
   )
 
   app.get(
+    '/api/workspaces/:workspaceId/audit/members',
+    { schema: { tags, params: workspaceParams, response: { 200: membersView } }, config: { action: 'audit.read' }, preValidation: member },
+    async (req) => {
+      const who = actorFields(req)
+      // Someone who sees only their own entries is offered only themselves (if they appear at all).
+      const members = await auditMembers(db, req.params.workspaceId, seesEveryone(req.workspaceRole) ? undefined : who.actor.id)
+      if (readThrottle.shouldRecord(who.actor.id, req.params.workspaceId, { view: 'members' })) {
+        await audit.append({ workspaceId: req.params.workspaceId, type: 'audit_log_read', actor: who.actor, ip: who.ip, requestId: who.requestId, outcome: 'success', details: { filter: { view: 'members' }, via: who.via } })
+      }
+      return { members: members.map((m) => ({ ...m, lastAt: m.lastAt.toISOString() })) }
+    },
+  )
+
+  // The verdict tells how long the whole chain is (everyone's entries) and walks it against the signer's
+  // checkpoints: owners and admins only (`audit.verify`: the export's roles and token scope, and it stays
+  // readable during a lockdown); traders and viewers, who see only their own entries, would learn others' activity.
+  app.get(
     '/api/workspaces/:workspaceId/audit/verification',
-    { schema: { tags, params: workspaceParams, response: { 200: verificationView } }, config: { action: 'audit.read' }, preValidation: member },
+    { schema: { tags, params: workspaceParams, response: { 200: verificationView } }, config: { action: 'audit.verify' }, preValidation: member },
     async (req) => {
       const chain = workspaceChain(req.params.workspaceId)
       const [verdict] = await verifyAllChains(db, chain, checkpoints ? { checkpoints } : {})
@@ -160,7 +200,7 @@ export const auditRoutes = (app: App, deps: AuditRoutesDeps) => {
   const accountOnly = requireSession(deps.sessions)
   app.get(
     '/api/me/audit',
-    { schema: { tags, querystring: auditQuery.omit({ actor: true }), response: { 200: pageView } }, preValidation: accountOnly },
+    { schema: { tags, querystring: auditQuery.omit({ actor: true, member: true }), response: { 200: pageView } }, preValidation: accountOnly },
     async (req) => {
       const { cursor, limit, ...filter } = req.query
       const userId = actorOf(req).userId

@@ -103,7 +103,7 @@ export const securityRoutes = (app: App, { db, sessions, apiTokens, hygiene, me 
     '/api/workspaces/:workspaceId/security/score',
     {
       schema: { tags: ['security'], summary: "The caller's security score (0–100) in this workspace, with each check and the step that completes it, and the workspace's warnings", params: workspaceParams, response: { 200: securityScoreView } },
-      config: { action: 'keys.read' },
+      config: { action: 'security.read' },
       // A person's own posture (second factors, recovery codes, anti-phishing code): not for API tokens.
       preValidation: [requireSession(sessions), authorizeWorkspace(db)],
     },
