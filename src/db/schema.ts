@@ -649,7 +649,7 @@ export const workspaceInvitations = pgTable(
   ],
 )
 
-export const approvalKinds = ['key.connect', 'key.replace', 'limits.raise', 'bot.promote', 'role.upgrade', 'policy.relax', 'incident.unlock'] as const
+export const approvalKinds = ['key.connect', 'key.replace', 'limits.raise', 'bot.promote', 'role.upgrade', 'policy.relax', 'incident.unlock', 'owner.change'] as const
 export type ApprovalKind = (typeof approvalKinds)[number]
 export const approvalStates = ['pending', 'approved', 'rejected', 'expired', 'cancelled', 'failed'] as const
 export type ApprovalState = (typeof approvalStates)[number]
@@ -684,7 +684,7 @@ export const approvalRequests = pgTable(
   (t) => [
     index('approval_requests_workspace_idx').on(t.workspaceId, t.state),
     index('approval_requests_pending_expiry_idx').on(t.expiresAt).where(sql`${t.state} = 'pending'`),
-    check('approval_requests_kind_valid', sql`${t.kind} in ('key.connect', 'key.replace', 'limits.raise', 'bot.promote', 'role.upgrade', 'policy.relax', 'incident.unlock')`),
+    check('approval_requests_kind_valid', sql`${t.kind} in ('key.connect', 'key.replace', 'limits.raise', 'bot.promote', 'role.upgrade', 'policy.relax', 'incident.unlock', 'owner.change')`),
     check('approval_requests_state_valid', sql`${t.state} in ('pending', 'approved', 'rejected', 'expired', 'cancelled', 'failed')`),
   ],
 )

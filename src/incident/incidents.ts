@@ -130,7 +130,11 @@ export const createIncidents = (deps: IncidentDeps) => {
     confirmUnlock: unlock.confirmUnlock,
     settleDueUnlocks: unlock.settleDue,
     reenableKey: unlock.reenableKey,
-    /** The approval handler of kind `incident.unlock` (teams' ApprovalHandler): main.ts registers it. */
+    /**
+     * The approval handler of kind `incident.unlock` (teams' ApprovalHandler): main.ts registers it. Its
+     * discard (rejected, cancelled, expired, or failed: an approved opening that failed or was interrupted)
+     * sends the incident back to `open`, so the unlock can be asked again.
+     */
     unlockApprovalHandler: { apply: unlock.applyApproved, discard: unlock.discardApproval },
     emergencyPreview: emergency.preview,
     emergencyLockdown: emergency.lockDown,

@@ -31,6 +31,9 @@ export type UnlockApprovalGate = {
   assertApproverExists?: ((workspaceId: string, kind: 'incident.unlock', requesterId: string) => Promise<void>) | undefined
 }
 
+/** Why an unlock's approval request was closed without opening the workspace (teams' ApprovalDiscardReason). */
+export type UnlockDiscardReason = 'rejected' | 'expired' | 'cancelled' | 'failed'
+
 /** What the approved unlock carries: the incident, and which unlock request of it was approved. */
 export const unlockApprovalPayload = z.object({ incidentId: z.string().uuid(), unlockRequestedAt: z.string() })
 export type UnlockApprovalPayload = z.infer<typeof unlockApprovalPayload>
@@ -79,7 +82,10 @@ const confirmPayload = z.object({ workspaceId: z.string().uuid(), incidentId: z.
  * request is made in the requester's name. Approving it runs `applyApproved`, which opens the workspace if
  * that same unlock still waits (a newer lockdown sends the incident back to `open`: the approval then
  * fails). Rejected, cancelled or expired, the unlock ends (`discardApproval`): the incident is `open` again
- * and anyone may ask anew. Nobody who could approve (NO_APPROVER) is refused at the first step already.
+ * and anyone may ask anew; so is an approved one whose opening failed. Nobody who could approve
+ * (NO_APPROVER) is refused at the first step already, except for a workspace's only owner: an unlock must
+ * never be impossible, and that owner could have turned approvals off anyway, so their unlock goes ahead
+ * without approval (audited `unlock_approval_waived`, reason `single_owner_no_approver`).
  */
 export const createUnlock = (deps: UnlockDeps) => {
   const { db, clock, store, audit } = deps
@@ -117,6 +123,33 @@ export const createUnlock = (deps: UnlockDeps) => {
     return factor
   }
 
+  /** Whether the requester is the workspace's only owner (membership role: the owner who could turn approvals off). */
+  const isSoleOwner = async (workspaceId: string, userId: string): Promise<boolean> => {
+    const owners = await db
+      .select({ userId: schema.memberships.userId })
+      .from(schema.memberships)
+      .where(and(eq(schema.memberships.workspaceId, workspaceId), eq(schema.memberships.role, 'owner')))
+      .limit(2)
+    return owners.length === 1 && owners[0]?.userId === userId
+  }
+
+  /**
+   * Whether this requester's unlock waits for a second person: `none` (approvals off, or no gate),
+   * `required`, or `waived` (approvals on, nobody else could approve, and the requester is the only owner).
+   * @throws AppError CONFLICT (reason NO_APPROVER) when nobody else could approve and the requester is not the only owner
+   */
+  const approvalNeed = async (workspaceId: string, requesterId: string): Promise<'none' | 'required' | 'waived'> => {
+    const gate = deps.approvals
+    if (!gate || !(await gate.required(workspaceId, 'incident.unlock'))) return 'none'
+    try {
+      await gate.assertApproverExists?.(workspaceId, 'incident.unlock', requesterId)
+      return 'required'
+    } catch (err) {
+      if (err instanceof AppError && err.reason === 'NO_APPROVER' && (await isSoleOwner(workspaceId, requesterId))) return 'waived'
+      throw err
+    }
+  }
+
   /**
    * Step one: password and second factor; emails the confirmation link to the requester.
    * @throws AppError CONFLICT (not locked, or an unlock already confirmed), FORBIDDEN (wrong proof), SECOND_FACTOR_REQUIRED
@@ -132,9 +165,8 @@ export const createUnlock = (deps: UnlockDeps) => {
           : 'an unlock is already confirmed and waits for a second owner or admin to approve it (Approvals)',
       )
     }
-    const approvalRequired = deps.approvals ? await deps.approvals.required(workspaceId, 'incident.unlock') : false
-    // Before the proofs are spent: an unlock nobody could approve would only end in a refusal.
-    if (approvalRequired) await deps.approvals?.assertApproverExists?.(workspaceId, 'incident.unlock', session.userId)
+    // Before the proofs are spent: an unlock nobody could approve would only end in a refusal (a sole owner's is waived).
+    const approvalRequired = (await approvalNeed(workspaceId, session.userId)) === 'required'
     const factor = await verifyProofs(session, body, ctx)
     const now = clock.now()
     const ws = await store.workspace(db, workspaceId)
@@ -159,8 +191,11 @@ export const createUnlock = (deps: UnlockDeps) => {
   }
 
   type IncidentRow = typeof schema.incidents.$inferSelect
-  /** Which unlock opens the workspace: one due after its cooling-off, or one a second member approved. */
-  type Opening = { due: Date } | { approved: UnlockApprovalPayload; ctx: UnlockApprovalContext }
+  /**
+   * Which unlock opens the workspace: one due after its cooling-off (`waived`: four-eyes was on but the
+   * sole owner had nobody to approve it), or one a second member approved.
+   */
+  type Opening = { due: Date; waived?: boolean } | { approved: UnlockApprovalPayload; ctx: UnlockApprovalContext }
 
   /**
    * Resolves the incident and opens its workspace when the unlock is still the one meant; the audit record
@@ -180,6 +215,11 @@ export const createUnlock = (deps: UnlockDeps) => {
         .returning()
       if (!row) return null
       await tx.update(schema.workspaces).set({ lockedAt: null }).where(eq(schema.workspaces.id, workspaceId))
+      if ('due' in how && how.waived) {
+        const waiver = { incidentId, requestedBy: row.unlockRequestedBy, reason: 'single_owner_no_approver' }
+        await store.addEventIn(tx, incidentId, now, 'unlock_approval_waived', 'success', waiver)
+        await audit.appendIn(tx, { workspaceId, type: 'unlock_approval_waived', actor: { type: 'system' }, outcome: 'success', details: waiver })
+      }
       const approval = 'due' in how ? {} : { approvedBy: how.ctx.decidedBy, approvalId: how.ctx.approvalId }
       await store.addEventIn(tx, incidentId, now, 'unlock_completed', 'success', { by: row.unlockRequestedBy, ...approval })
       await audit.appendIn(tx, {
@@ -280,7 +320,14 @@ export const createUnlock = (deps: UnlockDeps) => {
    */
   const complete = async (workspaceId: string, incidentId: string): Promise<{ opened: boolean; approval: UnlockApproval | null }> => {
     const gate = deps.approvals
-    if (gate && (await gate.required(workspaceId, 'incident.unlock'))) return { opened: false, approval: await requestApproval(workspaceId, incidentId, gate) }
+    if (gate && (await gate.required(workspaceId, 'incident.unlock'))) {
+      // Decided now, not at the first step: an approver who joined meanwhile makes it wait after all.
+      const incident = await store.get(db, workspaceId, incidentId)
+      const requester = incident?.unlockRequestedBy
+      const need = requester ? await approvalNeed(workspaceId, requester).catch(() => 'required' as const) : 'required'
+      if (need === 'waived') return { opened: (await open(workspaceId, incidentId, { due: clock.now(), waived: true })) !== null, approval: null }
+      return { opened: false, approval: await requestApproval(workspaceId, incidentId, gate) }
+    }
     return { opened: (await open(workspaceId, incidentId, { due: clock.now() })) !== null, approval: null }
   }
 
@@ -297,8 +344,11 @@ export const createUnlock = (deps: UnlockDeps) => {
     return { incidentId: row.id, state: 'resolved' }
   }
 
-  /** Rejected, cancelled or expired: the unlock ends and the incident is `open` again (ask anew). */
-  const discardApproval = async (payload: unknown, ctx: UnlockApprovalContext, reason: 'rejected' | 'expired' | 'cancelled'): Promise<void> => {
+  /**
+   * Rejected, cancelled, expired, or approved but opening failed (or was interrupted): the unlock ends and
+   * the incident is `open` again (ask anew). A newer unlock of the same incident is left alone.
+   */
+  const discardApproval = async (payload: unknown, ctx: UnlockApprovalContext, reason: UnlockDiscardReason): Promise<void> => {
     const p = unlockApprovalPayload.safeParse(payload)
     if (!p.success) return
     await db.transaction((tx) => abandonIn(tx, p.data.incidentId, new Date(p.data.unlockRequestedAt), `unlock_approval_${reason}`, { approvalId: ctx.approvalId, by: ctx.decidedBy }))

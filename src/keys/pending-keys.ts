@@ -294,5 +294,5 @@ export const createPendingKeyFlows = (deps: PendingKeyFlowsDeps) => {
  */
 export const keyApprovalHandler = (accounts: Pick<ExchangeAccounts, 'approvePendingKey' | 'discardPendingKey'>) => ({
   apply: (payload: unknown, ctx: KeyApprovalContext & { workspaceId: string }) => accounts.approvePendingKey(ctx.workspaceId, payload, ctx),
-  discard: (payload: unknown, ctx: KeyApprovalContext & { workspaceId: string }, reason: 'rejected' | 'expired' | 'cancelled') => accounts.discardPendingKey(ctx.workspaceId, payload, reason, ctx),
+  discard: (payload: unknown, ctx: KeyApprovalContext & { workspaceId: string }, reason: PendingKeyDiscardReason) => accounts.discardPendingKey(ctx.workspaceId, payload, reason, ctx),
 })

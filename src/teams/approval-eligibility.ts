@@ -9,17 +9,23 @@ import { hasSecondFactorSql } from '../auth/policy.js'
  * - whose effective role is not narrowed by the workspace's require-two-factor policy: without an
  *   authenticator app or a passkey such a member acts as a viewer (auth/policy.ts `effectiveRole`), so
  *   cannot approve either;
- * - for `policy.relax` and a `role.upgrade` to owner: owners only;
- * - for a `role.upgrade`: never the member it is for (they gain from it).
+ * - for `policy.relax`, a `role.upgrade` to owner and an `owner.change` (an owner demoted or removed):
+ *   owners only;
+ * - for a `role.upgrade`: never the member it is for (they gain from it). The owner an `owner.change` is
+ *   about MAY approve it: that is their consent (they lose power, nobody gains).
  */
 
 const { memberships, users, workspaces } = schema
 
 export type Approver = { userId: string; email: string; displayName: string; role: Role }
 
-/** A member who is being made owner may only be approved by owners, like relaxing the workspace's policies. */
+/**
+ * Owner business, approved by owners only: relaxing the workspace's policies, making someone owner, and
+ * taking owner rights away from someone (`owner.change`: else one owner of several could demote the others
+ * and, single owner then, turn approvals off).
+ */
 export const isOwnerOnly = (kind: ApprovalKind, payload: unknown): boolean =>
-  kind === 'policy.relax' || (kind === 'role.upgrade' && (payload as { role?: unknown } | null)?.role === 'owner')
+  kind === 'policy.relax' || kind === 'owner.change' || (kind === 'role.upgrade' && (payload as { role?: unknown } | null)?.role === 'owner')
 
 /** The member a role upgrade is for: never one of its approvers (they gain from it). */
 const beneficiaryOf = (kind: ApprovalKind, payload: unknown): string | undefined => {

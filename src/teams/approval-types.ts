@@ -13,7 +13,13 @@ export const approvalViewSchema = z.object({
   id: z.string().uuid(),
   workspaceId: z.string().uuid(),
   kind: z.enum(approvalKinds),
+  /** One line for people; cut with a trailing '…' when it was longer than the limit (never silently). */
   summary: z.string(),
+  /**
+   * What exactly the change does: the stored payload (ids and values the applier uses; never a secret, checked
+   * when the request was made). The summary is for reading; these are the facts an approver checks.
+   */
+  details: z.record(z.string(), z.unknown()),
   state: z.enum(approvalStates),
   requestedBy: person,
   requestedAt: z.string(),
@@ -59,13 +65,20 @@ export type ApprovalContext = {
 }
 
 /**
+ * Why a request's change is discarded: turned down (`rejected`), out of time (`expired`), withdrawn or
+ * made moot (`cancelled`), or approved but applying it failed or was interrupted (`failed`).
+ */
+export type ApprovalDiscardReason = 'rejected' | 'expired' | 'cancelled' | 'failed'
+
+/**
  * How one kind of change is applied once approved, and cleaned up when it is not (rejected, expired,
- * cancelled): e.g. a key waiting as `pending_approval` in the signer is destroyed. Registered by main.ts,
+ * cancelled, failed): e.g. a key waiting as `pending_approval` in the signer is destroyed. Registered by main.ts,
  * which alone sees every domain. `apply` returns non-secret facts shown on the request (ids, states).
  */
 export type ApprovalHandler = {
   apply: (payload: unknown, ctx: ApprovalContext) => Promise<Record<string, unknown> | void>
-  discard?: (payload: unknown, ctx: ApprovalContext, reason: 'rejected' | 'expired' | 'cancelled') => Promise<void>
+  /** Must be idempotent: a failed apply may have discarded part of it already. */
+  discard?: (payload: unknown, ctx: ApprovalContext, reason: ApprovalDiscardReason) => Promise<void>
 }
 
 /**

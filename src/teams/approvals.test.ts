@@ -1,11 +1,11 @@
-import { and, asc, eq } from 'drizzle-orm'
+import { and, asc, eq, sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { backends, openTestDatabase, type TestDatabase } from '../../test/support/databases.js'
 import { createManualClock } from '../lib/clock.js'
 import { newId } from '../lib/ids.js'
-import { schema, type Role } from '../db/index.js'
+import { rowsOf, schema, type Role } from '../db/index.js'
 import { createAlerts, createAuditChain, createOutbox, verifyChain, workspaceChain } from '../monitoring/index.js'
-import { createApprovals, MAX_PENDING_APPROVALS, type ApprovalsDeps } from './approvals.js'
+import { createApprovals, MAX_PENDING_APPROVALS, MAX_PENDING_PER_REQUESTER, STALE_APPLY_MS, SUMMARY_MAX_CHARS, type ApprovalsDeps } from './approvals.js'
 import { createMembers } from './members.js'
 import { APPROVAL_TTL_MS, type ApprovalContext, type ApprovalHandler } from './approval-types.js'
 
@@ -58,7 +58,21 @@ describe.each(backends)('four-eyes approvals on %s (R42)', (kind) => {
       },
     }
     approvals.register('role.upgrade', roleUpgrade)
-    return { approvals, audit, discarded }
+    // Kinds whose real appliers live in other domains (trading, members' owner change): here they record what
+    // they were asked to apply, so a test sees whether the service let the change through.
+    const applied: { kind: string; payload: unknown; ctx: ApprovalContext }[] = []
+    for (const kind of ['bot.promote', 'owner.change', 'incident.unlock'] as const) {
+      approvals.register(kind, {
+        apply: async (payload, ctx) => {
+          applied.push({ kind, payload, ctx })
+          return { done: kind }
+        },
+        discard: async (payload, ctx, reason) => {
+          discarded.push({ payload, ctx, reason })
+        },
+      })
+    }
+    return { approvals, audit, discarded, applied }
   }
 
   const upgrade = (workspaceId: string, requester: string, target: string, role: Role = 'admin') => ({
@@ -298,8 +312,8 @@ describe.each(backends)('four-eyes approvals on %s (R42)', (kind) => {
     expect(await approvals.list(workspaceId, owner, { state: 'pending' })).toEqual([])
   })
 
-  it('marks the request failed when applying fails, and says why', async () => {
-    const { approvals } = build()
+  it('marks the request failed when applying fails, says why, and discards it', async () => {
+    const { approvals, discarded } = build()
     const { workspaceId, ids } = await team(['owner', 'admin', 'trader'])
     const [owner, admin, trader] = ids as [string, string, string]
     const view = await approvals.request(upgrade(workspaceId, admin, trader))
@@ -308,6 +322,8 @@ describe.each(backends)('four-eyes approvals on %s (R42)', (kind) => {
     const err = await approvals.approve(workspaceId, view.id, { userId: owner }).catch((e: unknown) => e)
     expect(err).toMatchObject({ code: 'FORBIDDEN', reason: 'OWNER_PROTECTED' })
     expect(await approvals.get(workspaceId, view.id, owner)).toMatchObject({ state: 'failed', note: (err as Error).message, result: null })
+    // Nothing may wait on a failed request: its discard ran, with reason `failed`.
+    expect(discarded.filter((d) => d.ctx.approvalId === view.id).map((d) => [d.reason, d.ctx.decidedBy])).toEqual([['failed', owner]])
     expect(await roleOf(workspaceId, trader)).toBe('owner')
     expect((await auditOf(workspaceId)).map((e) => [e.type, e.outcome])).toEqual([
       ['approval_requested', 'success'],
@@ -329,6 +345,46 @@ describe.each(backends)('four-eyes approvals on %s (R42)', (kind) => {
     expect(await roleOf(workspaceId, trader)).toBe('trader')
   })
 
+  // Two connections are needed to interleave: PostgreSQL only (PGlite has one). Without the checks inside the
+  // claim's transaction the approval reads the approver's old role and goes through.
+  it.skipIf(kind !== 'postgres')('checks the approver in the claim\'s transaction, behind the workspace row lock', async () => {
+    const { approvals } = build()
+    const { workspaceId, ids } = await team(['owner', 'admin', 'admin', 'trader'])
+    const [, requester, approver, trader] = ids as [string, string, string, string]
+    const view = await approvals.request(upgrade(workspaceId, requester, trader))
+    let release = () => {}
+    const held = new Promise<void>((resolve) => (release = resolve))
+    let demoting = () => {}
+    const demoted = new Promise<void>((resolve) => (demoting = resolve))
+    // Another transaction (a demotion, say) holds the workspace row and has taken the approver's admin role away.
+    const demotion = database.db.transaction(async (tx) => {
+      await tx.select({ id: schema.workspaces.id }).from(schema.workspaces).where(eq(schema.workspaces.id, workspaceId)).for('update')
+      await tx.update(schema.memberships).set({ role: 'trader' }).where(and(eq(schema.memberships.workspaceId, workspaceId), eq(schema.memberships.userId, approver)))
+      demoting()
+      await held
+    })
+    await demoted
+    let settled = false
+    const approving = approvals.approve(workspaceId, view.id, { userId: approver }).then(
+      (v) => v as unknown,
+      (e: unknown) => e,
+    ).finally(() => (settled = true))
+    // Until the approval waits on that lock (or is over: then it never looked behind the lock).
+    const waitingOnLock = async () => {
+      while (!settled) {
+        const [row] = rowsOf<{ n: number }>(await database.db.execute(sql`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`))
+        if ((row?.n ?? 0) > 0) return
+        await new Promise((resolve) => setTimeout(resolve, 10))
+      }
+    }
+    await waitingOnLock()
+    release()
+    await demotion
+    expect(await approving).toMatchObject({ code: 'FORBIDDEN', reason: 'NOT_ELIGIBLE' })
+    expect((await rowOf(view.id))?.state).toBe('pending')
+    expect(await roleOf(workspaceId, trader)).toBe('trader')
+  })
+
   it('keeps requests to their workspace: a foreign id is NOT_FOUND', async () => {
     const { approvals } = build()
     const a = await team(['owner', 'admin', 'trader'])
@@ -342,13 +398,123 @@ describe.each(backends)('four-eyes approvals on %s (R42)', (kind) => {
     expect((await rowOf(view.id))?.state).toBe('pending')
   })
 
-  it(`holds at most ${MAX_PENDING_APPROVALS} pending requests per workspace`, async () => {
+  it(`holds at most ${MAX_PENDING_PER_REQUESTER} pending requests per requester and ${MAX_PENDING_APPROVALS} per workspace, never refusing the unlock`, async () => {
+    const { approvals } = build()
+    const { workspaceId, ids } = await team(['owner', 'admin', 'admin', 'admin', 'admin', 'admin', 'trader'])
+    const [owner, a1, a2, a3, a4, a5, trader] = ids as [string, string, string, string, string, string, string]
+    for (let i = 0; i < MAX_PENDING_PER_REQUESTER; i++) await approvals.request(upgrade(workspaceId, a1, trader))
+    // One member cannot fill the queue alone: their sixth is refused, a colleague's is not.
+    await expect(approvals.request(upgrade(workspaceId, a1, trader))).rejects.toMatchObject({ code: 'CONFLICT', reason: 'TOO_MANY_PENDING', message: expect.stringContaining('of your changes') })
+    for (const admin of [a2, a3, a4]) for (let i = 0; i < MAX_PENDING_PER_REQUESTER; i++) await approvals.request(upgrade(workspaceId, admin, trader))
+    expect(await approvals.list(workspaceId, owner, { state: 'pending' })).toHaveLength(MAX_PENDING_APPROVALS)
+    await expect(approvals.request(upgrade(workspaceId, a5, trader))).rejects.toMatchObject({ code: 'CONFLICT', reason: 'TOO_MANY_PENDING', message: expect.stringContaining('in this workspace') })
+    // A full queue never keeps a locked workspace locked: the unlock is neither refused nor counted.
+    const unlock = await approvals.request({ workspaceId, kind: 'incident.unlock', summary: 'Unlock the workspace', payload: { incidentId: newId(), unlockRequestedAt: clock.now().toISOString() }, requestedBy: { userId: a1 } })
+    expect(unlock.state).toBe('pending')
+    await approvals.cancel(workspaceId, (await approvals.list(workspaceId, a1, { state: 'pending' })).find((v) => v.kind === 'role.upgrade' && v.requestedBy?.userId === a1)?.id ?? '', { userId: a1 })
+    // One slot freed (the unlock does not take it): a1 may ask again.
+    expect((await approvals.request(upgrade(workspaceId, a1, trader))).state).toBe('pending')
+  })
+
+  it('shows the request\'s details (its payload) and cuts a long summary with a visible ellipsis', async () => {
     const { approvals } = build()
     const { workspaceId, ids } = await team(['owner', 'admin', 'trader'])
-    const [, admin, trader] = ids as [string, string, string]
-    for (let i = 0; i < MAX_PENDING_APPROVALS; i++) await approvals.request(upgrade(workspaceId, admin, trader))
-    await expect(approvals.request(upgrade(workspaceId, admin, trader))).rejects.toMatchObject({ code: 'CONFLICT', reason: 'TOO_MANY_PENDING' })
-    expect(await approvals.list(workspaceId, admin, { state: 'pending' })).toHaveLength(MAX_PENDING_APPROVALS)
+    const [owner, admin, trader] = ids as [string, string, string]
+    const long = `Raise the risk limits of "Main": ${'max order notional 100 → 500; '.repeat(20)}price band 5 → 50`
+    const view = await approvals.request({ ...upgrade(workspaceId, admin, trader), summary: long })
+    expect(view.summary).toHaveLength(SUMMARY_MAX_CHARS)
+    expect(view.summary.endsWith('…')).toBe(true)
+    expect(long.startsWith(view.summary.slice(0, -1))).toBe(true)
+    expect(view.details).toEqual({ userId: trader, role: 'admin' })
+    expect((await approvals.get(workspaceId, view.id, owner)).details).toEqual({ userId: trader, role: 'admin' })
+    // A short one stays as it is.
+    const short = await approvals.request(upgrade(workspaceId, admin, trader))
+    expect(short.summary).toBe(upgrade(workspaceId, admin, trader).summary)
+  })
+
+  it('cancels instead of applying when the requester may no longer make the change (demoted, or narrowed by the two-factor policy)', async () => {
+    const { approvals, discarded } = build()
+    const { workspaceId, ids } = await team(['owner', 'admin', 'admin', 'trader'])
+    const [owner, demoted, limited, trader] = ids as [string, string, string, string]
+    await database.db.insert(schema.totpCredentials).values({ userId: owner, seedCiphertext: 'v1.x', createdAt: clock.now(), confirmedAt: clock.now() })
+    const byDemoted = await approvals.request(upgrade(workspaceId, demoted, trader))
+    const byLimited = await approvals.request(upgrade(workspaceId, limited, trader, 'admin'))
+    // The first admin is made a trader (who may not manage members); then the workspace requires a second
+    // factor, which the other admin lacks: they act as a viewer.
+    await database.db.update(schema.memberships).set({ role: 'trader' }).where(and(eq(schema.memberships.workspaceId, workspaceId), eq(schema.memberships.userId, demoted)))
+    await database.db.update(schema.workspaces).set({ requireTwoFactor: true }).where(eq(schema.workspaces.id, workspaceId))
+    for (const view of [byDemoted, byLimited]) {
+      await expect(approvals.approve(workspaceId, view.id, { userId: owner })).rejects.toMatchObject({ code: 'CONFLICT', reason: 'REQUESTER_LOST_RIGHT' })
+      expect(await approvals.get(workspaceId, view.id, owner)).toMatchObject({ state: 'cancelled', decidedBy: { userId: owner } })
+    }
+    expect(await roleOf(workspaceId, trader)).toBe('trader')
+    expect(discarded.filter((d) => d.ctx.workspaceId === workspaceId).map((d) => d.reason)).toEqual(['cancelled', 'cancelled'])
+    const cancels = (await auditOf(workspaceId)).filter((e) => e.type === 'approval_cancelled')
+    expect(cancels.map((e) => [e.actorId, (e.details as { why: string }).why])).toEqual([
+      [owner, 'requester_lost_right'],
+      [owner, 'requester_lost_right'],
+    ])
+    expect((await auditOf(workspaceId)).map((e) => e.type)).not.toContain('approval_approved')
+  })
+
+  it('refuses a promotion whose requester is no longer granted the real account, and applies one that still is', async () => {
+    const { approvals, applied } = build()
+    const { workspaceId, ids } = await team(['owner', 'trader', 'trader'])
+    const [owner, narrowed, free] = ids as [string, string, string]
+    const promote = (userId: string) => ({ workspaceId, kind: 'bot.promote' as const, summary: 'Promote the Signal Bot', payload: { botId: newId(), exchangeAccountId: newId() }, requestedBy: { userId } })
+    const lost = await approvals.request(promote(narrowed))
+    const kept = await approvals.request(promote(free))
+    // The first trader's grants were narrowed to named accounts (none of them this one) meanwhile.
+    await database.db.update(schema.memberships).set({ accountScope: 'granted' }).where(and(eq(schema.memberships.workspaceId, workspaceId), eq(schema.memberships.userId, narrowed)))
+    await expect(approvals.approve(workspaceId, lost.id, { userId: owner })).rejects.toMatchObject({ code: 'CONFLICT', reason: 'REQUESTER_LOST_RIGHT' })
+    expect((await approvals.approve(workspaceId, kept.id, { userId: owner })).state).toBe('approved')
+    expect(applied.filter((a) => a.ctx.workspaceId === workspaceId).map((a) => a.ctx.approvalId)).toEqual([kept.id])
+  })
+
+  it('lets owners only approve an owner change, the owner it is about included (consent), and only while the requester is still an owner', async () => {
+    const { approvals, applied } = build()
+    const { workspaceId, ids } = await team(['owner', 'owner', 'owner', 'admin'])
+    const [requester, target, third, admin] = ids as [string, string, string, string]
+    const change = (userId: string) => ({ workspaceId, kind: 'owner.change' as const, summary: 'Make the co-owner an admin', payload: { userId, role: 'admin' }, requestedBy: { userId: requester } })
+    const view = await approvals.request(change(target))
+    // Emailed to the owners (the target too), not to the admin.
+    const mailed = (await database.db.select().from(schema.emailOutbox).where(eq(schema.emailOutbox.template, 'team_notice'))).filter((m) => m.textBody.includes(view.id) || m.textBody.includes(view.summary))
+    expect(new Set(mailed.map((m) => m.userId))).toEqual(new Set([target, third]))
+    expect((await approvals.get(workspaceId, view.id, admin)).canDecide).toBe(false)
+    expect((await approvals.get(workspaceId, view.id, target)).canDecide).toBe(true)
+    await expect(approvals.approve(workspaceId, view.id, { userId: admin })).rejects.toMatchObject({ code: 'FORBIDDEN', reason: 'NOT_ELIGIBLE' })
+    expect((await approvals.approve(workspaceId, view.id, { userId: target })).state).toBe('approved')
+    expect(applied.filter((a) => a.ctx.workspaceId === workspaceId).map((a) => a.payload)).toEqual([{ userId: target, role: 'admin' }])
+
+    // Asked by an owner who is an admin by the time it is approved: cancelled.
+    const later = await approvals.request(change(third))
+    await database.db.update(schema.memberships).set({ role: 'admin' }).where(and(eq(schema.memberships.workspaceId, workspaceId), eq(schema.memberships.userId, requester)))
+    await expect(approvals.approve(workspaceId, later.id, { userId: target })).rejects.toMatchObject({ code: 'CONFLICT', reason: 'REQUESTER_LOST_RIGHT' })
+    expect((await rowOf(later.id))?.state).toBe('cancelled')
+    expect(applied.filter((a) => a.ctx.workspaceId === workspaceId)).toHaveLength(1)
+  })
+
+  it('fails an approved request whose apply was interrupted (no result 10 min after the approval) and discards it', async () => {
+    const { approvals, discarded } = build()
+    const { workspaceId, ids } = await team(['owner', 'admin', 'trader'])
+    const [owner, admin, trader] = ids as [string, string, string]
+    const stuck = await approvals.request(upgrade(workspaceId, admin, trader))
+    const recent = await approvals.request(upgrade(workspaceId, admin, trader))
+    // What a crash between the claim and the apply leaves: approved, decided, no result.
+    await database.db.update(schema.approvalRequests).set({ state: 'approved', decidedBy: owner, decidedAt: clock.now() }).where(eq(schema.approvalRequests.id, stuck.id))
+    clock.advance(STALE_APPLY_MS - 60_000)
+    await database.db.update(schema.approvalRequests).set({ state: 'approved', decidedBy: owner, decidedAt: clock.now() }).where(eq(schema.approvalRequests.id, recent.id))
+    await approvals.expireDue()
+    expect((await rowOf(stuck.id))?.state).toBe('approved') // 9 minutes: it may still be applying
+    clock.advance(2 * 60_000)
+    await approvals.expireDue()
+    expect(await rowOf(stuck.id)).toMatchObject({ state: 'failed', note: expect.stringContaining('interrupted'), result: null })
+    expect((await rowOf(recent.id))?.state).toBe('approved')
+    expect(discarded.filter((d) => d.ctx.workspaceId === workspaceId).map((d) => [d.reason, d.ctx.approvalId, d.ctx.decidedBy])).toEqual([['failed', stuck.id, owner]])
+    expect((await auditOf(workspaceId)).filter((e) => e.type === 'approval_apply_failed')).toEqual([
+      expect.objectContaining({ actorType: 'system', outcome: 'failure', details: expect.objectContaining({ approvalId: stuck.id, code: 'INTERRUPTED', approvedBy: owner }) }),
+    ])
+    expect(await roleOf(workspaceId, trader)).toBe('trader')
   })
 
   it('refuses a secret-named payload field, and approving anything but the unlock during a lockdown', async () => {

@@ -1,4 +1,4 @@
-import { and, desc, eq, gt, inArray, lte, ne, or, sql } from 'drizzle-orm'
+import { and, desc, eq, gt, inArray, isNull, lt, lte, ne, or, sql } from 'drizzle-orm'
 import { AppError } from '../lib/errors.js'
 import { newId } from '../lib/ids.js'
 import { findSecretFields, scrubSecretValues } from '../lib/redact.js'
@@ -6,8 +6,19 @@ import type { Clock } from '../lib/clock.js'
 import type { Logger } from '../lib/logger.js'
 import { schema, type Db, type DbOrTx, type ApprovalKind, type ApprovalState } from '../db/index.js'
 import type { Alerts, AuditChain, Outbox } from '../monitoring/index.js'
+import { isAllowed, workspaceAccess, type Action } from '../auth/policy.js'
+import { mayTradeOn, tradableAccounts } from '../auth/member-grants.js'
 import { approverPool, eligibleFor, isOwnerOnly, type Approver } from './approval-eligibility.js'
-import { APPROVAL_TTL_MS, approvalKinds, type ApprovalContext, type ApprovalGate, type ApprovalHandler, type ApprovalRequestInput, type ApprovalView } from './approval-types.js'
+import {
+  APPROVAL_TTL_MS,
+  approvalKinds,
+  type ApprovalContext,
+  type ApprovalDiscardReason,
+  type ApprovalGate,
+  type ApprovalHandler,
+  type ApprovalRequestInput,
+  type ApprovalView,
+} from './approval-types.js'
 
 const { approvalRequests: requests, memberships, users, workspaces } = schema
 
@@ -15,7 +26,12 @@ const { approvalRequests: requests, memberships, users, workspaces } = schema
 export const APPROVAL_REQUESTED_RULE = 'approval_requested'
 /** At most this many requests wait in one workspace: a flood of requests must not bury the real one. */
 export const MAX_PENDING_APPROVALS = 20
-const SUMMARY_MAX_CHARS = 300
+/** At most this many wait per requester: one member (a trader's promotions, say) cannot fill the queue alone. */
+export const MAX_PENDING_PER_REQUESTER = 5
+/** An approved request still without a result this long after its approval was interrupted (a crash): it fails. */
+export const STALE_APPLY_MS = 10 * 60 * 1000
+/** Longer summaries are cut, with a trailing '…' (the request's `details` carry every fact). */
+export const SUMMARY_MAX_CHARS = 300
 const NOTE_MAX_CHARS = 500
 const LIST_LIMIT = 200
 
@@ -37,6 +53,34 @@ export type ApprovalDecider = { userId: string; ip?: string | undefined; request
 export type ApprovalListState = 'pending' | 'decided' | 'all'
 
 type Row = typeof requests.$inferSelect
+
+/**
+ * The policy action each kind of change needs: the requester must still be allowed it when the request is
+ * approved (a member demoted, or narrowed to viewer by the two-factor policy, meanwhile is not).
+ */
+export const approvalActionOf: Record<ApprovalKind, Action> = {
+  'key.connect': 'keys.manage',
+  'key.replace': 'keys.manage',
+  'limits.raise': 'trading.risk',
+  'bot.promote': 'trading.promote',
+  'role.upgrade': 'members.manage',
+  // Owner business (the requester must also still be an owner: see `requesterStanding`).
+  'owner.change': 'members.manage',
+  'policy.relax': 'policies.manage',
+  'incident.unlock': 'incident.unlock',
+}
+
+/** The one-line summary as stored: whitespace folded, cut with a trailing '…' when too long (never silently). */
+export const summaryOf = (text: string): string => {
+  const line = text.replace(/\s+/g, ' ').trim()
+  return line.length > SUMMARY_MAX_CHARS ? `${line.slice(0, SUMMARY_MAX_CHARS - 1).trimEnd()}…` : line
+}
+
+const detailsOf = (payload: unknown): Record<string, unknown> =>
+  payload !== null && typeof payload === 'object' && !Array.isArray(payload) ? (payload as Record<string, unknown>) : {}
+
+/** Why a decision does not go through although the request is open: it is cancelled instead (see `approve`). */
+type Withdrawal = { why: string; note: string; error: AppError }
 
 /**
  * Four-eyes approvals (R42): a high-risk change in a team workspace waits as a request until a second
@@ -123,6 +167,7 @@ export const createApprovals = (deps: ApprovalsDeps) => {
       workspaceId: r.workspaceId,
       kind: r.kind,
       summary: r.summary,
+      details: detailsOf(r.payload),
       state: r.state === 'pending' && !isOpen(r) ? 'expired' : r.state,
       requestedBy: (r.requestedBy && byId.get(r.requestedBy)) || null,
       requestedAt: r.requestedAt.toISOString(),
@@ -154,12 +199,15 @@ export const createApprovals = (deps: ApprovalsDeps) => {
   /**
    * Creates the pending request, audits `approval_requested` (actor: the requester), raises the in-app
    * alert and emails every eligible approver, all in one transaction.
+   * At most MAX_PENDING_APPROVALS wait in a workspace and MAX_PENDING_PER_REQUESTER per requester; an
+   * `incident.unlock` is never refused by either, nor counted (a flood of requests must not keep a
+   * workspace locked).
    * @throws AppError CONFLICT (reason NO_APPROVER: nobody else could approve it; reason TOO_MANY_PENDING),
    *   NOT_FOUND (no such workspace, or the requester is not a member), BAD_INPUT (empty summary), INTERNAL (secret-named payload)
    */
   const request = async (input: ApprovalRequestInput): Promise<ApprovalView> => {
     if (!(approvalKinds as readonly string[]).includes(input.kind)) throw new AppError('INTERNAL', `"${String(input.kind)}" is not a kind of approval`)
-    const summary = input.summary.replace(/\s+/g, ' ').trim().slice(0, SUMMARY_MAX_CHARS)
+    const summary = summaryOf(input.summary)
     if (summary.length === 0) throw new AppError('BAD_INPUT', 'an approval request needs a summary')
     const secretFields = findSecretFields(input.payload)
     if (secretFields.length > 0) throw new AppError('INTERNAL', `an approval payload may not carry secret fields (${secretFields.join(', ')})`)
@@ -176,12 +224,18 @@ export const createApprovals = (deps: ApprovalsDeps) => {
       const approvers = eligibleFor(await approverPool(tx, input.workspaceId), { kind: input.kind, payload: input.payload, requestedBy: requesterId })
       if (approvers.length === 0) throw noApprover(input.kind, input.payload)
       const now = clock.now()
-      const [pending] = await tx
-        .select({ n: sql<number>`count(*)::int` })
-        .from(requests)
-        .where(and(eq(requests.workspaceId, input.workspaceId), eq(requests.state, 'pending'), gt(requests.expiresAt, now)))
-      if ((pending?.n ?? 0) >= MAX_PENDING_APPROVALS) {
-        throw new AppError('CONFLICT', `${MAX_PENDING_APPROVALS} changes already wait for approval in this workspace: approve, reject or cancel some first`, { reason: 'TOO_MANY_PENDING' })
+      if (input.kind !== 'incident.unlock') {
+        // Unlock requests neither count nor are refused: they are one per incident (the unlock flow says so).
+        const [pending] = await tx
+          .select({ all: sql<number>`count(*)::int`, mine: sql<number>`(count(*) filter (where ${requests.requestedBy} = ${requesterId}))::int` })
+          .from(requests)
+          .where(and(eq(requests.workspaceId, input.workspaceId), eq(requests.state, 'pending'), gt(requests.expiresAt, now), ne(requests.kind, 'incident.unlock')))
+        if ((pending?.mine ?? 0) >= MAX_PENDING_PER_REQUESTER) {
+          throw new AppError('CONFLICT', `${MAX_PENDING_PER_REQUESTER} of your changes already wait for approval here: wait for them, or cancel some first`, { reason: 'TOO_MANY_PENDING' })
+        }
+        if ((pending?.all ?? 0) >= MAX_PENDING_APPROVALS) {
+          throw new AppError('CONFLICT', `${MAX_PENDING_APPROVALS} changes already wait for approval in this workspace: approve, reject or cancel some first`, { reason: 'TOO_MANY_PENDING' })
+        }
       }
       const [created] = await tx
         .insert(requests)
@@ -233,7 +287,7 @@ export const createApprovals = (deps: ApprovalsDeps) => {
     requestId: who?.requestId,
   })
 
-  const runDiscard = async (row: Row, reason: 'rejected' | 'expired' | 'cancelled', ctx: ApprovalContext) => {
+  const runDiscard = async (row: Row, reason: ApprovalDiscardReason, ctx: ApprovalContext) => {
     const discard = handlers.get(row.kind)?.discard
     if (!discard) return
     try {
@@ -267,8 +321,40 @@ export const createApprovals = (deps: ApprovalsDeps) => {
     return expired.length
   }
 
-  /** Expires every pending request past its 24 h (the 60 s timer of `start` calls it; reads show them expired already). */
-  const expireDue = (): Promise<number> => expireWhere(undefined)
+  /**
+   * Approved requests whose apply never finished (the process stopped between the approval and the
+   * result): `failed` (audited, actor system), then discarded, so nothing waits forever (e.g. a locked
+   * workspace's unlock can be asked again).
+   */
+  const failInterrupted = async (): Promise<number> => {
+    const cutoff = new Date(clock.now().getTime() - STALE_APPLY_MS)
+    const note = 'applying this approved change was interrupted and did not finish: nothing more will happen, ask again'
+    const failed = await db.transaction(async (tx) => {
+      const rows = await tx
+        .update(requests)
+        .set({ state: 'failed', note })
+        .where(and(eq(requests.state, 'approved'), isNull(requests.result), lt(requests.decidedAt, cutoff)))
+        .returning()
+      for (const r of rows) {
+        await audit.appendIn(tx, {
+          workspaceId: r.workspaceId,
+          type: 'approval_apply_failed',
+          actor: { type: 'system' },
+          outcome: 'failure',
+          details: { approvalId: r.id, kind: r.kind, requestedBy: r.requestedBy, approvedBy: r.decidedBy, code: 'INTERRUPTED' },
+        })
+      }
+      return rows
+    })
+    for (const r of failed) await runDiscard(r, 'failed', contextOf(r, r.decidedBy))
+    return failed.length
+  }
+
+  /**
+   * Expires every pending request past its 24 h, and fails approved ones whose apply was interrupted (the
+   * 60 s timer of `start` calls it; reads show expired ones at once already). Returns how many it closed.
+   */
+  const expireDue = async (): Promise<number> => (await expireWhere(undefined)) + (await failInterrupted())
 
   const stateWord: Record<ApprovalState, string> = {
     pending: 'waiting',
@@ -291,11 +377,13 @@ export const createApprovals = (deps: ApprovalsDeps) => {
     if (row.state !== 'pending') throw new AppError('CONFLICT', `this request is ${stateWord[row.state]}: there is nothing to decide`, { reason: row.state.toUpperCase() })
   }
 
-  const assertEligible = async (row: Row, userId: string, verb: 'approve' | 'reject') => {
-    if (row.requestedBy === userId) {
-      throw new AppError('FORBIDDEN', verb === 'approve' ? 'you asked for this change: a second person must approve it' : 'you asked for this change: cancel it instead', { reason: 'SELF_APPROVAL' })
-    }
-    if (!eligibleFor(await approverPool(db, row.workspaceId), row).some((a) => a.userId === userId)) {
+  const selfDecision = (verb: 'approve' | 'reject') =>
+    new AppError('FORBIDDEN', verb === 'approve' ? 'you asked for this change: a second person must approve it' : 'you asked for this change: cancel it instead', { reason: 'SELF_APPROVAL' })
+
+  /** The decider is an eligible approver of this request, read in `tx` (the claim's transaction). */
+  const assertEligibleIn = async (tx: DbOrTx, row: Row, userId: string, verb: 'approve' | 'reject') => {
+    if (row.requestedBy === userId) throw selfDecision(verb)
+    if (!eligibleFor(await approverPool(tx, row.workspaceId), row).some((a) => a.userId === userId)) {
       const who = isOwnerOnly(row.kind, row.payload) ? 'an owner' : 'an owner or admin'
       throw new AppError('FORBIDDEN', `only ${who} other than the requester (and the member it is for), with a second factor where the workspace requires one, may ${verb} this`, {
         reason: 'NOT_ELIGIBLE',
@@ -304,12 +392,76 @@ export const createApprovals = (deps: ApprovalsDeps) => {
   }
 
   /**
-   * Moves a pending, unexpired request to `state` (a compare-and-set: exactly one decision wins) and audits
-   * it in the same transaction.
+   * Whether the requester may still make the change they asked for (read in the claim's transaction): still
+   * a member, their effective role (the two-factor policy narrows it) still allowed the kind's action, still
+   * an owner for an `owner.change`, still granted the real account a promotion goes to. Else why not.
    */
-  const claim = async (row: Row, set: Partial<typeof requests.$inferInsert> & { state: ApprovalState }, event: { type: string; actorId: string; who: ApprovalDecider; details?: Record<string, unknown> }): Promise<Row> => {
+  const requesterStanding = async (tx: DbOrTx, row: Row): Promise<Withdrawal | undefined> => {
+    const access = row.requestedBy ? await workspaceAccess(tx, row.requestedBy, row.workspaceId) : undefined
+    if (!row.requestedBy || !access) {
+      return {
+        why: 'requester_gone',
+        note: 'the member who asked for it is no longer in the workspace',
+        error: new AppError('CONFLICT', 'the member who asked for this change is no longer in the workspace: it was cancelled', { reason: 'REQUESTER_GONE' }),
+      }
+    }
+    const lost: Withdrawal = {
+      why: 'requester_lost_right',
+      note: 'the member who asked for it may no longer make this change',
+      error: new AppError('CONFLICT', 'the member who asked for this change may no longer make it (their role or access changed): it was cancelled', { reason: 'REQUESTER_LOST_RIGHT' }),
+    }
+    if (!isAllowed(access.role, approvalActionOf[row.kind])) return lost
+    if (row.kind === 'owner.change' && access.role !== 'owner') return lost
+    if (row.kind === 'bot.promote') {
+      const target = (row.payload as { exchangeAccountId?: unknown } | null)?.exchangeAccountId
+      if (typeof target !== 'string' || !mayTradeOn(await tradableAccounts(tx, row.workspaceId, row.requestedBy, access.role), target)) return lost
+    }
+    return undefined
+  }
+
+  /** Cancels the pending rows of `scope` in `tx`, each audited as `approval_cancelled` (actor: `by`). Discard them after the commit. */
+  const cancelIn = async (tx: DbOrTx, workspaceId: string, scope: ReturnType<typeof and>, by: ApprovalDecider, why: string, note: string): Promise<Row[]> => {
+    const rows = await tx
+      .update(requests)
+      .set({ state: 'cancelled', decidedBy: by.userId, decidedAt: clock.now(), note })
+      .where(and(eq(requests.workspaceId, workspaceId), eq(requests.state, 'pending'), scope))
+      .returning()
+    for (const r of rows) {
+      await audit.appendIn(tx, {
+        workspaceId,
+        type: 'approval_cancelled',
+        actor: { type: 'user', id: by.userId },
+        outcome: 'success',
+        ip: by.ip,
+        requestId: by.requestId,
+        details: { approvalId: r.id, kind: r.kind, summary: r.summary, requestedBy: r.requestedBy, why },
+      })
+    }
+    return rows
+  }
+
+  /**
+   * Moves a pending, unexpired request to `state` (a compare-and-set: exactly one decision wins) and audits
+   * it in the same transaction. `guard` runs first in that transaction, with the workspace row locked
+   * (FOR UPDATE: a request, a lockdown's lock and other decisions of this workspace wait for it), so what
+   * it checks still holds when the decision commits. It throws to refuse (nothing is written), or returns a
+   * withdrawal: the request is cancelled instead (and discarded after the commit) and its error thrown.
+   */
+  const claim = async (
+    row: Row,
+    set: Partial<typeof requests.$inferInsert> & { state: ApprovalState },
+    event: { type: string; actorId: string; who: ApprovalDecider; details?: Record<string, unknown> },
+    guard?: (tx: DbOrTx, ws: { lockedAt: Date | null }) => Promise<Withdrawal | undefined>,
+  ): Promise<Row> => {
     const now = clock.now()
-    const claimed = await db.transaction(async (tx) => {
+    const outcome = await db.transaction(async (tx): Promise<{ claimed: Row } | { withdrawn: Row[]; error: AppError } | undefined> => {
+      const [ws] = await tx.select({ lockedAt: workspaces.lockedAt }).from(workspaces).where(eq(workspaces.id, row.workspaceId)).for('update')
+      if (!ws) return undefined
+      const withdrawal = guard ? await guard(tx, ws) : undefined
+      if (withdrawal) {
+        const withdrawn = await cancelIn(tx, row.workspaceId, and(eq(requests.id, row.id), gt(requests.expiresAt, now)), event.who, withdrawal.why, withdrawal.note)
+        return withdrawn.length > 0 ? { withdrawn, error: withdrawal.error } : undefined
+      }
       const [updated] = await tx
         .update(requests)
         .set({ ...set, decidedAt: now })
@@ -325,9 +477,13 @@ export const createApprovals = (deps: ApprovalsDeps) => {
         requestId: event.who.requestId,
         details: { approvalId: row.id, kind: row.kind, summary: row.summary, requestedBy: row.requestedBy, ...event.details },
       })
-      return updated
+      return { claimed: updated }
     })
-    if (claimed) return claimed
+    if (outcome && 'claimed' in outcome) return outcome.claimed
+    if (outcome) {
+      for (const r of outcome.withdrawn) await runDiscard(r, 'cancelled', contextOf(r, event.who.userId, event.who))
+      throw outcome.error
+    }
     // Someone else decided it meanwhile, or it expired this instant: answer with what it is now.
     await assertOpen(await rowOf(db, row.workspaceId, row.id))
     throw new AppError('CONFLICT', 'this request changed meanwhile: reload it')
@@ -335,35 +491,31 @@ export const createApprovals = (deps: ApprovalsDeps) => {
 
   /**
    * A second eligible member approves: the request is claimed (pending → approved) and audited with both
-   * identities, then its handler applies the change. On the handler's failure the request becomes `failed`
-   * and the handler's error is rethrown.
-   * @throws AppError NOT_FOUND, FORBIDDEN (reason SELF_APPROVAL or NOT_ELIGIBLE), CONFLICT (not pending, expired),
-   *   WORKSPACE_LOCKED (a lockdown holds the workspace; only the unlock may be approved), UNAVAILABLE (no handler)
+   * identities, then its handler applies the change. Who approves, the requester's standing and the
+   * lockdown are checked in the claim's transaction. A requester who left, or may no longer make the change
+   * (demoted, narrowed to viewer by the two-factor policy, an owner change by someone no longer owner, a
+   * promotion to an account no longer granted to them), has the request cancelled (and discarded) instead.
+   * On the handler's failure the request becomes `failed`, its discard runs (reason `failed`) and the
+   * handler's error is rethrown.
+   * @throws AppError NOT_FOUND, FORBIDDEN (reason SELF_APPROVAL or NOT_ELIGIBLE), CONFLICT (not pending, expired;
+   *   reason REQUESTER_GONE or REQUESTER_LOST_RIGHT: it was cancelled), WORKSPACE_LOCKED (a lockdown holds the
+   *   workspace; only the unlock may be approved), UNAVAILABLE (no handler)
    */
   const approve = async (workspaceId: string, id: string, approver: ApprovalDecider): Promise<ApprovalView> => {
     const row = await rowOf(db, workspaceId, id)
-    if (row.requestedBy === approver.userId) await assertEligible(row, approver.userId, 'approve')
+    if (row.requestedBy === approver.userId) throw selfDecision('approve')
     await assertOpen(row)
-    await assertEligible(row, approver.userId, 'approve')
     const handler = handlers.get(row.kind)
     if (!handler) throw new AppError('UNAVAILABLE', `this server cannot apply "${row.kind}" changes yet: the request stays pending`)
-    // A request outlives its requester only by accident (leaving cancels them): it is cancelled, not applied.
-    const [requester] = row.requestedBy
-      ? await db
-          .select({ userId: memberships.userId })
-          .from(memberships)
-          .where(and(eq(memberships.workspaceId, workspaceId), eq(memberships.userId, row.requestedBy)))
-          .limit(1)
-      : []
-    if (!requester) {
-      await cancelWhere(workspaceId, eq(requests.id, row.id), approver, 'requester_gone', 'the member who asked for it is no longer in the workspace')
-      throw new AppError('CONFLICT', 'the member who asked for this change is no longer in the workspace: it was cancelled', { reason: 'REQUESTER_GONE' })
-    }
-    if (row.kind !== 'incident.unlock') {
-      const [ws] = await db.select({ lockedAt: workspaces.lockedAt }).from(workspaces).where(eq(workspaces.id, workspaceId)).limit(1)
-      if (ws?.lockedAt) throw new AppError('WORKSPACE_LOCKED', 'this workspace is locked down after an incident: unlock it first, then approve this change', { reason: 'LOCKDOWN' })
-    }
-    const claimed = await claim(row, { state: 'approved', decidedBy: approver.userId }, { type: 'approval_approved', actorId: approver.userId, who: approver })
+    const claimed = await claim(row, { state: 'approved', decidedBy: approver.userId }, { type: 'approval_approved', actorId: approver.userId, who: approver }, async (tx, ws) => {
+      await assertEligibleIn(tx, row, approver.userId, 'approve')
+      const withdrawal = await requesterStanding(tx, row)
+      if (withdrawal) return withdrawal
+      if (row.kind !== 'incident.unlock' && ws.lockedAt) {
+        throw new AppError('WORKSPACE_LOCKED', 'this workspace is locked down after an incident: unlock it first, then approve this change', { reason: 'LOCKDOWN' })
+      }
+      return undefined
+    })
     const ctx = contextOf(claimed, approver.userId, approver)
     let result: Record<string, unknown>
     try {
@@ -384,6 +536,8 @@ export const createApprovals = (deps: ApprovalsDeps) => {
           details: { approvalId: id, kind: row.kind, requestedBy: row.requestedBy, code },
         })
       })
+      // Nothing may wait on a failed request (a key in the signer, an unlock): its discard cleans up.
+      await runDiscard(claimed, 'failed', ctx)
       throw err
     }
     const stored = findSecretFields(result).length === 0 ? result : { applied: true }
@@ -404,21 +558,25 @@ export const createApprovals = (deps: ApprovalsDeps) => {
 
   /**
    * An eligible member (not the requester: they cancel) turns the request down; its handler discards it.
+   * Eligibility is checked in the claim's transaction.
    * @throws AppError NOT_FOUND, FORBIDDEN (SELF_APPROVAL, NOT_ELIGIBLE), CONFLICT (not pending, expired)
    */
   const reject = async (workspaceId: string, id: string, decider: ApprovalDecider, note?: string): Promise<ApprovalView> => {
     const row = await rowOf(db, workspaceId, id)
-    if (row.requestedBy === decider.userId) await assertEligible(row, decider.userId, 'reject')
+    if (row.requestedBy === decider.userId) throw selfDecision('reject')
     await assertOpen(row)
-    await assertEligible(row, decider.userId, 'reject')
     const text = note === undefined ? null : scrubSecretValues(note.trim()).slice(0, NOTE_MAX_CHARS) || null
-    const claimed = await claim(row, { state: 'rejected', decidedBy: decider.userId, note: text }, { type: 'approval_rejected', actorId: decider.userId, who: decider, details: { note: text } })
+    const claimed = await claim(row, { state: 'rejected', decidedBy: decider.userId, note: text }, { type: 'approval_rejected', actorId: decider.userId, who: decider, details: { note: text } }, async (tx) => {
+      await assertEligibleIn(tx, row, decider.userId, 'reject')
+      return undefined
+    })
     await runDiscard(claimed, 'rejected', contextOf(claimed, decider.userId, decider))
     return viewOf(workspaceId, id, decider.userId)
   }
 
   /**
-   * The requester withdraws their request; its handler discards it.
+   * The requester withdraws their request; its handler discards it. (The route lets only roles that could
+   * have asked for something do it, `approvals.cancel`: a viewer's request never reaches the signer.)
    * @throws AppError NOT_FOUND, FORBIDDEN (not the requester), CONFLICT (not pending, expired)
    */
   const cancel = async (workspaceId: string, id: string, requester: ApprovalDecider): Promise<ApprovalView> => {
@@ -435,42 +593,24 @@ export const createApprovals = (deps: ApprovalsDeps) => {
    * then discards each. For membership changes: the rows are chosen by `scope`.
    */
   const cancelWhere = async (workspaceId: string, scope: ReturnType<typeof and>, by: ApprovalDecider, why: string, note: string): Promise<number> => {
-    const now = clock.now()
-    const cancelled = await db.transaction(async (tx) => {
-      const rows = await tx
-        .update(requests)
-        .set({ state: 'cancelled', decidedBy: by.userId, decidedAt: now, note })
-        .where(and(eq(requests.workspaceId, workspaceId), eq(requests.state, 'pending'), scope))
-        .returning()
-      for (const r of rows) {
-        await audit.appendIn(tx, {
-          workspaceId,
-          type: 'approval_cancelled',
-          actor: { type: 'user', id: by.userId },
-          outcome: 'success',
-          ip: by.ip,
-          requestId: by.requestId,
-          details: { approvalId: r.id, kind: r.kind, summary: r.summary, requestedBy: r.requestedBy, why },
-        })
-      }
-      return rows
-    })
+    const cancelled = await db.transaction((tx) => cancelIn(tx, workspaceId, scope, by, why, note))
     for (const r of cancelled) await runDiscard(r, 'cancelled', contextOf(r, by.userId, by))
     return cancelled.length
   }
 
   /**
    * A member left or was removed (`by`: who removed them, or the member who left): their pending requests,
-   * and role upgrades waiting for them, are cancelled and discarded. Call it after the membership change
-   * committed. Returns how many were cancelled.
+   * and role upgrades waiting for them, are cancelled and discarded. With `requestedOnly` (a member given
+   * less power): only the requests they made. Call it after the membership change committed. Returns how
+   * many were cancelled.
    */
-  const cancelAllBy = (workspaceId: string, userId: string, by: ApprovalDecider): Promise<number> =>
+  const cancelAllBy = (workspaceId: string, userId: string, by: ApprovalDecider, opts: { requestedOnly?: boolean; why?: string; note?: string } = {}): Promise<number> =>
     cancelWhere(
       workspaceId,
-      or(eq(requests.requestedBy, userId), and(eq(requests.kind, 'role.upgrade'), sql`${requests.payload}->>'userId' = ${userId}`)),
+      opts.requestedOnly ? eq(requests.requestedBy, userId) : or(eq(requests.requestedBy, userId), and(eq(requests.kind, 'role.upgrade'), sql`${requests.payload}->>'userId' = ${userId}`)),
       by,
-      'member_left',
-      'the member who asked for it (or whom it was for) is no longer in the workspace',
+      opts.why ?? 'member_left',
+      opts.note ?? 'the member who asked for it (or whom it was for) is no longer in the workspace',
     )
 
   /** The workspace was deleted (`by`: its owner): every pending request is cancelled and discarded. */

@@ -1,4 +1,4 @@
-import { asc, eq } from 'drizzle-orm'
+import { and, asc, eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { backends, openTestDatabase, type TestDatabase } from '../support/databases.js'
 import { ORIGIN, PASSWORD, startAccountsApp, type AccountsApp } from '../support/accounts-app.js'
@@ -153,8 +153,36 @@ describe.each(backends)('four-eyes approvals end to end on %s (R42)', (kind) => 
     const listed = await t.app.inject({ url: `/api/workspaces/${ws}/approvals?state=pending`, headers: bearer })
     expect(listed.json<ApprovalView[]>().map((a) => a.id)).toEqual([pending.id])
     expect((await t.app.inject({ method: 'POST', url: `/api/workspaces/${ws}/approvals/${pending.id}/approve`, headers: bearer })).statusCode).toBe(403)
+    expect((await t.app.inject({ method: 'POST', url: `/api/workspaces/${ws}/approvals/${pending.id}/cancel`, headers: bearer })).statusCode).toBe(403)
     const cancelled = await send('requester', 'POST', `/approvals/${pending.id}/cancel`)
     expect(cancelled.json()).toMatchObject({ state: 'cancelled', decidedBy: { userId: ids.requester } })
+    expect(await limits()).toEqual({ maxOrderNotional: '500' })
+  })
+
+  it('rejecting needs a fresh step-up; a requester demoted to viewer can neither cancel nor have the request approved', async () => {
+    const setRole = (role: 'admin' | 'viewer') =>
+      database.db.update(schema.memberships).set({ role }).where(and(eq(schema.memberships.workspaceId, ws), eq(schema.memberships.userId, ids.requester)))
+    const first = (await send('requester', 'PUT', risk(), { maxOrderNotional: '800' })).json<{ approval: ApprovalView }>().approval
+    clock.advance(6 * MINUTE) // every step-up window is over
+    const stale = await send('approver', 'POST', `/approvals/${first.id}/reject`, {})
+    expect([stale.statusCode, stale.json()]).toEqual([401, expect.objectContaining({ code: 'STEP_UP_REQUIRED' })])
+    expect((await send('owner', 'GET', `/approvals/${first.id}`)).json()).toMatchObject({ state: 'pending' })
+
+    // Demoted to viewer: cancelling (whose discard may reach the signer) is not a viewer's act (R41)…
+    await setRole('viewer')
+    const cancel = await send('requester', 'POST', `/approvals/${first.id}/cancel`)
+    expect([cancel.statusCode, cancel.json()]).toEqual([403, expect.objectContaining({ code: 'FORBIDDEN' })])
+    // …and the raise they asked for while an admin is no longer theirs to make: approving cancels it.
+    await stepUp('approver')
+    const approved = await send('approver', 'POST', `/approvals/${first.id}/approve`)
+    expect([approved.statusCode, approved.json()]).toEqual([409, expect.objectContaining({ code: 'CONFLICT', reason: 'REQUESTER_LOST_RIGHT' })])
+    expect((await send('owner', 'GET', `/approvals/${first.id}`)).json()).toMatchObject({ state: 'cancelled', decidedBy: { userId: ids.approver } })
+    expect(await limits()).toEqual({ maxOrderNotional: '500' })
+    await setRole('admin')
+
+    const second = (await send('requester', 'PUT', risk(), { maxOrderNotional: '800' })).json<{ approval: ApprovalView }>().approval
+    const rejected = await send('approver', 'POST', `/approvals/${second.id}/reject`, { note: 'too much' })
+    expect([rejected.statusCode, rejected.json()]).toEqual([200, expect.objectContaining({ state: 'rejected', note: 'too much', details: expect.objectContaining({ account: expect.objectContaining({ id: accountId }), limits: { maxOrderNotional: '800' } }) })])
     expect(await limits()).toEqual({ maxOrderNotional: '500' })
   })
 

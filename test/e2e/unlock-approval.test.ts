@@ -158,6 +158,10 @@ describe.each(backends)('the unlock waits for a second person on %s (R42)', (kin
     await incidents.settleDueUnlocks() // the timer's work
     const request = await pendingUnlock()
     if (!request) throw new Error('the unlock was not put up for approval')
+    // Rejecting needs a fresh step-up too (a stolen cookie alone must not turn down an unlock).
+    const stale = await send(admin, 'POST', `/approvals/${request.id}/reject`, { note: 'x' })
+    expect([stale.statusCode, stale.json()]).toEqual([401, expect.objectContaining({ code: 'STEP_UP_REQUIRED' })])
+    expect((await t.post('/api/auth/step-up', { password: PASSWORD }, admin)).statusCode).toBe(200)
     const rejected = await send(admin, 'POST', `/approvals/${request.id}/reject`, { note: 'not before we rotate the keys' })
     expect(rejected.json()).toMatchObject({ state: 'rejected', note: 'not before we rotate the keys' })
     expect((await send(owner, 'GET', '/lockdown')).json()).toMatchObject({ locked: true, incident: { id: incidentId, state: 'open', unlockRequestedAt: null, unlockConfirmedAt: null } })
@@ -175,14 +179,54 @@ describe.each(backends)('the unlock waits for a second person on %s (R42)', (kin
     expect((await send(owner, 'GET', '/lockdown')).json()).toMatchObject({ locked: false })
   })
 
-  it('refuses at the first step when nobody else could approve', async () => {
+  it('refuses at the first step when nobody else could approve, except for the only owner, whose unlock goes ahead without approval', async () => {
     const incidentId = await lockDown()
     await database.db.update(schema.memberships).set({ role: 'trader' }).where(and(eq(schema.memberships.workspaceId, ws), eq(schema.memberships.userId, adminId)))
+    // A second owner whose account is disabled: nobody could approve, and the requester is not the only owner.
+    const { userId: coOwner } = await t.addUser('co-owner@example.com')
+    await database.db.insert(schema.memberships).values({ workspaceId: ws, userId: coOwner, role: 'owner', createdAt: clock.now() })
+    await database.db.update(schema.users).set({ disabledAt: clock.now() }).where(eq(schema.users.id, coOwner))
     const refused = await send(owner, 'POST', '/incident/unlock/request', { password: PASSWORD, totp: code() })
     expect(refused.statusCode).toBe(409)
     expect(refused.json()).toMatchObject({ code: 'CONFLICT', reason: 'NO_APPROVER' })
     expect((await send(owner, 'GET', '/lockdown')).json()).toMatchObject({ locked: true, incident: { id: incidentId, state: 'open' } })
+
+    // The only owner: an unlock must never be impossible (they could have turned approvals off).
+    await database.db.delete(schema.memberships).where(and(eq(schema.memberships.workspaceId, ws), eq(schema.memberships.userId, coOwner)))
+    const requested = await send(owner, 'POST', '/incident/unlock/request', { password: PASSWORD, totp: code() })
+    expect([requested.statusCode, requested.json()]).toEqual([202, expect.objectContaining({ state: 'unlocking', approvalRequired: false })])
+    const confirmed = await t.post('/api/incident/unlock/confirm', { token: await t.linkToken('owner@example.com', 'unlock_requested') })
+    expect(confirmed.json()).toMatchObject({ state: 'unlocking', approval: null })
+    clock.advance(COOLING_OFF_SECONDS * 1000)
+    expect(await incidents.settleDueUnlocks()).toBe(1)
+    expect((await send(owner, 'GET', '/lockdown')).json()).toMatchObject({ locked: false, incident: null })
+    expect(await pendingUnlock()).toBeUndefined()
+    expect(await timeline(incidentId)).toEqual(expect.arrayContaining(['unlock_approval_waived', 'unlock_completed']))
+    const entries = await database.db.select().from(schema.auditEvents).where(eq(schema.auditEvents.chain, workspaceChain(ws))).orderBy(asc(schema.auditEvents.seq))
+    const waived = entries.filter((e) => e.type === 'unlock_approval_waived')
+    expect(waived).toEqual([expect.objectContaining({ actorType: 'system', details: expect.objectContaining({ incidentId, requestedBy: ownerId, reason: 'single_owner_no_approver' }) })])
+    expect(entries.findIndex((e) => e.type === 'unlock_approval_waived')).toBeLessThan(entries.findLastIndex((e) => e.type === 'unlock_completed'))
     await database.db.update(schema.memberships).set({ role: 'admin' }).where(and(eq(schema.memberships.workspaceId, ws), eq(schema.memberships.userId, adminId)))
+  })
+
+  it('an approved unlock whose opening was interrupted fails after 10 minutes and can be asked again', async () => {
+    const incidentId = await lockDown()
+    await askToUnlock()
+    clock.advance(COOLING_OFF_SECONDS * 1000)
+    await incidents.settleDueUnlocks()
+    const request = await pendingUnlock()
+    if (!request) throw new Error('the unlock was not put up for approval')
+    // What a crash between the approval's claim and its apply leaves: approved, no result, the incident waiting.
+    await database.db.update(schema.approvalRequests).set({ state: 'approved', decidedBy: adminId, decidedAt: clock.now() }).where(eq(schema.approvalRequests.id, request.id))
+    expect((await send(owner, 'POST', '/incident/unlock/request', { password: PASSWORD, totp: code() })).statusCode).toBe(409)
+    clock.advance(11 * 60_000)
+    await t.approvals?.expireDue() // the 60 s sweep's work
+    expect((await send(admin, 'GET', `/approvals/${request.id}`)).json()).toMatchObject({ state: 'failed' })
+    expect((await send(owner, 'GET', '/lockdown')).json()).toMatchObject({ locked: true, incident: { id: incidentId, state: 'open', unlockRequestedAt: null, unlockConfirmedAt: null } })
+    expect(await timeline(incidentId)).toContain('unlock_approval_failed')
+    // Asked anew (step one): accepted; the next test carries on with this incident.
+    const again = await send(owner, 'POST', '/incident/unlock/request', { password: PASSWORD, totp: code() })
+    expect([again.statusCode, again.json()]).toEqual([202, expect.objectContaining({ approvalRequired: true })])
   })
 
   it('with no cooling-off the emailed link answers 202 with the pending request', async () => {

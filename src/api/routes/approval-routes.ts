@@ -23,13 +23,16 @@ export type ApprovalRouteDeps = {
  * Four-eyes approvals (R42). Everyone in the workspace sees what waits (`approvals.read`, API tokens with
  * read scope too); approving needs an eligible owner or admin other than the requester, signed in, with a
  * fresh step-up (a passkey where the workspace's policy asks owners and admins for one); rejecting needs the
- * same person without the step-up (it changes nothing); only the requester cancels. Approving answers the
+ * same person and step-up too (a stolen cookie alone must not turn down every pending key or unlock); only the
+ * requester cancels, and only while their role could ask for something (`approvals.cancel`: a viewer's
+ * cancel would reach the signer through the discard, R41). Approving answers the
  * applied request (state `approved`, with the handler's `result`), or the handler's error when applying
  * failed (the request is then `failed`, with the reason as its note).
  */
 export const approvalRoutes = (app: App, { db, sessions, apiTokens, stepUp, approvals }: ApprovalRouteDeps) => {
   const reader = [requireActor(sessions, apiTokens), authorizeWorkspace(db)]
   const person = [requireSession(sessions), authorizeWorkspace(db)]
+  const confirmed = [...person, requireStepUp(stepUp, { workspaceParam: 'workspaceId' })]
   const base = '/api/workspaces/:workspaceId/approvals'
   const tags = ['approvals']
   const decider = (req: FastifyRequest) => ({ userId: sessionOf(req).userId, ip: req.ip, requestId: req.id })
@@ -49,19 +52,19 @@ export const approvalRoutes = (app: App, { db, sessions, apiTokens, stepUp, appr
     {
       schema: { tags, params: approvalParams, response: { 200: approvalViewSchema } },
       config: { action: 'approvals.decide' },
-      preValidation: [...person, requireStepUp(stepUp, { workspaceParam: 'workspaceId' })],
+      preValidation: confirmed,
     },
     async (req) => approvals.approve(req.params.workspaceId, req.params.id, decider(req)),
   )
   app.post(
     `${base}/:id/reject`,
-    { schema: { tags, params: approvalParams, body: rejectBody.optional(), response: { 200: approvalViewSchema } }, config: { action: 'approvals.decide' }, preValidation: person },
+    { schema: { tags, params: approvalParams, body: rejectBody.optional(), response: { 200: approvalViewSchema } }, config: { action: 'approvals.decide' }, preValidation: confirmed },
     async (req) => approvals.reject(req.params.workspaceId, req.params.id, decider(req), req.body?.note),
   )
   // Any member may have asked (a trader's promotion, say): the service checks it is the requester.
   app.post(
     `${base}/:id/cancel`,
-    { schema: { tags, params: approvalParams, response: { 200: approvalViewSchema } }, config: { action: 'approvals.read' }, preValidation: person },
+    { schema: { tags, params: approvalParams, response: { 200: approvalViewSchema } }, config: { action: 'approvals.cancel' }, preValidation: person },
     async (req) => approvals.cancel(req.params.workspaceId, req.params.id, decider(req)),
   )
 }

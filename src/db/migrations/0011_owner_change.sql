@@ -1,0 +1,2 @@
+ALTER TABLE "approval_requests" DROP CONSTRAINT "approval_requests_kind_valid";--> statement-breakpoint
+ALTER TABLE "approval_requests" ADD CONSTRAINT "approval_requests_kind_valid" CHECK ("approval_requests"."kind" in ('key.connect', 'key.replace', 'limits.raise', 'bot.promote', 'role.upgrade', 'policy.relax', 'incident.unlock', 'owner.change'));
