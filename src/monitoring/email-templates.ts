@@ -88,6 +88,7 @@ export type EmailTemplateVars = {
   team_notice:
     | { change: 'invited'; workspaceName: string; invitedBy: string; role: string; link: string; expiresAt: Moment }
     | { change: 'removed'; workspaceName: string; by: string; time: Moment }
+    | { change: 'role_changed'; workspaceName: string; by: string; from: string; to: string; time: Moment }
     | { change: 'joined'; workspaceName: string; member: string; role: string; time: Moment }
     | { change: 'approval_requested'; workspaceName: string; requestedBy: string; summary: string; expiresAt: Moment }
 }
@@ -350,6 +351,18 @@ const templates: { [K in EmailTemplateName]: (v: EmailTemplateVars[K]) => Conten
             `Time: ${formatMoment(v.time)}`,
             '',
             'Your access to it, your API tokens for it and your pending requests in it have ended. Your own account and other workspaces are unchanged.',
+            'If you think this is a mistake, ask an owner of the workspace.',
+          ],
+        }
+      case 'role_changed':
+        return {
+          subject: `Your role in "${v.workspaceName}" on Bulwark is now ${v.to}`,
+          lines: [
+            `${v.by} changed your role in the Bulwark workspace "${v.workspaceName}" from ${v.from} to ${v.to}.`,
+            '',
+            `Time: ${formatMoment(v.time)}`,
+            '',
+            'Your pending requests in it were cancelled. Your own account and other workspaces are unchanged.',
             'If you think this is a mistake, ask an owner of the workspace.',
           ],
         }

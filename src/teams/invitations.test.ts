@@ -6,10 +6,10 @@ import { sha256Hex } from '../crypto/index.js'
 import { schema, type Role } from '../db/index.js'
 import { insertUserWithWorkspace } from '../auth/workspace-store.js'
 import { createAlerts, createAuditChain, createOutbox, workspaceChain } from '../monitoring/index.js'
-import { createApprovals } from './approvals.js'
+import { createApprovals, type Approvals } from './approvals.js'
 import { createTeams, type Teams } from './teams.js'
 import { invitationThrottlePolicy, maskEmail } from './invitations.js'
-import { INVITATION_TTL_MS, MAX_PENDING_INVITATIONS } from './team-types.js'
+import { INVITATION_RECIPIENT_INTERVAL_MS, INVITATION_TTL_MS, MAX_INVITATIONS_PER_ADDRESS_PER_HOUR, MAX_INVITATIONS_PER_HOUR, MAX_PENDING_INVITATIONS } from './team-types.js'
 
 const ORIGIN = 'http://localhost:8080'
 
@@ -17,14 +17,16 @@ describe.each(backends)('invitations on %s (issue 10)', (kind) => {
   let database: TestDatabase
   const clock = createManualClock('2026-12-04T08:00:00Z')
   let teams: Teams
+  let approvals: Approvals
 
   beforeAll(async () => {
     database = await openTestDatabase(kind)
     const { db } = database
     const audit = createAuditChain({ db, clock })
     const outbox = createOutbox({ db, clock })
-    const approvals = createApprovals({ db, clock, audit, alerts: createAlerts({ db, clock }), outbox })
+    approvals = createApprovals({ db, clock, audit, alerts: createAlerts({ db, clock }), outbox })
     teams = createTeams({ db, clock, audit, outbox, gate: approvals, publicOrigin: ORIGIN })
+    approvals.register('role.upgrade', { apply: teams.members.applyRoleUpgrade })
   })
   afterAll(async () => {
     await database?.dispose()
@@ -44,9 +46,11 @@ describe.each(backends)('invitations on %s (issue 10)', (kind) => {
     return { userId, email }
   }
   const by = (userId: string, role: Role = 'owner') => ({ userId, role, ip: '198.51.100.9', requestId: 'req-inv' })
-  const team = async () => {
+  /** A team workspace; four-eyes off unless asked for (invitations above viewer then wait for a second person). */
+  const team = async (opts: { approvalsRequired?: boolean } = {}) => {
     const owner = await person('owner')
     const ws = await teams.workspaces.create('Desk', by(owner.userId))
+    if (!opts.approvalsRequired) await database.db.update(schema.workspaces).set({ approvalsRequired: false }).where(eq(schema.workspaces.id, ws.id))
     return { workspaceId: ws.id, owner }
   }
   const emailsTo = (address: string) => database.db.select().from(schema.emailOutbox).where(eq(schema.emailOutbox.toAddress, address)).orderBy(desc(schema.emailOutbox.createdAt), desc(schema.emailOutbox.id))
@@ -120,6 +124,7 @@ describe.each(backends)('invitations on %s (issue 10)', (kind) => {
 
     const first = await teams.invitations.invite(workspaceId, { email: b.email, role: 'viewer' }, by(owner.userId))
     const old = await lastToken(b.email)
+    clock.advance(INVITATION_RECIPIENT_INTERVAL_MS)
     const second = await teams.invitations.invite(workspaceId, { email: b.email, role: 'trader' }, by(owner.userId))
     const current = await lastToken(b.email)
     expect(current).not.toBe(old)
@@ -146,7 +151,8 @@ describe.each(backends)('invitations on %s (issue 10)', (kind) => {
     for (let i = 0; i < MAX_PENDING_INVITATIONS; i++) await teams.invitations.invite(workspaceId, { email: `p${i}@example.com`, role: 'viewer' }, by(admin.userId, 'admin'))
     expect(await codeOf(teams.invitations.invite(workspaceId, { email: 'one-more@example.com', role: 'viewer' }, by(owner.userId)))).toBe('RATE_LIMITED')
     expect(await emailsTo('one-more@example.com')).toEqual([])
-    // Re-inviting a pending address replaces it, so it still fits.
+    // Re-inviting a pending address (a while later) replaces it, so it still fits.
+    clock.advance(INVITATION_RECIPIENT_INTERVAL_MS)
     expect(await teams.invitations.invite(workspaceId, { email: 'p0@example.com', role: 'trader' }, by(owner.userId))).toMatchObject({ state: 'pending' })
     // An address without an account gets the email too, with the "set a code" line instead of a code.
     expect((await emailsTo('p1@example.com'))[0]?.textBody).toMatch(/^You have not set an anti-phishing code yet/)
@@ -186,5 +192,73 @@ describe.each(backends)('invitations on %s (issue 10)', (kind) => {
     await teams.workspaces.remove(workspaceId, by(owner.userId))
     expect(await codeOf(teams.invitations.preview(token, undefined))).toBe('NOT_FOUND')
     expect(await codeOf(teams.invitations.accept(token, { userId: invitee.userId }))).toBe('NOT_FOUND')
+  })
+
+  it('where approvals are required, an invitation above viewer joins as viewer and files the role as a request in the inviter\'s name (review #3)', async () => {
+    const { workspaceId, owner } = await team({ approvalsRequired: true })
+    const admin = await person('admin')
+    await database.db.insert(schema.memberships).values({ workspaceId, userId: admin.userId, role: 'admin', createdAt: clock.now() })
+    const alt = await person('alt')
+    await teams.invitations.invite(workspaceId, { email: alt.email, role: 'admin' }, by(owner.userId))
+    const accepted = await teams.invitations.accept(await lastToken(alt.email), { userId: alt.userId })
+    expect(accepted).toMatchObject({ workspaceId, role: 'viewer', pendingRole: 'admin', approval: { kind: 'role.upgrade', state: 'pending', requestedBy: { userId: owner.userId } } })
+    expect(accepted.approval?.summary).toBe(`Make ${alt.email} an admin (invited as admin; joined as viewer)`)
+    expect(await roleIn(workspaceId, alt.userId)).toBe('viewer')
+    expect((await auditOf(workspaceId)).find((e) => e.type === 'member_joined')).toMatchObject({ details: { userId: alt.userId, role: 'viewer', invitedAs: 'admin' } })
+    const id = accepted.approval?.id ?? ''
+    // Neither the inviter (the requester) nor the invitee (who gains) approves it: the owner cannot approve their own second account.
+    expect(await codeOf(approvals.approve(workspaceId, id, { userId: owner.userId }))).toBe('FORBIDDEN/SELF_APPROVAL')
+    expect(await codeOf(approvals.approve(workspaceId, id, { userId: alt.userId }))).toMatch(/^FORBIDDEN/)
+    expect(await approvals.approve(workspaceId, id, { userId: admin.userId })).toMatchObject({ state: 'approved' })
+    expect(await roleIn(workspaceId, alt.userId)).toBe('admin')
+
+    // A viewer invitation joins as invited, without a request.
+    const looker = await person('looker')
+    await teams.invitations.invite(workspaceId, { email: looker.email, role: 'viewer' }, by(owner.userId))
+    expect(await teams.invitations.accept(await lastToken(looker.email), { userId: looker.userId })).toEqual({ workspaceId, role: 'viewer' })
+  })
+
+  it('where nobody could approve the invited role, the member stays a viewer and the answer says why', async () => {
+    const { workspaceId, owner } = await team({ approvalsRequired: true })
+    const invitee = await person('solo')
+    await teams.invitations.invite(workspaceId, { email: invitee.email, role: 'trader' }, by(owner.userId))
+    const accepted = await teams.invitations.accept(await lastToken(invitee.email), { userId: invitee.userId })
+    expect(accepted).toEqual({ workspaceId, role: 'viewer', note: expect.stringMatching(/^you joined as a viewer: the role you were invited with \(trader\) needs a second owner or admin to approve it, and it could not be requested: there is no owner or admin other than the person who invited you/) })
+    expect(await roleIn(workspaceId, invitee.userId)).toBe('viewer')
+    expect(await approvals.list(workspaceId, owner.userId)).toEqual([])
+  })
+
+  it('limits the invitation emails: per workspace per hour, per address per workspace per 10 minutes, per address per hour (review #10)', async () => {
+    const { workspaceId, owner } = await team()
+    const target = `victim-${n}@example.com`
+    const first = await teams.invitations.invite(workspaceId, { email: target, role: 'viewer' }, by(owner.userId))
+    await teams.invitations.revoke(workspaceId, first.id, by(owner.userId))
+    // Revoked (or replaced) ones count: re-inviting the same address is refused for 10 minutes.
+    const again = await teams.invitations.invite(workspaceId, { email: target, role: 'viewer' }, by(owner.userId)).catch((e: Error & { code: string }) => e)
+    expect(again).toMatchObject({ code: 'RATE_LIMITED', message: `${target} was invited to this workspace less than 10 minutes ago: wait a few minutes before inviting them again` })
+    expect((await emailsTo(target)).length).toBe(1)
+    clock.advance(INVITATION_RECIPIENT_INTERVAL_MS)
+    await teams.invitations.invite(workspaceId, { email: target, role: 'viewer' }, by(owner.userId))
+
+    // At most 30 per workspace per hour, even when each is revoked at once (the pending limit never bites).
+    for (let i = 2; i < MAX_INVITATIONS_PER_HOUR; i++) {
+      const v = await teams.invitations.invite(workspaceId, { email: `spray-${n}-${i}@example.com`, role: 'viewer' }, by(owner.userId))
+      await teams.invitations.revoke(workspaceId, v.id, by(owner.userId))
+    }
+    const over = await teams.invitations.invite(workspaceId, { email: `spray-${n}-x@example.com`, role: 'viewer' }, by(owner.userId)).catch((e: Error & { code: string }) => e)
+    expect(over).toMatchObject({ code: 'RATE_LIMITED', message: 'this workspace sent 30 invitations in the last hour: wait a while before inviting more' })
+    expect(await emailsTo(`spray-${n}-x@example.com`)).toEqual([])
+    clock.advance(60 * 60 * 1000)
+    expect(await teams.invitations.invite(workspaceId, { email: `spray-${n}-x@example.com`, role: 'viewer' }, by(owner.userId))).toMatchObject({ state: 'pending' })
+
+    // Many workspaces cannot flood one mailbox either.
+    const mailbox = `target-${n}@example.com`
+    for (let i = 0; i < MAX_INVITATIONS_PER_ADDRESS_PER_HOUR; i++) {
+      const other = await team()
+      await teams.invitations.invite(other.workspaceId, { email: mailbox, role: 'viewer' }, by(other.owner.userId))
+    }
+    const sixth = await team()
+    expect(await codeOf(teams.invitations.invite(sixth.workspaceId, { email: mailbox, role: 'viewer' }, by(sixth.owner.userId)))).toBe('RATE_LIMITED')
+    expect((await emailsTo(mailbox)).length).toBe(MAX_INVITATIONS_PER_ADDRESS_PER_HOUR)
   })
 })

@@ -6,9 +6,13 @@ import { randomToken, sha256Hex } from '../crypto/index.js'
 import { schema, type Db, type DbOrTx, type Role } from '../db/index.js'
 import { renderTemplated, type AuditChain, type Outbox, type TemplatedEmail } from '../monitoring/index.js'
 import { applyWorkspaceIdlePolicyIn } from '../auth/idle-policy.js'
+import type { ApprovalGate, ApprovalView } from './approval-types.js'
 import { lockWorkspace, ownersOf } from './member-store.js'
 import {
+  INVITATION_RECIPIENT_INTERVAL_MS,
   INVITATION_TTL_MS,
+  MAX_INVITATIONS_PER_ADDRESS_PER_HOUR,
+  MAX_INVITATIONS_PER_HOUR,
   MAX_PENDING_INVITATIONS,
   type AcceptedInvitation,
   type InvitableRole,
@@ -33,7 +37,15 @@ export type InvitationsDeps = {
   outbox: Pick<Outbox, 'sendIn' | 'enqueueIn'>
   /** Where the emailed link points: `${publicOrigin}/invite#token=…`. */
   publicOrigin: string
+  /**
+   * Four-eyes (R42): where the workspace asks for it, an invitation above viewer joins as viewer and the
+   * invited role becomes a `role.upgrade` request in the inviter's name (neither they nor the invitee approve it).
+   */
+  gate: ApprovalGate
 }
+
+/** An accepted invitation, with the role request it filed (where approvals are required). */
+export type AcceptResult = AcceptedInvitation & { approval?: ApprovalView }
 
 /** Who invites: their id and their (effective) role in the workspace. */
 export type Inviter = TeamActor & { role: Role }
@@ -59,7 +71,9 @@ const stateOf = (r: { acceptedAt: Date | null; revokedAt: Date | null; expiresAt
  *   same address replaces the pending one;
  * - every answer for a link that does not work is the same NOT_FOUND, whatever the reason.
  */
-export const createInvitations = ({ db, clock, audit, outbox, publicOrigin }: InvitationsDeps) => {
+const HOUR_MS = 60 * 60 * 1000
+
+export const createInvitations = ({ db, clock, audit, outbox, publicOrigin, gate }: InvitationsDeps) => {
   const isPending = (now: Date) => and(isNull(invitations.acceptedAt), isNull(invitations.revokedAt), gt(invitations.expiresAt, now))
 
   const throttleKey = (ip: string | undefined) => `invitation-ip:${ip ?? 'unknown'}`
@@ -145,7 +159,9 @@ export const createInvitations = ({ db, clock, audit, outbox, publicOrigin }: In
   /**
    * Invites an address and emails it the link.
    * @throws AppError FORBIDDEN (an admin inviting an admin), EMAIL_NOT_VERIFIED (the inviter's own address),
-   *   CONFLICT (already a member), RATE_LIMITED (too many pending), NOT_FOUND (workspace gone)
+   *   CONFLICT (already a member), RATE_LIMITED (too many pending; more than MAX_INVITATIONS_PER_HOUR in an
+   *   hour; the same address again within INVITATION_RECIPIENT_INTERVAL_MS; one address invited
+   *   MAX_INVITATIONS_PER_ADDRESS_PER_HOUR times in an hour by all workspaces), NOT_FOUND (workspace gone)
    */
   const invite = async (workspaceId: string, input: { email: string; role: InvitableRole }, by: Inviter): Promise<InvitationView> => {
     if (input.role === 'admin' && by.role !== 'owner') throw new AppError('FORBIDDEN', 'only owners can invite admins', { reason: 'OWNER_ONLY' })
@@ -165,6 +181,23 @@ export const createInvitations = ({ db, clock, audit, outbox, publicOrigin }: In
         .limit(1)
       if (existing) throw new AppError('CONFLICT', `${email} is already a member of this workspace`, { reason: 'ALREADY_MEMBER' })
       const now = clock.now()
+      // Every invitation sends an email: how many are sent is limited, revoked and replaced ones included (review #10).
+      const countSince = async (since: Date, ...where: Parameters<typeof and>) => {
+        const [row] = await tx
+          .select({ n: sql<number>`count(*)::int` })
+          .from(invitations)
+          .where(and(gt(invitations.createdAt, since), ...where))
+        return row?.n ?? 0
+      }
+      if ((await countSince(new Date(now.getTime() - HOUR_MS), eq(invitations.workspaceId, workspaceId))) >= MAX_INVITATIONS_PER_HOUR) {
+        throw new AppError('RATE_LIMITED', `this workspace sent ${MAX_INVITATIONS_PER_HOUR} invitations in the last hour: wait a while before inviting more`)
+      }
+      if ((await countSince(new Date(now.getTime() - INVITATION_RECIPIENT_INTERVAL_MS), eq(invitations.workspaceId, workspaceId), eq(invitations.email, email))) > 0) {
+        throw new AppError('RATE_LIMITED', `${email} was invited to this workspace less than ${INVITATION_RECIPIENT_INTERVAL_MS / 60_000} minutes ago: wait a few minutes before inviting them again`)
+      }
+      if ((await countSince(new Date(now.getTime() - HOUR_MS), eq(invitations.email, email))) >= MAX_INVITATIONS_PER_ADDRESS_PER_HOUR) {
+        throw new AppError('RATE_LIMITED', `${email} received ${MAX_INVITATIONS_PER_ADDRESS_PER_HOUR} invitations in the last hour: wait a while before inviting them`)
+      }
       const replaced = await tx
         .update(invitations)
         .set({ revokedAt: now })
@@ -265,9 +298,14 @@ export const createInvitations = ({ db, clock, audit, outbox, publicOrigin }: In
    * @throws AppError NOT_FOUND (link does not work), FORBIDDEN (another account), EMAIL_NOT_VERIFIED,
    *   CONFLICT (already a member), RATE_LIMITED
    */
-  const accept = async (token: string, by: TeamActor): Promise<AcceptedInvitation> => {
+  const accept = async (token: string, by: TeamActor): Promise<AcceptResult> => {
     await checkThrottle(by.ip)
-    const outcome = await db.transaction(async (tx): Promise<AcceptedInvitation | undefined> => {
+    // Read before the transaction: the gate uses its own connection (PGlite has one; it would wait for ours).
+    // The claim below re-reads nothing of it: a policy switched on in between applies from the next accept.
+    const usable = await findUsable(db, token)
+    const gated = usable !== undefined && usable.role !== 'viewer' && (await gate.required(usable.workspaceId, 'role.upgrade'))
+    type Joined = { workspaceId: string; role: InvitableRole; invited: InvitableRole; invitedBy: string | null; email: string }
+    const outcome = await db.transaction(async (tx): Promise<Joined | undefined> => {
       const found = await findUsable(tx, token)
       if (!found) return undefined
       const [user] = await tx.select({ email: users.email, displayName: users.displayName, verifiedAt: users.emailVerifiedAt }).from(users).where(eq(users.id, by.userId)).limit(1)
@@ -289,7 +327,9 @@ export const createInvitations = ({ db, clock, audit, outbox, publicOrigin }: In
         .where(and(eq(invitations.id, found.id), isPending(now)))
         .returning({ id: invitations.id })
       if (!claimed) return undefined
-      const role = found.role as InvitableRole
+      const invited = found.role as InvitableRole
+      // Four-eyes (R42, review #3): more than viewer waits for a second owner or admin, like any promotion.
+      const role: InvitableRole = gated && found.workspaceId === usable?.workspaceId && invited !== 'viewer' ? 'viewer' : invited
       await tx.insert(memberships).values({ workspaceId: found.workspaceId, userId: by.userId, role, createdAt: now })
       // The workspace's idle-timeout policy reaches the joiner's sessions that are already open.
       await applyWorkspaceIdlePolicyIn(tx, found.workspaceId, by.userId, now)
@@ -300,7 +340,7 @@ export const createInvitations = ({ db, clock, audit, outbox, publicOrigin }: In
         outcome: 'success',
         ip: by.ip,
         requestId: by.requestId,
-        details: { userId: by.userId, email: user.email, role, invitationId: found.id, invitedBy: found.invitedBy },
+        details: { userId: by.userId, email: user.email, role, invitationId: found.id, invitedBy: found.invitedBy, ...(role !== invited ? { invitedAs: invited } : {}) },
       })
       for (const owner of await ownersOf(tx, found.workspaceId)) {
         await outbox.sendIn(tx, { userId: owner.userId, address: owner.email }, {
@@ -308,13 +348,39 @@ export const createInvitations = ({ db, clock, audit, outbox, publicOrigin }: In
           vars: { change: 'joined', workspaceName: found.workspaceName, member: user.displayName ? `${user.displayName} (${user.email})` : user.email, role, time: now },
         })
       }
-      return { workspaceId: found.workspaceId, role }
+      return { workspaceId: found.workspaceId, role, invited, invitedBy: found.invitedBy, email: user.email }
     })
     if (!outcome) {
       await countFailure(by.ip)
       throw new AppError('NOT_FOUND', NOT_VALID)
     }
-    return outcome
+    const { workspaceId, role, invited, invitedBy, email } = outcome
+    if (role === invited) return { workspaceId, role }
+    return { workspaceId, role, ...(await requestInvitedRole(workspaceId, by.userId, email, invited, invitedBy)) }
+  }
+
+  /**
+   * After a gated accept committed: files the invited role as a `role.upgrade` request in the inviter's name.
+   * When that cannot be (the inviter left, nobody could approve, too many requests wait) the member stays
+   * a viewer and `note` says so; the accept itself stands.
+   */
+  const requestInvitedRole = async (workspaceId: string, userId: string, email: string, invited: InvitableRole, invitedBy: string | null) => {
+    const stays = (why: string) => ({ note: `you joined as a viewer: ${why}. Ask an owner or admin to change your role on the Team page` })
+    if (!invitedBy) return stays(`the role you were invited with (${invited}) needs a second person's approval, and the person who invited you no longer has an account`)
+    try {
+      const approval = await gate.request({
+        workspaceId,
+        kind: 'role.upgrade',
+        summary: `Make ${email} ${invited === 'admin' ? 'an admin' : 'a trader'} (invited as ${invited}; joined as viewer)`,
+        payload: { userId, role: invited },
+        requestedBy: { userId: invitedBy },
+      })
+      return { pendingRole: invited, approval }
+    } catch (err) {
+      if (!(err instanceof AppError)) throw err
+      const why = err.reason === 'NO_APPROVER' ? 'there is no owner or admin other than the person who invited you to approve it' : err.code === 'NOT_FOUND' ? 'the person who invited you is no longer a member' : err.reason === 'TOO_MANY_PENDING' ? 'too many changes wait for approval in this workspace' : 'the request could not be filed'
+      return stays(`the role you were invited with (${invited}) needs a second owner or admin to approve it, and it could not be requested: ${why}`)
+    }
   }
 
   /**

@@ -20,6 +20,8 @@ describe.each(backends)('members, roles and grants on %s (issue 10)', (kind) => 
   const clock = createManualClock('2026-12-04T08:00:00Z')
   let teams: Teams
   let approvals: Approvals
+  /** What the onAccessEnded hook (main.ts: rotating webhook secrets, review #6) was called with. */
+  const ended: { ws: string; userId: string; role: Role; by: string }[] = []
 
   beforeAll(async () => {
     database = await openTestDatabase(kind)
@@ -27,8 +29,9 @@ describe.each(backends)('members, roles and grants on %s (issue 10)', (kind) => 
     const audit = createAuditChain({ db, clock })
     const outbox = createOutbox({ db, clock })
     approvals = createApprovals({ db, clock, audit, alerts: createAlerts({ db, clock }), outbox })
-    teams = createTeams({ db, clock, audit, outbox, gate: approvals, publicOrigin: ORIGIN })
+    teams = createTeams({ db, clock, audit, outbox, gate: approvals, publicOrigin: ORIGIN, onAccessEnded: async (ws, userId, role, by) => void ended.push({ ws, userId, role, by: by.userId }) })
     approvals.register('role.upgrade', { apply: teams.members.applyRoleUpgrade })
+    approvals.register('owner.change', { apply: teams.members.applyOwnerChange })
   })
   afterAll(async () => {
     await database?.dispose()
@@ -90,7 +93,7 @@ describe.each(backends)('members, roles and grants on %s (issue 10)', (kind) => 
     expect(row).toMatchObject({ isPersonal: false, approvalsRequired: true, deletedAt: null })
     expect(await approvals.required(ws.id, 'role.upgrade')).toBe(true)
     expect((await auditOf(ws.id)).map((e) => e.type)).toEqual(['workspace_created'])
-    const list = await teams.members.list(ws.id, owner.userId)
+    const list = await teams.members.list(ws.id, owner.userId, 'owner')
     expect(list).toEqual([
       { userId: owner.userId, email: owner.email, displayName: expect.stringMatching(/^founder /), role: 'owner', accountScope: 'all', exchangeAccountIds: [], joinedAt: clock.now().toISOString(), hasSecondFactor: false, hasPasskey: false, isYou: true },
     ])
@@ -102,10 +105,10 @@ describe.each(backends)('members, roles and grants on %s (issue 10)', (kind) => 
     await database.db.insert(schema.totpCredentials).values({ userId: viewer.userId, seedCiphertext: 'v1.x', confirmedAt: clock.now(), createdAt: clock.now() })
     const a = await exchangeAccount(workspaceId)
     await teams.members.update(workspaceId, trader.userId, { accountScope: 'granted', exchangeAccountIds: [a] }, manager(owner.userId, 'owner'))
-    const list = await teams.members.list(workspaceId, trader.userId)
+    const list = await teams.members.list(workspaceId, owner.userId, 'owner')
     expect(list.map((m) => [m.role, m.accountScope, m.exchangeAccountIds, m.hasSecondFactor, m.isYou])).toEqual([
-      ['owner', 'all', [], false, false],
-      ['trader', 'granted', [a], false, true],
+      ['owner', 'all', [], false, true],
+      ['trader', 'granted', [a], false, false],
       ['viewer', 'all', [], true, false],
     ])
   })
@@ -193,10 +196,10 @@ describe.each(backends)('members, roles and grants on %s (issue 10)', (kind) => 
     const [admin, viewer] = others as [P, P]
     const result = await teams.members.update(workspaceId, viewer.userId, { role: 'trader' }, manager(admin.userId, 'admin'))
     if (!('pending' in result)) throw new Error('expected a pending approval')
-    // The owner demotes the requesting admin before anyone approves.
-    await teams.members.update(workspaceId, admin.userId, { role: 'viewer' }, manager(owner.userId, 'owner'))
-    expect(await codeOf(approvals.approve(workspaceId, result.pending.id, ctx(owner.userId)))).toBe('CONFLICT/REQUESTER_GONE')
-    expect((await approvals.get(workspaceId, result.pending.id, owner.userId)).state).toBe('failed')
+    // Demoted another way than through the members service (its cancelling failed, say) before anyone approves.
+    await database.db.update(schema.memberships).set({ role: 'viewer' }).where(and(eq(schema.memberships.workspaceId, workspaceId), eq(schema.memberships.userId, admin.userId)))
+    expect(await codeOf(approvals.approve(workspaceId, result.pending.id, ctx(owner.userId)))).toMatch(/^CONFLICT\/REQUESTER_/)
+    expect(['failed', 'cancelled']).toContain((await approvals.get(workspaceId, result.pending.id, owner.userId)).state)
     expect((await membership(workspaceId, viewer.userId))?.role).toBe('viewer')
   })
 
@@ -295,5 +298,115 @@ describe.each(backends)('members, roles and grants on %s (issue 10)', (kind) => 
     expect(await codeOf(teams.workspaces.remove(workspaceId, ctx(owner.userId)))).toBe('NOT_FOUND')
     // The chain stays, with the deletion and the cancelled request after it.
     expect((await auditOf(workspaceId)).slice(-2)).toMatchObject([{ type: 'workspace_deleted', details: { name: 'Desk', members: 3, revokedApiAccess: 1 } }, { type: 'approval_cancelled', actorId: owner.userId }])
+  })
+
+  it('shows who has a second factor only to owners and admins; others see it only for themselves (review #18)', async () => {
+    const { workspaceId, owner, others } = await team(['admin', 'trader', 'viewer'], { approvalsRequired: false })
+    const [admin, trader, viewer] = others as [P, P, P]
+    await database.db.insert(schema.totpCredentials).values({ userId: owner.userId, seedCiphertext: 'v1.x', confirmedAt: clock.now(), createdAt: clock.now() })
+    const factors = async (viewerId: string, role: Role) => (await teams.members.list(workspaceId, viewerId, role)).map((m) => [m.hasSecondFactor, m.hasPasskey])
+    expect(await factors(owner.userId, 'owner')).toEqual([[true, false], [false, false], [false, false], [false, false]])
+    expect(await factors(admin.userId, 'admin')).toEqual([[true, false], [false, false], [false, false], [false, false]])
+    expect(await factors(trader.userId, 'trader')).toEqual([[null, null], [null, null], [false, false], [null, null]])
+    // The effective role decides: an admin narrowed to viewer (two-factor policy) sees only their own.
+    expect(await factors(admin.userId, 'viewer')).toEqual([[null, null], [false, false], [null, null], [null, null]])
+    expect((await factors(viewer.userId, 'viewer'))[3]).toEqual([false, false])
+  })
+
+  it('where approvals are required, demoting or removing another owner waits for another owner, who may be that owner (review #1)', async () => {
+    const { workspaceId, owner, others } = await team(['owner', 'admin'])
+    const [coOwner, admin] = others as [P, P]
+    const demote = await teams.members.update(workspaceId, coOwner.userId, { role: 'viewer' }, manager(owner.userId, 'owner'))
+    if (!('pending' in demote)) throw new Error('expected a pending approval')
+    expect(demote.pending).toMatchObject({ kind: 'owner.change', state: 'pending', summary: `Take the owner rights of ${coOwner.email}: make them a viewer` })
+    const [row] = await database.db.select().from(schema.approvalRequests).where(eq(schema.approvalRequests.id, demote.pending.id))
+    expect(row?.payload).toEqual({ userId: coOwner.userId, role: 'viewer' })
+    expect((await membership(workspaceId, coOwner.userId))?.role).toBe('owner')
+    // Admins never decide about owners; the requester neither.
+    expect(await codeOf(approvals.approve(workspaceId, demote.pending.id, ctx(admin.userId)))).toMatch(/^FORBIDDEN/)
+    expect(await codeOf(approvals.approve(workspaceId, demote.pending.id, ctx(owner.userId)))).toBe('FORBIDDEN/SELF_APPROVAL')
+    // The owner it is about consents.
+    const approved = await approvals.approve(workspaceId, demote.pending.id, ctx(coOwner.userId))
+    expect(approved).toMatchObject({ state: 'approved', result: { userId: coOwner.userId, role: 'viewer' } })
+    expect((await membership(workspaceId, coOwner.userId))?.role).toBe('viewer')
+    expect((await auditOf(workspaceId)).find((e) => e.type === 'member_role_changed')).toMatchObject({
+      actorId: coOwner.userId,
+      details: { userId: coOwner.userId, from: 'owner', to: 'viewer', approvalId: demote.pending.id, requestedBy: owner.userId },
+    })
+    const told = await database.db.select().from(schema.emailOutbox).where(eq(schema.emailOutbox.toAddress, coOwner.email))
+    // Asked first as an owner who may consent, then told.
+    expect(told.map((m) => m.subject)).toEqual(['A change in "Desk" waits for your approval', 'Your role in "Desk" on Bulwark is now viewer'])
+
+    // Removing an owner: the same, with role null; the removed owner is told and loses their access.
+    const other = await team(['owner', 'owner'])
+    const [second, third] = other.others as [P, P]
+    const removal = await teams.members.remove(other.workspaceId, second.userId, manager(other.owner.userId, 'owner'))
+    if (!('pending' in removal)) throw new Error('expected a pending approval')
+    expect(removal.pending).toMatchObject({ kind: 'owner.change', summary: `Remove the owner ${second.email} from the workspace` })
+    expect(await membership(other.workspaceId, second.userId)).toBeDefined()
+    const before = ended.length
+    expect(await approvals.approve(other.workspaceId, removal.pending.id, ctx(third.userId))).toMatchObject({ state: 'approved', result: { userId: second.userId, removed: true } })
+    expect(await membership(other.workspaceId, second.userId)).toBeUndefined()
+    expect(ended.slice(before)).toEqual([{ ws: other.workspaceId, userId: second.userId, role: 'owner', by: third.userId }])
+    expect((await auditOf(other.workspaceId)).find((e) => e.type === 'member_removed')).toMatchObject({ actorId: third.userId, details: { userId: second.userId, role: 'owner', approvalId: removal.pending.id, requestedBy: other.owner.userId } })
+    expect((await verifyChain(database.db, workspaceChain(other.workspaceId))).ok).toBe(true)
+
+    // Without approvals, it applies at once, as before (and the demoted owner is told).
+    const open = await team(['owner'], { approvalsRequired: false })
+    const [openCo] = open.others as [P]
+    expect(await teams.members.update(open.workspaceId, openCo.userId, { role: 'admin' }, manager(open.owner.userId, 'owner'))).toMatchObject({ applied: { role: 'admin' } })
+    const notices = await database.db.select().from(schema.emailOutbox).where(eq(schema.emailOutbox.toAddress, openCo.email))
+    expect(notices.map((m) => m.subject)).toEqual(['Your role in "Desk" on Bulwark is now admin'])
+  })
+
+  it('checks an owner change again when it applies: the owner it is about must still be one', async () => {
+    const { workspaceId, owner, others } = await team(['owner', 'owner'])
+    const [b, c] = others as [P, P]
+    const demote = await teams.members.update(workspaceId, b.userId, { role: 'admin' }, manager(owner.userId, 'owner'))
+    if (!('pending' in demote)) throw new Error('expected a pending approval')
+    // Meanwhile b is demoted another way (approvals were off for a moment).
+    await database.db.update(schema.workspaces).set({ approvalsRequired: false }).where(eq(schema.workspaces.id, workspaceId))
+    await teams.members.update(workspaceId, b.userId, { role: 'trader' }, manager(c.userId, 'owner'))
+    await database.db.update(schema.workspaces).set({ approvalsRequired: true }).where(eq(schema.workspaces.id, workspaceId))
+    expect(await codeOf(approvals.approve(workspaceId, demote.pending.id, ctx(c.userId)))).toBe('CONFLICT/TARGET_NOT_OWNER')
+    expect((await membership(workspaceId, b.userId))?.role).toBe('trader')
+    expect(await codeOf(teams.members.applyOwnerChange({ userId: b.userId, role: 'viewer', extra: 1 }, { workspaceId, approvalId: newId(), requestedBy: owner.userId, decidedBy: c.userId }))).toBe('BAD_INPUT')
+  })
+
+  it('a member given a lower role loses the requests they made with their former power (review #8)', async () => {
+    const { workspaceId, owner, others } = await team(['admin', 'admin', 'viewer'])
+    const [admin, admin2, viewer] = others as [P, P, P]
+    const asked = await teams.members.update(workspaceId, viewer.userId, { role: 'trader' }, manager(admin.userId, 'admin'))
+    if (!('pending' in asked)) throw new Error('expected a pending approval')
+    expect(await teams.members.update(workspaceId, admin.userId, { role: 'viewer' }, manager(owner.userId, 'owner'))).toMatchObject({ applied: { role: 'viewer' } })
+    const [row] = await database.db.select().from(schema.approvalRequests).where(eq(schema.approvalRequests.id, asked.pending.id))
+    expect(row?.state).toBe('cancelled')
+    expect((await auditOf(workspaceId)).find((e) => e.type === 'approval_cancelled')).toMatchObject({ details: { approvalId: asked.pending.id, why: 'requester_demoted' } })
+    // A change that does not lower the role leaves the requests alone.
+    const asked2 = await teams.members.update(workspaceId, viewer.userId, { role: 'trader' }, manager(admin2.userId, 'admin'))
+    if (!('pending' in asked2)) throw new Error('expected a pending approval')
+    expect(await teams.members.update(workspaceId, admin2.userId, { role: 'admin' }, manager(owner.userId, 'owner'))).toMatchObject({ applied: { role: 'admin' } })
+    expect((await database.db.select().from(schema.approvalRequests).where(eq(schema.approvalRequests.id, asked2.pending.id)))[0]?.state).toBe('pending')
+  })
+
+  it('calls the access-ended hook after a removal and a leave commit (review #6)', async () => {
+    const { workspaceId, owner, others } = await team(['trader', 'viewer'], { approvalsRequired: false })
+    const [trader, viewer] = others as [P, P]
+    const before = ended.length
+    expect(await teams.members.remove(workspaceId, trader.userId, manager(owner.userId, 'owner'))).toEqual({ removed: true })
+    await teams.members.leave(workspaceId, ctx(viewer.userId))
+    expect(ended.slice(before)).toEqual([
+      { ws: workspaceId, userId: trader.userId, role: 'trader', by: owner.userId },
+      { ws: workspaceId, userId: viewer.userId, role: 'viewer', by: viewer.userId },
+    ])
+  })
+
+  it('refuses workspace names that read like a link or an address (they are shown in emails, review #10)', async () => {
+    const owner = await person('namer')
+    expect(await codeOf(teams.workspaces.create('Security alert: verify at https://evil.example', ctx(owner.userId)))).toBe('BAD_INPUT')
+    expect(await codeOf(teams.workspaces.create('mail support@evil.example', ctx(owner.userId)))).toBe('BAD_INPUT')
+    const ws = await teams.workspaces.create('Desk A', ctx(owner.userId))
+    expect(await codeOf(teams.workspaces.rename(ws.id, 'hxxp://x', ctx(owner.userId)))).toBe('BAD_INPUT')
+    expect(await teams.workspaces.rename(ws.id, 'Desk B: spot & futures', ctx(owner.userId))).toMatchObject({ name: 'Desk B: spot & futures' })
   })
 })

@@ -5,10 +5,11 @@ import type { Clock } from '../lib/clock.js'
 import { schema, rowsOf, type Db, type DbOrTx, type Role } from '../db/index.js'
 import type { AuditChain, Outbox } from '../monitoring/index.js'
 import type { Logger } from '../lib/logger.js'
+import type { MeReader } from '../auth/index.js'
 import type { ApprovalContext, ApprovalGate, ApprovalView } from './approval-types.js'
 import type { Approvals } from './approvals.js'
 import { endMembershipIn, grantsOf, liveAccountIds, lockMembers, lockWorkspace, replaceGrants, type MemberRow } from './member-store.js'
-import { roleRank, teamRoles, type MemberChange, type MemberView, type TeamActor } from './team-types.js'
+import { roleRank, teamRoles, type TeamRole, type MemberChange, type MemberView, type TeamActor } from './team-types.js'
 
 const { memberships } = schema
 
@@ -20,6 +21,8 @@ export type MemberManager = TeamActor & { role: Role }
 
 /** A member update either applied, or waiting for a second person (R42: HTTP 202 with the request). */
 export type MemberUpdateResult = { applied: MemberView } | { pending: ApprovalView }
+/** A removal either done, or (an owner, where approvals are required) waiting for another owner. */
+export type MemberRemoveResult = { removed: true } | { pending: ApprovalView }
 
 /** What an approved role upgrade carries (approval_requests.payload): ids and values, never a secret. */
 export const roleUpgradePayload = z
@@ -32,6 +35,24 @@ export const roleUpgradePayload = z
   .strict()
 export type RoleUpgradePayload = z.infer<typeof roleUpgradePayload>
 
+/**
+ * What an approved `owner.change` carries: the owner who loses their owner rights, and their new role
+ * (null: removed from the workspace). Owners other than the requester approve it; the owner it is about may
+ * approve it too (consent).
+ */
+export const ownerChangePayload = z
+  .object({
+    userId: z.string().uuid(),
+    role: z.enum(['admin', 'trader', 'viewer']).nullable(),
+    accountScope: z.enum(['all', 'granted']).optional(),
+    exchangeAccountIds: z.array(z.string().uuid()).max(MAX_GRANTS).optional(),
+  })
+  .strict()
+export type OwnerChangePayload = z.infer<typeof ownerChangePayload>
+
+/** Options of the approvals service's `cancelAllBy`; `requestedOnly`: only the requests the member made. */
+type CancelAllByOptions = NonNullable<Parameters<Approvals['cancelAllBy']>[3]>
+
 export type MembersDeps = {
   db: Db
   clock: Clock
@@ -43,6 +64,14 @@ export type MembersDeps = {
    */
   gate: ApprovalGate & Pick<Approvals, 'cancelAllBy'>
   logger?: Pick<Logger, 'warn'> | undefined
+  /**
+   * Called (errors logged, never thrown) after someone's membership ended — removed, or left — once it
+   * committed: main.ts rotates what they may still hold outside the database (review #6). `by`: the remover,
+   * or the leaver themselves.
+   */
+  onAccessEnded?: ((workspaceId: string, userId: string, role: Role, by: TeamActor) => Promise<void>) | undefined
+  /** Drops a person's cached /api/me when a change approved by someone else changed their memberships. */
+  me?: Pick<MeReader, 'forget'> | undefined
 }
 
 type Standing = { role: Role; accountScope: 'all' | 'granted'; grants: string[] }
@@ -54,6 +83,10 @@ type Plan = {
   to: Standing
   /** A higher role, or a trader allowed on accounts they could not trade on before. */
   isUpgrade: boolean
+  /** A lower role (their own pending requests are cancelled once it applies). */
+  isDowngrade: boolean
+  /** Owner rights taken from someone else: four-eyes among owners (`owner.change`) where approvals are required. */
+  demotesOwner: boolean
   isNoop: boolean
 }
 
@@ -71,22 +104,42 @@ const article = (role: Role) => (role === 'owner' || role === 'admin' ? `an ${ro
  * - per-account grants narrow only traders, and name only this workspace's exchange accounts.
  * The "last owner" rules are decided on locked membership rows, so two owners leaving at once cannot both go.
  */
-export const createMembers = ({ db, clock, audit, outbox, gate, logger }: MembersDeps) => {
+export const createMembers = ({ db, clock, audit, outbox, gate, logger, onAccessEnded, me }: MembersDeps) => {
   /**
    * After a membership ended (committed): their pending requests, and upgrades of them, are cancelled with
    * their discards run (a key waiting in the signer is destroyed). Should this fail, the requests stay
    * pending; their applier checks the member again, and the approvals service refuses a request whose
    * requester is no longer a member.
    */
-  const cancelRequestsOf = async (workspaceId: string, userId: string, by: TeamActor) => {
+  const cancelRequestsOf = async (workspaceId: string, userId: string, by: TeamActor, opts?: CancelAllByOptions) => {
     try {
-      await gate.cancelAllBy(workspaceId, userId, by)
+      await gate.cancelAllBy(workspaceId, userId, by, opts)
     } catch (err) {
       logger?.warn({ workspaceId, userId, error: err instanceof Error ? err.message : String(err) }, 'cancelling the pending requests of a former member failed')
     }
   }
 
-  const viewOf = async (tx: DbOrTx, workspaceId: string, viewerId: string, userId?: string): Promise<MemberView[]> => {
+  /** A member given a lower role: the requests they made with their former power are cancelled (review #8). */
+  const cancelOwnRequestsOf = (workspaceId: string, userId: string, by: TeamActor) =>
+    cancelRequestsOf(workspaceId, userId, by, { requestedOnly: true, why: 'requester_demoted', note: 'the member who asked for it was given a lower role' })
+
+  /** After a membership ended (committed): the main.ts hook (review #6); a failure is logged, never thrown. */
+  const accessEnded = async (workspaceId: string, userId: string, role: Role, by: TeamActor) => {
+    me?.forget(userId)
+    if (!onAccessEnded) return
+    try {
+      await onAccessEnded(workspaceId, userId, role, by)
+    } catch (err) {
+      logger?.warn({ workspaceId, userId, error: err instanceof Error ? err.message : String(err) }, 'ending what a former member still held failed')
+    }
+  }
+
+  /**
+   * Members as `viewerId` sees them. Who has a second factor tells an attacker whom to phish: only owners and
+   * admins (who manage the team) see it for everyone, others only for themselves (review #18).
+   */
+  const viewOf = async (tx: DbOrTx, workspaceId: string, viewerId: string, viewerRole: Role, userId?: string): Promise<MemberView[]> => {
+    const seesFactors = viewerRole === 'owner' || viewerRole === 'admin'
     const rows = rowsOf<{
       userId: string
       email: string
@@ -116,14 +169,14 @@ export const createMembers = ({ db, clock, audit, outbox, gate, logger }: Member
       accountScope: r.accountScope,
       exchangeAccountIds: r.accountScope === 'granted' ? (r.grants ?? []) : [],
       joinedAt: new Date(r.joinedAt).toISOString(),
-      hasSecondFactor: r.hasTotp || r.hasPasskey,
-      hasPasskey: r.hasPasskey,
+      hasSecondFactor: seesFactors || r.userId === viewerId ? r.hasTotp || r.hasPasskey : null,
+      hasPasskey: seesFactors || r.userId === viewerId ? r.hasPasskey : null,
       isYou: r.userId === viewerId,
     }))
   }
 
-  /** Every member of a live workspace, oldest first. */
-  const list = (workspaceId: string, viewerId: string): Promise<MemberView[]> => viewOf(db, workspaceId, viewerId)
+  /** Every member of a live workspace, oldest first, as a viewer of role `viewerRole` (their effective role) sees them. */
+  const list = (workspaceId: string, viewerId: string, viewerRole: Role): Promise<MemberView[]> => viewOf(db, workspaceId, viewerId, viewerRole)
 
   const memberNotFound = (userId: string) => new AppError('NOT_FOUND', `member "${userId}" not found in this workspace`)
 
@@ -163,7 +216,9 @@ export const createMembers = ({ db, clock, audit, outbox, gate, logger }: Member
     const widensGrants = to.role === 'trader' && from.role === 'trader' && from.accountScope === 'granted' && (to.accountScope === 'all' || to.grants.some((g) => !from.grants.includes(g)))
     const isUpgrade = roleRank[to.role] > roleRank[from.role] || widensGrants
     const isNoop = to.role === from.role && to.accountScope === from.accountScope && sameSet(to.grants, from.grants)
-    return { target, from, to, isUpgrade, isNoop }
+    const isDowngrade = roleRank[to.role] < roleRank[from.role]
+    const demotesOwner = from.role === 'owner' && to.role !== 'owner'
+    return { target, from, to, isUpgrade, isDowngrade, demotesOwner, isNoop }
   }
 
   /** Writes a planned change and its audit entries (`member_role_changed`, `member_grants_changed`) in `tx`. */
@@ -197,22 +252,57 @@ export const createMembers = ({ db, clock, audit, outbox, gate, logger }: Member
     return text.charAt(0).toUpperCase() + text.slice(1)
   }
 
+
+  /** Who did it, as an email names them. */
+  const nameOf = (members: readonly MemberRow[], userId: string, fallback: string) => {
+    const m = members.find((x) => x.userId === userId)
+    return m?.displayName || m?.email || fallback
+  }
+
+  /** Tells an owner who lost their owner rights (in the transaction that took them). */
+  const tellDemotedOwner = async (tx: DbOrTx, workspaceName: string, p: Plan, byName: string) => {
+    await outbox.sendIn(tx, { userId: p.target.userId, address: p.target.email }, {
+      template: 'team_notice',
+      vars: { change: 'role_changed', workspaceName, by: byName, from: p.from.role, to: p.to.role, time: clock.now() },
+    })
+  }
+
+  const describeOwnerChange = (p: Plan): string => {
+    const grants = p.to.role === 'trader' && p.to.accountScope === 'granted' ? ` on ${p.to.grants.length} named exchange account${p.to.grants.length === 1 ? '' : 's'}` : ''
+    return `Take the owner rights of ${p.target.email}: make them ${article(p.to.role)}${grants}`
+  }
+
   /**
    * Changes a member's role and/or account grants. More power waits for approval where the workspace asks
-   * for four-eyes (`pending`); everything else applies at once (`applied`).
+   * for four-eyes (`pending`, kind `role.upgrade`), and so does taking owner rights from someone else (kind
+   * `owner.change`, owners approve: otherwise one owner could demote the others and then turn approvals off
+   * alone). Everything else applies at once (`applied`); a member given a lower role loses the requests they made.
    * @throws AppError FORBIDDEN, NOT_FOUND, BAD_INPUT, CONFLICT (see `plan`), CONFLICT reason NO_APPROVER (from the gate)
    */
   const update = async (workspaceId: string, targetId: string, change: MemberChange, by: MemberManager): Promise<MemberUpdateResult> => {
     // Read before the transaction: the gate uses its own connection (PGlite has one; it would wait for ours).
-    const isGated = await gate.required(workspaceId, 'role.upgrade')
+    const upgradeGated = await gate.required(workspaceId, 'role.upgrade')
+    const ownerChangeGated = await gate.required(workspaceId, 'owner.change')
     const outcome = await db.transaction(async (tx): Promise<{ plan: Plan; applied: boolean }> => {
+      const ws = await lockWorkspace(tx, workspaceId)
+      if (!ws) throw new AppError('NOT_FOUND', `workspace "${workspaceId}" not found`)
       const p = await plan(tx, workspaceId, targetId, change, by)
-      if (p.isNoop || (p.isUpgrade && isGated)) return { plan: p, applied: false }
+      if (p.isNoop || (p.isUpgrade && upgradeGated) || (p.demotesOwner && ownerChangeGated)) return { plan: p, applied: false }
       await applyIn(tx, workspaceId, p, { actorId: by.userId, ip: by.ip, requestId: by.requestId })
+      if (p.demotesOwner) await tellDemotedOwner(tx, ws.name, p, nameOf(await lockMembers(tx, workspaceId), by.userId, 'An owner'))
       return { plan: p, applied: true }
     })
     const p = outcome.plan
     if (!outcome.applied && !p.isNoop) {
+      if (p.demotesOwner) {
+        const payload: OwnerChangePayload = {
+          userId: targetId,
+          role: p.to.role as Exclude<TeamRole, 'owner'>,
+          ...(p.to.role === 'trader' ? { accountScope: p.to.accountScope, ...(p.to.accountScope === 'granted' ? { exchangeAccountIds: p.to.grants } : {}) } : {}),
+        }
+        const approval = await gate.request({ workspaceId, kind: 'owner.change', summary: describeOwnerChange(p), payload, requestedBy: { userId: by.userId, ip: by.ip, requestId: by.requestId } })
+        return { pending: approval }
+      }
       // The end state asked for, re-planned when approved: the role only when it changes (a member demoted
       // meanwhile is not raised back by an approved change of their grants), the grants only for a trader.
       const payload: RoleUpgradePayload = {
@@ -223,7 +313,8 @@ export const createMembers = ({ db, clock, audit, outbox, gate, logger }: Member
       const approval = await gate.request({ workspaceId, kind: 'role.upgrade', summary: describe(p), payload, requestedBy: { userId: by.userId, ip: by.ip, requestId: by.requestId } })
       return { pending: approval }
     }
-    const [view] = await viewOf(db, workspaceId, by.userId, targetId)
+    if (outcome.applied && p.isDowngrade) await cancelOwnRequestsOf(workspaceId, targetId, by)
+    const [view] = await viewOf(db, workspaceId, by.userId, by.role, targetId)
     if (!view) throw memberNotFound(targetId)
     return { applied: view }
   }
@@ -240,7 +331,7 @@ export const createMembers = ({ db, clock, audit, outbox, gate, logger }: Member
     const { userId, ...change } = parsed.data
     if (!ctx.requestedBy) throw new AppError('CONFLICT', 'the person who asked for this change no longer has an account', { reason: 'REQUESTER_GONE' })
     const requestedBy = ctx.requestedBy
-    return db.transaction(async (tx) => {
+    const result = await db.transaction(async (tx) => {
       if (!(await lockWorkspace(tx, ctx.workspaceId))) throw new AppError('NOT_FOUND', `workspace "${ctx.workspaceId}" not found`)
       const [requester] = await tx
         .select({ role: memberships.role })
@@ -254,16 +345,45 @@ export const createMembers = ({ db, clock, audit, outbox, gate, logger }: Member
       await applyIn(tx, ctx.workspaceId, p, { actorId: ctx.decidedBy ?? requestedBy, ip: ctx.ip, requestId: ctx.requestId, approvalId: ctx.approvalId, requestedBy })
       return { userId, role: p.to.role, accountScope: p.to.accountScope, exchangeAccountIds: p.to.grants }
     })
+    me?.forget(userId)
+    return result
+  }
+
+
+  /** Ends `target`'s membership in `tx`: access, API tokens, the audit entry (`member_removed`) and their notice. */
+  const removeIn = async (
+    tx: DbOrTx,
+    ws: { id: string; name: string },
+    target: MemberRow,
+    byName: string,
+    audited: { actorId: string; ip?: string | undefined; requestId?: string | undefined; approvalId?: string; requestedBy?: string | null },
+  ) => {
+    const now = clock.now()
+    const ended = await endMembershipIn(tx, ws.id, target.userId, now)
+    const via = audited.approvalId ? { approvalId: audited.approvalId, requestedBy: audited.requestedBy ?? null } : {}
+    await audit.appendIn(tx, {
+      workspaceId: ws.id,
+      type: 'member_removed',
+      actor: { type: 'user', id: audited.actorId },
+      outcome: 'success',
+      ip: audited.ip,
+      requestId: audited.requestId,
+      details: { userId: target.userId, email: target.email, role: target.role, ...ended, ...via },
+    })
+    await outbox.sendIn(tx, { userId: target.userId, address: target.email }, { template: 'team_notice', vars: { change: 'removed', workspaceName: ws.name, by: byName, time: now } })
   }
 
   /**
    * Removes someone else from the workspace; their access ends at once (see `endMembershipIn`), their pending
-   * requests are cancelled, and they are told by email. Removing yourself is `leave`.
-   * @throws AppError BAD_INPUT (yourself), NOT_FOUND, FORBIDDEN (an admin and an owner), CONFLICT (last owner)
+   * requests are cancelled, and they are told by email. Removing yourself is `leave`. Removing an owner where
+   * approvals are required waits for another owner (`owner.change`, payload role null): `pending`.
+   * @throws AppError BAD_INPUT (yourself), NOT_FOUND, FORBIDDEN (an admin and an owner), CONFLICT (last owner),
+   *   CONFLICT reason NO_APPROVER (from the gate)
    */
-  const remove = async (workspaceId: string, targetId: string, by: MemberManager): Promise<void> => {
+  const remove = async (workspaceId: string, targetId: string, by: MemberManager): Promise<MemberRemoveResult> => {
     if (targetId === by.userId) throw new AppError('BAD_INPUT', 'to remove yourself, leave the workspace instead')
-    await db.transaction(async (tx) => {
+    const ownerChangeGated = await gate.required(workspaceId, 'owner.change')
+    const outcome = await db.transaction(async (tx): Promise<{ waits: MemberRow } | { removed: MemberRow }> => {
       const ws = await lockWorkspace(tx, workspaceId)
       if (!ws) throw new AppError('NOT_FOUND', `workspace "${workspaceId}" not found`)
       const members = await lockMembers(tx, workspaceId)
@@ -274,21 +394,74 @@ export const createMembers = ({ db, clock, audit, outbox, gate, logger }: Member
       if (target.role === 'owner' && members.filter((m) => m.role === 'owner').length <= 1) {
         throw new AppError('CONFLICT', 'this is the last owner of the workspace: make someone else owner first', { reason: 'LAST_OWNER' })
       }
-      const now = clock.now()
-      const ended = await endMembershipIn(tx, workspaceId, targetId, now)
-      await audit.appendIn(tx, {
-        workspaceId,
-        type: 'member_removed',
-        actor: { type: 'user', id: by.userId },
-        outcome: 'success',
-        ip: by.ip,
-        requestId: by.requestId,
-        details: { userId: targetId, email: target.email, role: target.role, ...ended },
-      })
-      const remover = members.find((m) => m.userId === by.userId)
-      await outbox.sendIn(tx, { userId: targetId, address: target.email }, { template: 'team_notice', vars: { change: 'removed', workspaceName: ws.name, by: remover?.displayName || remover?.email || 'An owner or admin', time: now } })
+      if (target.role === 'owner' && ownerChangeGated) return { waits: target }
+      await removeIn(tx, ws, target, nameOf(members, by.userId, 'An owner or admin'), { actorId: by.userId, ip: by.ip, requestId: by.requestId })
+      return { removed: target }
     })
+    if ('waits' in outcome) {
+      const payload: OwnerChangePayload = { userId: targetId, role: null }
+      const approval = await gate.request({
+        workspaceId,
+        kind: 'owner.change',
+        summary: `Remove the owner ${outcome.waits.email} from the workspace`,
+        payload,
+        requestedBy: { userId: by.userId, ip: by.ip, requestId: by.requestId },
+      })
+      return { pending: approval }
+    }
     await cancelRequestsOf(workspaceId, targetId, by)
+    await accessEnded(workspaceId, targetId, outcome.removed.role, by)
+    return { removed: true }
+  }
+
+  /**
+   * The approval handler of kind `owner.change` (src/approval-handlers.ts registers it): demotes or removes
+   * an owner once another owner approved it, after checking again, now, that the owner it is about still is
+   * one, that the requester still is an owner (and not the same person), and that the workspace keeps an owner.
+   * The demoted or removed owner is told by email; what they asked for is cancelled.
+   * @throws AppError BAD_INPUT (payload), NOT_FOUND (workspace gone), CONFLICT reason REQUESTER_LOST_RIGHT,
+   *   TARGET_NOT_OWNER, LAST_OWNER; and what `plan` throws (e.g. grants naming removed accounts)
+   */
+  const applyOwnerChange = async (payload: unknown, ctx: ApprovalContext): Promise<Record<string, unknown>> => {
+    const parsed = ownerChangePayload.safeParse(payload)
+    if (!parsed.success) throw new AppError('BAD_INPUT', 'the approved request does not describe an owner change')
+    const { userId, role, accountScope, exchangeAccountIds } = parsed.data
+    const requestedBy = ctx.requestedBy
+    if (!requestedBy) throw new AppError('CONFLICT', 'the person who asked for this change no longer has an account', { reason: 'REQUESTER_GONE' })
+    if (requestedBy === userId) throw new AppError('CONFLICT', 'an owner cannot take their own owner rights through a request', { reason: 'SELF_CHANGE' })
+    const audited = { actorId: ctx.decidedBy ?? requestedBy, ip: ctx.ip, requestId: ctx.requestId, approvalId: ctx.approvalId, requestedBy }
+    const done = await db.transaction(async (tx) => {
+      const ws = await lockWorkspace(tx, ctx.workspaceId)
+      if (!ws) throw new AppError('NOT_FOUND', `workspace "${ctx.workspaceId}" not found`)
+      const members = await lockMembers(tx, ctx.workspaceId)
+      const requester = members.find((m) => m.userId === requestedBy)
+      if (requester?.role !== 'owner') {
+        throw new AppError('CONFLICT', 'the owner who asked for this change is no longer an owner of this workspace', { reason: 'REQUESTER_LOST_RIGHT' })
+      }
+      const target = members.find((m) => m.userId === userId)
+      if (target?.role !== 'owner') throw new AppError('CONFLICT', 'the member this change is about is no longer an owner: nothing was changed', { reason: 'TARGET_NOT_OWNER' })
+      if (members.filter((m) => m.role === 'owner').length <= 1) {
+        throw new AppError('CONFLICT', 'this is the last owner of the workspace: make someone else owner first', { reason: 'LAST_OWNER' })
+      }
+      const byName = requester.displayName || requester.email || 'An owner'
+      if (role === null) {
+        await removeIn(tx, ws, target, byName, audited)
+        return { removed: target }
+      }
+      const p = await plan(tx, ctx.workspaceId, userId, { role, accountScope, exchangeAccountIds }, { userId: requestedBy, role: 'owner' })
+      await applyIn(tx, ctx.workspaceId, p, audited)
+      await tellDemotedOwner(tx, ws.name, p, byName)
+      return { demoted: p }
+    })
+    const by = { userId: audited.actorId, ip: ctx.ip, requestId: ctx.requestId }
+    if ('removed' in done) {
+      await cancelRequestsOf(ctx.workspaceId, userId, by)
+      await accessEnded(ctx.workspaceId, userId, 'owner', by)
+      return { userId, removed: true }
+    }
+    await cancelOwnRequestsOf(ctx.workspaceId, userId, by)
+    me?.forget(userId)
+    return { userId, role: done.demoted.to.role, accountScope: done.demoted.to.accountScope, exchangeAccountIds: done.demoted.to.grants }
   }
 
   /**
@@ -296,14 +469,14 @@ export const createMembers = ({ db, clock, audit, outbox, gate, logger }: Member
    * @throws AppError NOT_FOUND (not a member), CONFLICT (the last owner; an owner of a personal workspace)
    */
   const leave = async (workspaceId: string, by: TeamActor): Promise<void> => {
-    await db.transaction(async (tx) => {
+    const role = await db.transaction(async (tx) => {
       const ws = await lockWorkspace(tx, workspaceId)
       if (!ws) throw new AppError('NOT_FOUND', `workspace "${workspaceId}" not found`)
       const members = await lockMembers(tx, workspaceId)
-      const me = members.find((m) => m.userId === by.userId)
-      if (!me) throw new AppError('NOT_FOUND', `workspace "${workspaceId}" not found`)
-      if (ws.isPersonal && me.role === 'owner') throw new AppError('CONFLICT', 'this is your personal workspace: it cannot be left', { reason: 'PERSONAL_WORKSPACE' })
-      if (me.role === 'owner' && members.filter((m) => m.role === 'owner').length <= 1) {
+      const leaver = members.find((m) => m.userId === by.userId)
+      if (!leaver) throw new AppError('NOT_FOUND', `workspace "${workspaceId}" not found`)
+      if (ws.isPersonal && leaver.role === 'owner') throw new AppError('CONFLICT', 'this is your personal workspace: it cannot be left', { reason: 'PERSONAL_WORKSPACE' })
+      if (leaver.role === 'owner' && members.filter((m) => m.role === 'owner').length <= 1) {
         throw new AppError('CONFLICT', 'you are the last owner of this workspace: make someone else owner first (or delete the workspace)', { reason: 'LAST_OWNER' })
       }
       const ended = await endMembershipIn(tx, workspaceId, by.userId, clock.now())
@@ -314,12 +487,14 @@ export const createMembers = ({ db, clock, audit, outbox, gate, logger }: Member
         outcome: 'success',
         ip: by.ip,
         requestId: by.requestId,
-        details: { userId: by.userId, email: me.email, role: me.role, ...ended },
+        details: { userId: by.userId, email: leaver.email, role: leaver.role, ...ended },
       })
+      return leaver.role
     })
     await cancelRequestsOf(workspaceId, by.userId, by)
+    await accessEnded(workspaceId, by.userId, role, by)
   }
 
-  return { list, update, applyRoleUpgrade, remove, leave }
+  return { list, update, applyRoleUpgrade, applyOwnerChange, remove, leave }
 }
 export type Members = ReturnType<typeof createMembers>

@@ -20,6 +20,13 @@ export const roleRank: Record<TeamRole, number> = { viewer: 0, trader: 1, admin:
 export const INVITATION_TTL_MS = 7 * 24 * 60 * 60 * 1000
 /** Pending invitations one workspace may have at once (a stolen admin session cannot spray invitations). */
 export const MAX_PENDING_INVITATIONS = 20
+/** Invitations one workspace may create per hour, revoked and replaced ones included (the emails are what is limited). */
+export const MAX_INVITATIONS_PER_HOUR = 30
+/** One invitation per recipient address per workspace within this long (re-inviting replaces, but still emails). */
+export const INVITATION_RECIPIENT_INTERVAL_MS = 10 * 60 * 1000
+/** Invitations to one address per hour from all workspaces together (many workspaces cannot flood one mailbox). */
+export const MAX_INVITATIONS_PER_ADDRESS_PER_HOUR = 5
+
 /** Workspaces one person may own: creating them is cheap, so it is capped. */
 export const MAX_OWNED_WORKSPACES = 50
 
@@ -32,8 +39,9 @@ export const memberViewSchema = z.object({
   accountScope: z.enum(['all', 'granted']),
   exchangeAccountIds: z.array(z.string().uuid()),
   joinedAt: z.string(),
-  hasSecondFactor: z.boolean(),
-  hasPasskey: z.boolean(),
+  /** Whether they have an authenticator app or a passkey: shown to owners and admins (and to the member themselves), null for others. */
+  hasSecondFactor: z.boolean().nullable(),
+  hasPasskey: z.boolean().nullable(),
   isYou: z.boolean(),
 })
 export type MemberView = z.infer<typeof memberViewSchema>
@@ -62,8 +70,22 @@ export const invitationPreviewSchema = z.object({
 })
 export type InvitationPreview = z.infer<typeof invitationPreviewSchema>
 
-export const acceptedInvitationSchema = z.object({ workspaceId: z.string().uuid(), role: z.enum(invitableRoles) })
+/**
+ * Where an accepted invitation left the new member. Where the workspace asks for four-eyes (R42) an invitation
+ * above viewer joins as viewer: `pendingRole` is the invited role, now a request waiting for a second owner or
+ * admin (the route adds the request as `approval`); without it, `note` says why the member stays a viewer.
+ */
+export const acceptedInvitationSchema = z.object({
+  workspaceId: z.string().uuid(),
+  role: z.enum(invitableRoles),
+  pendingRole: z.enum(invitableRoles).optional(),
+  note: z.string().optional(),
+})
 export type AcceptedInvitation = z.infer<typeof acceptedInvitationSchema>
+
+/** Workspace names appear in emails: nothing that reads as a link or an address (phishing from our own domain). */
+export const workspaceNameProblem = (name: string): string | undefined =>
+  name.includes('://') || name.includes('@') ? 'must not contain "://" or "@" (it is shown in emails)' : undefined
 
 export const teamWorkspaceViewSchema = z.object({ id: z.string().uuid(), name: z.string(), role: z.enum(teamRoles) })
 export type TeamWorkspaceView = z.infer<typeof teamWorkspaceViewSchema>

@@ -7,7 +7,7 @@ import type { AuditChain } from '../monitoring/index.js'
 import type { Logger } from '../lib/logger.js'
 import type { Approvals } from './approvals.js'
 import { endAllMembershipsIn, lockWorkspace } from './member-store.js'
-import { MAX_OWNED_WORKSPACES, type TeamActor, type TeamWorkspaceView } from './team-types.js'
+import { MAX_OWNED_WORKSPACES, workspaceNameProblem, type TeamActor, type TeamWorkspaceView } from './team-types.js'
 
 const { workspaces, memberships, exchangeAccounts, bots } = schema
 
@@ -28,11 +28,18 @@ export type TeamWorkspacesDeps = {
  * Exchange keys and running bots must be gone first: a deletion never strands a live key or an open position.
  */
 export const createTeamWorkspaces = ({ db, clock, audit, gate, logger }: TeamWorkspacesDeps) => {
+  /** @throws AppError BAD_INPUT when the name reads like a link or an address (it is shown in invitation emails) */
+  const checkName = (name: string) => {
+    const problem = workspaceNameProblem(name)
+    if (problem) throw new AppError('BAD_INPUT', `name: ${problem}`)
+  }
+
   /**
-   * @throws AppError CONFLICT when the caller already owns MAX_OWNED_WORKSPACES workspaces
+   * @throws AppError BAD_INPUT (see `checkName`), CONFLICT when the caller already owns MAX_OWNED_WORKSPACES workspaces
    */
-  const create = async (name: string, by: TeamActor): Promise<TeamWorkspaceView> =>
-    db.transaction(async (tx) => {
+  const create = async (name: string, by: TeamActor): Promise<TeamWorkspaceView> => {
+    checkName(name)
+    return db.transaction(async (tx) => {
       const [owned] = await tx
         .select({ n: sql<number>`count(*)::int` })
         .from(memberships)
@@ -46,10 +53,12 @@ export const createTeamWorkspaces = ({ db, clock, audit, gate, logger }: TeamWor
       await audit.appendIn(tx, { workspaceId: id, type: 'workspace_created', actor: { type: 'user', id: by.userId }, outcome: 'success', ip: by.ip, requestId: by.requestId, details: { name } })
       return { id, name, role: 'owner' as const }
     })
+  }
 
-  /** @throws AppError NOT_FOUND (deleted meanwhile) */
-  const rename = async (workspaceId: string, name: string, by: TeamActor): Promise<TeamWorkspaceView> =>
-    db.transaction(async (tx) => {
+  /** @throws AppError BAD_INPUT (see `checkName`), NOT_FOUND (deleted meanwhile) */
+  const rename = async (workspaceId: string, name: string, by: TeamActor): Promise<TeamWorkspaceView> => {
+    checkName(name)
+    return db.transaction(async (tx) => {
       const ws = await lockWorkspace(tx, workspaceId)
       if (!ws) throw new AppError('NOT_FOUND', `workspace "${workspaceId}" not found`)
       if (ws.name !== name) {
@@ -60,6 +69,7 @@ export const createTeamWorkspaces = ({ db, clock, audit, gate, logger }: TeamWor
       if (!m) throw new AppError('NOT_FOUND', `workspace "${workspaceId}" not found`)
       return { id: workspaceId, name, role: m.role }
     })
+  }
 
   /**
    * Deletes a team workspace. Returns who its members were (their cached views are stale now).

@@ -53,8 +53,8 @@ describe.each(backends)('team members over HTTP on %s (issue 10)', (kind) => {
   let changes: WorkspaceChanges
   let base = ''
   let ws = ''
-  const s: Record<'owner' | 'bob' | 'carol' | 'erin', Session> = {} as never
-  const ids: Record<'owner' | 'bob' | 'carol' | 'erin', string> = {} as never
+  const s: Record<'owner' | 'bob' | 'carol' | 'erin' | 'dave' | 'frank', Session> = {} as never
+  const ids: Record<'owner' | 'bob' | 'carol' | 'erin' | 'dave' | 'frank', string> = {} as never
 
   beforeAll(async () => {
     database = await openTestDatabase(kind)
@@ -63,13 +63,14 @@ describe.each(backends)('team members over HTTP on %s (issue 10)', (kind) => {
       routes: (h) => {
         if (!h.approvals) throw new Error('the harness was asked for approvals')
         changes = createWorkspaceChanges({ db: h.db, pollMs: 100 })
-        teams = createTeams({ db: h.db, clock: h.clock, audit: h.audit, outbox: h.outbox, gate: h.approvals, publicOrigin: ORIGIN })
+        teams = createTeams({ db: h.db, clock: h.clock, audit: h.audit, outbox: h.outbox, gate: h.approvals, publicOrigin: ORIGIN, me: h.accounts.me })
         const { sessions, apiTokens, stepUp, me } = h.accounts
         return [(app) => liveRoutes(app, { db: h.db, sessions, apiTokens, changes }), (app) => teamRoutes(app, { db: h.db, sessions, apiTokens, stepUp, me, ...teams })]
       },
     })
     t.approvals?.register('role.upgrade', { apply: teams.members.applyRoleUpgrade })
-    for (const name of ['owner', 'carol', 'erin'] as const) ids[name] = (await t.addUser(`${name}@example.com`)).userId
+    t.approvals?.register('owner.change', { apply: teams.members.applyOwnerChange })
+    for (const name of ['owner', 'carol', 'erin', 'dave', 'frank'] as const) ids[name] = (await t.addUser(`${name}@example.com`)).userId
     s.owner = await t.signIn('owner@example.com')
     await t.app.listen({ port: 0, host: '127.0.0.1' })
     base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`
@@ -111,6 +112,7 @@ describe.each(backends)('team members over HTTP on %s (issue 10)', (kind) => {
       ]),
     )
     expect(Object.keys(doc.paths[`${w}/members/{userId}`]?.patch?.responses ?? {})).toEqual(expect.arrayContaining(['200', '202']))
+    expect(Object.keys(doc.paths[`${w}/members/{userId}`]?.delete?.responses ?? {})).toEqual(expect.arrayContaining(['202', '204']))
   })
 
   it('creates a team workspace: its creator is the owner and sees it in /api/me', async () => {
@@ -121,6 +123,11 @@ describe.each(backends)('team members over HTTP on %s (issue 10)', (kind) => {
     ws = created.id
     expect(await workspacesOf(s.owner)).toContainEqual({ id: ws, name: 'Trading desk', role: 'owner' })
     expect((await t.call('POST', '/api/workspaces', s.owner, { name: '' })).statusCode).toBe(400)
+    // Names are shown in emails: nothing that reads as a link or an address (review #10).
+    const phishy = await t.call('POST', '/api/workspaces', s.owner, { name: 'Verify at https://evil.example' })
+    expect(phishy.statusCode).toBe(400)
+    expect(bodyOf(phishy).message).toMatch(/must not contain ":\/\/" or "@"/)
+    expect((await t.call('PATCH', path(), s.owner, { name: 'ops@evil.example' })).statusCode).toBe(400)
     expect((await t.call('PATCH', path(), s.owner, { name: 'Desk' })).json()).toEqual({ id: ws, name: 'Desk', role: 'owner' })
     // Team workspaces ask owners and admins for a passkey at step-up by default (R26): these people have none.
     await database.db.update(schema.workspaces).set({ requirePasskeyForAdmins: false }).where(eq(schema.workspaces.id, ws))
@@ -153,7 +160,13 @@ describe.each(backends)('team members over HTTP on %s (issue 10)', (kind) => {
     await database.db.update(schema.workspaces).set({ sessionIdleMinutes: 10 }).where(eq(schema.workspaces.id, ws))
     const accepted = await t.post('/api/invitations/accept', { token }, s.bob)
     expect(accepted.statusCode).toBe(200)
-    expect(accepted.json()).toEqual({ workspaceId: ws, role: 'trader' })
+    // Four-eyes is on and nobody but the inviter could approve a trader: bob joins as viewer, and is told why (review #3).
+    expect(accepted.json()).toEqual({ workspaceId: ws, role: 'viewer', note: expect.stringMatching(/^you joined as a viewer: the role you were invited with \(trader\) needs a second owner or admin/) })
+    expect(await workspacesOf(s.bob)).toContainEqual({ id: ws, name: 'Desk', role: 'viewer' })
+    // The single owner could turn approvals off; here they do it for a moment to make bob a trader.
+    await database.db.update(schema.workspaces).set({ approvalsRequired: false }).where(eq(schema.workspaces.id, ws))
+    expect((await t.call('PATCH', path(`/members/${ids.bob}`), s.owner, { role: 'trader' })).statusCode).toBe(200)
+    await database.db.update(schema.workspaces).set({ approvalsRequired: true }).where(eq(schema.workspaces.id, ws))
     expect((await database.db.select().from(schema.sessions).where(eq(schema.sessions.userId, ids.bob))).map((x) => x.idleMinutes)).toEqual([10])
     await database.db.update(schema.workspaces).set({ sessionIdleMinutes: null }).where(eq(schema.workspaces.id, ws))
     expect(await workspacesOf(s.bob)).toContainEqual({ id: ws, name: 'Desk', role: 'trader' })
@@ -168,9 +181,11 @@ describe.each(backends)('team members over HTTP on %s (issue 10)', (kind) => {
     const list = await t.call('GET', path('/members'), s.bob)
     expect(list.statusCode).toBe(200)
     expect(list.json()).toEqual([
-      expect.objectContaining({ userId: ids.owner, email: 'owner@example.com', role: 'owner', isYou: false }),
+      // Who has a second factor is for owners and admins to see (and each member for themselves), review #18.
+      expect.objectContaining({ userId: ids.owner, email: 'owner@example.com', role: 'owner', isYou: false, hasSecondFactor: null, hasPasskey: null }),
       expect.objectContaining({ userId: ids.bob, email: 'bob@example.com', role: 'trader', accountScope: 'all', exchangeAccountIds: [], hasSecondFactor: false, hasPasskey: false, isYou: true }),
     ])
+    expect((await t.call('GET', path('/members'), s.owner)).json<{ hasSecondFactor: boolean | null }[]>().map((m) => m.hasSecondFactor)).toEqual([false, false])
     expect((await t.call('GET', path('/invitations'), s.bob)).statusCode).toBe(403)
     expect((await t.call('DELETE', path(`/members/${ids.owner}`), s.bob)).statusCode).toBe(403)
     expect((await t.call('POST', path('/invitations'), s.bob, { email: 'x@example.com', role: 'viewer' })).statusCode).toBe(403)
@@ -193,10 +208,12 @@ describe.each(backends)('team members over HTTP on %s (issue 10)', (kind) => {
     const lonely = await t.call('PATCH', path(`/members/${ids.bob}`), s.owner, { role: 'admin' })
     expect(lonely.statusCode).toBe(409)
     expect(bodyOf(lonely).reason).toBe('NO_APPROVER')
-    // An admin joins; admins are invited by owners only.
+    // An admin joins (approvals off for a moment, as the single owner may); admins are invited by owners only.
+    await database.db.update(schema.workspaces).set({ approvalsRequired: false }).where(eq(schema.workspaces.id, ws))
     expect((await t.call('POST', path('/invitations'), s.owner, { email: 'erin@example.com', role: 'admin' })).statusCode).toBe(201)
     s.erin = await t.signIn('erin@example.com')
     expect((await t.post('/api/invitations/accept', { token: await t.linkToken('erin@example.com', 'team_notice') }, s.erin)).json()).toEqual({ workspaceId: ws, role: 'admin' })
+    await database.db.update(schema.workspaces).set({ approvalsRequired: true }).where(eq(schema.workspaces.id, ws))
     expect((await t.call('POST', path('/invitations'), s.erin, { email: 'x@example.com', role: 'admin' })).statusCode).toBe(403)
 
     const gated = await t.call('PATCH', path(`/members/${ids.bob}`), s.owner, { role: 'admin' })
@@ -226,6 +243,47 @@ describe.each(backends)('team members over HTTP on %s (issue 10)', (kind) => {
     expect(leave.statusCode).toBe(409)
     expect(bodyOf(leave).message).toMatch(/make someone else owner first/)
     expect((await t.call('DELETE', path(`/members/${ids.owner}`), s.owner)).statusCode).toBe(400)
+  })
+
+  it('with four-eyes on, an invitation above viewer joins as viewer and the role waits for a second person (review #3)', async () => {
+    const token = await invite('dave@example.com', 'trader')
+    s.dave = await t.signIn('dave@example.com')
+    const accepted = await t.post('/api/invitations/accept', { token }, s.dave)
+    expect(accepted.statusCode).toBe(200)
+    const body = accepted.json<{ role: string; pendingRole: string; approval: { id: string; kind: string; requestedBy: { userId: string } } }>()
+    expect(body).toMatchObject({ workspaceId: ws, role: 'viewer', pendingRole: 'trader', approval: { kind: 'role.upgrade', requestedBy: { userId: ids.owner } } })
+    expect((await workspacesOf(s.dave)).find((w) => w.id === ws)?.role).toBe('viewer')
+    expect((await t.call('POST', path(`/approvals/${body.approval.id}/approve`), s.erin)).statusCode).toBe(200)
+    expect((await workspacesOf(s.dave)).find((w) => w.id === ws)?.role).toBe('trader')
+  })
+
+  it('with four-eyes on, taking owner rights from a co-owner waits for another owner: 202 (review #1)', async () => {
+    await database.db.insert(schema.memberships).values([
+      { workspaceId: ws, userId: ids.carol, role: 'owner', createdAt: t.clock.now() },
+      { workspaceId: ws, userId: ids.frank, role: 'owner', createdAt: t.clock.now() },
+    ])
+    s.carol = await t.signIn('carol@example.com')
+    s.frank = await t.signIn('frank@example.com')
+    s.owner = await t.signIn('owner@example.com')
+    const demote = await t.call('PATCH', path(`/members/${ids.carol}`), s.owner, { role: 'viewer' })
+    expect(demote.statusCode).toBe(202)
+    const { approval } = demote.json<{ approval: { id: string; kind: string; summary: string } }>()
+    expect(approval).toMatchObject({ kind: 'owner.change', summary: 'Take the owner rights of carol@example.com: make them a viewer' })
+    expect((await workspacesOf(s.carol)).find((w) => w.id === ws)?.role).toBe('owner')
+    // An admin cannot decide it; carol herself may (consent).
+    expect((await t.call('POST', path(`/approvals/${approval.id}/approve`), s.erin)).statusCode).toBe(403)
+    expect((await t.call('POST', path(`/approvals/${approval.id}/approve`), s.carol)).statusCode).toBe(200)
+    expect((await workspacesOf(s.carol)).find((w) => w.id === ws)?.role).toBe('viewer')
+    expect((await t.lastEmail('carol@example.com', 'team_notice'))?.subject).toBe('Your role in "Desk" on Bulwark is now viewer')
+    // Removing an owner: the same.
+    const removal = await t.call('DELETE', path(`/members/${ids.frank}`), s.owner)
+    expect(removal.statusCode).toBe(202)
+    expect(removal.json()).toMatchObject({ approval: { kind: 'owner.change', summary: 'Remove the owner frank@example.com from the workspace' } })
+    expect((await workspacesOf(s.frank)).find((w) => w.id === ws)?.role).toBe('owner')
+    // Tidy up for what follows: frank approves leaving, carol leaves.
+    expect((await t.call('POST', path(`/approvals/${removal.json<{ approval: { id: string } }>().approval.id}/approve`), s.frank)).statusCode).toBe(200)
+    expect(await workspacesOf(s.frank)).not.toContainEqual(expect.objectContaining({ id: ws }))
+    expect((await t.call('POST', path('/leave'), s.carol)).statusCode).toBe(204)
   })
 
   it('a removed member loses access at once: pages 404, API token 401, live stream ended, told by email', async () => {
@@ -262,7 +320,7 @@ describe.each(backends)('team members over HTTP on %s (issue 10)', (kind) => {
     again.close()
     expect((await t.lastEmail('bob@example.com', 'team_notice'))?.subject).toBe('You were removed from "Desk" on Bulwark')
     const events = await database.db.select().from(schema.auditEvents).where(eq(schema.auditEvents.workspaceId, ws))
-    expect(events.find((e) => e.type === 'member_removed')).toMatchObject({ actorId: ids.owner, details: { userId: ids.bob, email: 'bob@example.com', revokedApiAccess: 1 } })
+    expect(events.find((e) => e.type === 'member_removed' && (e.details as { userId?: string }).userId === ids.bob)).toMatchObject({ actorId: ids.owner, details: { userId: ids.bob, email: 'bob@example.com', revokedApiAccess: 1 } })
   })
 
   it('a member leaves with the same effect; an expired invitation is refused', async () => {

@@ -6,12 +6,14 @@ import { AppError } from '../../lib/errors.js'
 import {
   acceptedInvitationSchema,
   approvalPendingSchema,
+  approvalViewSchema,
   invitableRoles,
   invitationPreviewSchema,
   invitationViewSchema,
   memberViewSchema,
   teamRoles,
   teamWorkspaceViewSchema,
+  workspaceNameProblem,
   type Invitations,
   type Members,
   type TeamWorkspaces,
@@ -35,7 +37,21 @@ const tags = ['teams']
 const wsParams = z.object({ workspaceId: z.string().uuid('must be a workspace id') })
 const memberParams = wsParams.extend({ userId: z.string().uuid('must be a user id') })
 const invitationParams = wsParams.extend({ id: z.string().uuid('must be an invitation id') })
-const nameBody = z.object({ name: z.string().trim().min(1, 'must not be empty').max(80, 'must be at most 80 characters') }).strict()
+const nameBody = z
+  .object({
+    name: z
+      .string()
+      .trim()
+      .min(1, 'must not be empty')
+      .max(80, 'must be at most 80 characters')
+      .superRefine((name, ctx) => {
+        const problem = workspaceNameProblem(name)
+        if (problem) ctx.addIssue({ code: 'custom', message: problem })
+      }),
+  })
+  .strict()
+/** The accept answer: where approvals are required, the role request it filed (the invited role waits for a second person). */
+const acceptedView = acceptedInvitationSchema.extend({ approval: approvalViewSchema.optional() })
 const memberPatch = z
   .object({
     role: z.enum(teamRoles).optional(),
@@ -90,7 +106,7 @@ export const teamRoutes = (app: App, deps: TeamRouteDeps) => {
   app.get(
     '/api/workspaces/:workspaceId/members',
     { schema: { tags, params: wsParams, response: { 200: z.array(memberViewSchema) } }, config: { action: 'members.read' }, preValidation: [requireActor(sessions, apiTokens), authorizeWorkspace(db)] },
-    async (req) => members.list(req.params.workspaceId, callerOf(req).userId),
+    async (req) => members.list(req.params.workspaceId, callerOf(req).userId, req.workspaceRole ?? 'viewer'),
   )
 
   app.patch(
@@ -102,6 +118,7 @@ export const teamRoutes = (app: App, deps: TeamRouteDeps) => {
         throw new AppError('BAD_INPUT', 'say what to change: role, accountScope or exchangeAccountIds')
       }
       const result = await members.update(req.params.workspaceId, req.params.userId, change, managerOf(req))
+      // Taking owner rights away, or more power, may wait for a second person (R42): 202 with the request.
       if ('pending' in result) return reply.code(202).send({ approval: result.pending })
       me?.forget(req.params.userId)
       return result.applied
@@ -110,11 +127,13 @@ export const teamRoutes = (app: App, deps: TeamRouteDeps) => {
 
   app.delete(
     '/api/workspaces/:workspaceId/members/:userId',
-    { schema: { tags, params: memberParams }, config: { action: 'members.remove' }, preValidation: sensitive },
+    { schema: { tags, params: memberParams, response: { 202: approvalPendingSchema, 204: z.null().describe('Removed') } }, config: { action: 'members.remove' }, preValidation: sensitive },
     async (req, reply) => {
-      await members.remove(req.params.workspaceId, req.params.userId, managerOf(req))
+      const result = await members.remove(req.params.workspaceId, req.params.userId, managerOf(req))
+      // Removing an owner where approvals are required waits for another owner (R42): 202 with the request.
+      if ('pending' in result) return reply.code(202).send({ approval: result.pending })
       me?.forget(req.params.userId)
-      return reply.code(204).send()
+      return reply.code(204).send(null)
     },
   )
 
@@ -124,6 +143,7 @@ export const teamRoutes = (app: App, deps: TeamRouteDeps) => {
     { schema: { tags, params: wsParams }, config: { action: 'workspace.leave' }, preValidation: session },
     async (req, reply) => {
       await members.leave(req.params.workspaceId, actorOf(req))
+      me?.forget(sessionOf(req).userId)
       return reply.code(204).send()
     },
   )
@@ -164,7 +184,11 @@ export const teamRoutes = (app: App, deps: TeamRouteDeps) => {
 
   app.post(
     '/api/invitations/accept',
-    { schema: { tags, description: 'Joins the workspace as the signed-in account, whose verified email must be the invited one.', body: linkToken, response: { 200: acceptedInvitationSchema } }, preValidation: signedIn },
-    async (req) => invitations.accept(req.body.token, actorOf(req)),
+    { schema: { tags, description: 'Joins the workspace as the signed-in account, whose verified email must be the invited one.', body: linkToken, response: { 200: acceptedView } }, preValidation: signedIn },
+    async (req) => {
+      const accepted = await invitations.accept(req.body.token, actorOf(req))
+      me?.forget(sessionOf(req).userId)
+      return accepted
+    },
   )
 }
