@@ -1,5 +1,6 @@
 import type { ExchangeAccounts } from './keys/index.js'
-import { keyApprovalHandler } from './keys/index.js'
+import { keyApprovalHandler, keyLimitsPayload } from './keys/index.js'
+import { AppError } from './lib/errors.js'
 import type { Incidents } from './incident/index.js'
 import type { TradingService } from './trading/index.js'
 import type { Approvals, Members, WorkspacePolicies } from './teams/index.js'
@@ -16,7 +17,7 @@ export const registerApprovalHandlers = (
     exchangeAccounts: ExchangeAccounts | undefined
     trading: Pick<TradingService, 'controls' | 'promotion'>
     incidents: Pick<Incidents, 'unlockApprovalHandler'>
-    members: Pick<Members, 'applyRoleUpgrade'>
+    members: Pick<Members, 'applyRoleUpgrade' | 'applyOwnerChange'>
     policies: Pick<WorkspacePolicies, 'applyPolicyPatch'>
   },
 ) => {
@@ -26,9 +27,20 @@ export const registerApprovalHandlers = (
     approvals.register('key.connect', keys)
     approvals.register('key.replace', keys)
   }
-  approvals.register('limits.raise', { apply: (p, ctx) => d.trading.controls.applyRiskLimits(p, ctx) })
+  // Raised limits: an exchange account's risk limits (trading), or a key's signer limits (keys; payload target 'key').
+  approvals.register('limits.raise', {
+    apply: (p, ctx) => {
+      if (keyLimitsPayload.safeParse(p).success) {
+        if (!d.exchangeAccounts) throw new AppError('UNAVAILABLE', 'no signer is configured: key limits cannot change')
+        return d.exchangeAccounts.applyKeyLimits(p, ctx)
+      }
+      return d.trading.controls.applyRiskLimits(p, ctx)
+    },
+  })
   approvals.register('bot.promote', { apply: (p, ctx) => d.trading.promotion.applyPromotion(p, ctx) })
   approvals.register('incident.unlock', d.incidents.unlockApprovalHandler)
   approvals.register('role.upgrade', { apply: (p, ctx) => d.members.applyRoleUpgrade(p, ctx) })
+  // Taking owner rights from someone else (demoting or removing an owner): another owner approved it.
+  approvals.register('owner.change', { apply: (p, ctx) => d.members.applyOwnerChange(p, ctx) })
   approvals.register('policy.relax', { apply: (p, ctx) => d.policies.applyPolicyPatch(p, ctx) })
 }

@@ -48,6 +48,7 @@ import { policyRoutes } from './api/routes/policy-routes.js'
 import { approvalRoutes } from './api/routes/approval-routes.js'
 import { createApprovals, createTeams, createWorkspacePolicies } from './teams/index.js'
 import { registerApprovalHandlers } from './approval-handlers.js'
+import { createMemberOffboarding } from './member-offboarding.js'
 import { createDemoPriceSource, createDemoRuntime, createDemoService, createDemoTradingVenue, demoFeedSettings, openDemoFeed, openDemoFunding } from './demo/index.js'
 import { createPolledPrices, createTrading, createVenueResolver, routePrices } from './trading/index.js'
 import { createPublicExchange } from './market/index.js'
@@ -146,7 +147,18 @@ export const startPlatform = async (config: Config, opts: StartOptions = {}): Pr
     // Four-eyes approvals (R42) and the rest of teams: handlers are registered once every domain exists.
     const approvals = createApprovals({ db: database.db, clock, audit, alerts, outbox, logger })
     const policies = createWorkspacePolicies({ db: database.db, clock, audit, settings })
-    const teams = createTeams({ db: database.db, clock, audit, outbox, gate: approvals, logger, publicOrigin: config.PUBLIC_ORIGIN })
+    const teams = createTeams({
+      db: database.db,
+      clock,
+      audit,
+      outbox,
+      gate: approvals,
+      logger,
+      publicOrigin: config.PUBLIC_ORIGIN,
+      // Declared below, once trading exists; called only when someone leaves or is removed.
+      onAccessEnded: (workspaceId, userId, role, by) => offboard(workspaceId, userId, role, by),
+      me: { forget: (userId) => accounts.me.forget(userId) },
+    })
     const metrics = createMetrics({ db: database.db })
     const setup = createOperatorSetup({ db: database.db, clock, audit, tokenTtlHours: config.BULWARK_SETUP_TOKEN_TTL_HOURS })
     // The signer keeps its own list of passkeys that may confirm widening a key (signer/README.md).
@@ -257,6 +269,7 @@ export const startPlatform = async (config: Config, opts: StartOptions = {}): Pr
     })
     await trading.start()
     undo.push(() => trading.stop())
+    const offboard = createMemberOffboarding({ trading, alerts, logger })
 
     // Lockdown and unlock (src/incident): the emergency brake of a workspace.
     const incidents = createIncidents({

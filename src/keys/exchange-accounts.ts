@@ -5,7 +5,8 @@ import { newId } from '../lib/ids.js'
 import { schema, type Db } from '../db/index.js'
 import type { Alerts, AuditActor, AuditChain } from '../monitoring/index.js'
 import { catalogueEntry } from '../exchanges/index.js'
-import type { KeyLimits, KeyView } from '../signer/index.js'
+import { z } from 'zod'
+import { keyLimits, type KeyLimits, type KeyView } from '../signer/index.js'
 import { refusesIpUnrestrictedKeys, type KeyRelay } from './key-admin.js'
 import { createPendingKeyFlows } from './pending-keys.js'
 
@@ -38,6 +39,20 @@ export type ExchangeAccountRow = typeof exchangeAccounts.$inferSelect
 type Row = ExchangeAccountRow
 
 /** The reason the signer gives when a limits change widens and must be proposed instead. */
+/**
+ * Four-eyes (R42) on widening a key's limits — the signer's notional limits are the hard ones. The api's
+ * approvals gate, typed here because keys/ may not import teams/. Approval does not bypass the signer: the
+ * approver then proposes the widening, which still waits for a trusted passkey or the signer's delay.
+ */
+export type KeyLimitsGate<V> = {
+  required: (workspaceId: string, kind: 'limits.raise') => Promise<boolean>
+  request: (input: { workspaceId: string; kind: 'limits.raise'; summary: string; payload: Record<string, unknown>; requestedBy: { userId: string; ip?: string | undefined; requestId?: string | undefined } }) => Promise<V>
+}
+export const keyLimitsPayload = z.object({ target: z.literal('key'), exchangeAccountId: z.string().uuid(), limits: keyLimits }).strict()
+
+const describeKeyLimits = (l: KeyLimits) =>
+  `max order ${l.maxOrderNotional}, 24 h ${l.max24hNotional}, ${l.maxOrdersPerMinute} orders/min, price band ${l.priceBandPct} %, symbols ${l.symbols.join(', ') || 'none'}`
+
 const isWideningRefusal = (err: unknown) => err instanceof AppError && err.code === 'FORBIDDEN' && err.reason === 'limit_widening_needs_confirmation'
 
 /**
@@ -241,14 +256,34 @@ export const createExchangeAccounts = ({
   }
 
   /** Narrowing applies at once; a widening becomes a pending operation the user confirms with a passkey (or that waits the signer's delay). */
-  const setLimits = async (actor: AuditActor, workspaceId: string, id: string, limits: KeyLimits) => {
+  /** Narrowing applies at once; widening waits for a second person where the workspace asks (gate), then for the signer's confirmation. */
+  const setLimits = async <V>(actor: AuditActor, workspaceId: string, id: string, limits: KeyLimits, opts: { gate?: KeyLimitsGate<V> | undefined; ip?: string | undefined; requestId?: string | undefined } = {}) => {
     const row = await rowOf(workspaceId, id)
     try {
       return { status: 'applied' as const, account: view(row, await relay.setLimits(workspaceId, row.keyId, limits, actor) as KeyView, false) }
     } catch (err) {
       if (!isWideningRefusal(err)) throw err
+      if (opts.gate && actor.type === 'user' && actor.id && (await opts.gate.required(workspaceId, 'limits.raise'))) {
+        const approval = await opts.gate.request({
+          workspaceId,
+          kind: 'limits.raise',
+          summary: `Widen the signer's limits of ${row.label} (${row.exchange}) to: ${describeKeyLimits(limits)}`,
+          payload: { target: 'key', exchangeAccountId: id, limits },
+          requestedBy: { userId: actor.id, ip: opts.ip, requestId: opts.requestId },
+        })
+        return { status: 'pending_approval' as const, approval }
+      }
       return { status: 'pending_confirmation' as const, operation: (await relay.proposeWidening(workspaceId, row.keyId, { kind: 'limits', limits }, actor)) as Record<string, unknown> }
     }
+  }
+
+  /** The approved widening of a key's limits: proposed to the signer as the approver (its passkey-or-delay rule still holds). */
+  const applyKeyLimits = async (payload: unknown, ctx: { workspaceId: string; decidedBy: string | null }): Promise<Record<string, unknown>> => {
+    const p = keyLimitsPayload.parse(payload)
+    const row = await rowOf(ctx.workspaceId, p.exchangeAccountId)
+    const actor: AuditActor = ctx.decidedBy ? { type: 'user', id: ctx.decidedBy } : { type: 'system' }
+    const operation = (await relay.proposeWidening(ctx.workspaceId, row.keyId, { kind: 'limits', limits: p.limits }, actor)) as { operationId?: string; state?: string }
+    return { exchangeAccountId: row.id, widening: operation.state ?? 'pending', operationId: operation.operationId ?? null }
   }
 
   const requestEnable = async (actor: AuditActor, workspaceId: string, id: string) => {
@@ -285,6 +320,7 @@ export const createExchangeAccounts = ({
   const pending = createPendingKeyFlows({ db, clock, relay, audit, mayConnect, announce, view, mirror, rowOf, requireIpRestricted, assertNotPending, cutOver, connect, rotate, completeGenerated })
 
   return {
+    applyKeyLimits,
     sealingKey,
     generate,
     completeGenerated,

@@ -1,6 +1,6 @@
 export { createKeyRelay, keyAdminHandlers, type KeyRelay, type KeyAdminDeps, type ExecuteOptions, type DisableAllResult, type PendingKeyDiscardReason } from './key-admin.js'
 export { createPasskeyTrustSync, type PasskeyTrustSync } from './passkey-trust.js'
-export { createExchangeAccounts, type ExchangeAccounts, type ExchangeAccountView } from './exchange-accounts.js'
+export { createExchangeAccounts, keyLimitsPayload, type ExchangeAccounts, type ExchangeAccountView, type KeyLimitsGate } from './exchange-accounts.js'
 export { keyApprovalHandler, pendingKeyPayload, type PendingKeyPayload, type KeyApprovalGate, type KeyApprovalKind, type KeyApprovalContext, type KeyRequestContext, type Gated } from './pending-keys.js'
 export { createExchangeActivity, activityQuery, type ExchangeActivity, type ActivityEntry, type KeyActivitySummary } from './exchange-activity.js'
 export { createKeyHygiene, type KeyHygiene, type KeyHealth } from './key-hygiene.js'

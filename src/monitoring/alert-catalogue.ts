@@ -85,6 +85,7 @@ const entries: Record<string, Entry> = {
   trade_order_cancelled_outside: { domain: 'trading', severity: 'warning', title: 'Order cancelled outside Bulwark', trigger: 'an order of a Smart Trade was cancelled on the exchange, not by Bulwark', canDisable: true },
   trade_stop_rejected: { domain: 'trading', severity: 'warning', title: 'Stop-loss rejected', trigger: 'a Smart Trade\'s stop-loss order was refused', canDisable: true },
   trade_target_rejected: { domain: 'trading', severity: 'warning', title: 'Take-profit rejected', trigger: 'a Smart Trade\'s take-profit order was refused', canDisable: true },
+  webhook_secrets_rotated: { domain: 'trading', severity: 'warning', title: 'Webhook secrets rotated', trigger: 'a member who could read Signal Bot webhook secrets left or was removed, so every webhook secret of the workspace was replaced: update the alert URLs in TradingView', canDisable: false },
   trade_unknown_orders_left: { domain: 'trading', severity: 'warning', title: 'Orders of unknown outcome left', trigger: 'a Smart Trade ended with orders whose outcome is still unknown', canDisable: true },
 
   // monitoring/ and incident/ — the watchers themselves (R19, R38, R39)

@@ -140,9 +140,19 @@ export const exchangeAccountRoutes = (app: App, deps: ExchangeAccountRouteDeps) 
   })
   app.put(
     `${base}/:id/limits`,
-    { schema: { tags: ['exchanges'], params: account, body: z.object({ limits: keyLimits }).strict(), response: { 200: z.object({ status: z.literal('applied'), account: accountView }), 202: pending } }, config: { action: 'keys.manage' }, preValidation: sensitive },
+    {
+      schema: {
+        tags: ['exchanges'],
+        params: account,
+        body: z.object({ limits: keyLimits }).strict(),
+        // 202: a widening waits for the signer's confirmation, or first for a second person (R42) where the workspace asks.
+        response: { 200: z.object({ status: z.literal('applied'), account: accountView }), 202: z.union([pending, approvalPendingSchema.extend({ status: z.literal('pending_approval') })]) },
+      },
+      config: { action: 'keys.manage' },
+      preValidation: sensitive,
+    },
     async (req, reply) => {
-      const result = await exchangeAccounts.setLimits(userActor(req), req.params.workspaceId, req.params.id, req.body.limits)
+      const result = await exchangeAccounts.setLimits(userActor(req), req.params.workspaceId, req.params.id, req.body.limits, { gate: approvals, ...requestContext(req) })
       return result.status === 'applied' ? reply.send(result) : reply.code(202).send(result)
     },
   )
