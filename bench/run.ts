@@ -7,6 +7,7 @@ const benches: Record<string, () => Promise<void>> = {
   bots: async () => (await import('./bots.js')).run(),
   audit: async () => (await import('./audit.js')).run(),
   'web-bundle': async () => (await import('./web-bundle.js')).run(),
+  teams: async () => (await import('./teams.js')).run(),
 }
 
 const name = process.argv[2]
