@@ -257,7 +257,12 @@ describe.each(backends)('workspace policies on %s', (kind) => {
     const later = await policies.update(workspaceId, { allowedIpRanges: [] }, by(first), approvals)
     if (later.status !== 'pending') throw new Error('expected a pending request')
     await database.db.update(schema.memberships).set({ role: 'admin' }).where(and(eq(schema.memberships.workspaceId, workspaceId), eq(schema.memberships.userId, first)))
-    await expect(approvals.approve(workspaceId, later.approval.id, { userId: second, ip: '203.0.113.9' })).rejects.toMatchObject({ code: 'CONFLICT', message: expect.stringContaining('only an owner') })
+    // The approvals service refuses first (the requester lost the right, review #8); the handler checks again itself.
+    await expect(approvals.approve(workspaceId, later.approval.id, { userId: second, ip: '203.0.113.9' })).rejects.toMatchObject({ code: 'CONFLICT', reason: 'REQUESTER_LOST_RIGHT' })
+    await expect(policies.applyPolicyPatch(later.approval.details, { workspaceId, approvalId: later.approval.id, requestedBy: first, decidedBy: second, ip: '203.0.113.9' })).rejects.toMatchObject({
+      code: 'CONFLICT',
+      message: expect.stringContaining('only an owner'),
+    })
     expect((await workspaceRow(workspaceId))?.allowedIpRanges).toEqual(['203.0.113.0/24'])
 
     // A payload that is not a valid patch (stored by an older version, or tampered with) applies nothing.
