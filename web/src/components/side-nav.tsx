@@ -27,16 +27,25 @@ const groups: readonly Group[] = [
       { entry: 'securityCenter', to: routePaths.securityCenter, label: 'Security center' },
     ],
   },
+  {
+    title: 'Team',
+    items: [
+      { entry: 'team', to: routePaths.team, label: 'Team' },
+      { entry: 'approvals', to: routePaths.approvals, label: 'Approvals' },
+    ],
+  },
   { title: undefined, items: [{ entry: 'settings', to: routePaths.settings, label: 'Settings' }] },
 ]
 
-/** The unread alerts beside "Alerts": the number is shown, and read out as "N unread". */
-const UnreadBadge = ({ count }: { count: number | undefined }) => {
+/** A count beside a link: the number is shown, and read out with its word ("N unread", "N waiting"). */
+const CountBadge = ({ count, word, tone = 'alert' }: { count: number | undefined; word: string; tone?: 'alert' | 'waiting' }) => {
   if (count === undefined || count === 0) return null
   return (
-    <span className="count-badge">
+    <span className={tone === 'waiting' ? 'count-badge count-badge--waiting' : 'count-badge'}>
       <span aria-hidden="true">{count > 99 ? '99+' : count}</span>
-      <span className="visually-hidden">, {count} unread</span>
+      <span className="visually-hidden">
+        , {count} {word}
+      </span>
     </span>
   )
 }
@@ -44,12 +53,14 @@ const UnreadBadge = ({ count }: { count: number | undefined }) => {
 type MainNavProps = {
   route: Route
   unreadCount: number | undefined
+  /** Four-eyes requests waiting in the workspace (beside "Approvals"). */
+  pendingApprovals?: number | undefined
   /** Called when a link is followed (the phone-width panel closes). */
   onFollow?: () => void
 }
 
 /** The grouped main navigation: a sidebar on wide screens, the Menu's panel on narrow ones. */
-export const MainNav = ({ route, unreadCount, onFollow }: MainNavProps) => {
+export const MainNav = ({ route, unreadCount, pendingApprovals, onFollow }: MainNavProps) => {
   const current = mainNavEntry(route)
   return (
     <nav aria-label="Main" className="side-nav">
@@ -68,7 +79,8 @@ export const MainNav = ({ route, unreadCount, onFollow }: MainNavProps) => {
                   <Link to={item.to} className="side-nav__link" aria-current={current === item.entry ? 'page' : undefined} onClick={onFollow}>
                     <NavIcon entry={item.entry} />
                     <span className="side-nav__label">{item.label}</span>
-                    {item.entry === 'alerts' ? <UnreadBadge count={unreadCount} /> : null}
+                    {item.entry === 'alerts' ? <CountBadge count={unreadCount} word="unread" /> : null}
+                    {item.entry === 'approvals' ? <CountBadge count={pendingApprovals} word="waiting" tone="waiting" /> : null}
                   </Link>
                 </li>
               ))}

@@ -36,6 +36,19 @@ describe('requestJson', () => {
     expect(error.message).toBe('The server hit an unexpected error. Its log has the details.')
   })
 
+  it('hands the answer’s status to the parser, so 200 and 202 can mean different things', async () => {
+    const seen: (number | undefined)[] = []
+    const parse = (body: unknown, status?: number) => {
+      seen.push(status)
+      return body
+    }
+    vi.stubGlobal('fetch', async () => json(202, { approval: { id: 'a1' } }))
+    await requestJson('/api/workspaces/w/members/u', parse, { method: 'PATCH', body: { role: 'admin' } })
+    vi.stubGlobal('fetch', async () => json(200, { role: 'admin' }))
+    await requestJson('/api/workspaces/w/members/u', parse, { method: 'PATCH', body: { role: 'admin' } })
+    expect(seen).toEqual([202, 200])
+  })
+
   it('reads an accepted non-2xx status as an answer', async () => {
     vi.stubGlobal('fetch', async () => json(503, { status: 'not_ready' }))
     await expect(requestJson('/readyz', passThrough, { acceptStatuses: [503] })).resolves.toEqual({ status: 'not_ready' })

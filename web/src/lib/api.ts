@@ -49,8 +49,12 @@ export const asApiError = (value: unknown): ApiError =>
     ? value
     : new ApiError('CLIENT_ERROR', 'Something went wrong on this page. Reload it and try again.', { cause: value })
 
-/** Turns the parsed body into the caller's type, or throws when the shape is not what it expects. */
-export type Parse<T> = (body: unknown) => T
+/**
+ * Turns the parsed body into the caller's type, or throws when the shape is not what it expects. The
+ * answer's HTTP status comes along for the parsers that tell two successful answers apart (200 applied,
+ * 202 waiting for approval: see `parseGated` in team-parsers.ts); it is absent when a test calls a parser.
+ */
+export type Parse<T> = (body: unknown, status?: number) => T
 
 /** Reads the answer of a 204 (or any answer whose body the caller does not need). */
 export const parseNothing: Parse<undefined> = () => undefined
@@ -232,7 +236,7 @@ export const requestJson = async <T>(path: string, parse: Parse<T>, options: Req
     }
     if (!response.ok && !acceptStatuses.includes(response.status)) throw errorFromBody(response.status, parsed)
     try {
-      return parse(parsed)
+      return parse(parsed, response.status)
     } catch (cause) {
       throw new ApiError('BAD_RESPONSE', 'The server sent an answer this page cannot read. Is the dashboard up to date?', {
         status: response.status,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { accountBadges, canDisable, canEnable, canReplaceKey, canVerifyNow, disabledText, keyAgeLabel } from './exchange-badges'
+import { accountBadges, canDisable, canEditLimits, canEnable, canReplaceKey, canVerifyNow, disabledText, keyAgeLabel } from './exchange-badges'
 import { connectErrorHint } from './exchange-errors'
 import { parseExchangeAccount, type ExchangeAccount } from './exchange-parsers'
 
@@ -87,6 +87,13 @@ describe('account badges', () => {
     })
     expect(labels(waiting)).toEqual(['warn:Unverified: cannot trade', 'warn:Waiting for its API key from Binance', 'pending:Key added today'])
     expect([canEnable(waiting), canDisable(waiting), canVerifyNow(waiting), canReplaceKey(waiting)]).toEqual([false, false, false, false])
+  })
+
+  it('shows a key waiting for a second person’s approval (R42), with nothing to do but remove it', () => {
+    const waiting = account({ state: 'pending_approval' })
+    expect(labels(waiting)[0]).toBe('pending:Waiting for approval')
+    expect([canEnable(waiting), canDisable(waiting), canVerifyNow(waiting), canReplaceKey(waiting), canEditLimits(waiting)]).toEqual([false, false, false, false, false])
+    expect(canEditLimits(account())).toBe(true)
   })
 })
 

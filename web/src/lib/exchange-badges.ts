@@ -29,7 +29,8 @@ const stateBadge = (state: string): AccountBadge | undefined => {
     case 'unverified':
       return { id: 'state', tone: 'warn', label: 'Unverified: cannot trade' }
     case 'pending_approval':
-      return { id: 'state', tone: 'pending', label: 'Waiting for confirmation' }
+      // Four-eyes (R42): verified and stored by the signer, unusable until a second owner or admin approves.
+      return { id: 'state', tone: 'pending', label: 'Waiting for approval' }
     case 'writing':
       return { id: 'state', tone: 'pending', label: 'Being stored' }
     case 'destroyed':
@@ -110,8 +111,11 @@ export const disabledText = (account: ExchangeAccount): string | undefined => {
  */
 export const canEnable = (account: ExchangeAccount): boolean => !isAwaitingApiKey(account) && (account.state === 'disabled' || account.state === 'unverified')
 export const canDisable = (account: ExchangeAccount): boolean => !isAwaitingApiKey(account) && (account.state === 'active' || account.state === 'unverified')
-export const canVerifyNow = (account: ExchangeAccount): boolean => !isAwaitingApiKey(account)
-export const canReplaceKey = (account: ExchangeAccount): boolean => !isAwaitingApiKey(account)
+/** A key waiting for a second person's approval (R42) can only be removed until it is approved or discarded. */
+export const isAwaitingApproval = (account: ExchangeAccount): boolean => account.state === 'pending_approval'
+export const canVerifyNow = (account: ExchangeAccount): boolean => !isAwaitingApiKey(account) && !isAwaitingApproval(account)
+export const canReplaceKey = (account: ExchangeAccount): boolean => !isAwaitingApiKey(account) && !isAwaitingApproval(account)
+export const canEditLimits = (account: ExchangeAccount): boolean => !isAwaitingApproval(account)
 
 /** "Binance (spot)", "Bybit USDT perpetuals (linear)": the exchange as the catalogue names it, or its id. */
 export const exchangeDisplayName = (exchangeId: string, catalogue: readonly CatalogueEntry[]): string =>

@@ -157,6 +157,25 @@ describe('accounts and pending changes', () => {
 
   it('tells an applied limits change from a pending one', () => {
     expect(parseLimitsResult({ status: 'pending_confirmation', operation }).status).toBe('pending_confirmation')
+    // Four-eyes (R42): a raise that waits for a second owner or admin.
+    const approval = {
+      id: '9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d',
+      workspaceId: 'w1',
+      kind: 'limits.raise',
+      summary: 'Raise the limits of the key of Main',
+      state: 'pending',
+      requestedBy: null,
+      requestedAt: '2026-12-01T09:00:00.000Z',
+      expiresAt: '2026-12-02T09:00:00.000Z',
+      decidedBy: null,
+      decidedAt: null,
+      note: null,
+      details: { keyId: 'k1' },
+      canDecide: false,
+    }
+    const waiting = parseLimitsResult({ status: 'pending_approval', approval })
+    expect(waiting.status === 'pending_approval' ? waiting.approval.summary : undefined).toBe('Raise the limits of the key of Main')
+    expect(() => parseLimitsResult({ status: 'pending_approval' })).toThrow(/approval/)
     expect(() => parseLimitsResult({ status: 'maybe' })).toThrow()
     expect(parseOperationOutcome({ ...operation, state: 'superseded', note: "the key's limits changed" })).toEqual({ state: 'superseded', note: "the key's limits changed" })
     expect(parseOperationOutcome(undefined)).toEqual({ state: undefined, note: undefined })

@@ -1,5 +1,6 @@
 import type { Parse } from './api'
 import { booleanField, isRecord, readList, readObject, stringField, type JsonRecord } from './json-guards'
+import { parseApproval, type Approval } from './team-parsers'
 
 /**
  * Types and parsers for the exchange-account API (src/api/routes/exchange-account-routes.ts).
@@ -272,14 +273,26 @@ export const proposedLimits = (operation: WideningOperation): KeyLimits | undefi
   }
 }
 
-export type LimitsResult = { status: 'applied'; account: ExchangeAccount } | { status: 'pending_confirmation'; operation: WideningOperation }
+/**
+ * Lower limits apply; higher ones wait for the owner's passkey or the signer's delay (`pending_confirmation`),
+ * or, in a workspace with four-eyes approvals (R42), for a second owner or admin (`pending_approval`).
+ */
+export type LimitsResult =
+  | { status: 'applied'; account: ExchangeAccount }
+  | { status: 'pending_confirmation'; operation: WideningOperation }
+  | { status: 'pending_approval'; approval: Approval }
 
 export const parseLimitsResult: Parse<LimitsResult> = (body) => {
   const fields = readObject(body, 'limits change')
-  const status = fields.oneOf('status', ['applied', 'pending_confirmation'] as const)
-  return status === 'applied'
-    ? { status, account: parseExchangeAccount(fields.record('account')) }
-    : { status, operation: parseWideningOperation(fields.record('operation')) }
+  const status = fields.oneOf('status', ['applied', 'pending_confirmation', 'pending_approval'] as const)
+  switch (status) {
+    case 'applied':
+      return { status, account: parseExchangeAccount(fields.record('account')) }
+    case 'pending_confirmation':
+      return { status, operation: parseWideningOperation(fields.record('operation')) }
+    case 'pending_approval':
+      return { status, approval: parseApproval(fields.record('approval')) }
+  }
 }
 
 export type PendingResult = { status: 'pending_confirmation'; operation: WideningOperation }

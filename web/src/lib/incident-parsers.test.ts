@@ -67,8 +67,35 @@ describe('incident parsers', () => {
       incidentId: view.id,
       emailedTo: 'a@example.com',
       coolingOffSeconds: 0,
+      approvalRequired: false,
     })
-    expect(parseUnlockConfirmed(unlockConfirmedView.parse({ workspaceId: view.workspaceId, incidentId: view.id, state: 'resolved', unlockNotBefore: view.openedAt })).state).toBe('resolved')
+    const confirmed = { workspaceId: view.workspaceId, incidentId: view.id, state: 'resolved', unlockNotBefore: view.openedAt }
+    expect(parseUnlockConfirmed(unlockConfirmedView.parse(confirmed))).toMatchObject({ state: 'resolved', approval: null })
+  })
+
+  it('read the four-eyes variants of the unlock steps (R42)', () => {
+    const { timeline: _timeline, ...view } = incident
+    const requested = { incidentId: view.id, state: 'unlocking', emailedTo: 'a@example.com', coolingOffSeconds: 300, approvalRequired: true }
+    expect(parseUnlockRequested(requested).approvalRequired).toBe(true)
+    expect(() => parseUnlockRequested({ ...requested, approvalRequired: 'yes' })).toThrow(/approvalRequired/)
+    const approval = {
+      id: '9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d',
+      workspaceId: view.workspaceId,
+      kind: 'incident.unlock',
+      summary: 'Unlock the workspace after the lockdown',
+      state: 'pending',
+      requestedBy: null,
+      requestedAt: view.openedAt,
+      expiresAt: view.openedAt,
+      decidedBy: null,
+      decidedAt: null,
+      note: null,
+      result: null,
+      canDecide: false,
+    }
+    const confirmed = { workspaceId: view.workspaceId, incidentId: view.id, state: 'unlocking', unlockNotBefore: view.openedAt, approval }
+    expect(parseUnlockConfirmed(confirmed).approval).toMatchObject({ kind: 'incident.unlock', state: 'pending' })
+    expect(() => parseUnlockConfirmed({ ...confirmed, approval: { id: 'x' } })).toThrow(/approval/)
   })
 
   it('read the emergency preview and result, and the pending re-enable', () => {

@@ -1,5 +1,6 @@
 import type { Parse } from './api'
 import { isRecord, readList, readObject, type JsonRecord } from './json-guards'
+import { parseApproval, type Approval } from './team-parsers'
 
 /**
  * Types and parsers for lockdown, incidents and unlock (src/api/routes/incident-routes.ts, shapes in
@@ -82,22 +83,44 @@ export const parseLockdownResult: Parse<LockdownResult> = (body) => {
   return { incident: parseIncident(fields.record('incident')), joined: fields.boolean('joined'), keysDisabled: fields.number('keysDisabled'), pending: fields.stringArray('pending') }
 }
 
-export type UnlockRequested = { incidentId: string; emailedTo: string; coolingOffSeconds: number }
+export type UnlockRequested = {
+  incidentId: string
+  emailedTo: string
+  coolingOffSeconds: number
+  /** Four-eyes (R42): after the waiting period a second owner or admin must approve the unlock. False from a server without teams. */
+  approvalRequired: boolean
+}
 
 export const parseUnlockRequested: Parse<UnlockRequested> = (body) => {
   const fields = readObject(body, 'unlock request')
-  return { incidentId: fields.string('incidentId'), emailedTo: fields.string('emailedTo'), coolingOffSeconds: fields.number('coolingOffSeconds') }
+  const approvalRequired = recordOf(body).approvalRequired
+  if (approvalRequired !== undefined && typeof approvalRequired !== 'boolean') throw new Error('unlock request: expected "approvalRequired" to be true or false')
+  return {
+    incidentId: fields.string('incidentId'),
+    emailedTo: fields.string('emailedTo'),
+    coolingOffSeconds: fields.number('coolingOffSeconds'),
+    approvalRequired: approvalRequired === true,
+  }
 }
 
-export type UnlockConfirmed = { workspaceId: string; incidentId: string; state: 'unlocking' | 'resolved'; unlockNotBefore: string }
+export type UnlockConfirmed = {
+  workspaceId: string
+  incidentId: string
+  state: 'unlocking' | 'resolved'
+  unlockNotBefore: string
+  /** Four-eyes (R42) with no waiting period: the unlock became this request for a second owner or admin (HTTP 202). */
+  approval: Approval | null
+}
 
 export const parseUnlockConfirmed: Parse<UnlockConfirmed> = (body) => {
   const fields = readObject(body, 'unlock confirmation')
+  const approval = recordOf(body).approval
   return {
     workspaceId: fields.string('workspaceId'),
     incidentId: fields.string('incidentId'),
     state: fields.oneOf('state', ['unlocking', 'resolved'] as const),
     unlockNotBefore: fields.string('unlockNotBefore'),
+    approval: approval === null || approval === undefined ? null : parseApproval(approval),
   }
 }
 

@@ -58,6 +58,9 @@ describe('incidents in words', () => {
     expect(unlockStage({ state: 'unlocking', unlockRequestedAt: 'x', unlockConfirmedAt: null })).toBe('awaiting_email')
     expect(unlockStage({ state: 'unlocking', unlockRequestedAt: 'x', unlockConfirmedAt: 'y' })).toBe('cooling_off')
     expect(unlockStage({ state: 'resolved', unlockRequestedAt: 'x', unlockConfirmedAt: 'y' })).toBe('unlocked')
+    // Four-eyes (R42): the waiting period is over (cleared) but the unlock waits for a second owner or admin.
+    expect(unlockStage({ state: 'unlocking', unlockRequestedAt: 'x', unlockConfirmedAt: 'y', unlockNotBefore: 'z' })).toBe('cooling_off')
+    expect(unlockStage({ state: 'unlocking', unlockRequestedAt: 'x', unlockConfirmedAt: 'y', unlockNotBefore: null })).toBe('awaiting_approval')
   })
 
   it('counts down the waiting period', () => {

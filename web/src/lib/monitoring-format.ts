@@ -224,12 +224,16 @@ export const formatCountdown = (ms: number): string => {
   return `${seconds} s`
 }
 
-/** Where the unlock stands, from the incident alone (the page adds "check your email" after its own request). */
-export type UnlockStage = 'locked' | 'awaiting_email' | 'cooling_off' | 'unlocked'
+/**
+ * Where the unlock stands, from the incident alone (the page adds "check your email" after its own request).
+ * A confirmed unlock whose waiting period is over (`unlockNotBefore` cleared) but that is not resolved waits
+ * for a second owner or admin (four-eyes, R42).
+ */
+export type UnlockStage = 'locked' | 'awaiting_email' | 'cooling_off' | 'awaiting_approval' | 'unlocked'
 
-export const unlockStage = (incident: Pick<Incident, 'state' | 'unlockRequestedAt' | 'unlockConfirmedAt'>): UnlockStage => {
+export const unlockStage = (incident: Pick<Incident, 'state' | 'unlockRequestedAt' | 'unlockConfirmedAt'> & { unlockNotBefore?: string | null }): UnlockStage => {
   if (incident.state === 'resolved') return 'unlocked'
-  if (incident.state === 'unlocking' && incident.unlockConfirmedAt !== null) return 'cooling_off'
+  if (incident.state === 'unlocking' && incident.unlockConfirmedAt !== null) return incident.unlockNotBefore === null ? 'awaiting_approval' : 'cooling_off'
   if (incident.state === 'unlocking' && incident.unlockRequestedAt !== null) return 'awaiting_email'
   return 'locked'
 }

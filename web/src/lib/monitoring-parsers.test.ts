@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { parseActivityPage, parseActivitySummaries, parseAuditPage, parseAuditVerification, parseKeyHealthList } from './monitoring-parsers'
+import { parseActivityPage, parseActivitySummaries, parseAuditMembers, parseAuditPage, parseAuditVerification, parseKeyHealthList } from './monitoring-parsers'
 
 const keyHealth = {
   exchangeAccountId: 'a1',
@@ -57,5 +57,20 @@ describe('monitoring parsers', () => {
     expect(page.entries[0]).toMatchObject({ seq: 7, actor: { type: 'user', id: 'u1' }, details: { sessionId: 's' }, hash: 'b' })
     expect(parseAuditVerification({ chain: 'ws:1', ok: true, entries: 9, lastCheckpoint: { seq: 8, time: '2026-12-01T09:00:00.000Z' } })).toMatchObject({ ok: true, lastCheckpoint: { seq: 8 }, firstBadSeq: undefined })
     expect(parseAuditVerification({ chain: 'ws:1', ok: false, entries: 9, firstBadSeq: 4, reason: 'hash mismatch', lastCheckpoint: null })).toMatchObject({ ok: false, firstBadSeq: 4, lastCheckpoint: null })
+  })
+
+  it('read who has entries in the audit log, a removed account without a name', () => {
+    const members = parseAuditMembers({
+      members: [
+        { userId: 'u1', email: 'sam@example.com', displayName: 'Sam', entries: 12, lastAt: '2026-12-01T09:00:00.000Z' },
+        { userId: 'u2', email: null, displayName: null, entries: 1, lastAt: '2026-11-30T09:00:00.000Z' },
+      ],
+    })
+    expect(members.map((m) => [m.userId, m.displayName, m.entries])).toEqual([
+      ['u1', 'Sam', 12],
+      ['u2', null, 1],
+    ])
+    expect(() => parseAuditMembers([])).toThrow(/audit members/)
+    expect(() => parseAuditMembers({ members: [{ userId: 'u1', entries: 'many', lastAt: 'x' }] })).toThrow(/entries/)
   })
 })

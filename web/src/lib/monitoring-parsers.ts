@@ -185,6 +185,21 @@ export const parseAuditPage: Parse<AuditPage> = (body) => {
   return { entries: fields.array('entries', parseAuditEntry), nextCursor: fields.nullableString('nextCursor') }
 }
 
+/** Someone with entries in a workspace's audit log (GET …/audit/members): the member filter's choices. */
+export type AuditMember = { userId: string; email: string | null; displayName: string | null; entries: number; lastAt: string }
+
+export const parseAuditMembers: Parse<AuditMember[]> = (body) =>
+  readObject(body, 'audit members').array('members', (value) => {
+    const fields = readObject(value, 'audit member')
+    return {
+      userId: fields.string('userId'),
+      email: fields.nullableString('email'),
+      displayName: fields.nullableString('displayName'),
+      entries: fields.number('entries'),
+      lastAt: fields.string('lastAt'),
+    }
+  })
+
 export type AuditVerification = {
   ok: boolean
   entries: number

@@ -73,6 +73,19 @@ describe('the main navigation', () => {
     for (const path of ['/settings', '/security', '/tokens', '/notifications']) expect(mainNavEntry(matchRoute(path))).toBe('settings')
   })
 
+  it('gives the team pages their own entries, and the workspace policies to Settings', () => {
+    expect(mainNavEntry(matchRoute('/team'))).toBe('team')
+    expect(mainNavEntry(matchRoute('/approvals'))).toBe('approvals')
+    expect(mainNavEntry(matchRoute('/policies'))).toBe('settings')
+  })
+
+  it('opens the invitation link like the other emailed links, signed in or not', () => {
+    expect(pathFor('invite')).toBe('/invite')
+    expect(isEmailLinkRoute(matchRoute('/invite'))).toBe(true)
+    expect(mainNavEntry(matchRoute('/invite'))).toBeUndefined()
+    expect(isEmailLinkRoute(matchRoute('/team'))).toBe(false)
+  })
+
   it('marks nothing on pages outside it', () => {
     expect(mainNavEntry(matchRoute('/nope'))).toBeUndefined()
     expect(mainNavEntry(matchRoute('/verify-email'))).toBeUndefined()

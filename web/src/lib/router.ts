@@ -31,6 +31,10 @@ export const routePaths = {
   confirmUnlock: '/confirm-unlock',
   lockedDown: '/locked-down',
   settings: '/settings',
+  team: '/team',
+  approvals: '/approvals',
+  policies: '/policies',
+  invite: '/invite',
 } as const
 
 export type RouteName = keyof typeof routePaths
@@ -47,8 +51,8 @@ const ITEM_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
  * "locked down" page joins them: the lockdown ends the session of whoever pressed the button, and the
  * page that says so must not vanish when it does.
  */
-export type EmailLinkRouteName = 'resetPassword' | 'verifyEmail' | 'confirmEmail' | 'unlock' | 'notMe' | 'emergencyLockdown' | 'confirmUnlock' | 'lockedDown'
-const emailLinkRoutes: readonly RouteName[] = ['resetPassword', 'verifyEmail', 'confirmEmail', 'unlock', 'notMe', 'emergencyLockdown', 'confirmUnlock', 'lockedDown']
+export type EmailLinkRouteName = 'resetPassword' | 'verifyEmail' | 'confirmEmail' | 'unlock' | 'notMe' | 'emergencyLockdown' | 'confirmUnlock' | 'lockedDown' | 'invite'
+const emailLinkRoutes: readonly RouteName[] = ['resetPassword', 'verifyEmail', 'confirmEmail', 'unlock', 'notMe', 'emergencyLockdown', 'confirmUnlock', 'lockedDown', 'invite']
 
 /**
  * True for the emailed-link pages. They stay mounted when the session changes under them (a reset or
@@ -83,6 +87,10 @@ const titles: Record<RouteName | 'notFound', string> = {
   confirmUnlock: 'Confirm the unlock',
   lockedDown: 'Locked down',
   settings: 'Settings',
+  team: 'Team',
+  approvals: 'Approvals',
+  policies: 'Workspace policies',
+  invite: 'Join a workspace',
   notFound: 'Page not found',
 }
 
@@ -106,12 +114,12 @@ export const matchRoute = (pathname: string): Route => {
 export const pathFor = (name: RouteName): string => routePaths[name]
 
 /** The entries of the main navigation (web/src/components/side-nav.tsx draws them). */
-export type MainNavEntry = 'home' | 'trade' | 'bots' | 'exchanges' | 'demo' | 'activity' | 'audit' | 'alerts' | 'securityCenter' | 'settings'
+export type MainNavEntry = 'home' | 'trade' | 'bots' | 'exchanges' | 'demo' | 'activity' | 'audit' | 'alerts' | 'securityCenter' | 'team' | 'approvals' | 'settings'
 
 /**
  * The main navigation entry a page belongs to, marked current while it is open: a Smart Trade is part
- * of Trade, an incident of the security center, the account's security, API tokens and notification
- * rules of Settings. Undefined for pages outside the navigation (not found, emailed links).
+ * of Trade, an incident of the security center, the account's security, API tokens, notification
+ * rules and the workspace's policies of Settings. Undefined for pages outside the navigation (not found, emailed links).
  */
 export const mainNavEntry = (route: Route): MainNavEntry | undefined => {
   switch (route.name) {
@@ -124,6 +132,8 @@ export const mainNavEntry = (route: Route): MainNavEntry | undefined => {
     case 'audit':
     case 'alerts':
     case 'securityCenter':
+    case 'team':
+    case 'approvals':
     case 'settings':
       return route.name
     case 'smartTrades':
@@ -133,6 +143,7 @@ export const mainNavEntry = (route: Route): MainNavEntry | undefined => {
     case 'security':
     case 'tokens':
     case 'notifications':
+    case 'policies':
       return 'settings'
     default:
       return undefined

@@ -17,6 +17,34 @@ describe('security score parser', () => {
     expect(() => parseSecurityScore({ score: 140, checks: [] })).toThrow(/between 0 and 100/)
   })
 
+  it('reads the workspace’s warnings beside the score, and none from a server that sends none', () => {
+    const warning = {
+      id: 'approvals_off',
+      severity: 'warning',
+      message: 'Four-eyes approvals are off in a workspace of 3 members.',
+      members: [],
+      fix: { label: 'Turn approvals on', path: '/policies' },
+    }
+    const limited = {
+      ...warning,
+      id: 'members_limited_by_two_factor',
+      severity: 'info',
+      members: [
+        { userId: 'u1', displayName: 'Sam', email: 'sam@example.com' },
+        { userId: 'u2', displayName: '', email: 'bo@example.com' },
+      ],
+      fix: { label: 'See the team', path: '/team' },
+    }
+    const parsed = parseSecurityScore({ score: 60, checks: [], warnings: [warning, limited] })
+    expect(parsed.warnings).toEqual([
+      { ...warning, members: [] },
+      { ...limited, members: ['Sam', 'bo@example.com'] },
+    ])
+    expect(parseSecurityScore({ score: 60, checks: [] }).warnings).toEqual([])
+    expect(() => parseSecurityScore({ score: 60, checks: [], warnings: [{ ...warning, fix: { label: 'x', path: 'https://evil.example' } }] })).toThrow(/dashboard path/)
+    expect(() => parseSecurityScore({ score: 60, checks: [], warnings: [{ ...warning, severity: 'loud' }] })).toThrow(/severity/)
+  })
+
   it('refuses a fix link that would leave the dashboard', () => {
     for (const path of ['javascript:alert(1)', '//evil.example/x', 'https://evil.example', '/security?x=1', '']) {
       expect(() => parseSecurityScore({ score: 10, checks: [check('x', false, 5, path)] }), path).toThrow(/dashboard path/)

@@ -1,8 +1,9 @@
-import { useEffect, useRef, useState, type FormEvent, type ReactNode } from 'react'
+import { lazy, useEffect, useRef, useState, type FormEvent, type ReactNode } from 'react'
 import { confirmEmailChange, reportNotMe, resetPassword, unlockAccount, verifyEmail } from '../api/auth/mutations'
 import { confirmUnlock, emergencyLockdown, previewEmergency } from '../api/incident/mutations'
 import { ActionError } from '../components/action-error'
 import { ErrorNotice } from '../components/error-notice'
+import { LazyPage } from '../components/lazy-page'
 import { Link } from '../components/link'
 import { PageHeading } from '../components/page-heading'
 import { PasswordField } from '../components/password-field'
@@ -15,8 +16,12 @@ import { useFocusOnMount } from '../lib/use-focus'
 import { clearFragment } from '../lib/use-route'
 import type { EmergencyOutcome, EmergencyWorkspace, UnlockConfirmed } from '../lib/incident-parsers'
 import { formatDateTime } from '../lib/account-format'
+import { waitingSentence } from '../lib/team-format'
 import { ActionProblem } from './monitoring/action-problem'
 import { LockedDownPage } from './monitoring/locked-down-page'
+
+// Opened from an invitation email only: loaded when opened.
+const InvitePage = lazy(() => import('./team/invite-page').then((module) => ({ default: module.InvitePage })))
 
 /**
  * Pages opened from account emails. The token rides in the fragment (`#token=…`), which browsers
@@ -445,6 +450,11 @@ const ConfirmUnlockPage = () => {
       </div>
       {token === undefined ? (
         <MissingToken what="that confirms the unlock" />
+      ) : result !== undefined && result.approval !== null ? (
+        <Done title="Unlock confirmed: waiting for approval">
+          <p>{waitingSentence(result.approval)}</p>
+          <p>The workspace stays locked until then. Owners and admins find the request under Approvals once they sign in.</p>
+        </Done>
       ) : result !== undefined ? (
         <Done title={result.state === 'resolved' ? 'Workspace unlocked' : 'Unlock confirmed'}>
           <p>
@@ -490,5 +500,11 @@ export const EmailLinkRoute = ({ route }: { route: EmailLinkRouteName }) => {
       return <ConfirmUnlockPage />
     case 'lockedDown':
       return <LockedDownPage />
+    case 'invite':
+      return (
+        <LazyPage loadingLabel="Loading the invitation">
+          <InvitePage />
+        </LazyPage>
+      )
   }
 }

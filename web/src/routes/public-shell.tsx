@@ -75,6 +75,7 @@ const Page = ({ route, props }: { route: Route; props: Omit<Props, 'version'> })
     case 'emergencyLockdown':
     case 'confirmUnlock':
     case 'lockedDown':
+    case 'invite':
       return <EmailLinkRoute route={route.name} />
     case 'security':
     case 'tokens':
@@ -90,6 +91,9 @@ const Page = ({ route, props }: { route: Route; props: Omit<Props, 'version'> })
     case 'audit':
     case 'notifications':
     case 'incidents':
+    case 'team':
+    case 'approvals':
+    case 'policies':
       // Shown in place: once signed in, the same address shows the page asked for.
       return <SessionGate intro="Sign in to see this page." />
     case 'notFound':
@@ -113,6 +117,9 @@ const signedInPages: ReadonlySet<RouteName> = new Set<RouteName>([
   'audit',
   'notifications',
   'incidents',
+  'team',
+  'approvals',
+  'policies',
 ])
 
 /**

@@ -23,6 +23,11 @@ const destinations: readonly Destination[] = [
     title: 'Notifications and alert rules',
     description: 'Where alerts go (email, Telegram, webhook) and which events raise them.',
   },
+  {
+    to: routePaths.policies,
+    title: 'Workspace policies',
+    description: 'Two-factor and passkeys for members, idle sign-out, allowed IP ranges, key rotation, four-eyes approvals.',
+  },
 ]
 
 /** A card that is one link: the whole card is the click target (CSS), the title is the link's name. */
@@ -68,12 +73,12 @@ const AppearanceCard = () => {
   )
 }
 
-/** The settings hub: the account's security, API tokens, notifications, and the dashboard's look. */
+/** The settings hub: the account's security, API tokens, notifications, the workspace's policies, and the dashboard's look. */
 export const SettingsPage = () => (
   <div className="stack">
     <div className="page-intro">
       <PageHeading id="settings-title" title="Settings" className="page-title" />
-      <p className="card__intro">Your account's protection, access for scripts, who hears about what, and how this dashboard looks.</p>
+      <p className="card__intro">Your account's protection, access for scripts, who hears about what, the workspace's rules, and how this dashboard looks.</p>
     </div>
     <ul className="settings-grid" aria-label="Settings pages">
       {destinations.map((destination) => (

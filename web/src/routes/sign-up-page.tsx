@@ -10,6 +10,7 @@ import { fieldErrorOf } from '../lib/api'
 import { routePaths } from '../lib/router'
 import { useAppSession } from '../lib/session-context'
 import { MIN_PASSWORD_LENGTH, characterCount } from '../lib/setup-validation'
+import { isInvitationToken, readPendingInvitation, readPendingInvitationEmail } from '../lib/pending-invitation'
 import { useAction } from '../lib/use-action'
 import { CheckEmailCard } from './check-email-card'
 
@@ -31,7 +32,13 @@ const passwordHelp = (password: string): string => {
  */
 export const SignUpPage = () => {
   const { client } = useAppSession()
-  const [fields, setFields] = useState<Record<Field, string>>({ email: '', password: '', displayName: '' })
+  // Someone who came from an invitation link signs up with the invited address, and the link's token goes
+  // with it (the server lets the invitee in where sign-up is closed to others).
+  const [invitationToken] = useState(() => {
+    const token = readPendingInvitation()
+    return token !== undefined && isInvitationToken(token) ? token : undefined
+  })
+  const [fields, setFields] = useState<Record<Field, string>>(() => ({ email: (invitationToken === undefined ? undefined : readPendingInvitationEmail()) ?? '', password: '', displayName: '' }))
   const [errors, setErrors] = useState<Partial<Record<Field, string>>>({})
   const [sentTo, setSentTo] = useState<string | undefined>(undefined)
   const inputs = useRef<Partial<Record<Field, HTMLInputElement | null>>>({})
@@ -44,6 +51,7 @@ export const SignUpPage = () => {
           If <strong>{sentTo}</strong> can be used for a new account, a link to verify it is on its way. Open it to finish creating
           your account; it works for 24 hours.
         </p>
+        {invitationToken === undefined ? null : <p>Open it in this tab, then sign in: you come back to the invitation.</p>}
       </CheckEmailCard>
     )
   }
@@ -80,7 +88,12 @@ export const SignUpPage = () => {
     const email = fields.email.trim()
     const displayName = fields.displayName.trim()
     void action.run(async () => {
-      await register(client, { email, password: fields.password, ...(displayName === '' ? {} : { displayName }) })
+      await register(client, {
+        email,
+        password: fields.password,
+        ...(displayName === '' ? {} : { displayName }),
+        ...(invitationToken === undefined ? {} : { invitationToken }),
+      })
       setSentTo(email)
     })
   }
@@ -88,6 +101,9 @@ export const SignUpPage = () => {
   return (
     <section className="card" aria-labelledby="sign-up-title">
       <PageHeading id="sign-up-title" title="Create an account" />
+      {invitationToken === undefined ? null : (
+        <p className="card__intro">You were invited to a workspace. Verify your address, then sign in: the invitation waits in this tab.</p>
+      )}
       <form className="form form--spaced" onSubmit={submit} noValidate aria-busy={action.isBusy}>
         <TextField {...bind('email')} id="sign-up-email" label="Email" type="email" autoComplete="email" inputMode="email" spellCheck={false} required />
         <PasswordField

@@ -1,4 +1,5 @@
 import { lazy, useCallback, useEffect, useId, useState, type ReactNode } from 'react'
+import { fetchApprovals } from '../api/approvals/queries'
 import { fetchLockStatus } from '../api/incident/queries'
 import { fetchUnreadCount } from '../api/notifications/queries'
 import type { VersionInfo } from '../api/system/queries'
@@ -6,6 +7,7 @@ import { AppHeader } from '../components/app-header'
 import { ConnectionState } from '../components/connection-state'
 import { LazyPage } from '../components/lazy-page'
 import { Link } from '../components/link'
+import { NewWorkspaceDialog } from '../components/new-workspace-dialog'
 import { MainNav, MenuButton, useMenuPanel } from '../components/side-nav'
 import { SkipLink } from '../components/skip-link'
 import type { Me, Workspace } from '../lib/account-parsers'
@@ -18,6 +20,7 @@ import { navigate, usePathname, useRoute } from '../lib/use-route'
 import { useResource, type Resource } from '../lib/use-resource'
 import type { UnreadStream } from '../lib/use-unread-stream'
 import { chooseWorkspace, readSavedWorkspaceId, saveWorkspaceId } from '../lib/workspace'
+import { readPendingInvitation } from '../lib/pending-invitation'
 import type { LockStatus } from '../lib/incident-parsers'
 import { AlertsPage } from './alerts-page'
 import { ExchangesPage } from './exchanges/exchanges-page'
@@ -31,6 +34,7 @@ import { NotFoundPage } from './simple-pages'
 import { TokensPage } from './tokens-page'
 
 const UNREAD_REFRESH_MS = 60_000
+const APPROVALS_REFRESH_MS = 60_000
 const MAIN_ID = 'main'
 const NAV_PANEL_ID = 'main-nav-panel'
 const LOCK_REFRESH_MS = 30_000
@@ -48,6 +52,10 @@ const ActivityPage = lazy(() => import('./monitoring/activity-page').then((modul
 const AuditPage = lazy(() => import('./monitoring/audit-page').then((module) => ({ default: module.AuditPage })))
 const NotificationsPage = lazy(() => import('./monitoring/notifications-page').then((module) => ({ default: module.NotificationsPage })))
 const IncidentsPage = lazy(() => import('./monitoring/incidents-page').then((module) => ({ default: module.IncidentsPage })))
+// Teams (members, invitations, four-eyes approvals, workspace policies): loaded when opened.
+const TeamPage = lazy(() => import('./team/team-page').then((module) => ({ default: module.TeamPage })))
+const ApprovalsPage = lazy(() => import('./team/approvals-page').then((module) => ({ default: module.ApprovalsPage })))
+const PoliciesPage = lazy(() => import('./team/policies-page').then((module) => ({ default: module.PoliciesPage })))
 
 const AccountBar = ({ me }: { me: Me }) => {
   const { signOut } = useAppSession()
@@ -102,12 +110,18 @@ type WorkspacePickerProps = {
   workspaces: readonly Workspace[]
   workspace: Workspace | undefined
   onSelect: (id: string) => void
+  onCreate: () => void
 }
 
-/** Which workspace the pages show, for people in more than one. */
-const WorkspacePicker = ({ workspaces, workspace, onSelect }: WorkspacePickerProps) => {
+/** Which workspace the pages show, for people in more than one, and "New workspace" for everyone. */
+const WorkspacePicker = ({ workspaces, workspace, onSelect, onCreate }: WorkspacePickerProps) => {
   const selectId = useId()
-  if (workspaces.length < 2 || workspace === undefined) return null
+  const newButton = (
+    <button type="button" className="button button--secondary button--small workspace-picker__new" onClick={onCreate}>
+      New workspace
+    </button>
+  )
+  if (workspaces.length < 2 || workspace === undefined) return <div className="workspace-picker workspace-picker--single">{newButton}</div>
   return (
     <div className="workspace-picker">
       <label htmlFor={selectId} className="workspace-picker__label">
@@ -120,12 +134,13 @@ const WorkspacePicker = ({ workspaces, workspace, onSelect }: WorkspacePickerPro
           </option>
         ))}
       </select>
+      {newButton}
     </div>
   )
 }
 
 /** A page of Settings shows the way back to the hub above it. */
-const settingsChildren: readonly Route['name'][] = ['security', 'tokens', 'notifications']
+const settingsChildren: readonly Route['name'][] = ['security', 'tokens', 'notifications', 'policies']
 
 const PageFrame = ({ route, children }: { route: Route; children: ReactNode }) =>
   settingsChildren.includes(route.name) ? (
@@ -145,6 +160,8 @@ type FrameProps = {
   route: Route
   workspace: Workspace | undefined
   onSelectWorkspace: (id: string) => void
+  /** After "New workspace": shows the new one. */
+  onCreatedWorkspace: (id: string) => Promise<void>
 }
 
 /**
@@ -152,10 +169,11 @@ type FrameProps = {
  * button, the account, the theme), the main navigation beside the page on wide screens and behind
  * "Menu" on narrow ones, and the page. The frame draws at once; only the page inside it waits for data.
  */
-const ShellFrame = ({ me, version, route, workspace, onSelectWorkspace }: FrameProps) => {
+const ShellFrame = ({ me, version, route, workspace, onSelectWorkspace, onCreatedWorkspace }: FrameProps) => {
   const menu = useMenuPanel(usePathname())
   const { client } = useAppSession()
   const workspaceId = workspace?.id
+  const [isCreating, setIsCreating] = useState(false)
 
   // The count comes with the workspace's live stream; the minute's poll covers a stream that is down
   // (and notices an ended session, which an EventSource cannot report).
@@ -178,6 +196,15 @@ const ShellFrame = ({ me, version, route, workspace, onSelectWorkspace }: FrameP
   const lock = lockStatus.resource.status === 'success' ? lockStatus.resource.data : undefined
   useLockChange(lockStatus.reload)
   useLiveTopics(['lock'], lockStatus.reload)
+
+  // Four-eyes requests waiting in the workspace, beside "Approvals": reloaded when the live stream says the
+  // requests moved; the slow poll covers a stream that is down.
+  const loadPendingApprovals = useCallback(
+    async (signal: AbortSignal) => (workspaceId === undefined ? undefined : (await fetchApprovals(client, workspaceId, 'pending', signal)).length),
+    [client, workspaceId],
+  )
+  const pendingApprovals = useResource(loadPendingApprovals, { refreshMs: APPROVALS_REFRESH_MS })
+  useLiveTopics(['approvals'], pendingApprovals.reload)
 
   const page = (() => {
     switch (route.name) {
@@ -245,6 +272,24 @@ const ShellFrame = ({ me, version, route, workspace, onSelectWorkspace }: FrameP
             <IncidentsPage workspace={workspace} route={route} />
           </LazyPage>
         )
+      case 'team':
+        return (
+          <LazyPage loadingLabel="Loading the team">
+            <TeamPage workspace={workspace} onCreateWorkspace={() => setIsCreating(true)} onChanged={pendingApprovals.reload} />
+          </LazyPage>
+        )
+      case 'approvals':
+        return (
+          <LazyPage loadingLabel="Loading approvals">
+            <ApprovalsPage workspace={workspace} onChanged={pendingApprovals.reload} />
+          </LazyPage>
+        )
+      case 'policies':
+        return (
+          <LazyPage loadingLabel="Loading the workspace policies">
+            <PoliciesPage workspace={workspace} />
+          </LazyPage>
+        )
       case 'notFound':
         return <NotFoundPage path={route.path} />
       default:
@@ -258,7 +303,7 @@ const ShellFrame = ({ me, version, route, workspace, onSelectWorkspace }: FrameP
       <AppHeader
         version={version}
         menu={<MenuButton menu={menu} controls={NAV_PANEL_ID} />}
-        context={<WorkspacePicker workspaces={me.workspaces} workspace={workspace} onSelect={onSelectWorkspace} />}
+        context={<WorkspacePicker workspaces={me.workspaces} workspace={workspace} onSelect={onSelectWorkspace} onCreate={() => setIsCreating(true)} />}
         tools={
           <>
             <ConnectionState />
@@ -268,7 +313,12 @@ const ShellFrame = ({ me, version, route, workspace, onSelectWorkspace }: FrameP
         }
       />
       <div id={NAV_PANEL_ID} ref={menu.panelRef} className={menu.isOpen ? 'shell__nav shell__nav--open' : 'shell__nav'} onKeyDown={menu.onKeyDown}>
-        <MainNav route={route} unreadCount={unread.resource.status === 'success' ? unread.resource.data : undefined} onFollow={menu.close} />
+        <MainNav
+          route={route}
+          unreadCount={unread.resource.status === 'success' ? unread.resource.data : undefined}
+          pendingApprovals={pendingApprovals.resource.status === 'success' ? pendingApprovals.resource.data : undefined}
+          onFollow={menu.close}
+        />
       </div>
       <main id={MAIN_ID} className="shell__main" tabIndex={-1}>
         <div className="shell__content">
@@ -278,6 +328,15 @@ const ShellFrame = ({ me, version, route, workspace, onSelectWorkspace }: FrameP
           </WorkspaceLockContext>
         </div>
       </main>
+      {isCreating ? (
+        <NewWorkspaceDialog
+          onClose={() => setIsCreating(false)}
+          onCreated={async (created) => {
+            await onCreatedWorkspace(created.id)
+            setIsCreating(false)
+          }}
+        />
+      ) : null}
     </div>
   )
 }
@@ -285,14 +344,16 @@ const ShellFrame = ({ me, version, route, workspace, onSelectWorkspace }: FrameP
 /** The signed-in dashboard for the workspace chosen, with one live stream per tab for it. */
 export const SignedInShell = ({ me, version }: { me: Me; version: Resource<VersionInfo> }) => {
   const route = useRoute()
+  const { refreshMe } = useAppSession()
   const [savedWorkspaceId, setSavedWorkspaceId] = useState(readSavedWorkspaceId)
   const workspace = chooseWorkspace(me.workspaces, savedWorkspaceId)
   useDocumentTitle(route)
 
-  // The signed-out pages have nothing to show a signed-in person (e.g. right after signing in).
+  // The signed-out pages have nothing to show a signed-in person (e.g. right after signing in); someone who
+  // signed in to accept an invitation goes back to it.
   const isSignedOutPage = route.name === 'signIn' || route.name === 'signUp' || route.name === 'forgotPassword'
   useEffect(() => {
-    if (isSignedOutPage) navigate(routePaths.home, { replace: true })
+    if (isSignedOutPage) navigate(readPendingInvitation() === undefined ? routePaths.home : routePaths.invite, { replace: true })
   }, [isSignedOutPage])
 
   const selectWorkspace = (id: string) => {
@@ -300,7 +361,16 @@ export const SignedInShell = ({ me, version }: { me: Me; version: Resource<Versi
     setSavedWorkspaceId(id)
   }
 
-  const frame = <ShellFrame me={me} version={version} route={route} workspace={workspace} onSelectWorkspace={selectWorkspace} />
+  /** A workspace just created: the list is read again (it is in /api/me), then the pages show it, starting with its team. */
+  const showCreatedWorkspace = async (id: string) => {
+    await refreshMe()
+    selectWorkspace(id)
+    navigate(routePaths.team)
+  }
+
+  const frame = (
+    <ShellFrame me={me} version={version} route={route} workspace={workspace} onSelectWorkspace={selectWorkspace} onCreatedWorkspace={showCreatedWorkspace} />
+  )
   // A new stream (and fresh page state) when the workspace changes.
   return workspace === undefined ? (
     frame

@@ -1,6 +1,6 @@
 import { requestJson } from '../../lib/api'
 import type { ApiClient } from '../../lib/api-client'
-import { parseAccountAuditVerification, parseAuditPage, parseAuditVerification } from '../../lib/monitoring-parsers'
+import { parseAccountAuditVerification, parseAuditMembers, parseAuditPage, parseAuditVerification } from '../../lib/monitoring-parsers'
 import { withStepUp } from '../../lib/step-up'
 import { queryString } from '../activity/queries'
 
@@ -13,6 +13,8 @@ export type AuditFilter = {
   /** ISO 8601 times. */
   from?: string
   to?: string
+  /** One member's entries (their user id); traders and viewers always get only their own. */
+  member?: string
 }
 
 const auditPath = (workspaceId: string) => `/api/workspaces/${encodeURIComponent(workspaceId)}/audit`
@@ -21,12 +23,16 @@ const auditPath = (workspaceId: string) => `/api/workspaces/${encodeURIComponent
 export const fetchAuditPage = (client: ApiClient, workspaceId: string, filter: AuditFilter, cursor: string | undefined, signal: AbortSignal) =>
   client.read(`${auditPath(workspaceId)}${queryString({ ...filter, cursor, limit: 50 })}`, parseAuditPage, { signal })
 
+/** Who has entries in the log, most recent first (owners and admins: everyone; others: themselves). */
+export const fetchAuditMembers = (client: ApiClient, workspaceId: string, signal: AbortSignal) =>
+  client.read(`${auditPath(workspaceId)}/members`, parseAuditMembers, { signal })
+
 /** The chain checked link by link and against the signer's checkpoints. */
 export const fetchAuditVerification = (client: ApiClient, workspaceId: string, signal: AbortSignal) =>
   client.read(`${auditPath(workspaceId)}/verification`, parseAuditVerification, { signal })
 
 /** The signed-in person's own account events (sign-up, email, sign-ins, factors), newest first. */
-export const fetchAccountAuditPage = (client: ApiClient, filter: Omit<AuditFilter, 'from' | 'to'>, cursor: string | undefined, signal: AbortSignal) =>
+export const fetchAccountAuditPage = (client: ApiClient, filter: Omit<AuditFilter, 'from' | 'to' | 'member'>, cursor: string | undefined, signal: AbortSignal) =>
   client.read(`/api/me/audit${queryString({ ...filter, cursor, limit: 50 })}`, parseAuditPage, { signal })
 
 /** Whether the chain holding everyone's account events verifies (checked at most once a minute by the server). */

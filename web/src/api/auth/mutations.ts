@@ -18,7 +18,13 @@ import type { ApiClient } from '../../lib/api-client'
  * as ApiError UNAUTHENTICATED, too many tries as RATE_LIMITED; their messages are shown as they are.
  */
 
-export type RegisterBody = { email: string; password: string; displayName?: string }
+export type RegisterBody = {
+  email: string
+  password: string
+  displayName?: string
+  /** From an invitation link (`/invite#token=…`): the invited address may sign up where sign-up is closed to others. */
+  invitationToken?: string
+}
 
 /** Same answer whether or not the address has an account. @throws ApiError PASSWORD_REJECTED (with reason), FORBIDDEN (sign-up closed) */
 export const register = (client: ApiClient, body: RegisterBody) => client.write('POST', '/api/auth/register', parseCheckEmail, body)

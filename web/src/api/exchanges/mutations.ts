@@ -11,6 +11,7 @@ import {
   type KeyLimits,
 } from '../../lib/exchange-parsers'
 import type { SealedEnvelope } from '../../lib/sealing'
+import { parseGated } from '../../lib/team-parsers'
 
 /**
  * Changes to exchange accounts. Connecting, replacing and removing a key and changing its limits need
@@ -25,12 +26,17 @@ const wideningPath = (workspaceId: string, operationId: string) =>
 
 export type ConnectBody = { exchange: string; label: string; envelope: SealedEnvelope }
 
+/** A key change in a workspace with four-eyes approvals (R42) answers 202: verified and stored, unusable until approved. */
+const parseAccountOrWaiting = parseGated(parseExchangeAccount)
+
 /**
+ * @returns the account, or the request waiting for a second owner or admin
  * @throws ApiError SECOND_FACTOR_REQUIRED, EMAIL_NOT_VERIFIED, FORBIDDEN (reason FACTOR_COOLDOWN),
- *   KEY_HAS_WITHDRAW_PERMISSION (the fix in the message), EXCHANGE_AUTH, BAD_INPUT (expired envelope)
+ *   KEY_HAS_WITHDRAW_PERMISSION (the fix in the message), KEY_NOT_IP_RESTRICTED, EXCHANGE_AUTH, BAD_INPUT (expired envelope),
+ *   CONFLICT (reason NO_APPROVER: nobody else could approve it)
  */
 export const connectExchangeAccount = (client: ApiClient, workspaceId: string, body: ConnectBody) =>
-  client.write('POST', accountsPath(workspaceId), parseExchangeAccount, body)
+  client.write('POST', accountsPath(workspaceId), parseAccountOrWaiting, body)
 
 /**
  * Ed25519 (catalogue entries with `acceptsEd25519`): the signer generates the key pair and keeps the
@@ -42,17 +48,21 @@ export const generateEd25519Account = (client: ApiClient, workspaceId: string, b
 
 /**
  * The API key the exchange issued for the generated public key; the signer verifies the key there.
- * @throws ApiError KEY_HAS_WITHDRAW_PERMISSION, EXCHANGE_AUTH, CONFLICT (that API key is already connected)
+ * @returns the account, or the request waiting for a second owner or admin
+ * @throws ApiError KEY_HAS_WITHDRAW_PERMISSION, KEY_NOT_IP_RESTRICTED, EXCHANGE_AUTH, CONFLICT (that API key is already connected)
  */
 export const completeGeneratedAccount = (client: ApiClient, workspaceId: string, id: string, apiKey: string) =>
-  client.write('POST', `${accountPath(workspaceId, id)}/api-key`, parseExchangeAccount, { apiKey })
+  client.write('POST', `${accountPath(workspaceId, id)}/api-key`, parseAccountOrWaiting, { apiKey })
 
 export const verifyExchangeAccount = (client: ApiClient, workspaceId: string, id: string) =>
   client.write('POST', `${accountPath(workspaceId, id)}/verify`, parseExchangeAccount)
 
-/** The new key is verified and stored before the old one is destroyed. */
+/**
+ * The new key is verified and stored before the old one is destroyed. With four-eyes approvals the old
+ * key keeps serving until a second owner or admin approves the new one (202).
+ */
 export const replaceExchangeKey = (client: ApiClient, workspaceId: string, id: string, envelope: SealedEnvelope) =>
-  client.write('POST', `${accountPath(workspaceId, id)}/rotate`, parseExchangeAccount, { envelope })
+  client.write('POST', `${accountPath(workspaceId, id)}/rotate`, parseAccountOrWaiting, { envelope })
 
 /** Immediate: disabling only narrows. An empty reason lets the server write its default. */
 export const disableExchangeAccount = (client: ApiClient, workspaceId: string, id: string, reason: string) =>

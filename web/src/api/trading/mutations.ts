@@ -2,6 +2,7 @@ import { z } from 'zod'
 import { botViewSchema, webhookInfoSchema, type CreateSignalBotBody, type CreateSmartTradeBody, type SignalBotConfig } from './schemas'
 import { parseNothing } from '../../lib/api'
 import type { ApiClient } from '../../lib/api-client'
+import { parseGated } from '../../lib/team-parsers'
 import { botPath, parseBot, parseRiskLimits, parseWebhook, parseWith, riskPath, workspacePath, type AccountRef, type RiskLimits } from './queries'
 
 /**
@@ -56,9 +57,12 @@ export type BotCommand = 'start' | 'pause' | 'stop'
 export const commandBot = (client: ApiClient, workspaceId: string, botId: string, command: BotCommand) =>
   client.write('POST', `${botPath(workspaceId, botId)}/${command}`, parseBot)
 
-/** Moves a demo bot to a real exchange account. Needs step-up. */
+/**
+ * Moves a demo bot to a real exchange account. Needs step-up. In a workspace with four-eyes approvals
+ * (R42) the answer is the request waiting for a second owner or admin (202), and the bot stays on demo.
+ */
 export const promoteBot = (client: ApiClient, workspaceId: string, botId: string, exchangeAccountId: string) =>
-  client.write('POST', `${botPath(workspaceId, botId)}/promote`, parseBot, { exchangeAccountId })
+  client.write('POST', `${botPath(workspaceId, botId)}/promote`, parseGated(parseBot), { exchangeAccountId })
 
 /** The kill switch: stops every bot of the workspace. The page reads the halt again afterwards. */
 export const haltTrading = (client: ApiClient, workspaceId: string, reason: string) =>
@@ -67,5 +71,6 @@ export const haltTrading = (client: ApiClient, workspaceId: string, reason: stri
 /** Lifts the halt. Needs step-up (owners and admins). */
 export const resumeTrading = (client: ApiClient, workspaceId: string) => client.write('DELETE', `${workspacePath(workspaceId)}/trading/halt`, parseNothing)
 
+/** Lowering applies at once; raising a real exchange account's limits may wait for a second owner or admin (202, R42). */
 export const setRiskLimits = (client: ApiClient, workspaceId: string, account: AccountRef, limits: RiskLimits) =>
-  client.write('PUT', riskPath(workspaceId, account), parseRiskLimits, limits)
+  client.write('PUT', riskPath(workspaceId, account), parseGated(parseRiskLimits), limits)

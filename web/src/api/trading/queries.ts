@@ -27,7 +27,12 @@ export const parseWith =
   (body) =>
     schema.parse(body)
 
-export type TradingAccountView = z.infer<typeof tradingAccountViewSchema>
+/**
+ * `tradable` (teams): whether the signed-in member may trade on it (a trader limited to granted accounts
+ * may not trade on the others). Absent from a server without teams, where `canTrade` says it all.
+ */
+const tradingAccountSchema = tradingAccountViewSchema.extend({ tradable: z.boolean().optional() })
+export type TradingAccountView = z.infer<typeof tradingAccountSchema>
 export type OrderView = z.infer<typeof orderViewSchema>
 export type SignalView = z.infer<typeof signalViewSchema>
 export type WebhookInfo = z.infer<typeof webhookInfoSchema>
@@ -43,7 +48,7 @@ export const parseWebhook = parseWith(webhookInfoSchema)
 const parseBots = parseWith(z.array(botViewSchema))
 const parseOrders = parseWith(z.array(orderViewSchema))
 const parseSignals = parseWith(z.array(signalViewSchema))
-const parseAccounts = parseWith(z.array(tradingAccountViewSchema))
+const parseAccounts = parseWith(z.array(tradingAccountSchema))
 const parseDemoRecord = parseWith(demoRecordSchema)
 const parseHalt = parseWith(haltViewSchema)
 export const parseRiskLimits = parseWith(riskLimitsSchema)

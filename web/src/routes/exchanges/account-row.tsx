@@ -1,14 +1,16 @@
 import { useState, type ReactNode } from 'react'
 import { enableExchangeAccount, removeExchangeAccount, verifyExchangeAccount } from '../../api/exchanges/mutations'
 import { ActionError } from '../../components/action-error'
+import { ApprovalWaiting } from '../../components/approval-waiting'
 import { ConfirmAction } from '../../components/confirm-action'
 import { StatusBadge } from '../../components/status-badge'
 import { TimeText } from '../../components/time-text'
 import { asSentence, formatDateTime } from '../../lib/account-format'
-import { accountBadges, canDisable, canEnable, canReplaceKey, canVerifyNow, disabledText, marketLabel } from '../../lib/exchange-badges'
+import { accountBadges, canDisable, canEditLimits, canEnable, canReplaceKey, canVerifyNow, disabledText, marketLabel } from '../../lib/exchange-badges'
 import { awaitingPublicKey, isAwaitingApiKey } from '../../lib/exchange-keypair'
 import type { CatalogueEntry, ExchangeAccount, KeyLimits } from '../../lib/exchange-parsers'
 import { useAppSession } from '../../lib/session-context'
+import type { Approval } from '../../lib/team-parsers'
 import { useAction } from '../../lib/use-action'
 import type { SignerKey } from '../../lib/use-signer-key'
 import { DisableForm } from './disable-form'
@@ -63,6 +65,8 @@ export const AccountRow = ({ account, entry, workspaceId, egressIps, canManage, 
   const action = useAction()
   const [panel, setPanel] = useState<Panel | undefined>(undefined)
   const [status, setStatus] = useState<ReactNode>(null)
+  // A new key for this account that waits for a second owner or admin (four-eyes, R42).
+  const [waiting, setWaiting] = useState<Approval | undefined>(undefined)
   const exchangeName = entry?.name ?? account.exchange
   const badges = accountBadges(account, exchangeName, new Date())
   const disabled = disabledText(account)
@@ -73,6 +77,7 @@ export const AccountRow = ({ account, entry, workspaceId, egressIps, canManage, 
 
   const toggle = (next: Panel) => {
     setStatus(null)
+    setWaiting(undefined)
     action.clearError()
     setPanel((current) => (current === next ? undefined : next))
   }
@@ -80,6 +85,13 @@ export const AccountRow = ({ account, entry, workspaceId, egressIps, canManage, 
   const finish = (message: ReactNode) => {
     setPanel(undefined)
     setStatus(message)
+    onChanged()
+  }
+
+  const waitForApproval = (approval: Approval) => {
+    setPanel(undefined)
+    setStatus(null)
+    setWaiting(approval)
     onChanged()
   }
 
@@ -162,6 +174,7 @@ export const AccountRow = ({ account, entry, workspaceId, egressIps, canManage, 
             {status}
           </p>
         )}
+        {waiting === undefined ? null : <ApprovalWaiting approval={waiting} />}
         {panel === undefined ? null : (
           <div className="account__panel" id={panelId}>
             {panel === 'finish' ? (
@@ -184,6 +197,7 @@ export const AccountRow = ({ account, entry, workspaceId, egressIps, canManage, 
                         : `The API key is stored, but the key is not active yet: its badges show what ${exchangeName} reported.`,
                     )
                   }
+                  onWaiting={waitForApproval}
                 />
               )
             ) : panel === 'limits' ? (
@@ -205,6 +219,7 @@ export const AccountRow = ({ account, entry, workspaceId, egressIps, canManage, 
                       </>,
                     )
                   }}
+                  onWaiting={waitForApproval}
                 />
               )
             ) : panel === 'replace' ? (
@@ -218,6 +233,7 @@ export const AccountRow = ({ account, entry, workspaceId, egressIps, canManage, 
                   signer={signer}
                   onCancel={() => setPanel(undefined)}
                   onReplaced={() => finish(`The new key is in place and the old one is destroyed. Delete the old key at ${exchangeName} too.`)}
+                  onWaiting={waitForApproval}
                 />
               )
             ) : (
@@ -234,7 +250,7 @@ export const AccountRow = ({ account, entry, workspaceId, egressIps, canManage, 
               Verify now
             </button>
           ) : null}
-          {actionButton('limits', 'Edit limits')}
+          {canEditLimits(account) ? actionButton('limits', 'Edit limits') : null}
           {canReplaceKey(account) ? actionButton('replace', 'Replace key') : null}
           {canDisable(account) ? actionButton('disable', 'Disable') : null}
           {canEnable(account) ? (

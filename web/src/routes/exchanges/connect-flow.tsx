@@ -1,10 +1,12 @@
 import { useEffect, useRef, useState } from 'react'
+import { ApprovalWaiting } from '../../components/approval-waiting'
 import { Link } from '../../components/link'
 import { Notice } from '../../components/notice'
 import { defaultConnectMethod, type ConnectMethod } from '../../lib/exchange-keypair'
 import type { Catalogue, CatalogueEntry, ExchangeAccount } from '../../lib/exchange-parsers'
 import { routePaths } from '../../lib/router'
 import { useMe } from '../../lib/session-context'
+import type { Approval } from '../../lib/team-parsers'
 import type { SignerKey } from '../../lib/use-signer-key'
 import { ConnectForm } from './connect-form'
 import { ExchangeGuide } from './exchange-guide'
@@ -36,6 +38,8 @@ export const ConnectFlow = ({ workspaceId, catalogue, signer, onChanged }: Props
   const [entry, setEntry] = useState<CatalogueEntry | undefined>(undefined)
   const [method, setMethod] = useState<ConnectMethod>('paste')
   const [connected, setConnected] = useState<ExchangeAccount | undefined>(undefined)
+  // Four-eyes (R42): the key was verified and stored, and waits for a second owner or admin.
+  const [awaitingApproval, setAwaitingApproval] = useState<Approval | undefined>(undefined)
   const [waiting, setWaiting] = useState<string | undefined>(undefined)
   const headingRef = useRef<HTMLHeadingElement>(null)
   const hasMoved = useRef(false)
@@ -60,6 +64,7 @@ export const ConnectFlow = ({ workspaceId, catalogue, signer, onChanged }: Props
 
   const restart = () => {
     setConnected(undefined)
+    setAwaitingApproval(undefined)
     setEntry(undefined)
     goTo(1)
   }
@@ -156,6 +161,12 @@ export const ConnectFlow = ({ workspaceId, catalogue, signer, onChanged }: Props
               onChanged={onChanged}
               onConnected={(account) => {
                 setConnected(account)
+                setAwaitingApproval(undefined)
+                goTo(4)
+              }}
+              onWaiting={(approval) => {
+                setConnected(undefined)
+                setAwaitingApproval(approval)
                 goTo(4)
               }}
               onLater={(account) => {
@@ -165,6 +176,20 @@ export const ConnectFlow = ({ workspaceId, catalogue, signer, onChanged }: Props
               }}
               onShowGuide={() => goTo(2)}
             />
+          </>
+        ) : awaitingApproval !== undefined ? (
+          <>
+            {heading(`Verified at ${entry.name}, waiting for approval`)}
+            <p className="card__intro">
+              The signer checked the key at {entry.name} and stored it, but it cannot be used until a second owner or admin approves it. If nobody approves it
+              within 24 hours, or someone rejects it, the signer destroys its copy.
+            </p>
+            <ApprovalWaiting approval={awaitingApproval} />
+            <div className="form__actions form__actions--spaced">
+              <button type="button" className="button button--secondary" onClick={restart}>
+                Connect another key
+              </button>
+            </div>
           </>
         ) : connected === undefined ? null : (
           <ConnectVerdict account={connected} exchangeName={entry.name} now={new Date()} headingId="connect-step-title" headingRef={headingRef} onAnother={restart} />

@@ -17,6 +17,7 @@ import { FinishConnectingForm } from './finish-connecting-form'
 import { sealAndSend } from './seal-and-send'
 import { SignerKeyNotice } from './signer-key-notice'
 import { RefusalPanel } from './verdict'
+import type { Approval } from '../../lib/team-parsers'
 
 export const MAX_LABEL = 60
 
@@ -40,6 +41,8 @@ type Props = {
   onChanged: () => void
   /** A key is connected (verified or stored unverified): the flow shows the verdict. */
   onConnected: (account: ExchangeAccount) => void
+  /** The workspace asks for four-eyes approvals: the verified key waits for a second owner or admin. */
+  onWaiting: (approval: Approval) => void
   /** A generated key pair is left for later: its row in the list offers "Finish connecting". */
   onLater: (account: ExchangeAccount) => void
   onShowGuide: () => void
@@ -51,7 +54,7 @@ type Props = {
  * Ed25519 key pair, register its public key at the exchange, and paste the API key it issues.
  * A refusal is shown here, beside the form, with the check that failed and the fix.
  */
-export const ConnectForm = ({ workspaceId, entry, egressIps, signer, method, onMethodChange, onChanged, onConnected, onLater, onShowGuide }: Props) => {
+export const ConnectForm = ({ workspaceId, entry, egressIps, signer, method, onMethodChange, onChanged, onConnected, onWaiting, onLater, onShowGuide }: Props) => {
   const { client, refreshMe } = useAppSession()
   const me = useMe()
   const [label, setLabel] = useState('')
@@ -95,7 +98,7 @@ export const ConnectForm = ({ workspaceId, entry, egressIps, signer, method, onM
     }
     setProblems({})
     void action.run(async () => {
-      const account = await sealAndSend({
+      const result = await sealAndSend({
         client,
         me,
         refreshMe,
@@ -108,7 +111,8 @@ export const ConnectForm = ({ workspaceId, entry, egressIps, signer, method, onM
       })
       setLabel('')
       onChanged()
-      onConnected(account)
+      if (result.status === 'pending') onWaiting(result.approval)
+      else onConnected(result.value)
     })
   }
 
@@ -128,6 +132,10 @@ export const ConnectForm = ({ workspaceId, entry, egressIps, signer, method, onM
         onFinished={(account) => {
           onChanged()
           onConnected(account)
+        }}
+        onWaiting={(approval) => {
+          onChanged()
+          onWaiting(approval)
         }}
       />
     )

@@ -14,6 +14,7 @@ import { useAction } from '../../lib/use-action'
 import { useFocusOnMount } from '../../lib/use-focus'
 import { ErrorHint } from './connect-error-hint'
 import { RefusalPanel } from './verdict'
+import type { Approval } from '../../lib/team-parsers'
 
 type Props = {
   account: ExchangeAccount
@@ -31,6 +32,8 @@ type Props = {
   laterLabel: string
   onLater: () => void
   onFinished: (account: ExchangeAccount) => void
+  /** The workspace asks for four-eyes approvals: the verified key waits for a second owner or admin. */
+  onWaiting: (approval: Approval) => void
 }
 
 const noAutofill = { autoComplete: 'off', autoCapitalize: 'off', autoCorrect: 'off', spellCheck: false } as const
@@ -40,7 +43,7 @@ const noAutofill = { autoComplete: 'off', autoCapitalize: 'off', autoCorrect: 'o
  * API key it issues. The API key alone cannot sign anything (the private key stays in the signer), so
  * it is kept in the field for another try when the exchange refuses it.
  */
-export const FinishConnectingForm = ({ account, publicKeyPem, entry, egressIps, workspaceId, idPrefix, isFocusedOnShow = false, title, laterLabel, onLater, onFinished }: Props) => {
+export const FinishConnectingForm = ({ account, publicKeyPem, entry, egressIps, workspaceId, idPrefix, isFocusedOnShow = false, title, laterLabel, onLater, onFinished, onWaiting }: Props) => {
   const { client } = useAppSession()
   const [apiKey, setApiKey] = useState('')
   const [problem, setProblem] = useState<string | undefined>(undefined)
@@ -63,9 +66,10 @@ export const FinishConnectingForm = ({ account, publicKeyPem, entry, egressIps, 
     }
     setProblem(undefined)
     void action.run(async () => {
-      const updated = await completeGeneratedAccount(client, workspaceId, account.id, prepared.apiKey)
+      const result = await completeGeneratedAccount(client, workspaceId, account.id, prepared.apiKey)
       setApiKey('')
-      onFinished(updated)
+      if (result.status === 'pending') onWaiting(result.approval)
+      else onFinished(result.value)
     })
   }
 

@@ -19,6 +19,7 @@ import {
 } from '../../lib/key-limits'
 import { fieldErrorOf } from '../../lib/api'
 import { useAppSession } from '../../lib/session-context'
+import type { Approval } from '../../lib/team-parsers'
 import { useAction } from '../../lib/use-action'
 
 type Props = {
@@ -28,6 +29,8 @@ type Props = {
   onCancel: () => void
   onApplied: () => void
   onPending: (operation: WideningOperation) => void
+  /** Four-eyes (R42): the raise waits for a second owner or admin. */
+  onWaiting: (approval: Approval) => void
 }
 
 /**
@@ -44,7 +47,7 @@ const limitsFieldLabels = {
   'limits.priceBandPct': 'Price band (%)',
 } as const
 
-export const LimitsEditor = ({ account, current, workspaceId, onCancel, onApplied, onPending }: Props) => {
+export const LimitsEditor = ({ account, current, workspaceId, onCancel, onApplied, onPending, onWaiting }: Props) => {
   const { client } = useAppSession()
   const [fields, setFields] = useState<LimitsFields>(() => limitsToFields(current))
   const [errors, setErrors] = useState<LimitsErrors>({})
@@ -83,6 +86,7 @@ export const LimitsEditor = ({ account, current, workspaceId, onCancel, onApplie
     void action.run(async () => {
       const result = await setExchangeLimits(client, workspaceId, account.id, limits)
       if (result.status === 'applied') onApplied()
+      else if (result.status === 'pending_approval') onWaiting(result.approval)
       else onPending(result.operation)
     })
   }

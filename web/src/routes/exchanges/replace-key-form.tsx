@@ -10,6 +10,7 @@ import { ConnectErrorHint } from './connect-error-hint'
 import { CredentialInputFields, useCredentialInputs } from './credential-inputs'
 import { sealAndSend } from './seal-and-send'
 import { SignerKeyNotice } from './signer-key-notice'
+import type { Approval } from '../../lib/team-parsers'
 
 type Props = {
   account: ExchangeAccount
@@ -18,10 +19,12 @@ type Props = {
   signer: SignerKey
   onCancel: () => void
   onReplaced: (account: ExchangeAccount) => void
+  /** The workspace asks for four-eyes approvals: the old key keeps serving until a second owner or admin approves the new one. */
+  onWaiting: (approval: Approval) => void
 }
 
 /** A new key for the same account: verified and stored by the signer before the old one is destroyed. */
-export const ReplaceKeyForm = ({ account, entry, workspaceId, signer, onCancel, onReplaced }: Props) => {
+export const ReplaceKeyForm = ({ account, entry, workspaceId, signer, onCancel, onReplaced, onWaiting }: Props) => {
   const { client, refreshMe } = useAppSession()
   const me = useMe()
   const [problems, setProblems] = useState<CredentialProblems>({})
@@ -40,7 +43,7 @@ export const ReplaceKeyForm = ({ account, entry, workspaceId, signer, onCancel, 
     }
     setProblems({})
     void action.run(async () => {
-      const updated = await sealAndSend({
+      const result = await sealAndSend({
         client,
         me,
         refreshMe,
@@ -51,7 +54,8 @@ export const ReplaceKeyForm = ({ account, entry, workspaceId, signer, onCancel, 
         clearInputs: inputs.clear,
         send: (envelope) => replaceExchangeKey(client, workspaceId, account.id, envelope),
       })
-      onReplaced(updated)
+      if (result.status === 'pending') onWaiting(result.approval)
+      else onReplaced(result.value)
     })
   }
 

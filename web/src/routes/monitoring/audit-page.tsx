@@ -1,5 +1,5 @@
 import { useCallback, useId, useState, type FormEvent } from 'react'
-import { downloadAuditExport, fetchAuditPage, fetchAuditVerification, type AuditFilter, type ExportFormat } from '../../api/audit/queries'
+import { downloadAuditExport, fetchAuditMembers, fetchAuditPage, fetchAuditVerification, type AuditFilter, type ExportFormat } from '../../api/audit/queries'
 import { PageHeading } from '../../components/page-heading'
 import { ResourceView } from '../../components/resource-view'
 import { SelectField } from '../../components/select-field'
@@ -10,7 +10,7 @@ import { plural } from '../../lib/account-format'
 import { downloadBlob } from '../../lib/browser-actions'
 import { outcomeLabel, verificationBanner } from '../../lib/monitoring-format'
 import type { AuditVerification } from '../../lib/monitoring-parsers'
-import { useAppSession } from '../../lib/session-context'
+import { useAppSession, useMe } from '../../lib/session-context'
 import { useAction } from '../../lib/use-action'
 import { useResource } from '../../lib/use-resource'
 import { ActionProblem } from './action-problem'
@@ -88,10 +88,34 @@ const VerificationCard = ({ workspace }: { workspace: Workspace }) => {
   )
 }
 
-const WorkspaceAudit = ({ workspace }: { workspace: Workspace }) => {
+/** The member filter's choices: whoever has entries, by name (owners and admins see everyone's entries). */
+const MemberFilter = ({ workspace, id, value, onChange }: { workspace: Workspace; id: string; value: string; onChange: (event: { target: { value: string } }) => void }) => {
+  const { client } = useAppSession()
+  const me = useMe()
+  const load = useCallback((signal: AbortSignal) => fetchAuditMembers(client, workspace.id, signal), [client, workspace.id])
+  const members = useResource(load)
+  const list = members.resource.status === 'success' ? members.resource.data : []
+  return (
+    <SelectField id={id} label="Member" value={value} onChange={onChange} disabled={members.resource.status !== 'success'}>
+      <option value="">Everyone</option>
+      {list.map((member) => (
+        <option key={member.userId} value={member.userId}>
+          {member.userId === me.user.id ? 'You' : (member.displayName ?? member.email ?? 'A former member')}
+          {member.email === null || member.displayName === null || member.userId === me.user.id ? '' : ` (${member.email})`}
+        </option>
+      ))}
+    </SelectField>
+  )
+}
+
+/**
+ * The log of one workspace. Owners and admins see everyone's entries, with the verification, a member
+ * filter and the export; traders and viewers see only their own entries (the server narrows it).
+ */
+const WorkspaceAudit = ({ workspace, seesEveryone }: { workspace: Workspace; seesEveryone: boolean }) => {
   const { client } = useAppSession()
   const ids = useId()
-  const [draft, setDraft] = useState({ q: '', type: '', outcome: '', from: '', to: '' })
+  const [draft, setDraft] = useState({ q: '', type: '', outcome: '', from: '', to: '', member: '' })
   const [filter, setFilter] = useState<AuditFilter>({})
   const [filterError, setFilterError] = useState<string | undefined>(undefined)
   const loadPage = useCallback(
@@ -116,6 +140,7 @@ const WorkspaceAudit = ({ workspace }: { workspace: Workspace }) => {
       ...(draft.outcome === '' ? {} : { outcome: draft.outcome }),
       ...(from === undefined ? {} : { from }),
       ...(to === undefined ? {} : { to }),
+      ...(draft.member === '' ? {} : { member: draft.member }),
     })
   }
 
@@ -125,7 +150,7 @@ const WorkspaceAudit = ({ workspace }: { workspace: Workspace }) => {
         Verified once the first page has loaded: reading the log appends an entry (R40), and a verification
         running while that append lands would compare against a head that has just moved.
       */}
-      {pages.resource.status === 'loading' ? (
+      {!seesEveryone ? null : pages.resource.status === 'loading' ? (
         <section className="card mon-section" aria-label="Verification">
           <p className="card__intro">Verifying the audit log…</p>
         </section>
@@ -134,8 +159,11 @@ const WorkspaceAudit = ({ workspace }: { workspace: Workspace }) => {
       )}
       <section className="card mon-section" aria-labelledby="audit-log-title">
         <h3 id="audit-log-title" className="card__title">
-          Entries of {workspace.name}
+          {seesEveryone ? `Entries of ${workspace.name}` : `Your entries in ${workspace.name}`}
         </h3>
+        {seesEveryone ? null : (
+          <p className="card__intro">What you did in {workspace.name}. Owners and admins read everyone's entries, verify the log and export it.</p>
+        )}
         <form className="mon-filters" onSubmit={apply} noValidate aria-label="Filter the audit log">
           <TextField id={`${ids}-q`} label="Search" type="search" value={draft.q} onChange={set('q')} autoComplete="off" />
           <TextField id={`${ids}-type`} label="Event type" placeholder="session_revoked" value={draft.type} onChange={set('type')} autoComplete="off" spellCheck={false} />
@@ -147,6 +175,7 @@ const WorkspaceAudit = ({ workspace }: { workspace: Workspace }) => {
           </SelectField>
           <TextField id={`${ids}-from`} label="From" type="datetime-local" value={draft.from} onChange={set('from')} />
           <TextField id={`${ids}-to`} label="Until" type="datetime-local" value={draft.to} onChange={set('to')} />
+          {seesEveryone ? <MemberFilter workspace={workspace} id={`${ids}-member`} value={draft.member} onChange={set('member')} /> : null}
           <div className="form__actions mon-filters__actions">
             <button type="submit" className="button button--secondary">
               Apply filters
@@ -163,32 +192,26 @@ const WorkspaceAudit = ({ workspace }: { workspace: Workspace }) => {
         </ResourceView>
         {pages.moreButton('Show older entries')}
       </section>
-      <section className="card mon-section" aria-labelledby="audit-export-title">
-        <h3 id="audit-export-title" className="card__title">
-          Export
-        </h3>
-        <ExportButtons workspace={workspace} range={{ ...(filter.from === undefined ? {} : { from: filter.from }), ...(filter.to === undefined ? {} : { to: filter.to }) }} />
-      </section>
+      {seesEveryone ? (
+        <section className="card mon-section" aria-labelledby="audit-export-title">
+          <h3 id="audit-export-title" className="card__title">
+            Export
+          </h3>
+          <ExportButtons workspace={workspace} range={{ ...(filter.from === undefined ? {} : { from: filter.from }), ...(filter.to === undefined ? {} : { to: filter.to }) }} />
+        </section>
+      ) : null}
     </>
   )
 }
 
-/** The workspace's audit chain: its verification, the entries (filter, search, page) and the export. */
+/** The workspace's audit chain: its verification, the entries (filter, search, member, page) and the export; a trader's or viewer's own entries. */
 export const AuditPage = ({ workspace }: { workspace: Workspace | undefined }) => (
   <>
     <div className="page-intro">
       <PageHeading id="audit-title" title="Audit log" className="page-title" />
       <p className="card__intro">Every security-relevant event in the workspace, tamper-evident.</p>
     </div>
-    {workspace === undefined ? (
-      <NoWorkspace what="is no audit log to show" />
-    ) : isOwnerOrAdmin(workspace.role) ? (
-      <WorkspaceAudit key={workspace.id} workspace={workspace} />
-    ) : (
-      <section className="card mon-section">
-        <p>Only owners and admins of {workspace.name} can read its audit log. Your alerts and the activity log are open to you.</p>
-      </section>
-    )}
+    {workspace === undefined ? <NoWorkspace what="is no audit log to show" /> : <WorkspaceAudit key={workspace.id} workspace={workspace} seesEveryone={isOwnerOrAdmin(workspace.role)} />}
     <AccountAudit />
   </>
 )

@@ -182,6 +182,16 @@ const UnlockSection = ({ workspace, incident, onChanged }: { workspace: Workspac
         </>
       )
     }
+    if (stage === 'awaiting_approval') {
+      return (
+        <Notice tone="info">
+          <p className="notice__message">Waiting for approval: the waiting period is over, and a second owner or admin must approve the unlock within 24 hours.</p>
+          <p>
+            Until then {workspace.name} stays locked. <Link to={routePaths.approvals}>Follow it under Approvals</Link>
+          </p>
+        </Notice>
+      )
+    }
     if (stage === 'awaiting_email' && !isAskingAgain) {
       return (
         <>
@@ -189,7 +199,8 @@ const UnlockSection = ({ workspace, incident, onChanged }: { workspace: Workspac
             <p className="notice__message">Check your email.</p>
             <p>
               {requested === undefined ? 'A confirmation link was emailed to whoever asked to unlock.' : `We emailed a confirmation link to ${requested.emailedTo}.`} Open it
-              to confirm the unlock; it works once, for an hour. The workspace then opens after the waiting period.
+              to confirm the unlock; it works once, for an hour. The workspace then opens after the waiting period
+              {requested?.approvalRequired === true ? ', once a second owner or admin approves it' : ''}.
             </p>
           </Notice>
           {canUnlock ? (

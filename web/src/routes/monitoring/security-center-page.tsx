@@ -10,6 +10,7 @@ import type { Workspace } from '../../lib/account-parsers'
 import { plural } from '../../lib/account-format'
 import { keyAgeText, keyBadges, keyStateText, keyStateTone, ordersConsequence, rotationStatus } from '../../lib/monitoring-format'
 import type { KeyHealth } from '../../lib/monitoring-parsers'
+import type { SecurityWarning } from '../../lib/security-score'
 import { routePaths, type Route } from '../../lib/router'
 import { useAppSession, useMe } from '../../lib/session-context'
 import { useResource } from '../../lib/use-resource'
@@ -165,11 +166,48 @@ const AccountSummary = () => {
   )
 }
 
+/**
+ * What the api says about the workspace itself, beside the member's score: four-eyes approvals off in a
+ * team (one person could connect keys, raise limits and promote bots alone), members the two-factor
+ * policy holds to viewer. Each with the page that fixes it.
+ */
+const WorkspaceWarnings = ({ workspace, warnings }: { workspace: Workspace; warnings: readonly SecurityWarning[] }) =>
+  warnings.length === 0 ? null : (
+    <section className="card mon-section" aria-labelledby="workspace-warnings-title">
+      <h3 id="workspace-warnings-title" className="card__title">
+        About {workspace.name}
+      </h3>
+      <ul className="rows" aria-label={`Warnings about ${workspace.name}`}>
+        {warnings.map((warning) => (
+          <li key={warning.id} className="row">
+            <div className="row__main">
+              <p className="row__title">
+                <StatusBadge tone={warning.severity === 'warning' ? 'warn' : 'pending'} label={warning.severity === 'warning' ? 'Warning' : 'Note'} />
+                {warning.message}
+              </p>
+              {warning.members.length === 0 ? null : <p className="row__meta">{warning.members.join(', ')}</p>}
+            </div>
+            <div className="row__actions">
+              <Link to={warning.fix.path} className="button button--secondary button--small">
+                {warning.fix.label}
+              </Link>
+            </div>
+          </li>
+        ))}
+      </ul>
+    </section>
+  )
+
 /** The score with every check and the step that completes it; keys and factors move it. */
 const WorkspaceScore = ({ workspace }: { workspace: Workspace }) => {
   const score = useSecurityScore(workspace.id)
-  useLiveTopics(['accounts', 'alerts'], score.reload)
-  return <SecurityScorePanel resource={score.resource} onRetry={score.reload} variant="full" />
+  useLiveTopics(['accounts', 'alerts', 'members'], score.reload)
+  return (
+    <>
+      <SecurityScorePanel resource={score.resource} onRetry={score.reload} variant="full" />
+      {score.resource.status === 'success' ? <WorkspaceWarnings workspace={workspace} warnings={score.resource.data.warnings} /> : null}
+    </>
+  )
 }
 
 /** The security center's first page: the score and its steps, the health of every key, the account's protection, and what to do when something looks wrong. */

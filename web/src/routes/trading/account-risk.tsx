@@ -2,10 +2,12 @@ import { useCallback, useId, useState, type FormEvent } from 'react'
 import { setRiskLimits } from '../../api/trading/mutations'
 import { fetchRiskLimits, type RiskLimits, type TradingAccountView } from '../../api/trading/queries'
 import { ActionError } from '../../components/action-error'
+import { ApprovalWaiting } from '../../components/approval-waiting'
 import { Notice } from '../../components/notice'
 import { ResourceView } from '../../components/resource-view'
 import { SelectField } from '../../components/select-field'
 import { useAppSession } from '../../lib/session-context'
+import type { Approval } from '../../lib/team-parsers'
 import { useAction } from '../../lib/use-action'
 import { useResource } from '../../lib/use-resource'
 import { useFieldRefs } from './field-refs'
@@ -22,6 +24,8 @@ const LimitsEditor = ({ workspaceId, account, current }: EditorProps) => {
   const [draft, setDraft] = useState<RiskDraft>(() => riskDraftFrom(current))
   const [errors, setErrors] = useState<FieldErrors>({})
   const [isSaved, setIsSaved] = useState(false)
+  // Raised limits of a real account in a workspace with four-eyes approvals: nothing changed yet.
+  const [waiting, setWaiting] = useState<Approval | undefined>(undefined)
   const action = useAction()
   const { register, focusFirstAfterRender } = useFieldRefs()
   const idPrefix = useId()
@@ -29,6 +33,7 @@ const LimitsEditor = ({ workspaceId, account, current }: EditorProps) => {
   const submit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault()
     setIsSaved(false)
+    setWaiting(undefined)
     const checked = riskLimitsFrom(draft)
     if (!checked.ok) {
       setErrors(checked.errors)
@@ -37,7 +42,12 @@ const LimitsEditor = ({ workspaceId, account, current }: EditorProps) => {
     }
     setErrors({})
     void action.run(async () => {
-      setDraft(riskDraftFrom(await setRiskLimits(client, workspaceId, { kind: account.kind, id: account.id }, checked.limits)))
+      const result = await setRiskLimits(client, workspaceId, { kind: account.kind, id: account.id }, checked.limits)
+      if (result.status === 'pending') {
+        setWaiting(result.approval)
+        return
+      }
+      setDraft(riskDraftFrom(result.value))
       setIsSaved(true)
     })
   }
@@ -51,12 +61,14 @@ const LimitsEditor = ({ workspaceId, account, current }: EditorProps) => {
         namePrefix=""
         onChange={(patch) => {
           setIsSaved(false)
+          setWaiting(undefined)
           setDraft((previous) => ({ ...previous, ...patch }))
         }}
         register={register}
       />
       <ActionError action={action} />
       {isSaved ? <Notice tone="success">Saved. Every bot on {account.label} is held to these limits from its next order.</Notice> : null}
+      {waiting === undefined ? null : <ApprovalWaiting approval={waiting} />}
       <div className="form__actions">
         <button type="submit" className="button button--primary" disabled={action.isBusy}>
           {action.isBusy ? 'Saving…' : 'Save limits'}

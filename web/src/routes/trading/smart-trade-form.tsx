@@ -23,7 +23,7 @@ import {
   type EntryType,
   type SmartTradeDraft,
 } from './smart-trade-draft'
-import { stopPlacementFor, tradingAccountOption } from './trading-format'
+import { mayTradeOn, stopPlacementFor, tradingAccountOption } from './trading-format'
 
 const entryTypes: Readonly<Record<EntryType, string>> = { market: 'At market', limit: 'Limit price', conditional: 'When the price crosses a level' }
 
@@ -48,7 +48,7 @@ const fieldOrder = (draft: SmartTradeDraft): string[] => [
 
 /** The account a new form starts on: a demo one first (the safe place to try), else any that can trade. */
 export const firstTradableAccount = (accounts: readonly TradingAccountView[]): TradingAccountView | undefined =>
-  accounts.find((account) => account.canTrade && account.kind === 'demo') ?? accounts.find((account) => account.canTrade)
+  accounts.find((account) => mayTradeOn(account) && account.kind === 'demo') ?? accounts.find((account) => mayTradeOn(account))
 
 type Props = {
   workspaceId: string
@@ -100,7 +100,7 @@ export const SmartTradeForm = ({ workspaceId, accounts, draft, onDraftChange, sy
     })
   }
 
-  const tradable = accounts.filter((candidate) => candidate.canTrade)
+  const tradable = accounts.filter((candidate) => mayTradeOn(candidate))
   if (tradable.length === 0) {
     return <p className="empty">No account can trade yet. Create a demo account on the Demo page, or connect an exchange account with an active key.</p>
   }
@@ -118,7 +118,7 @@ export const SmartTradeForm = ({ workspaceId, accounts, draft, onDraftChange, sy
       >
         <option value="">Choose an account</option>
         {accounts.map((option) => (
-          <option key={accountKeyOf(option)} value={accountKeyOf(option)} disabled={!option.canTrade}>
+          <option key={accountKeyOf(option)} value={accountKeyOf(option)} disabled={!mayTradeOn(option)}>
             {tradingAccountOption(option)}
           </option>
         ))}

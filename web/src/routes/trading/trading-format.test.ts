@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { BotView } from '../../api/trading/queries'
-import { accountText, botCommandsFor, orderStateText, orderStateTone, signalSourceText, smartTradeHeadline, stopPlacementFor, tradingAccountOption } from './trading-format'
+import { accountText, botCommandsFor, mayTradeOn, orderStateText, orderStateTone, signalSourceText, smartTradeHeadline, stopPlacementFor, tradingAccountOption } from './trading-format'
 
 const bot = (patch: Partial<BotView>): BotView => ({
   id: 'b1',
@@ -33,6 +33,15 @@ describe('trading words', () => {
       'Main — binance futures (cannot trade: key not active)',
     )
     expect(tradingAccountOption({ kind: 'demo', id: 'd', label: 'Paper', venue: 'demo-spot', market: 'spot', stopsOnExchange: true, canTrade: true })).toBe('Paper — Demo spot')
+  })
+
+  it('offers a trader limited to granted accounts only those (teams), and says why not the others', () => {
+    const main = { kind: 'exchange' as const, id: 'x', label: 'Main', venue: 'binance', market: 'spot' as const, stopsOnExchange: true, canTrade: true }
+    expect(mayTradeOn(main)).toBe(true) // a server without teams sends no `tradable`
+    expect(mayTradeOn({ ...main, tradable: true })).toBe(true)
+    expect(mayTradeOn({ ...main, tradable: false })).toBe(false)
+    expect(mayTradeOn({ ...main, canTrade: false, tradable: true })).toBe(false)
+    expect(tradingAccountOption({ ...main, tradable: false })).toBe('Main — binance spot (not granted to you)')
   })
 
   it('summarizes a bot from its config, and copes with one it cannot read', () => {

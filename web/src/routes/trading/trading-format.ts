@@ -39,11 +39,18 @@ export const botCommandsFor = (status: BotStatus): { canStart: boolean; canPause
 /** "Binance main (exchange)" or "Paper (demo)". */
 export const accountText = (account: { kind: 'demo' | 'exchange'; label: string }): string => `${account.label} (${account.kind === 'demo' ? 'demo' : 'real account'})`
 
+/** Whether the signed-in member can place orders on it now: its key can trade, and it is one of theirs (per-member grants). */
+export const mayTradeOn = (account: Pick<TradingAccountView, 'canTrade' | 'tradable'>): boolean => account.canTrade && account.tradable !== false
+
+/** Why not, in a picker's words; empty when they can. */
+export const notTradableText = (account: Pick<TradingAccountView, 'canTrade' | 'tradable'>): string =>
+  account.tradable === false ? ' (not granted to you)' : account.canTrade ? '' : ' (cannot trade: key not active)'
+
 /** An account in a picker: "Paper — Demo Futures, stops on the exchange". */
 export const tradingAccountOption = (account: TradingAccountView): string => {
   const market = account.market === 'spot' ? 'spot' : 'futures'
   const venue = account.kind === 'demo' ? `Demo ${market}` : `${account.venue} ${market}`
-  return `${account.label} — ${venue}${account.canTrade ? '' : ' (cannot trade: key not active)'}`
+  return `${account.label} — ${venue}${notTradableText(account)}`
 }
 
 /**
