@@ -1,6 +1,7 @@
 export { openDatabase, describePostgresUrl, rowsOf, type Database, type Db, type Tx, type DbOrTx, type DatabaseKind, type OpenDatabaseInput } from './connection.js'
 export { migrate, migrationStatus, defaultMigrationsFolder, apiMigrations, type MigrationStatus, type MigrationSet } from './migrate.js'
 export { acquireLockFile, readLockHolder, type LockFile, type LockHolder } from './lock-file.js'
+export { retryOnDeadlock } from './retry.js'
 export * as schema from './schema.js'
 export type { Role, AlertSeverity, AccountTokenPurpose, ApiTokenScope, BotKind, BotStatus, IntentState, TradingAccountKind, AccountScope, ApprovalKind, ApprovalState } from './schema.js'
 export { approvalKinds, approvalStates } from './schema.js'

@@ -2,7 +2,7 @@ import { and, eq, inArray, isNull } from 'drizzle-orm'
 import { AppError } from '../lib/errors.js'
 import type { Clock } from '../lib/clock.js'
 import type { Logger } from '../lib/logger.js'
-import { schema, type Db } from '../db/index.js'
+import { retryOnDeadlock, schema, type Db } from '../db/index.js'
 import type { Alerts, AuditActor, AuditChain, Outbox } from '../monitoring/index.js'
 import type { AccountTokens, SessionService } from '../auth/index.js'
 import type { KeyView } from '../signer/index.js'
@@ -170,7 +170,8 @@ export const createLockdown = (deps: LockdownDeps) => {
     const by = await byLabel(actor)
 
     // (2) Lock and open (or join) the incident; the trigger and the keys step are written with it.
-    const { incident, joined, wasUnlocking } = await db.transaction(async (tx) => {
+    // A repeated lockdown can meet its predecessor's background steps on the same rows: a deadlock's victim runs again.
+    const { incident, joined, wasUnlocking } = await retryOnDeadlock(() => db.transaction(async (tx) => {
       const opened = await store.lockAndOpenIn(tx, { workspaceId, actor, trigger: input.trigger, ordersMode: orders, reason, now: triggeredAt })
       const id = opened.incident.id
       await store.addEventIn(tx, id, triggeredAt, opened.joined ? 'lockdown_repeated' : 'lockdown_triggered', 'success', {
@@ -195,7 +196,7 @@ export const createLockdown = (deps: LockdownDeps) => {
       await audit.appendIn(tx, { workspaceId, type: 'lockdown_step', actor: who, outcome: 'success', ...ctx, details: { incidentId: id, step: 'lock', result: 'success', ...lockDetails } })
       await store.mergeSummaryIn(tx, id, { keys: { outcome: keys.step.outcome, ...keys.step.details }, lock: { outcome: 'success', ...lockDetails } })
       return opened
-    })
+    }))
     const incidentId = incident.id
     const step = async (name: LockdownStep, fn: () => Promise<StepResult>) => {
       const result = await attempt(fn)

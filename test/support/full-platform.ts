@@ -62,7 +62,7 @@ export const startFullPlatform = async (kind: DatabaseKind, opts: { clock: Manua
       PORT: '0',
       HOST: '127.0.0.1',
       PUBLIC_ORIGIN: ORIGIN,
-      LOG_LEVEL: 'silent',
+      LOG_LEVEL: process.env.BULWARK_TEST_LOG_LEVEL ?? 'silent',
       SIGNUP: 'open',
       // The platform's own timers stay quiet during a test: checkpoints daily, nothing else on a short period.
       AUDIT_CHECKPOINT_INTERVAL_MS: '86400000',
