@@ -74,11 +74,15 @@ export const createLockdown = (deps: LockdownDeps) => {
 
   /** One step's timeline row, audit event and summary entry, in one transaction (the audit is fail-closed). */
   const record = async (workspaceId: string, incidentId: string, step: LockdownStep, result: StepResult, actor: AuditActor, ctx: RequestCtx, at = clock.now()) => {
-    await db.transaction(async (tx) => {
-      await store.addEventIn(tx, incidentId, at, step, result.outcome, result.details)
-      await audit.appendIn(tx, { workspaceId, type: 'lockdown_step', actor, outcome: result.outcome === 'failure' ? 'failure' : 'success', ...ctx, details: { incidentId, step, result: result.outcome, ...result.details } })
-      await store.mergeSummaryIn(tx, incidentId, { [step]: { outcome: result.outcome, ...result.details } })
-    })
+    // Takes the chain head before the incident row, unlike a repeated lockdown's transaction: one of the two
+    // may be a deadlock's victim, and then simply runs again (a step's record is never lost to it).
+    await retryOnDeadlock(() =>
+      db.transaction(async (tx) => {
+        await store.addEventIn(tx, incidentId, at, step, result.outcome, result.details)
+        await audit.appendIn(tx, { workspaceId, type: 'lockdown_step', actor, outcome: result.outcome === 'failure' ? 'failure' : 'success', ...ctx, details: { incidentId, step, result: result.outcome, ...result.details } })
+        await store.mergeSummaryIn(tx, incidentId, { [step]: { outcome: result.outcome, ...result.details } })
+      }),
+    )
   }
 
   const attempt = async (fn: () => Promise<StepResult>): Promise<StepResult> => {
